@@ -1,0 +1,142 @@
+"""The ``sim`` command: parses arguments and dispatches; the work happens elsewhere.
+
+Exit codes: 0 success, 1 a check failed, 2 bad input. Bad input never shows a traceback.
+Heavy modules (Mesa, matplotlib) are imported inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim import __version__
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+DEFAULT_TRAJECTORY_CAP = 100
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sim",
+        description="Agent-based scenarios of influence in the Sahel (Morocco, Algeria, Mali, "
+        "Mauritania, ECOWAS, Russia).",
+        epilog="Exit codes: 0 success, 1 a check failed, 2 bad input. Docs: docs/scenarios.md, docs/ODD.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"sim {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a scenario and write a run folder")
+    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("--replicates", type=_positive_int, help="ensemble size (default: the scenario's)")
+    run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                     help="override a scenario value, e.g. levers.morocco.medical_aid=0.8 (repeatable)")
+    run.add_argument("--out", type=Path, help="run folder to create (default: results/runs/<name>-<time>)")
+    run.add_argument("--trajectories", default=str(DEFAULT_TRAJECTORY_CAP), metavar="N|all",
+                     help=f"replicates written to trajectories.csv (default {DEFAULT_TRAJECTORY_CAP}); "
+                     "summary.csv always uses all")
+    run.add_argument("--chunk-size", type=_positive_int, default=None,
+                     help="replicates advanced together (memory vs speed; results do not change)")
+
+    validate = commands.add_parser("validate", help="check scenario files; exit 2 with one line per problem")
+    validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed {value} must be >= 0")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    from sim.errors import InputError
+
+    try:
+        return {"run": cmd_run, "validate": cmd_validate}[args.command](args)
+    except InputError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim.errors import InputError
+    from sim.scenario import load_scenario
+
+    problems = []
+    for path in args.scenarios:
+        try:
+            load_scenario(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return EXIT_BAD_INPUT
+    print(f"{len(args.scenarios)} scenario(s) valid")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.errors import Problem
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    cap = _trajectory_cap(args.trajectories)
+    if cap is False:
+        print(f"--trajectories: {args.trajectories!r} is not a number or 'all'", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.out is not None and args.out.exists():
+        print(Problem(str(args.out), 1, 1, "already exists; choose another --out or remove it"), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from sim.run_job import execute_run
+
+    outcome = execute_run(scenario, replicates=args.replicates, seed=args.seed, out=args.out,
+                          trajectory_cap=cap, chunk_size=args.chunk_size, command=sys.argv)
+    print(f"run folder: {outcome.folder}")
+    if outcome.trajectories_note:
+        print(outcome.trajectories_note)
+    for line in outcome.headline:
+        print(line)
+    return EXIT_OK
+
+
+def _trajectory_cap(text: str) -> int | bool | None:
+    if text == "all":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        return False
+    return value if value >= 0 else False
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

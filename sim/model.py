@@ -1,0 +1,250 @@
+"""InfluenceModel: a Mesa model that advances R replicates of the Sahel at once.
+
+Read ``step()`` as the schedule (ODD, Process overview): the month's events apply, every
+actor re-allocates its effort, then lever stocks, influence, relations, context and shocks
+move, and the month is recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import mesa
+import numpy as np
+
+from sim import dynamics as dyn
+from sim.agents import ActorAgent
+from sim.catalogue import ACTORS, load_catalogue
+from sim.parameters import ParameterSet
+from sim.scenario import Scenario
+from sim.seeding import STREAM_BUILTIN_SHOCKS, replicate_keys, uniforms
+from sim.trajectories import Trajectories, series_layout
+
+A = len(ACTORS)
+_CONTEXT_FIELDS = {"threat": "threat", "stability": "stability",
+                   "western_presence": "western", "western_commitment": "commitment"}
+
+
+class InfluenceModel(mesa.Model):
+    """The influence model for ``n_replicates`` replicates of one scenario.
+
+    Args:
+        scenario: a loaded :class:`~sim.scenario.Scenario`.
+        n_replicates: R, how many replicates advance together.
+        seed: the run's seed; replicate ``r`` depends only on (scenario, seed, r).
+        replicate_ids: which replicate indices this instance holds (default 0..R-1), so a
+            chunk of a large ensemble reproduces exactly the same replicates.
+        parameters: per-name overrides, scalars or arrays of shape (R,), on top of the
+            catalogue defaults and the scenario's ``parameters:``.
+
+    After construction the state is at month 0; each ``step()`` advances one month.
+    """
+
+    def __init__(self, scenario: Scenario, n_replicates: int = 1, seed: int = 0,
+                 replicate_ids: np.ndarray | None = None,
+                 parameters: Mapping[str, float | np.ndarray] | None = None):
+        super().__init__(rng=seed)
+        self.spec = scenario  # Mesa's Model keeps its own `scenario` attribute
+        self.seed = seed
+        ids = np.arange(n_replicates) if replicate_ids is None else np.asarray(replicate_ids)
+        if len(ids) != n_replicates:
+            raise ValueError("replicate_ids must have n_replicates entries")
+        self.replicate_ids = ids
+        self.keys = replicate_keys(seed, ids)
+        self.catalogue = load_catalogue()
+        self.structure = dyn.Structure.from_catalogue(self.catalogue)
+        self.params = ParameterSet(self.catalogue, n_replicates, {**scenario.parameters, **(parameters or {})})
+        self.month_index = 0
+        self.shock_counts = np.zeros((n_replicates, 3))
+        self.fixed_effort = np.full((n_replicates, len(self.structure.keys)), np.nan)
+        self.world = self._initial_world(n_replicates)
+        self._lever_index = {key: i for i, key in enumerate(self.structure.keys)}
+        for actor in ACTORS:
+            setup = scenario.actors[actor]
+            objectives = np.array([setup.objectives.get(other, 0.0) for other in ACTORS])
+            if not objectives.any():  # no stated priorities: care equally about every target
+                own = self.structure.owner == ACTORS.index(actor)
+                objectives = (self.structure.target_mask[own].sum(axis=0) > 0).astype(float)
+            ActorAgent(self, actor, objectives, np.full(n_replicates, setup.budget))
+        self._apply_month(0)
+        self._start_legacy()
+        self.history: list[np.ndarray] = []
+        self.layout = series_layout(self.structure.keys)
+        self._record()
+
+    # -- the schedule --------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance every replicate by one month."""
+        self.month_index += 1
+        self._apply_month(self.month_index)
+        self._sense()
+        self.agents.do("step")
+        self._advance()
+        self._record()
+
+    # -- state access for Mesa users ------------------------------------------------
+
+    @property
+    def date(self) -> str:
+        return self.spec.date_of(self.month_index)
+
+    @property
+    def influence(self) -> np.ndarray:
+        """(R, A, A): influence[r, i, j] of actor i on actor j."""
+        return self.world.influence
+
+    @property
+    def relation(self) -> np.ndarray:
+        """(R, A, A): relation[r, i, j], attitude of actor i towards actor j."""
+        return self.world.relation
+
+    def trajectories(self) -> Trajectories:
+        """Everything recorded so far, as one array with named series."""
+        return Trajectories(
+            scenario=self.spec.name,
+            dates=tuple(self.spec.date_of(t) for t in range(len(self.history))),
+            replicate_ids=self.replicate_ids,
+            series=self.layout,
+            values=np.stack(self.history, axis=1),
+        )
+
+    # -- internals -----------------------------------------------------------------
+
+    def _initial_world(self, n: int) -> dyn.World:
+        spec = self.spec
+        influence0 = np.array([[spec.actors[i].influence.get(j, 0.0) for j in ACTORS] for i in ACTORS])
+        relation0 = np.array([[spec.actors[i].relations.get(j, 0.0) for j in ACTORS] for i in ACTORS])
+        ctx = {f: np.array([getattr(spec.context[a], f) for a in ACTORS]) for f in _CONTEXT_FIELDS}
+        effort = np.array([lever.initial_effort for lever in self.catalogue.levers])
+
+        def per_replicate(x: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(x, (n, *x.shape)).copy()
+
+        return dyn.World(
+            influence=per_replicate(influence0),
+            relation=per_replicate(relation0),
+            effort=per_replicate(effort),
+            stock=per_replicate(effort),
+            legacy=np.zeros((n, A, A)),
+            threat=per_replicate(ctx["threat"]),
+            stability=per_replicate(ctx["stability"]),
+            western=per_replicate(ctx["western_presence"]),
+            commitment=per_replicate(ctx["western_commitment"]),
+            relation_0=relation0,
+            threat_0=ctx["threat"],
+            stability_0=ctx["stability"],
+            western_0=ctx["western_presence"],
+            outside_0=np.zeros((n, A)),
+        )
+
+    def _start_legacy(self) -> None:
+        """Levers already running at the start are taken to be in their steady state."""
+        w = self.world
+        self._impose_fixed_efforts()
+        w.stock = w.effort.copy()
+        self._sense()
+        effective, weight = self._effective(), self.params.lever_matrix("weight")
+        levers = dyn.lever_pull(effective, self.lever_rec, self.structure, weight)
+        factor = dyn.pull_multiplier(w, effective, self.structure, self.params, weight)
+        w.legacy, w.outside_0 = dyn.initial_legacy(
+            w.influence[0], levers, factor, self.params["influence.legacy_scale"]
+        )
+
+    def _impose_fixed_efforts(self) -> None:
+        """Scenario-fixed intensities replace the agents' choices, then budgets bind."""
+        fixed = ~np.isnan(self.fixed_effort)
+        effort = np.clip(np.where(fixed, self.fixed_effort, self.world.effort), 0.0, 1.0)
+        self.world.effort = dyn.enforce_budgets(effort, fixed, self.structure, self._budgets())
+
+    def _budgets(self) -> np.ndarray:
+        return np.stack([agent.budget for agent in self._actor_agents()], axis=1)
+
+    def _actor_agents(self) -> list[ActorAgent]:
+        agents = {agent.actor: agent for agent in self.agents}
+        return [agents[a] for a in ACTORS]
+
+    def _effective(self) -> np.ndarray:
+        return dyn.saturate(self.world.stock, self.params["influence.saturation"][:, None])
+
+    def _sense(self) -> None:
+        """What every actor can see this month: sanctions in force and receptivity."""
+        self.sanction = dyn.sanctions(self.world.effort, self.structure)
+        rec = dyn.receptivity(self.world, self.sanction, self.params)
+        self.lever_rec = dyn.lever_receptivity(rec, self.structure)
+
+    def _advance(self) -> None:
+        w, s, p = self.world, self.structure, self.params
+        self._impose_fixed_efforts()
+        self._sense()
+        w.stock = dyn.update_stocks(w.stock, w.effort, p.lever_matrix("tau_up"), p.lever_matrix("tau_down"))
+        effective, weight = self._effective(), p.lever_matrix("weight")
+        pull = (w.legacy + dyn.lever_pull(effective, self.lever_rec, s, weight)) * dyn.pull_multiplier(
+            w, effective, s, p, weight
+        )
+        w.influence = dyn.update_influence(w, pull, dyn.outside_pull(w, p), p)
+        w.relation = dyn.update_relations(w, dyn.goodwill_flows(effective, p.lever_matrix("goodwill"), s), p)
+        w.legacy *= 1.0 - p["influence.legacy_decay"][:, None, None]
+        dyn.update_context(w, effective, p.lever_matrix("threat_relief"), self.sanction, s, p)
+        draws = uniforms(self.keys, STREAM_BUILTIN_SHOCKS, self.month_index, 2 * A + 1)
+        self.shock_counts += dyn.apply_shocks(w, draws, s, p)
+
+    def _apply_month(self, t: int) -> None:
+        """Lever schedules and events dated at month ``t`` take effect."""
+        month = self.spec.start + t
+        for actor, settings in self.spec.levers.items():
+            for lever_id, setting in settings.items():
+                column = self._lever_index[f"{actor}.{lever_id}"]
+                value = setting.intensity_at(month)
+                self.fixed_effort[:, column] = np.nan if value is None else value
+        for event in self.spec.events:
+            if event.month == month:
+                self.apply_changes(event.set, additive=False)
+                self.apply_changes(event.add, additive=True)
+
+    def apply_changes(self, changes: Mapping[str, float | str], *, additive: bool,
+                      where: np.ndarray | None = None) -> None:
+        """Set or add to state paths (``context.mali.threat``, ``levers.ecowas.sanctions``, ...).
+
+        ``where`` (R,) bool limits the change to some replicates (triggers and shocks).
+        """
+        mask = np.ones(self.world.n_replicates, bool) if where is None else where
+        w = self.world
+        for path, value in changes.items():
+            root, _, rest = path.partition(".")
+            if root == "parameters":
+                current = self.params[rest]
+                self.params.set(rest, np.where(mask, current + value if additive else value, current))
+                continue
+            first, second = rest.split(".")
+            if root == "levers":
+                column = self._lever_index[f"{first}.{second}"]
+                old = self.fixed_effort[:, column]
+                base = np.where(np.isnan(old), w.effort[:, column], old)
+                new = np.nan if value == "adaptive" else np.clip(base + value if additive else value, 0, 1)
+                self.fixed_effort[:, column] = np.where(mask, new, old)
+                continue
+            a = ACTORS.index(first)
+            if root == "context":
+                array = getattr(w, _CONTEXT_FIELDS[second])
+                array[:, a] = np.where(mask, np.clip(array[:, a] + value if additive else value, 0, 1), array[:, a])
+            elif root == "relation":
+                b = ACTORS.index(second)
+                old = w.relation[:, a, b]
+                w.relation[:, a, b] = np.where(mask, np.clip(old + value if additive else value, -1, 1), old)
+            elif root == "influence":
+                b = ACTORS.index(second)
+                old = w.influence[:, a, b]
+                new = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
+                others = w.influence[:, :, b].sum(axis=1) - old
+                room = np.where(others > 1 - new, (1 - new) / np.maximum(others, 1e-12), 1.0)
+                w.influence[:, :, b] *= room[:, None]  # the others make room, keeping the sum <= 1
+                w.influence[:, a, b] = new
+
+    def _record(self) -> None:
+        w = self.world
+        self.history.append(self.layout.gather(
+            influence=w.influence, relation=w.relation, effort=w.effort,
+            threat=w.threat, stability=w.stability, western_presence=w.western,
+            sanctions=dyn.sanctions(w.effort, self.structure),
+        ))

@@ -1,0 +1,107 @@
+"""Figures from summaries. Each function takes results and returns a matplotlib Figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from sim.catalogue import ACTOR_LABELS, ACTORS
+from sim.summary import Summary
+
+COLOURS = {
+    "morocco": "#c1272d",
+    "algeria": "#006233",
+    "mali": "#fcd116",
+    "mauritania": "#00a95c",
+    "ecowas": "#1f4e9c",
+    "russia": "#6d3fa0",
+}
+FOCUS_STATES = ("mali", "mauritania")
+
+
+def _time_axis(ax, dates: tuple[str, ...]) -> None:
+    ticks = [i for i, d in enumerate(dates) if d.endswith("-01")]
+    ax.set_xticks(ticks, [dates[i][:4] for i in ticks])
+    ax.set_xlim(0, len(dates) - 1)
+    ax.set_xlabel("month")
+    ax.grid(alpha=0.3)
+
+
+def _caption(fig: Figure, summary: Summary, seed: int) -> None:
+    fig.text(0.01, 0.01, f"scenario: {summary.scenario} · seed {seed} · {summary.n_replicates} replicates · "
+             "line: median, band: 5-95% of replicates", fontsize=7, color="#555")
+
+
+def fan_chart(summary: Summary, metric: str, pairs: list[tuple[str, str]], title: str,
+              ylabel: str, seed: int, ylim: tuple[float, float]) -> Figure:
+    """Median line and 5-95% band for each (source, target) series."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    x = range(len(summary.dates))
+    for source, target in pairs:
+        stats = summary.get(metric, source, target)
+        colour_key = target if metric == "relation" else source
+        label = ACTOR_LABELS[target] if metric == "relation" else ACTOR_LABELS[source]
+        colour = COLOURS[colour_key]
+        ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.18, linewidth=0)
+        ax.plot(x, stats[:, 2], color=colour, label=label, linewidth=1.8)
+    _time_axis(ax, summary.dates)
+    ax.set_ylim(*ylim)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8, ncol=3, frameon=False)
+    fig.subplots_adjust(bottom=0.18)
+    _caption(fig, summary, seed)
+    return fig
+
+
+def context_chart(summary: Summary, state: str, seed: int) -> Figure:
+    """Threat, stability, Western presence and sanctions in one state."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    x = range(len(summary.dates))
+    for metric, colour in (("threat", "#b22222"), ("stability", "#2e8b57"),
+                           ("western_presence", "#1f77b4"), ("sanctions", "#ff8c00")):
+        stats = summary.get(metric, state)
+        ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.15, linewidth=0)
+        ax.plot(x, stats[:, 2], color=colour, label=metric.replace("_", " "), linewidth=1.8)
+    _time_axis(ax, summary.dates)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("level (0 = none, 1 = maximal)")
+    ax.set_title(f"Context in {ACTOR_LABELS[state]}")
+    ax.legend(loc="upper right", fontsize=8, ncol=2, frameon=False)
+    fig.subplots_adjust(bottom=0.18)
+    _caption(fig, summary, seed)
+    return fig
+
+
+def standard_figures(summary: Summary, seed: int) -> dict[str, Figure]:
+    """The run folder's plots: influence on every state, Mali's relations, context."""
+    figures = {}
+    for target in ACTORS:
+        sources = [(s, target) for s in ACTORS if s != target]
+        figures[f"influence_on_{target}"] = fan_chart(
+            summary, "influence", sources, f"Influence on {ACTOR_LABELS[target]} by actor",
+            "influence (share of all pull, 0-1)", seed, (0, 1) if target in FOCUS_STATES else (0, 0.6),
+        )
+    for state in FOCUS_STATES:
+        others = [(state, o) for o in ACTORS if o != state]
+        figures[f"relations_of_{state}"] = fan_chart(
+            summary, "relation", others, f"{ACTOR_LABELS[state]}'s attitude towards each actor",
+            "relation (-1 hostile, +1 close)", seed, (-1, 1),
+        )
+        figures[f"context_{state}"] = context_chart(summary, state, seed)
+    return figures
+
+
+def save_figures(figures: dict[str, Figure], folder: Path) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for name, fig in figures.items():
+        fig.savefig(folder / f"{name}.png", dpi=110)
+        plt.close(fig)
+        names.append(f"plots/{name}.png")
+    return names

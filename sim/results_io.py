@@ -1,0 +1,98 @@
+"""Run folders, written atomically: a folder appears complete or not at all.
+
+Everything is written into a hidden temporary sibling first and renamed into place at
+the end; a failure or an interrupt removes the temporary folder and leaves nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from sim.summary import STATISTICS, Summary
+from sim.trajectories import Trajectories
+
+TRAJECTORY_COLUMNS = ("scenario", "replicate", "step", "date", "metric", "source", "target", "value")
+SUMMARY_COLUMNS = ("step", "date", "metric", "source", "target", *STATISTICS)
+
+
+@contextmanager
+def atomic_folder(final: Path) -> Iterator[Path]:
+    """Yield a temporary folder that becomes ``final`` only if the block succeeds."""
+    final = Path(final)
+    if final.exists():
+        raise FileExistsError(f"{final} already exists; choose another --out or remove it")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
+    try:
+        yield staging
+        os.replace(staging, final)  # atomic on one filesystem
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a single file atomically (temporary sibling, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _float_text(values: np.ndarray) -> np.ndarray:
+    """Shortest text that reads back to the same float64 (NumPy's repr rules)."""
+    return np.asarray(values, dtype=np.float64).astype(str)
+
+
+def write_trajectories(path: Path, trajectories: Trajectories, max_replicates: int | None) -> int:
+    """Long-form CSV, one row per replicate, step and series. Returns replicates written."""
+    values = trajectories.values
+    n = values.shape[0] if max_replicates is None else min(values.shape[0], max_replicates)
+    series_text = [f"{m},{s},{t}," for m, s, t in trajectories.series]
+    name = trajectories.scenario
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(TRAJECTORY_COLUMNS) + "\n")
+        for r in range(n):
+            replicate = int(trajectories.replicate_ids[r])
+            texts = _float_text(values[r])
+            for step, date in enumerate(trajectories.dates):
+                prefix = f"{name},{replicate},{step},{date},"
+                row = texts[step]
+                handle.write("".join(f"{prefix}{series_text[s]}{row[s]}\n" for s in range(len(row))))
+    return n
+
+
+def write_summary(path: Path, summary: Summary) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(SUMMARY_COLUMNS) + "\n")
+        for step, date in enumerate(summary.dates):
+            texts = _float_text(summary.stats[step])
+            for s, (metric, source, target) in enumerate(summary.series):
+                handle.write(f"{step},{date},{metric},{source},{target},{','.join(texts[s])}\n")
+
+
+def write_run_folder(out: Path, *, manifest: dict, trajectories: Trajectories, summary: Summary,
+                     max_trajectory_replicates: int | None,
+                     plot: Callable[[Path], list[str]] | None = None) -> dict:
+    """Write manifest, trajectories, summary and plots into ``out`` atomically."""
+    with atomic_folder(out) as staging:
+        written = write_trajectories(staging / "trajectories.csv", trajectories, max_trajectory_replicates)
+        write_summary(staging / "summary.csv", summary)
+        plots = plot(staging / "plots") if plot else []
+        manifest = {**manifest, "trajectories_replicates_written": written, "plots": plots}
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest

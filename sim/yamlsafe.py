@@ -1,0 +1,185 @@
+"""Safe YAML reading that remembers where every value came from.
+
+Why not ``yaml.safe_load``: it forgets line and column numbers, silently keeps the last of
+duplicate keys, and expands aliases without limit ("billion laughs"). Here we compose the
+node graph ourselves, allow only the plain YAML tags, cap size, depth and expanded node
+count, and return plain Python values plus a map from each value's path to its position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from sim.errors import InputError, Problem
+
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 40
+MAX_NODES = 200_000
+
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
+
+Key = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: plain data plus where each value and mapping key stands."""
+
+    path: str
+    data: object
+    value_pos: dict[Key, tuple[int, int]] = field(default_factory=dict)
+    key_pos: dict[Key, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, key: Key, *, at_key: bool = False) -> tuple[int, int]:
+        """Line and column (1-based) of the value at ``key`` (or of its mapping key).
+
+        Falls back to the nearest enclosing value so every problem gets a position.
+        """
+        table = self.key_pos if at_key else self.value_pos
+        while key:
+            if key in table:
+                return table[key]
+            if key in self.value_pos:
+                return self.value_pos[key]
+            key = key[:-1]
+        return self.value_pos.get((), (1, 1))
+
+    def problem(self, key: Key, message: str, *, at_key: bool = False) -> Problem:
+        line, column = self.where(key, at_key=at_key)
+        return Problem(self.path, line, column, message)
+
+
+def read_yaml_file(path: str | Path, *, display: str | None = None) -> Document:
+    """Read ``path`` as UTF-8 YAML; raise InputError with a located message on any problem."""
+    shown = display or str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError([Problem(shown, 1, 1, "file not found")]) from None
+    except IsADirectoryError:
+        raise InputError([Problem(shown, 1, 1, "is a directory, expected a YAML file")]) from None
+    except OSError as exc:
+        raise InputError([Problem(shown, 1, 1, f"cannot read file: {exc.strerror}")]) from None
+    return parse_yaml_bytes(raw, shown)
+
+
+def parse_yaml_bytes(raw: bytes, shown: str) -> Document:
+    """Parse bytes already read from ``shown`` (see :func:`read_yaml_file`)."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(
+            [Problem(shown, 1, 1, f"file is {len(raw)} bytes, more than the {MAX_FILE_BYTES} allowed")]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = raw[exc.start : exc.start + 1].hex()
+        raise InputError(
+            [Problem(shown, line, column, f"byte 0x{byte} is not valid UTF-8; save the file as UTF-8")]
+        ) from None
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise InputError([Problem(shown, line, column, f"YAML syntax error: {reason}")]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(shown, 1, 1, f"YAML error: {exc}")]) from None
+    doc = Document(path=shown, data=None)
+    if root is None:
+        doc.data = {}
+        return doc
+    builder = _Builder(doc)
+    doc.data = builder.build(root, (), 0)
+    if builder.problems:
+        raise InputError(builder.problems)
+    return doc
+
+
+class _Builder:
+    """Turns a composed node graph into plain values, collecting problems as it goes."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.nodes = 0
+        self.problems: list[Problem] = []
+        self.constructor = SafeConstructor()
+
+    def _fail(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(
+            Problem(self.doc.path, node.start_mark.line + 1, node.start_mark.column + 1, message)
+        )
+
+    def build(self, node: yaml.Node, key: Key, depth: int) -> object:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            if self.nodes == MAX_NODES + 1:
+                self._fail(
+                    node,
+                    f"document expands to more than {MAX_NODES} values (alias bomb?); "
+                    "expected a plain scenario file",
+                )
+            return None
+        if depth > MAX_DEPTH:
+            self._fail(node, f"nesting deeper than {MAX_DEPTH} levels")
+            return None
+        self.doc.value_pos.setdefault(key, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _TAG + "seq":
+                self._fail(node, f"unsupported YAML tag {node.tag!r}; only plain YAML is allowed")
+                return None
+            return [self.build(item, (*key, i), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, key, depth)
+        self._fail(node, "unsupported YAML node")
+        return None
+
+    def _scalar(self, node: yaml.ScalarNode) -> object:
+        tag = node.tag.removeprefix(_TAG)
+        if tag not in _SCALAR_TAGS or not node.tag.startswith(_TAG):
+            self._fail(node, f"unsupported YAML tag {node.tag!r}; only plain YAML is allowed")
+            return None
+        if tag in ("str", "timestamp"):
+            return node.value  # dates stay text: the scenario layer parses YYYY-MM itself
+        constructor = {
+            "int": self.constructor.construct_yaml_int,
+            "float": self.constructor.construct_yaml_float,
+            "bool": self.constructor.construct_yaml_bool,
+            "null": self.constructor.construct_yaml_null,
+        }[tag]
+        try:
+            return constructor(node)
+        except (ValueError, yaml.YAMLError):
+            self._fail(node, f"cannot read {node.value!r} as {tag}")
+            return None
+
+    def _mapping(self, node: yaml.MappingNode, key: Key, depth: int) -> dict:
+        if node.tag != _TAG + "map":
+            self._fail(node, f"unsupported YAML tag {node.tag!r}; only plain YAML is allowed")
+            return {}
+        out: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._fail(key_node, "mapping keys must be plain scalars")
+                continue
+            if key_node.tag == _TAG + "merge":
+                self._fail(key_node, "merge keys ('<<') are not supported; use 'extends:'")
+                continue
+            name = key_node.value
+            if name in out:
+                first = self.doc.key_pos.get((*key, name), (0, 0))[0]
+                self._fail(key_node, f"duplicate key '{name}' (first defined on line {first})")
+                continue
+            child = (*key, name)
+            self.doc.key_pos[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[name] = self.build(value_node, child, depth + 1)
+        return out
