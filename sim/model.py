@@ -17,7 +17,9 @@ from sim.agents import ActorAgent
 from sim.catalogue import ACTORS, load_catalogue
 from sim.parameters import ParameterSet
 from sim.scenario import Scenario
-from sim.seeding import STREAM_BUILTIN_SHOCKS, replicate_keys, uniforms
+from sim.conditions import evaluate
+from sim.sampling import draw_uncertainties
+from sim.seeding import STREAM_BUILTIN_SHOCKS, replicate_keys, stream_for, uniforms
 from sim.trajectories import Trajectories, series_layout
 
 A = len(ACTORS)
@@ -53,11 +55,17 @@ class InfluenceModel(mesa.Model):
         self.keys = replicate_keys(seed, ids)
         self.catalogue = load_catalogue()
         self.structure = dyn.Structure.from_catalogue(self.catalogue)
-        self.params = ParameterSet(self.catalogue, n_replicates, {**scenario.parameters, **(parameters or {})})
+        drawn = draw_uncertainties(scenario.uncertainties, dict(self.catalogue.parameters), self.keys)
+        self.params = ParameterSet(self.catalogue, n_replicates,
+                                   {**scenario.parameters, **drawn, **(parameters or {})})
         self.month_index = 0
         self.shock_counts = np.zeros((n_replicates, 3))
         self.fixed_effort = np.full((n_replicates, len(self.structure.keys)), np.nan)
         self.world = self._initial_world(n_replicates)
+        self.trigger_armed = {t.id: np.ones(n_replicates, bool) for t in scenario.triggers}
+        self.trigger_due = {t.id: np.full(n_replicates, -1) for t in scenario.triggers}
+        self.fired = {name: np.zeros(n_replicates, int) for name in
+                      [t.id for t in scenario.triggers] + [k.id for k in scenario.shocks]}
         self._lever_index = {key: i for i, key in enumerate(self.structure.keys)}
         for actor in ACTORS:
             setup = scenario.actors[actor]
@@ -67,6 +75,7 @@ class InfluenceModel(mesa.Model):
                 objectives = (self.structure.target_mask[own].sum(axis=0) > 0).astype(float)
             ActorAgent(self, actor, objectives, np.full(n_replicates, setup.budget))
         self._apply_month(0)
+        self._fire_triggers_and_shocks(0)
         self._start_legacy()
         self.history: list[np.ndarray] = []
         self.layout = series_layout(self.structure.keys)
@@ -78,6 +87,7 @@ class InfluenceModel(mesa.Model):
         """Advance every replicate by one month."""
         self.month_index += 1
         self._apply_month(self.month_index)
+        self._fire_triggers_and_shocks(self.month_index)
         self._sense()
         self.agents.do("step")
         self._advance()
@@ -201,6 +211,50 @@ class InfluenceModel(mesa.Model):
             if event.month == month:
                 self.apply_changes(event.set, additive=False)
                 self.apply_changes(event.add, additive=True)
+
+    def _fire_triggers_and_shocks(self, t: int) -> None:
+        """Scenario triggers (conditions on the state) and shocks (random draws), per replicate."""
+        month = self.spec.start + t
+        for trigger in self.spec.triggers:
+            holds = np.broadcast_to(evaluate(trigger.condition, self.read_state, month), self.replicate_ids.shape)
+            armed, due = self.trigger_armed[trigger.id], self.trigger_due[trigger.id]
+            starting = holds & armed & (due < 0)
+            due[starting] = t + trigger.delay
+            if trigger.once:
+                armed &= ~starting
+            firing = due == t
+            if firing.any():
+                self.apply_changes(trigger.changes.set, additive=False, where=firing)
+                self.apply_changes(trigger.changes.add, additive=True, where=firing)
+                self.fired[trigger.id] += firing
+            due[firing] = -1
+        for shock in self.spec.shocks:
+            hit = uniforms(self.keys, stream_for(f"shock:{shock.id}"), t, 1)[:, 0] < shock.probability
+            if shock.condition is not None:
+                hit &= evaluate(shock.condition, self.read_state, month)
+            if hit.any():
+                self.apply_changes(shock.changes.set, additive=False, where=hit)
+                self.apply_changes(shock.changes.add, additive=True, where=hit)
+                self.fired[shock.id] += hit
+
+    def read_state(self, path: str) -> np.ndarray:
+        """One value per replicate for a condition path (see sim.conditions)."""
+        root, _, rest = path.partition(".")
+        if root == "step":
+            return np.full(self.world.n_replicates, float(self.month_index))
+        if root == "parameters":
+            return self.params[rest]
+        first, second = rest.split(".")
+        w = self.world
+        if root == "effort":
+            return w.effort[:, self._lever_index[f"{first}.{second}"]]
+        a = ACTORS.index(first)
+        if root == "context":
+            if second == "sanctions":
+                return dyn.sanctions(w.effort, self.structure)[:, a]
+            return getattr(w, _CONTEXT_FIELDS[second])[:, a]
+        b = ACTORS.index(second)
+        return (w.influence if root == "influence" else w.relation)[:, a, b]
 
     def apply_changes(self, changes: Mapping[str, float | str], *, additive: bool,
                       where: np.ndarray | None = None) -> None:

@@ -7,20 +7,24 @@ and column, the bad value and what was expected.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 from sim.catalogue import ACTORS, Catalogue, load_catalogue
+from sim.conditions import ConditionError, Node, check_state_path, parse_condition
 from sim.errors import InputError, Problem, did_you_mean
 from sim.months import format_month, parse_month
 from sim.yamlsafe import Document, Key, read_yaml_file
 
 TOP_LEVEL_KEYS = (
+    "extends",
     "name",
     "description",
     "start",
@@ -32,10 +36,25 @@ TOP_LEVEL_KEYS = (
     "levers",
     "parameters",
     "events",
+    "triggers",
+    "shocks",
+    "uncertainties",
+    "outputs",
 )
 ACTOR_KEYS = ("budget", "objectives", "influence", "relations")
 CONTEXT_VARIABLES = ("threat", "stability", "western_presence", "western_commitment")
-EVENT_KEYS = ("id", "date", "set", "add", "source", "assumption", "description")
+CHANGE_KEYS = ("set", "add", "source", "assumption", "description")
+EVENT_KEYS = ("id", "date", *CHANGE_KEYS)
+TRIGGER_KEYS = ("id", "when", "once", "delay", *CHANGE_KEYS)
+SHOCK_KEYS = ("id", "probability", "when", *CHANGE_KEYS)
+DISTRIBUTIONS = {
+    "uniform": ("low", "high"),
+    "normal": ("mean", "sd"),
+    "triangular": ("low", "mode", "high"),
+    "choice": ("values", "weights"),
+}
+OUTPUT_KEYS = ("metrics", "actors")
+MERGED_BY_ID = ("events", "triggers", "shocks")
 STATE_ROOTS = ("context", "levers", "parameters", "influence", "relation")
 MAX_HORIZON = 600
 MAX_REPLICATES = 10_000_000
@@ -97,6 +116,56 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Changes:
+    """What an event, trigger or shock does, and where that comes from."""
+
+    set: Mapping[str, float | str]
+    add: Mapping[str, float]
+    source: str | None = None
+    assumption: str | None = None
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Changes that fire, per replicate, when a condition holds (once or every month)."""
+
+    id: str
+    when: str
+    condition: Node = field(compare=False, repr=False)
+    once: bool
+    delay: int
+    changes: Changes
+
+
+@dataclass(frozen=True)
+class Shock:
+    """A random event: fires in a replicate with a monthly probability (while ``when`` holds)."""
+
+    id: str
+    probability: float
+    when: str | None
+    condition: Node | None = field(compare=False, repr=False)
+    changes: Changes
+
+
+@dataclass(frozen=True)
+class Uncertainty:
+    """A parameter drawn once per replicate, so an ensemble spreads over what we don't know."""
+
+    parameter: str
+    distribution: str  # uniform | normal (truncated to the parameter's range) | triangular | choice
+    arguments: Mapping[str, float | tuple[float, ...]]
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Which series to write and plot (empty tuple: all)."""
+
+    metrics: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario. Build it with :func:`load_scenario`."""
 
@@ -111,6 +180,10 @@ class Scenario:
     levers: Mapping[str, Mapping[str, LeverSetting]]
     parameters: Mapping[str, float]
     events: tuple[Event, ...]
+    triggers: tuple[Trigger, ...] = ()
+    shocks: tuple[Shock, ...] = ()
+    uncertainties: tuple[Uncertainty, ...] = ()
+    outputs: Outputs = Outputs()
     path: str = field(default="", compare=False)
 
     def date_of(self, step: int) -> str:
@@ -141,6 +214,21 @@ class Scenario:
             },
             "parameters": dict(self.parameters),
             "events": [_event_to_data(e) for e in self.events],
+            "triggers": [
+                {"id": t.id, "when": t.when, "once": t.once, "delay": t.delay, **_changes_to_data(t.changes)}
+                for t in self.triggers
+            ],
+            "shocks": [
+                {"id": k.id, "probability": k.probability, **({"when": k.when} if k.when else {}),
+                 **_changes_to_data(k.changes)}
+                for k in self.shocks
+            ],
+            "uncertainties": {
+                u.parameter: {"distribution": u.distribution,
+                              **{k: list(v) if isinstance(v, tuple) else v for k, v in u.arguments.items()}}
+                for u in self.uncertainties
+            },
+            "outputs": {"metrics": list(self.outputs.metrics), "actors": list(self.outputs.actors)},
         }
 
     @property
@@ -158,20 +246,24 @@ def _setting_to_data(setting: LeverSetting) -> object:
 
 
 def _event_to_data(event: Event) -> dict:
-    data: dict = {"id": event.id, "date": format_month(event.month)}
-    if event.set:
-        data["set"] = dict(event.set)
-    if event.add:
-        data["add"] = dict(event.add)
-    if event.source:
-        data["source"] = event.source
-    if event.assumption:
-        data["assumption"] = event.assumption
+    return {"id": event.id, "date": format_month(event.month), **_changes_to_data(event)}
+
+
+def _changes_to_data(changes: Event | Changes) -> dict:
+    data: dict = {}
+    if changes.set:
+        data["set"] = dict(changes.set)
+    if changes.add:
+        data["add"] = dict(changes.add)
+    if changes.source:
+        data["source"] = changes.source
+    if changes.assumption:
+        data["assumption"] = changes.assumption
     return data
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Read, check and resolve a scenario file.
+    """Read, check and resolve a scenario file (following ``extends:`` chains).
 
     Args:
         path: the YAML file.
@@ -180,11 +272,100 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     Raises:
         InputError: listing every problem found, each located in the file or the override.
     """
-    doc = read_yaml_file(path)
-    if not isinstance(doc.data, dict):
-        raise InputError([doc.problem((), "expected a mapping of scenario keys at the top level")])
+    top = Path(path)
+    doc = _resolve_extends(top, _scenarios_root(top), [], str(path))
     origins = _apply_overrides(doc, overrides)
     return _Checker(doc, load_catalogue(), origins).scenario()
+
+
+def _scenarios_root(path: Path) -> Path:
+    """Where ``extends:`` may reach: the nearest enclosing ``scenarios/`` folder, else the file's folder."""
+    folder = path.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if candidate.name == "scenarios":
+            return candidate
+    return folder
+
+
+def _resolve_extends(path: Path, root: Path, chain: list[Path], shown: str) -> Document:
+    doc = read_yaml_file(path, display=shown)
+    if not isinstance(doc.data, dict):
+        raise InputError([doc.problem((), "expected a mapping of scenario keys at the top level")])
+    parent_ref = doc.data.pop("extends", None)
+    if parent_ref is None:
+        return doc
+    key = ("extends",)
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
+        raise InputError([doc.problem(key, f"extends = {parent_ref!r}; expected a scenario file name")])
+    parent = (path.parent / parent_ref).resolve()
+    if not parent.is_relative_to(root):
+        raise InputError([doc.problem(key, f"extends '{parent_ref}' points outside the scenarios folder {root}")])
+    if parent in chain or parent == path.resolve():
+        cycle = " -> ".join(p.name for p in [*chain, path.resolve(), parent])
+        raise InputError([doc.problem(key, f"extends cycle: {cycle}")])
+    if not parent.is_file():
+        raise InputError([doc.problem(key, f"extends '{parent_ref}': file not found ({parent})")])
+    parent_shown = os.path.normpath(os.path.join(os.path.dirname(shown), parent_ref))
+    base = _resolve_extends(parent, root, [*chain, path.resolve()], parent_shown)
+    return _merge(base, doc)
+
+
+def _replaced_whole(key: Key) -> bool:
+    """Values a child replaces rather than merges: a lever setting, an uncertainty, outputs."""
+    return (key[0] == "levers" and len(key) == 3) or (key[0] == "uncertainties" and len(key) == 2) \
+        or key == ("outputs",)
+
+
+def _merge(base: Document, child: Document) -> Document:
+    """Overlay ``child`` on ``base``: mappings merge, lists of events/triggers/shocks merge by id.
+
+    Positions follow the values, so a problem in an inherited value points at the parent file.
+    """
+    merged = Document(path=child.path, data=copy.deepcopy(base.data))
+    merged.value_pos, merged.key_pos = dict(base.value_pos), dict(base.key_pos)
+    merged.quoted = set(base.quoted)
+    merged.origin = {(): base.file_of(()), **base.origin}
+
+    def take(src: Key, dst: Key) -> None:
+        """Copy the child's positions under ``src`` to ``dst`` in the merged document."""
+        for table_from, table_to in ((child.value_pos, merged.value_pos), (child.key_pos, merged.key_pos)):
+            for k in [k for k in table_to if k[: len(dst)] == dst]:
+                del table_to[k]
+            for k, pos in table_from.items():
+                if k[: len(src)] == src:
+                    table_to[dst + k[len(src):]] = pos
+        merged.quoted = {k for k in merged.quoted if k[: len(dst)] != dst}
+        merged.quoted |= {dst + k[len(src):] for k in child.quoted if k[: len(src)] == src}
+        for k in [k for k in merged.origin if k[: len(dst)] == dst]:
+            del merged.origin[k]
+        merged.origin[dst] = child.path
+
+    def overlay(target: dict, source: dict, key: Key) -> None:
+        for name, value in source.items():
+            here = (*key, name)
+            atomic = _replaced_whole(here)
+            if key == () and name in MERGED_BY_ID and isinstance(value, list) and isinstance(target.get(name), list):
+                merge_list(target[name], value, name)
+            elif isinstance(value, dict) and isinstance(target.get(name), dict) and not atomic:
+                overlay(target[name], value, here)
+                merged.key_pos[here] = child.key_pos.get(here, merged.key_pos.get(here, (1, 1)))
+            else:
+                target[name] = copy.deepcopy(value)
+                take(here, here)
+
+    def merge_list(target: list, items: list, name: str) -> None:
+        index_of = {item.get("id"): i for i, item in enumerate(target) if isinstance(item, dict)}
+        for j, item in enumerate(items):
+            item_id = item.get("id") if isinstance(item, dict) else None
+            i = index_of.get(item_id) if item_id is not None else None
+            if i is None:
+                i = len(target)
+                target.append(None)
+            target[i] = copy.deepcopy(item)
+            take((name, j), (name, i))
+
+    overlay(merged.data, child.data, ())
+    return merged
 
 
 def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> dict[Key, str]:
@@ -232,13 +413,13 @@ class _Checker:
 
     # -- reporting -------------------------------------------------------------------
 
-    def fail(self, key: Key, message: str, *, at_key: bool = False) -> None:
+    def fail(self, key: Key, message: str, *, at_key: bool = False, offset: int | None = None) -> None:
         for origin_key, shown in self.origins.items():
             if key[: len(origin_key)] == origin_key:
-                column = shown.index("=") + 2 if "=" in shown else 1
+                column = shown.index("=") + 2 + (offset or 0) if "=" in shown else 1
                 self.problems.append(Problem(shown, 1, column, message))
                 return
-        self.problems.append(self.doc.problem(key, message, at_key=at_key))
+        self.problems.append(self.doc.problem(key, message, at_key=at_key, offset=offset))
 
     @staticmethod
     def dotted(key: Key) -> str:
@@ -316,6 +497,10 @@ class _Checker:
         levers = self.levers(data.get("levers"))
         parameters = self.parameters(("parameters",), data.get("parameters"))
         events = self.events(data.get("events"), start, horizon)
+        triggers = self.triggers(data.get("triggers"))
+        shocks = self.shocks(data.get("shocks"))
+        uncertainties = self.uncertainties(data.get("uncertainties"))
+        outputs = self.outputs(data.get("outputs"))
         if self.problems:
             raise InputError(self.problems)
         return Scenario(
@@ -330,6 +515,10 @@ class _Checker:
             levers=MappingProxyType(levers),
             parameters=MappingProxyType(parameters),
             events=tuple(events),
+            triggers=tuple(triggers),
+            shocks=tuple(shocks),
+            uncertainties=tuple(uncertainties),
+            outputs=outputs,
             path=self.doc.path,
         )
 
@@ -440,47 +629,176 @@ class _Checker:
                 out[name] = number
         return out
 
-    def events(self, raw: object, start: int | None, horizon: int | None) -> list[Event]:
+    def items_with_ids(self, section: str, raw: object, allowed: tuple[str, ...]) -> list[tuple[Key, str, dict]]:
+        """The entries of a list section, each with a unique id: (key, id, entry)."""
         if raw is None:
             return []
         if not isinstance(raw, list):
-            self.fail(("events",), "events should be a list of '- id: ..., date: YYYY-MM, set: {...}'")
+            self.fail((section,), f"{section} should be a list of entries, each with an 'id'")
             return []
         out, seen = [], {}
         for index, entry in enumerate(raw):
-            key = ("events", index)
-            entry = self.mapping(key, entry, EVENT_KEYS)
-            event_id = entry.get("id")
-            if not isinstance(event_id, str) or not event_id:
-                self.fail(key, "every event needs an 'id' (a short name)")
+            key = (section, index)
+            entry = self.mapping(key, entry, allowed)
+            item_id = entry.get("id")
+            if not isinstance(item_id, str) or not item_id:
+                self.fail(key, f"every entry of {section} needs an 'id' (a short name)")
                 continue
-            if event_id in seen:
-                self.fail((*key, "id"), f"duplicate event id '{event_id}' (first at event #{seen[event_id] + 1})")
+            if item_id in seen:
+                first = seen[item_id] + 1
+                self.fail((*key, "id"), f"duplicate {section[:-1]} id '{item_id}' (first at entry #{first})")
                 continue
-            seen[event_id] = index
+            seen[item_id] = index
+            out.append((key, item_id, entry))
+        return out
+
+    def changes(self, key: Key, item_id: str, entry: dict) -> Changes:
+        """The set/add block shared by events, triggers and shocks, with its provenance."""
+        if not entry.get("source") and not entry.get("assumption"):
+            self.fail(key, f"'{item_id}' needs a 'source' (seed file) or an 'assumption' text")
+        if not entry.get("set") and not entry.get("add"):
+            self.fail(key, f"'{item_id}' changes nothing; give 'set:' or 'add:'")
+        for name in ("source", "assumption"):
+            if name in entry and not isinstance(entry[name], str):
+                self.fail((*key, name), f"{name} should be text")
+        return Changes(
+            set=MappingProxyType(self.state_changes((*key, "set"), entry.get("set"), additive=False)),
+            add=MappingProxyType(self.state_changes((*key, "add"), entry.get("add"), additive=True)),
+            source=entry.get("source") if isinstance(entry.get("source"), str) else None,
+            assumption=entry.get("assumption") if isinstance(entry.get("assumption"), str) else None,
+        )
+
+    def events(self, raw: object, start: int | None, horizon: int | None) -> list[Event]:
+        out = []
+        for key, event_id, entry in self.items_with_ids("events", raw, EVENT_KEYS):
             month = self.month((*key, "date"), entry.get("date"))
             if month is not None and start is not None and horizon is not None:
                 last = start + horizon
                 if not start <= month <= last:
                     self.fail((*key, "date"), f"event '{event_id}' date {format_month(month)} is outside "
                               f"the run {format_month(start)}..{format_month(last)}")
-            if not entry.get("source") and not entry.get("assumption"):
-                self.fail(key, f"event '{event_id}' needs a 'source' (seed file) or an 'assumption' text")
-            sets = self.state_changes((*key, "set"), entry.get("set"), additive=False)
-            adds = self.state_changes((*key, "add"), entry.get("add"), additive=True)
-            if not entry.get("set") and not entry.get("add"):
-                self.fail(key, f"event '{event_id}' changes nothing; give 'set:' or 'add:'")
-            if month is None:
-                continue
-            out.append(Event(
-                id=event_id,
-                month=month,
-                set=MappingProxyType(sets),
-                add=MappingProxyType(adds),
-                source=entry.get("source"),
-                assumption=entry.get("assumption"),
-            ))
+            changes = self.changes(key, event_id, entry)
+            if month is not None:
+                out.append(Event(id=event_id, month=month, set=changes.set, add=changes.add,
+                                 source=changes.source, assumption=changes.assumption))
         return out
+
+    def condition(self, key: Key, text: object) -> Node | None:
+        if not isinstance(text, str) or not text.strip():
+            self.fail(key, f"{self.dotted(key)} = {text!r}; expected a condition such as "
+                      "'influence.russia.mali > 0.4'")
+            return None
+        levers = {actor: [lv.id for lv in self.catalogue.levers_of(actor)] for actor in ACTORS}
+        names = list(self.catalogue.parameters)
+        try:
+            return parse_condition(text, lambda path: check_state_path(path, ACTORS, levers, names))
+        except ConditionError as exc:
+            self.fail(key, f"{exc} in condition {text!r}", offset=exc.offset)
+            return None
+
+    def triggers(self, raw: object) -> list[Trigger]:
+        out = []
+        for key, trigger_id, entry in self.items_with_ids("triggers", raw, TRIGGER_KEYS):
+            condition = self.condition((*key, "when"), entry.get("when"))
+            once = entry.get("once", True)
+            if not isinstance(once, bool):
+                self.fail((*key, "once"), f"once = {once!r}; expected true (fire once) or false (every month)")
+            delay = self.integer((*key, "delay"), entry.get("delay", 0), 0, MAX_HORIZON)
+            changes = self.changes(key, trigger_id, entry)
+            if condition is not None and delay is not None and isinstance(once, bool):
+                out.append(Trigger(id=trigger_id, when=entry["when"].strip(), condition=condition, once=once,
+                                   delay=delay, changes=changes))
+        return out
+
+    def shocks(self, raw: object) -> list[Shock]:
+        out = []
+        for key, shock_id, entry in self.items_with_ids("shocks", raw, SHOCK_KEYS):
+            probability = self.number((*key, "probability"), entry.get("probability"), 0.0, 1.0)
+            when = entry.get("when")
+            condition = self.condition((*key, "when"), when) if when is not None else None
+            changes = self.changes(key, shock_id, entry)
+            if probability is not None and (when is None or condition is not None):
+                out.append(Shock(id=shock_id, probability=probability, when=when.strip() if when else None,
+                                 condition=condition, changes=changes))
+        return out
+
+    def uncertainties(self, raw: object) -> list[Uncertainty]:
+        out = []
+        names = list(self.catalogue.parameters)
+        for name, entry in self.mapping(("uncertainties",), raw).items():
+            key = ("uncertainties", name)
+            spec = self.catalogue.parameters.get(name)
+            if spec is None:
+                self.fail(key, f"unknown parameter '{name}'{did_you_mean(name, names)}", at_key=True)
+                continue
+            entry = self.mapping(key, entry, ("distribution", *sorted({a for v in DISTRIBUTIONS.values() for a in v})))
+            kind = entry.get("distribution")
+            if kind not in DISTRIBUTIONS:
+                hint = did_you_mean(str(kind), list(DISTRIBUTIONS)) or f"; expected one of {', '.join(DISTRIBUTIONS)}"
+                self.fail((*key, "distribution"), f"distribution = {kind!r}{hint}")
+                continue
+            arguments = self.distribution_arguments(key, kind, entry, spec.low, spec.high)
+            if arguments is not None:
+                out.append(Uncertainty(parameter=name, distribution=kind, arguments=MappingProxyType(arguments)))
+        return out
+
+    def distribution_arguments(self, key: Key, kind: str, entry: dict, low: float, high: float) -> dict | None:
+        wanted = DISTRIBUTIONS[kind]
+        extra = [a for a in entry if a not in (*wanted, "distribution")]
+        for name in extra:
+            self.fail((*key, name), f"'{name}' does not apply to a {kind} distribution; it takes {', '.join(wanted)}",
+                      at_key=True)
+        if kind == "choice":
+            values = entry.get("values")
+            if not isinstance(values, list) or not values:
+                self.fail((*key, "values"), "a choice needs 'values: [...]' (at least one)")
+                return None
+            checked = [self.number((*key, "values", i), v, low, high) for i, v in enumerate(values)]
+            weights = entry.get("weights", [1.0] * len(values))
+            if not isinstance(weights, list) or len(weights) != len(values):
+                self.fail((*key, "weights"), f"weights should be a list of {len(values)} numbers")
+                return None
+            wchecked = [self.number((*key, "weights", i), w, 0.0, 1e9) for i, w in enumerate(weights)]
+            if None in checked or None in wchecked:
+                return None
+            if sum(wchecked) <= 0:
+                self.fail((*key, "weights"), "weights must not all be zero")
+                return None
+            return {"values": tuple(checked), "weights": tuple(wchecked)}
+        args = {}
+        for name in wanted:
+            if name not in entry:
+                self.fail(key, f"a {kind} distribution needs '{name}'")
+                return None
+            bounds = (1e-12, high - low) if name == "sd" else (low, high)
+            number = self.number((*key, name), entry[name], *bounds)
+            if number is None:
+                return None
+            args[name] = number
+        if kind == "uniform" and args["low"] >= args["high"]:
+            self.fail(key, f"uniform low {args['low']} must be below high {args['high']}")
+            return None
+        if kind == "triangular" and not (args["low"] <= args["mode"] <= args["high"] and args["low"] < args["high"]):
+            self.fail(key, f"triangular needs low <= mode <= high with low < high, got {args}")
+            return None
+        return args
+
+    def outputs(self, raw: object) -> Outputs:
+        from sim.trajectories import METRICS
+
+        entry = self.mapping(("outputs",), raw, OUTPUT_KEYS)
+        chosen = {}
+        for name, allowed in (("metrics", METRICS), ("actors", ACTORS)):
+            values = entry.get(name, [])
+            if not isinstance(values, list):
+                self.fail(("outputs", name), f"outputs.{name} should be a list")
+                continue
+            for i, value in enumerate(values):
+                if value not in allowed:
+                    hint = did_you_mean(str(value), allowed) or f"; expected one of {', '.join(allowed)}"
+                    self.fail(("outputs", name, i), f"unknown {name[:-1]} {value!r}{hint}")
+            chosen[name] = tuple(v for v in values if v in allowed)
+        return Outputs(**chosen)
 
     def state_changes(self, key: Key, raw: object, *, additive: bool) -> dict[str, float | str]:
         out: dict[str, float | str] = {}

@@ -34,6 +34,8 @@ class Document:
     data: object
     value_pos: dict[Key, tuple[int, int]] = field(default_factory=dict)
     key_pos: dict[Key, tuple[int, int]] = field(default_factory=dict)
+    quoted: set[Key] = field(default_factory=set)  # scalars written in quotes
+    origin: dict[Key, str] = field(default_factory=dict)  # file of keys merged in by `extends`
 
     def where(self, key: Key, *, at_key: bool = False) -> tuple[int, int]:
         """Line and column (1-based) of the value at ``key`` (or of its mapping key).
@@ -49,9 +51,20 @@ class Document:
             key = key[:-1]
         return self.value_pos.get((), (1, 1))
 
-    def problem(self, key: Key, message: str, *, at_key: bool = False) -> Problem:
+    def file_of(self, key: Key) -> str:
+        """The file a value came from (scenarios that extend others merge several)."""
+        while key:
+            if key in self.origin:
+                return self.origin[key]
+            key = key[:-1]
+        return self.origin.get((), self.path)
+
+    def problem(self, key: Key, message: str, *, at_key: bool = False, offset: int | None = None) -> Problem:
+        """A located problem; ``offset`` moves the column into a scalar (e.g. a condition)."""
         line, column = self.where(key, at_key=at_key)
-        return Problem(self.path, line, column, message)
+        if offset is not None:
+            column += offset + (1 if key in self.quoted else 0)
+        return Problem(self.file_of(key), line, column, message)
 
 
 def read_yaml_file(path: str | Path, *, display: str | None = None) -> Document:
@@ -132,6 +145,8 @@ class _Builder:
             return None
         self.doc.value_pos.setdefault(key, (node.start_mark.line + 1, node.start_mark.column + 1))
         if isinstance(node, yaml.ScalarNode):
+            if node.style in ("'", '"'):
+                self.doc.quoted.add(key)
             return self._scalar(node)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _TAG + "seq":

@@ -100,7 +100,7 @@ def test_event_date_outside_run_and_duplicate_id(write_scenario):
 """)
     assert problems(path) == [
         f"{path}:6:11: event 'a' date 2023-01 is outside the run 2022-01..2022-07",
-        f"{path}:9:9: duplicate event id 'a' (first at event #1)",
+        f"{path}:9:9: duplicate event id 'a' (first at entry #1)",
     ]
 
 
