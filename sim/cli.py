@@ -41,6 +41,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check scenario files; exit 2 with one line per problem")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
+
+    levers = commands.add_parser("levers", help="the lever catalogue with its evidence")
+    levers.add_argument("--actor", help="only this actor's levers")
+    levers.add_argument("--json", action="store_true", help="machine-readable output (stable keys)")
+
+    params = commands.add_parser("parameters", help="the parameter catalogue: defaults, ranges, units")
+    params.add_argument("--json", action="store_true", help="machine-readable output")
+
+    commands.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
     return parser
 
 
@@ -76,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     from sim.errors import InputError
 
     try:
-        return {"run": cmd_run, "validate": cmd_validate}[args.command](args)
+        handlers = {"run": cmd_run, "validate": cmd_validate, "levers": cmd_levers, "parameters": cmd_parameters,
+                    "schema": cmd_schema}
+        return handlers[args.command](args)
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -101,6 +112,41 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if problems:
         return EXIT_BAD_INPUT
     print(f"{len(args.scenarios)} scenario(s) valid")
+    return EXIT_OK
+
+
+def cmd_levers(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.catalogue import ACTORS, load_catalogue
+    from sim.errors import did_you_mean
+    from sim.listing import lever_records, levers_text
+
+    if args.actor and args.actor not in ACTORS:
+        print(f"--actor: unknown actor '{args.actor}'{did_you_mean(args.actor, ACTORS)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    levers = [lv for lv in load_catalogue().levers if not args.actor or lv.actor == args.actor]
+    print(json.dumps(lever_records(levers), indent=2) if args.json else levers_text(levers))
+    return EXIT_OK
+
+
+def cmd_parameters(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.catalogue import load_catalogue
+    from sim.listing import parameter_records, parameters_text
+
+    specs = list(load_catalogue().parameters.values())
+    print(json.dumps(parameter_records(specs), indent=2) if args.json else parameters_text(specs))
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.schema import scenario_schema
+
+    print(json.dumps(scenario_schema(), indent=2))
     return EXIT_OK
 
 

@@ -195,7 +195,7 @@ def initial_legacy(influence_0: np.ndarray, levers: np.ndarray, factor: np.ndarr
     total = legacy_scale[:, None] + landed.sum(axis=1)  # (R, A)
     wanted = total[:, None, :] * influence_0
     legacy = np.maximum(wanted / np.maximum(factor, 1e-9) - levers, 0.0) * (factor > 0)
-    outside = total * np.maximum(1.0 - influence_0.sum(axis=1), 0.0)
+    outside = total * np.maximum(1.0 - influence_0.sum(axis=0), 0.0)  # what sources leave unexplained
     return legacy, outside
 
 

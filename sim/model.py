@@ -15,10 +15,10 @@ import numpy as np
 from sim import dynamics as dyn
 from sim.agents import ActorAgent
 from sim.catalogue import ACTORS, load_catalogue
-from sim.parameters import ParameterSet
-from sim.scenario import Scenario
 from sim.conditions import evaluate
+from sim.parameters import ParameterSet
 from sim.sampling import draw_uncertainties
+from sim.scenario import Scenario
 from sim.seeding import STREAM_BUILTIN_SHOCKS, replicate_keys, stream_for, uniforms
 from sim.trajectories import Trajectories, series_layout
 

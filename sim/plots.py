@@ -42,7 +42,7 @@ def fan_chart(summary: Summary, metric: str, pairs: list[tuple[str, str]], title
     """Median line and 5-95% band for each (source, target) series."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
     x = range(len(summary.dates))
-    for source, target in pairs:
+    for source, target in [pair for pair in pairs if summary.has(metric, *pair)]:
         stats = summary.get(metric, source, target)
         colour_key = target if metric == "relation" else source
         label = ACTOR_LABELS[target] if metric == "relation" else ACTOR_LABELS[source]
@@ -65,6 +65,8 @@ def context_chart(summary: Summary, state: str, seed: int) -> Figure:
     x = range(len(summary.dates))
     for metric, colour in (("threat", "#b22222"), ("stability", "#2e8b57"),
                            ("western_presence", "#1f77b4"), ("sanctions", "#ff8c00")):
+        if not summary.has(metric, state):
+            continue
         stats = summary.get(metric, state)
         ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.15, linewidth=0)
         ax.plot(x, stats[:, 2], color=colour, label=metric.replace("_", " "), linewidth=1.8)
@@ -81,19 +83,24 @@ def context_chart(summary: Summary, state: str, seed: int) -> Figure:
 def standard_figures(summary: Summary, seed: int) -> dict[str, Figure]:
     """The run folder's plots: influence on every state, Mali's relations, context."""
     figures = {}
+    present = {(metric, source, target) for metric, source, target in summary.series}
     for target in ACTORS:
-        sources = [(s, target) for s in ACTORS if s != target]
+        sources = [(s, target) for s in ACTORS if s != target and ("influence", s, target) in present]
+        if not sources:
+            continue
         figures[f"influence_on_{target}"] = fan_chart(
             summary, "influence", sources, f"Influence on {ACTOR_LABELS[target]} by actor",
             "influence (share of all pull, 0-1)", seed, (0, 1) if target in FOCUS_STATES else (0, 0.6),
         )
     for state in FOCUS_STATES:
-        others = [(state, o) for o in ACTORS if o != state]
-        figures[f"relations_of_{state}"] = fan_chart(
-            summary, "relation", others, f"{ACTOR_LABELS[state]}'s attitude towards each actor",
-            "relation (-1 hostile, +1 close)", seed, (-1, 1),
-        )
-        figures[f"context_{state}"] = context_chart(summary, state, seed)
+        others = [(state, o) for o in ACTORS if o != state and ("relation", state, o) in present]
+        if others:
+            figures[f"relations_of_{state}"] = fan_chart(
+                summary, "relation", others, f"{ACTOR_LABELS[state]}'s attitude towards each actor",
+                "relation (-1 hostile, +1 close)", seed, (-1, 1),
+            )
+        if any((m, state, "") in present for m in ("threat", "stability", "western_presence", "sanctions")):
+            figures[f"context_{state}"] = context_chart(summary, state, seed)
     return figures
 
 

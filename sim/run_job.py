@@ -45,6 +45,7 @@ def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int 
                            on_step=progress.advance)
     finally:
         progress.close()
+    trajectories = trajectories.select(scenario.outputs.metrics, scenario.outputs.actors)
     summary = summarise(trajectories)
     if out is None:
         out = RUNS_ROOT / f"{_slug(scenario.name)}-{started.strftime('%Y%m%d-%H%M%S-%f')}"
@@ -93,7 +94,7 @@ def headline(summary: Summary) -> list[str]:
 
     def moves(metric: str, pairs: list[tuple[str, str]], label_of) -> str:
         changes = []
-        for source, target in pairs:
+        for source, target in [pair for pair in pairs if summary.has(metric, *pair)]:
             median = summary.get(metric, source, target)[:, 2]
             changes.append((abs(median[end] - median[0]), label_of(source, target), median[0], median[end]))
         changes.sort(reverse=True)
@@ -106,13 +107,14 @@ def headline(summary: Summary) -> list[str]:
     def target_label(_source: str, target: str) -> str:
         return ACTOR_LABELS[target]
 
-    return [
+    lines = [
         f"Influence on Mali ({span}, median of {summary.n_replicates}): "
         + moves("influence", [(a, "mali") for a in ACTORS if a != "mali"], source_label),
         "Mali's attitude towards: " + moves("relation", [("mali", a) for a in ACTORS if a != "mali"], target_label),
         "Influence on Mauritania: "
         + moves("influence", [(a, "mauritania") for a in ACTORS if a != "mauritania"], source_label),
     ]
+    return [line for line in lines if not line.endswith(": ")]
 
 
 def _resolved_parameters(scenario: Scenario) -> dict[str, float]:

@@ -58,6 +58,10 @@ MERGED_BY_ID = ("events", "triggers", "shocks")
 STATE_ROOTS = ("context", "levers", "parameters", "influence", "relation")
 MAX_HORIZON = 600
 MAX_REPLICATES = 10_000_000
+MAX_SEED = 2**63 - 1
+BUDGET_RANGE = (0.0, 20.0)
+RELATION_RANGE = (-1.0, 1.0)
+UNIT_RANGE = (0.0, 1.0)
 
 _CONTEXT_DEFAULTS = {"threat": 0.1, "stability": 0.8, "western_presence": 0.0}
 
@@ -490,7 +494,7 @@ class _Checker:
         if "start" not in data:
             self.fail((), "missing required key 'start' (YYYY-MM)")
         horizon = self.integer(("horizon",), data.get("horizon"), 1, MAX_HORIZON)
-        seed = self.integer(("seed",), data.get("seed", 0), 0, 2**63 - 1)
+        seed = self.integer(("seed",), data.get("seed", 0), 0, MAX_SEED)
         replicates = self.integer(("replicates",), data.get("replicates", 100), 1, MAX_REPLICATES)
         actors = self.actors(data.get("actors"))
         context = self.context(data.get("context"))
@@ -529,7 +533,7 @@ class _Checker:
             entry = table.get(actor) or {}
             key = ("actors", actor)
             entry = self.mapping(key, entry, ACTOR_KEYS)
-            budget = self.number((*key, "budget"), entry.get("budget", 1.0), 0.0, 20.0)
+            budget = self.number((*key, "budget"), entry.get("budget", 1.0), *BUDGET_RANGE)
             sections = {}
             for section, low in (("objectives", 0.0), ("influence", 0.0), ("relations", -1.0)):
                 values = {}

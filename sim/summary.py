@@ -26,6 +26,9 @@ class Summary:
         """(T, 4) statistics of one series."""
         return self.stats[:, self.series.series.index((metric, source, target)), :]
 
+    def has(self, metric: str, source: str, target: str = "") -> bool:
+        return (metric, source, target) in self.series.series
+
 
 def summarise(trajectories: Trajectories) -> Summary:
     """Exact mean and quantiles (NumPy's default linear interpolation) over replicates."""

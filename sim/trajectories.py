@@ -65,3 +65,19 @@ class Trajectories:
     def get(self, metric: str, source: str, target: str = "") -> np.ndarray:
         """One series for every replicate and step: shape (R, T)."""
         return self.values[:, :, self.column(metric, source, target)]
+
+    def select(self, metrics: tuple[str, ...] = (), actors: tuple[str, ...] = ()) -> Trajectories:
+        """Only the series of these metrics that involve these actors (empty: no filter)."""
+        keep = [
+            i for i, (metric, source, target) in enumerate(self.series)
+            if (not metrics or metric in metrics) and (not actors or source in actors or target in actors)
+        ]
+        if len(keep) == len(self.series):
+            return self
+        return Trajectories(
+            scenario=self.scenario,
+            dates=self.dates,
+            replicate_ids=self.replicate_ids,
+            series=SeriesLayout(tuple(self.series.series[i] for i in keep)),
+            values=self.values[:, :, keep],
+        )

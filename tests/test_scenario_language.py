@@ -155,7 +155,7 @@ def test_uncertainties_spread_replicates(write_scenario):
 """)
     model = InfluenceModel(load_scenario(path), n_replicates=4000, seed=1)
     rate, inertia, focus = (model.params[n] for n in ("influence.adjust_rate", "agent.inertia", "agent.focus"))
-    assert 0.05 <= rate.min() and rate.max() <= 0.3 and abs(np.median(rate) - (0.3 - np.sqrt(0.025))) < 0.01
+    assert rate.min() >= 0.05 and rate.max() <= 0.3 and abs(np.median(rate) - (0.3 - np.sqrt(0.025))) < 0.01
     assert set(np.unique(inertia)) == {0.1, 0.4} and abs((inertia == 0.1).mean() - 0.75) < 0.03
     spec = load_catalogue().parameters["agent.focus"]
     assert spec.low <= focus.min() and focus.max() <= spec.high

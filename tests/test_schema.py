@@ -1,0 +1,46 @@
+import jsonschema
+import pytest
+import yaml
+
+from sim import scenario as sc
+from sim.schema import scenario_schema
+from tests.conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def schema():
+    value = scenario_schema()
+    jsonschema.Draft202012Validator.check_schema(value)
+    return value
+
+
+def test_schema_covers_exactly_the_loader_keys(schema):
+    assert set(schema["properties"]) == set(sc.TOP_LEVEL_KEYS)
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_library_scenario_validates(schema, path):
+    jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+
+
+def test_every_library_scenario_declares_the_schema_for_editors():
+    for path in SCENARIOS.glob("*.yaml"):
+        assert path.read_text().startswith("# yaml-language-server: $schema="), path.name
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"start": "2022-13"},
+        {"horizon": 0},
+        {"levers": {"morocco": {"medical_ad": 0.5}}},
+        {"levers": {"morocco": {"medical_aid": 1.5}}},
+        {"actors": {"marocco": {}}},
+        {"parameters": {"influence.adjust_rate": 9}},
+        {"horizn": 5},
+    ],
+)
+def test_invalid_scenarios_fail_the_schema(schema, broken):
+    data = {"name": "x", "start": "2022-01", "horizon": 6, **broken}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
