@@ -149,17 +149,25 @@ class InfluenceModel(mesa.Model):
         )
 
     def _start_legacy(self) -> None:
-        """Levers already running at the start are taken to be in their steady state."""
+        """Calibrate legacy pull so the starting influence is an equilibrium of the status quo.
+
+        The status quo is the catalogue's reference efforts (each lever's ``initial_effort``,
+        within budgets), with stocks in their steady state. It does not depend on the
+        scenario's lever settings: a what-if that pulls a lever harder from month 0 changes
+        what happens next, not how the starting state is explained.
+        """
         w = self.world
-        self._impose_fixed_efforts()
-        w.stock = w.effort.copy()
-        self._sense()
+        no_fixed = np.zeros_like(w.effort, dtype=bool)
+        reference = dyn.enforce_budgets(w.effort, no_fixed, self.structure, self._budgets())
+        w.stock = reference.copy()
+        self._sense_with(reference)
         effective, weight = self._effective(), self.params.lever_matrix("weight")
         levers = dyn.lever_pull(effective, self.lever_rec, self.structure, weight)
         factor = dyn.pull_multiplier(w, effective, self.structure, self.params, weight)
         w.legacy, w.outside_0 = dyn.initial_legacy(
             w.influence[0], levers, factor, self.params["influence.legacy_scale"]
         )
+        self._impose_fixed_efforts()  # month 0 efforts: the scenario's own settings
 
     def _impose_fixed_efforts(self) -> None:
         """Scenario-fixed intensities replace the agents' choices, then budgets bind."""
@@ -179,7 +187,10 @@ class InfluenceModel(mesa.Model):
 
     def _sense(self) -> None:
         """What every actor can see this month: sanctions in force and receptivity."""
-        self.sanction = dyn.sanctions(self.world.effort, self.structure)
+        self._sense_with(self.world.effort)
+
+    def _sense_with(self, effort: np.ndarray) -> None:
+        self.sanction = dyn.sanctions(effort, self.structure)
         rec = dyn.receptivity(self.world, self.sanction, self.params)
         self.lever_rec = dyn.lever_receptivity(rec, self.structure)
 

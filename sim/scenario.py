@@ -374,8 +374,6 @@ def _merge(base: Document, child: Document) -> Document:
 
 def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> dict[Key, str]:
     """Put ``--set`` values into the parsed data; remember which keys came from where."""
-    import yaml
-
     origins: dict[Key, str] = {}
     problems = []
     for text in overrides:
@@ -387,10 +385,7 @@ def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> d
         parts: list[str] = [p for p in name.strip().split(".")]
         if parts[0] == "parameters" and len(parts) > 1:
             parts = ["parameters", ".".join(parts[1:])]  # parameter names contain dots
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
+        value = _command_line_value(raw)
         target = doc.data
         for part in parts[:-1]:
             if not isinstance(target, dict):
@@ -404,6 +399,23 @@ def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> d
     if problems:
         raise InputError(problems)
     return origins
+
+
+def _command_line_value(raw: str) -> object:
+    """A ``--set`` value: numbers as numbers (``1e-5`` too), else plain YAML scalars, else text."""
+    import yaml
+
+    text = raw.strip()
+    for parse in (int, float):
+        try:
+            return parse(text)
+        except ValueError:
+            pass
+    try:
+        value = yaml.safe_load(text) if text else ""
+    except yaml.YAMLError:
+        return raw
+    return value if isinstance(value, str | bool | type(None)) else raw
 
 
 class _Checker:
