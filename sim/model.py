@@ -126,7 +126,8 @@ class InfluenceModel(mesa.Model):
         influence0 = np.array([[spec.actors[i].influence.get(j, 0.0) for j in ACTORS] for i in ACTORS])
         relation0 = np.array([[spec.actors[i].relations.get(j, 0.0) for j in ACTORS] for i in ACTORS])
         ctx = {f: np.array([getattr(spec.context[a], f) for a in ACTORS]) for f in _CONTEXT_FIELDS}
-        effort = np.array([lever.initial_effort for lever in self.catalogue.levers])
+        effort = np.array([spec.status_quo.get(lever.actor, {}).get(lever.id, lever.initial_effort)
+                           for lever in self.catalogue.levers])
 
         def per_replicate(x: np.ndarray) -> np.ndarray:
             return np.broadcast_to(x, (n, *x.shape)).copy()
@@ -204,7 +205,8 @@ class InfluenceModel(mesa.Model):
             w, effective, s, p, weight
         )
         w.influence = dyn.update_influence(w, pull, dyn.outside_pull(w, p), p)
-        w.relation = dyn.update_relations(w, dyn.goodwill_flows(effective, p.lever_matrix("goodwill"), s), p)
+        goodwill = p.lever_matrix("goodwill") * p["relation.goodwill_scale"][:, None]
+        w.relation = dyn.update_relations(w, dyn.goodwill_flows(effective, goodwill, s), p)
         w.legacy *= 1.0 - p["influence.legacy_decay"][:, None, None]
         dyn.update_context(w, effective, p.lever_matrix("threat_relief"), self.sanction, s, p)
         draws = uniforms(self.keys, STREAM_BUILTIN_SHOCKS, self.month_index, 2 * A + 1)

@@ -34,6 +34,7 @@ TOP_LEVEL_KEYS = (
     "actors",
     "context",
     "levers",
+    "status_quo",
     "parameters",
     "events",
     "triggers",
@@ -184,6 +185,7 @@ class Scenario:
     levers: Mapping[str, Mapping[str, LeverSetting]]
     parameters: Mapping[str, float]
     events: tuple[Event, ...]
+    status_quo: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
     triggers: tuple[Trigger, ...] = ()
     shocks: tuple[Shock, ...] = ()
     uncertainties: tuple[Uncertainty, ...] = ()
@@ -217,6 +219,7 @@ class Scenario:
                 for a, settings in self.levers.items()
             },
             "parameters": dict(self.parameters),
+            "status_quo": {a: dict(v) for a, v in self.status_quo.items()},
             "events": [_event_to_data(e) for e in self.events],
             "triggers": [
                 {"id": t.id, "when": t.when, "once": t.once, "delay": t.delay, **_changes_to_data(t.changes)}
@@ -512,6 +515,7 @@ class _Checker:
         context = self.context(data.get("context"))
         levers = self.levers(data.get("levers"))
         parameters = self.parameters(("parameters",), data.get("parameters"))
+        status_quo = self.status_quo(data.get("status_quo"))
         events = self.events(data.get("events"), start, horizon)
         triggers = self.triggers(data.get("triggers"))
         shocks = self.shocks(data.get("shocks"))
@@ -530,6 +534,7 @@ class _Checker:
             context=MappingProxyType(context),
             levers=MappingProxyType(levers),
             parameters=MappingProxyType(parameters),
+            status_quo=MappingProxyType(status_quo),
             events=tuple(events),
             triggers=tuple(triggers),
             shocks=tuple(shocks),
@@ -607,6 +612,25 @@ class _Checker:
                 if setting:
                     chosen[lever_id] = setting
             out[actor] = MappingProxyType(chosen)
+        return out
+
+    def status_quo(self, raw: object) -> dict[str, Mapping[str, float]]:
+        """Reference efforts before the scenario starts (default: the catalogue's, for January 2022)."""
+        out = {}
+        for actor, settings in self.mapping(("status_quo",), raw).items():
+            if not self.actor_name(("status_quo", actor), actor):
+                continue
+            own = [lever.id for lever in self.catalogue.levers_of(actor)]
+            values = {}
+            for lever_id, value in self.mapping(("status_quo", actor), settings).items():
+                key = ("status_quo", actor, lever_id)
+                if lever_id not in own:
+                    self.fail(key, f"unknown lever '{lever_id}' for {actor}{did_you_mean(lever_id, own)}", at_key=True)
+                    continue
+                number = self.number(key, value, *UNIT_RANGE)
+                if number is not None:
+                    values[lever_id] = number
+            out[actor] = MappingProxyType(values)
         return out
 
     def lever_setting(self, key: Key, value: object) -> LeverSetting | None:

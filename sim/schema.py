@@ -113,6 +113,8 @@ def scenario_schema() -> dict:
         "context": context,
         "levers": levers,
         "parameters": parameters,
+        "status_quo": _object({actor: _object({lv.id: intensity for lv in catalogue.levers_of(actor)})
+                               for actor in ACTORS}),
         "events": events,
         "triggers": triggers,
         "shocks": shocks,
