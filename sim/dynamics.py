@@ -80,6 +80,7 @@ class World:
     stability_0: np.ndarray  # (A,)
     western_0: np.ndarray  # (A,)
     outside_0: np.ndarray  # (R, A) pull of the unmodelled world at the start
+    effectiveness: np.ndarray  # (R, A, A) calibrated at the start, see calibrate_effectiveness
 
     @property
     def n_replicates(self) -> int:
@@ -182,21 +183,22 @@ def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
     return factor
 
 
-def initial_legacy(influence_0: np.ndarray, levers: np.ndarray, factor: np.ndarray,
-                   legacy_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Legacy pull and outside pull that make the starting influence an equilibrium.
+def calibrate_effectiveness(influence_0: np.ndarray, raw_0: np.ndarray,
+                            legacy_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Effectiveness k[i, j] and outside pull O_j that make the status quo an equilibrium.
 
-    Total pull on state j is c_j = legacy_scale + (lever pull landing on j); each actor's
-    pull should be c_j * I0[i, j]. Legacy is what current levers do not explain, never
-    negative: where an actor's levers already outrun its influence, it starts rising.
-    Returns (legacy [r, i, j], outside [r, j]).
+    ``raw_0`` is each actor's pull on each state under the status quo (legacy plus levers,
+    times liking, openness and undermining). Total pull on state j is set to
+    c_j = legacy_scale + sum_i raw_0[i, j]; actor i should hold c_j * I0[i, j] of it, so
+    k[i, j] = c_j * I0[i, j] / raw_0[i, j]. Pull that does not show in the starting
+    influence is taken to be ineffective (k < 1), and an actor with no starting influence
+    on a state gains none there (k = 0). Returns (k [r, i, j], outside [r, j]).
     """
-    landed = levers * factor
-    total = legacy_scale[:, None] + landed.sum(axis=1)  # (R, A)
+    total = legacy_scale[:, None] + raw_0.sum(axis=1)  # (R, A)
     wanted = total[:, None, :] * influence_0
-    legacy = np.maximum(wanted / np.maximum(factor, 1e-9) - levers, 0.0) * (factor > 0)
+    k = np.where(raw_0 > 0, wanted / np.where(raw_0 > 0, raw_0, 1.0), 0.0)
     outside = total * np.maximum(1.0 - influence_0.sum(axis=0), 0.0)  # what sources leave unexplained
-    return legacy, outside
+    return k, outside
 
 
 def outside_pull(world: World, p: dict[str, np.ndarray]) -> np.ndarray:
@@ -221,14 +223,21 @@ def update_influence(world: World, pull: np.ndarray, outside: np.ndarray, p: dic
     return world.influence + rate * (share - world.influence)
 
 
-def goodwill_flows(effective: np.ndarray, goodwill: np.ndarray, structure: Structure) -> np.ndarray:
-    """Monthly attitude change from levers: flows[r, j, i] is the change of j's view of i."""
+def goodwill_flows(effective: np.ndarray, goodwill: np.ndarray, structure: Structure,
+                   relation: np.ndarray) -> np.ndarray:
+    """Monthly attitude change from levers: flows[r, j, i] is the change of j's view of i.
+
+    Pull levers move the target's view of the owner; welcome levers move the owner's view
+    of the target; align levers move both. Undermine levers cost the owner goodwill in
+    proportion to how much the target likes the rival being undermined.
+    """
     s = structure
     g = goodwill * effective  # (R, L)
-    towards_owner = g * (s.is_pull | s.is_undermine | s.is_align)
-    flows = _pair(towards_owner, s.target_mask, s.owner_onehot)
-    from_owner = g * (s.is_welcome | s.is_align)
-    flows += _pair(from_owner, s.owner_onehot, s.target_mask)
+    flows = _pair(g * (s.is_pull | s.is_align), s.target_mask, s.owner_onehot)
+    flows += _pair(g * (s.is_welcome | s.is_align), s.owner_onehot, s.target_mask)
+    liking_of_rival = np.maximum(np.einsum("lk,rak->rla", s.rival_onehot, relation), 0.0)  # [r, l, target]
+    resentment = (g * s.is_undermine)[:, :, None] * s.target_mask * liking_of_rival  # [r, l, target]
+    flows += np.swapaxes(resentment, 1, 2) @ s.owner_onehot  # [r, target, owner]
     return flows
 
 

@@ -76,7 +76,7 @@ class InfluenceModel(mesa.Model):
             ActorAgent(self, actor, objectives, np.full(n_replicates, setup.budget))
         self._apply_month(0)
         self._fire_triggers_and_shocks(0)
-        self._start_legacy()
+        self._calibrate_start()
         self.history: list[np.ndarray] = []
         self.layout = series_layout(self.structure.keys)
         self._record()
@@ -147,28 +147,35 @@ class InfluenceModel(mesa.Model):
             stability_0=ctx["stability"],
             western_0=ctx["western_presence"],
             outside_0=np.zeros((n, A)),
+            effectiveness=np.ones((n, A, A)),
         )
 
-    def _start_legacy(self) -> None:
-        """Calibrate legacy pull so the starting influence is an equilibrium of the status quo.
+    def _calibrate_start(self) -> None:
+        """Make the starting influence an equilibrium of the status quo.
 
-        The status quo is the catalogue's reference efforts (each lever's ``initial_effort``,
-        within budgets), with stocks in their steady state. It does not depend on the
-        scenario's lever settings: a what-if that pulls a lever harder from month 0 changes
-        what happens next, not how the starting state is explained.
+        The status quo is each lever's reference effort (``status_quo:`` in the scenario, else
+        the catalogue's ``initial_effort``, within budgets), with stocks in steady state and
+        legacy pull ``legacy_scale * I0``. It does not depend on the scenario's lever
+        settings: a what-if that pulls a lever harder from month 0 changes what happens
+        next, not how the starting state is explained.
         """
         w = self.world
         no_fixed = np.zeros_like(w.effort, dtype=bool)
         reference = dyn.enforce_budgets(w.effort, no_fixed, self.structure, self._budgets())
         w.stock = reference.copy()
+        w.legacy = self.params["influence.legacy_scale"][:, None, None] * w.influence
         self._sense_with(reference)
-        effective, weight = self._effective(), self.params.lever_matrix("weight")
-        levers = dyn.lever_pull(effective, self.lever_rec, self.structure, weight)
-        factor = dyn.pull_multiplier(w, effective, self.structure, self.params, weight)
-        w.legacy, w.outside_0 = dyn.initial_legacy(
-            w.influence[0], levers, factor, self.params["influence.legacy_scale"]
+        w.effectiveness, w.outside_0 = dyn.calibrate_effectiveness(
+            w.influence[0], self._raw_pull(), self.params["influence.legacy_scale"]
         )
         self._impose_fixed_efforts()  # month 0 efforts: the scenario's own settings
+
+    def _raw_pull(self) -> np.ndarray:
+        """Pull before effectiveness: (legacy + levers) times liking, openness, undermining."""
+        w, s = self.world, self.structure
+        effective, weight = self._effective(), self.params.lever_matrix("weight")
+        levers = dyn.lever_pull(effective, self.lever_rec, s, weight)
+        return (w.legacy + levers) * dyn.pull_multiplier(w, effective, s, self.params, weight)
 
     def _impose_fixed_efforts(self) -> None:
         """Scenario-fixed intensities replace the agents' choices, then budgets bind."""
@@ -200,13 +207,11 @@ class InfluenceModel(mesa.Model):
         self._impose_fixed_efforts()
         self._sense()
         w.stock = dyn.update_stocks(w.stock, w.effort, p.lever_matrix("tau_up"), p.lever_matrix("tau_down"))
-        effective, weight = self._effective(), p.lever_matrix("weight")
-        pull = (w.legacy + dyn.lever_pull(effective, self.lever_rec, s, weight)) * dyn.pull_multiplier(
-            w, effective, s, p, weight
-        )
+        effective = self._effective()
+        pull = w.effectiveness * self._raw_pull()
         w.influence = dyn.update_influence(w, pull, dyn.outside_pull(w, p), p)
         goodwill = p.lever_matrix("goodwill") * p["relation.goodwill_scale"][:, None]
-        w.relation = dyn.update_relations(w, dyn.goodwill_flows(effective, goodwill, s), p)
+        w.relation = dyn.update_relations(w, dyn.goodwill_flows(effective, goodwill, s, w.relation), p)
         w.legacy *= 1.0 - p["influence.legacy_decay"][:, None, None]
         dyn.update_context(w, effective, p.lever_matrix("threat_relief"), self.sanction, s, p)
         draws = uniforms(self.keys, STREAM_BUILTIN_SHOCKS, self.month_index, 2 * A + 1)

@@ -60,7 +60,7 @@ def world(**overrides):
         stock=np.zeros((1, 6)), legacy=np.zeros((1, A, A)), threat=np.full((1, A), 0.5),
         stability=np.full((1, A), 0.5), western=np.zeros((1, A)), commitment=np.zeros((1, A)),
         relation_0=np.zeros((A, A)), threat_0=np.full(A, 0.5), stability_0=np.full(A, 0.5),
-        western_0=np.zeros(A), outside_0=np.ones((1, A)),
+        western_0=np.zeros(A), outside_0=np.ones((1, A)), effectiveness=np.ones((1, A, A)),
     )
     for name, value in overrides.items():
         setattr(w, name, value)
@@ -128,18 +128,18 @@ def test_pull_multiplier_welcome_undermine_liking():
     assert factor[0, MALI, MALI] == 0.0
 
 
-def test_initial_legacy_makes_the_start_an_equilibrium():
+def test_effectiveness_makes_the_status_quo_an_equilibrium():
     influence0 = np.zeros((A, A))
     influence0[MOR, MALI], influence0[RUS, MALI] = 0.2, 0.1
-    levers = np.zeros((1, A, A))
-    levers[0, MOR, MALI] = 0.5
-    factor = np.ones((1, A, A))
-    legacy, outside = dyn.initial_legacy(influence0, levers, factor, np.array([2.0]))
-    total = 2.0 + 0.5
-    assert legacy[0, MOR, MALI] == pytest.approx(total * 0.2 - 0.5)
-    assert legacy[0, RUS, MALI] == pytest.approx(total * 0.1)
+    raw = np.zeros((1, A, A))
+    raw[0, MOR, MALI], raw[0, RUS, MALI], raw[0, ECO, MALI] = 3.0, 0.5, 0.4
+    k, outside = dyn.calibrate_effectiveness(influence0, raw, np.array([2.0]))
+    total = 2.0 + 3.9
+    assert k[0, MOR, MALI] == pytest.approx(total * 0.2 / 3.0)  # levers outrun influence: k < 1
+    assert k[0, RUS, MALI] == pytest.approx(total * 0.1 / 0.5)
+    assert k[0, ECO, MALI] == 0.0  # no starting influence, none gained
     assert outside[0, MALI] == pytest.approx(total * 0.7)
-    pull = legacy + levers
+    pull = k * raw
     share = pull[0, :, MALI] / (outside[0, MALI] + pull[0, :, MALI].sum())
     np.testing.assert_allclose(share, influence0[:, MALI])
 
@@ -165,10 +165,12 @@ def test_influence_moves_towards_share_and_shares_sum_below_one():
 def test_goodwill_flows_by_kind():
     effective = np.ones((1, 6))
     goodwill = np.array([[0.01, 0.02, -0.01, 0.03, -0.04, 0.05]])
-    flows = dyn.goodwill_flows(effective, goodwill, S)
+    relation = np.zeros((1, A, A))
+    relation[0, MALI, MOR] = 0.8
+    flows = dyn.goodwill_flows(effective, goodwill, S, relation)
     assert flows[0, MALI, MOR] == pytest.approx(0.01 + 0.02)  # Mali warms to Morocco
     assert flows[0, MAU, MOR] == pytest.approx(0.02)
-    assert flows[0, MALI, ALG] == pytest.approx(-0.01)  # undermining costs Algeria in Mali
+    assert flows[0, MALI, ALG] == pytest.approx(-0.01 * 0.8)  # undermining a partner Mali likes costs Algeria
     assert flows[0, MALI, RUS] == pytest.approx(0.03)  # Mali's welcome: its own attitude to Russia
     assert flows[0, MALI, ECO] == pytest.approx(-0.04)  # coercion lowers the coercer's standing
     assert flows[0, ALG, RUS] == pytest.approx(0.05) and flows[0, RUS, ALG] == pytest.approx(0.05)  # align
