@@ -44,3 +44,13 @@ def test_invalid_scenarios_fail_the_schema(schema, broken):
     data = {"name": "x", "start": "2022-01", "horizon": 6, **broken}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema)
+
+
+def test_generated_docs_are_current():
+    """Run `python -m sim.docs_gen` after changing the catalogues or the scenario language."""
+    from sim.docs_gen import ODD_FILE, SCHEMA_FILE, fill_generated, schema_text
+
+    assert SCHEMA_FILE.read_text() == schema_text()
+    text = ODD_FILE.read_text()
+    assert "<!-- BEGIN GENERATED: parameters -->" in text and "<!-- BEGIN GENERATED: levers -->" in text
+    assert fill_generated(text) == text
