@@ -42,19 +42,17 @@ def levers_table() -> str:
         "| lever | channel, kind | targets | status quo effort | w | g | tau_up | tau_down | relief | evidence |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
+    def cell(lever, name: str) -> str:
+        spec = lever.parameters[name]
+        return f"{spec.default:g} [{spec.low:g}, {spec.high:g}]"
+
     for lever in load_catalogue().levers:
-        p = lever.parameters
-
-        def cell(name: str) -> str:
-            spec = p[name]
-            return f"{spec.default:g} [{spec.low:g}, {spec.high:g}]"
-
         kind = f"{lever.kind} ({ACTOR_LABELS[lever.rival]})" if lever.rival else lever.kind
         evidence = "; ".join(f'{e.source[:3]}: "{e.quote}"' for e in lever.evidence)
         rows.append(
             f"| `{lever.key}` | {lever.channel}, {kind} | {', '.join(lever.targets)} | {lever.initial_effort:g} | "
-            f"{cell('weight')} | {cell('goodwill')} | {cell('tau_up')} | {cell('tau_down')} | "
-            f"{cell('threat_relief')} | {evidence} |"
+            f"{cell(lever, 'weight')} | {cell(lever, 'goodwill')} | {cell(lever, 'tau_up')} | "
+            f"{cell(lever, 'tau_down')} | {cell(lever, 'threat_relief')} | {evidence} |"
         )
     return "\n".join(rows)
 
