@@ -38,6 +38,8 @@ CHANNELS: tuple[str, ...] = (
     "humanitarian",
     "coercive",
 )
+CONTEXT_METRICS: tuple[str, ...] = ("threat", "stability", "western_presence", "sanctions")
+METRICS: tuple[str, ...] = ("influence", "relation", "effort", *CONTEXT_METRICS)
 KINDS: tuple[str, ...] = ("pull", "undermine", "welcome", "align")
 LEVER_PARAMETERS: tuple[str, ...] = ("weight", "goodwill", "tau_up", "tau_down", "threat_relief")
 MAX_QUOTE_WORDS = 30

@@ -16,11 +16,11 @@ evaluated on the model's arrays and gives one truth value per replicate.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sim.errors import did_you_mean
 from sim.months import parse_month
@@ -30,13 +30,18 @@ _TOKEN = re.compile(
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)|(?P<op><=|>=|==|!=|<|>)"
     r"|(?P<paren>[()])|(?P<minus>-))"
 )
-_COMPARE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
-    "<": np.less,
-    "<=": np.less_equal,
-    ">": np.greater,
-    ">=": np.greater_equal,
-    "==": np.equal,
-    "!=": np.not_equal,
+if TYPE_CHECKING:
+    import numpy as np
+
+# operator functions work elementwise on arrays; NumPy itself is not imported to parse
+# (keeps `sim validate` fast).
+_COMPARE: dict[str, Callable] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 KEYWORDS = ("and", "or", "not")
 CONTEXT_NAMES = ("threat", "stability", "western_presence", "western_commitment", "sanctions")
@@ -205,6 +210,8 @@ def check_state_path(path: str, actors: tuple[str, ...], levers: dict[str, list[
 
 def evaluate(node: Node, read: Callable[[str], np.ndarray], month: int) -> np.ndarray:
     """Evaluate on the model: ``read(path)`` gives one value per replicate, shape (R,)."""
+    import numpy as np
+
     if node.op == "or":
         return evaluate(node.args[0], read, month) | evaluate(node.args[1], read, month)
     if node.op == "and":

@@ -824,7 +824,7 @@ class _Checker:
         return args
 
     def outputs(self, raw: object) -> Outputs:
-        from sim.trajectories import METRICS
+        from sim.catalogue import METRICS
 
         entry = self.mapping(("outputs",), raw, OUTPUT_KEYS)
         chosen = {}

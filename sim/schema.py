@@ -99,7 +99,7 @@ def scenario_schema() -> dict:
     uncertainty = _object({"distribution": {"enum": list(sc.DISTRIBUTIONS)},
                            **{a: {"type": ["number", "array"]} for a in argument_names}},
                           required=("distribution",))
-    from sim.trajectories import METRICS
+    from sim.catalogue import METRICS
 
     properties = {
         "extends": {"type": "string", "description": "parent scenario file, relative to this one"},

@@ -11,10 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.catalogue import ACTORS
-
-CONTEXT_METRICS = ("threat", "stability", "western_presence", "sanctions")
-METRICS = ("influence", "relation", "effort", *CONTEXT_METRICS)
+from sim.catalogue import ACTORS, CONTEXT_METRICS, METRICS  # noqa: F401  (re-exported)
 
 _PAIRS = [(i, j) for i in range(len(ACTORS)) for j in range(len(ACTORS)) if i != j]
 _PAIR_I = np.array([i for i, _ in _PAIRS])

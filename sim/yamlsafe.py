@@ -21,6 +21,8 @@ MAX_DEPTH = 40
 MAX_NODES = 200_000
 
 _TAG = "tag:yaml.org,2002:"
+# libyaml's parser (C) when PyYAML has it: ~10x faster, same nodes and positions.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
 
 Key = tuple[str | int, ...]
@@ -97,7 +99,7 @@ def parse_yaml_bytes(raw: bytes, shown: str) -> Document:
             [Problem(shown, line, column, f"byte 0x{byte} is not valid UTF-8; save the file as UTF-8")]
         ) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

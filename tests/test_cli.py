@@ -64,11 +64,11 @@ def test_run_end_to_end(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["validate", str(SCENARIOS / "baseline.yaml")]])
-def test_light_paths_do_not_import_mesa_or_matplotlib(argv):
+def test_light_paths_do_not_import_numpy_mesa_or_matplotlib(argv):
     code = (
         "import sys\nfrom sim.cli import main\n"
         f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in ('mesa', 'matplotlib', 'pandas') if m in sys.modules]\n"
+        "heavy = [m for m in ('mesa', 'matplotlib', 'pandas', 'numpy') if m in sys.modules]\n"
         "print('HEAVY:' + ','.join(heavy))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
