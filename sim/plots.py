@@ -50,6 +50,9 @@ def fan_chart(summary: Summary, metric: str, pairs: list[tuple[str, str]], title
         ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.18, linewidth=0)
         ax.plot(x, stats[:, 2], color=colour, label=label, linewidth=1.8)
     _time_axis(ax, summary.dates)
+    if metric == "influence":  # shares are small: fit the axis to the data, never beyond 1
+        top = max([summary.get(metric, *pair)[:, 3].max() for pair in pairs if summary.has(metric, *pair)] or [0])
+        ylim = (0.0, min(1.0, max(0.2, round(top * 1.25 + 0.05, 1))))
     ax.set_ylim(*ylim)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -90,7 +93,7 @@ def standard_figures(summary: Summary, seed: int) -> dict[str, Figure]:
             continue
         figures[f"influence_on_{target}"] = fan_chart(
             summary, "influence", sources, f"Influence on {ACTOR_LABELS[target]} by actor",
-            "influence (share of all pull, 0-1)", seed, (0, 1) if target in FOCUS_STATES else (0, 0.6),
+            "influence (share of all pull, 0-1)", seed, (0, 1),
         )
     for state in FOCUS_STATES:
         others = [(state, o) for o in ACTORS if o != state and ("relation", state, o) in present]
