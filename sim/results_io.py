@@ -58,8 +58,11 @@ def _float_text(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=np.float64).astype(str)
 
 
-def write_trajectories(path: Path, trajectories: Trajectories, max_replicates: int | None) -> int:
+def write_trajectories(path: Path, trajectories: Trajectories | None, max_replicates: int | None) -> int:
     """Long-form CSV, one row per replicate, step and series. Returns replicates written."""
+    if trajectories is None:
+        path.write_text(",".join(TRAJECTORY_COLUMNS) + "\n")
+        return 0
     values = trajectories.values
     n = values.shape[0] if max_replicates is None else min(values.shape[0], max_replicates)
     series_text = [f"{m},{s},{t}," for m, s, t in trajectories.series]
@@ -85,7 +88,7 @@ def write_summary(path: Path, summary: Summary) -> None:
                 handle.write(f"{step},{date},{metric},{source},{target},{','.join(texts[s])}\n")
 
 
-def write_run_folder(out: Path, *, manifest: dict, trajectories: Trajectories, summary: Summary,
+def write_run_folder(out: Path, *, manifest: dict, trajectories: Trajectories | None, summary: Summary,
                      max_trajectory_replicates: int | None,
                      plot: Callable[[Path], list[str]] | None = None) -> dict:
     """Write manifest, trajectories, summary and plots into ``out`` atomically."""

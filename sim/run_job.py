@@ -15,9 +15,9 @@ from sim import MODEL_VERSION, __version__
 from sim.catalogue import ACTOR_LABELS, ACTORS, load_catalogue
 from sim.parameters import ParameterSet
 from sim.progress import Progress
-from sim.runner import DEFAULT_CHUNK_SIZE, run
+from sim.runner import DEFAULT_CHUNK_SIZE, run_ensemble
 from sim.scenario import Scenario
-from sim.summary import Summary, summarise
+from sim.summary import Summary
 
 RUNS_ROOT = Path("results/runs")
 
@@ -41,12 +41,11 @@ def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int 
     clock = time.perf_counter()
     progress = Progress(total=n * scenario.horizon, label=f"{scenario.name}")
     try:
-        trajectories = run(scenario, n, seed, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE,
-                           on_step=progress.advance)
+        ensemble = run_ensemble(scenario, n, seed, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE,
+                                keep=trajectory_cap, on_step=progress.advance)
     finally:
         progress.close()
-    trajectories = trajectories.select(scenario.outputs.metrics, scenario.outputs.actors)
-    summary = summarise(trajectories)
+    summary, trajectories = ensemble.summary, ensemble.kept
     if out is None:
         out = RUNS_ROOT / f"{_slug(scenario.name)}-{started.strftime('%Y%m%d-%H%M%S-%f')}"
     manifest = {
@@ -56,6 +55,7 @@ def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int 
         "seed": seed,
         "replicates": n,
         "horizon": scenario.horizon,
+        "summary_quantiles": "exact" if summary.exact else "histogram (within 1/2048 of each series' range)",
         "start": scenario.date_of(0),
         "end": scenario.date_of(scenario.horizon),
         "parameters": _resolved_parameters(scenario),

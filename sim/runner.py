@@ -1,5 +1,8 @@
 """Run a scenario: build the model for a block of replicates, step it, return arrays.
 
+``run`` keeps every replicate in memory (for Python users and small ensembles);
+``run_ensemble`` streams chunks into a summary so 100 000 replicates fit in memory.
+
 ``run_chunk`` is a pure function ``(scenario, seed, replicate ids) -> Trajectories``; the
 execution strategy (serial today) sits behind ``run`` alone, so another backend can be
 added without touching the model.
@@ -7,14 +10,16 @@ added without touching the model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
 from sim.scenario import Scenario
+from sim.summary import Summary, SummaryReducer
 from sim.trajectories import Trajectories
 
-DEFAULT_CHUNK_SIZE = 5_000
+DEFAULT_CHUNK_SIZE = 2_000
 
 
 def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
@@ -32,6 +37,68 @@ def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
     return model.trajectories()
 
 
+def chunk_bounds(n_replicates: int, chunk_size: int) -> list[np.ndarray]:
+    """Replicate indices of each chunk, in order."""
+    return [np.arange(lo, min(lo + chunk_size, n_replicates)) for lo in range(0, n_replicates, chunk_size)]
+
+
+class SerialExecutor:
+    """Runs chunks one after another in this process: the execution seam.
+
+    Another backend (processes, a cluster) implements the same ``map``; because a chunk is
+    a pure function of its replicate ids, results do not depend on the backend.
+    """
+
+    def map(self, function: Callable[[np.ndarray], Trajectories],
+            chunks: list[np.ndarray]) -> Iterator[Trajectories]:
+        for ids in chunks:
+            yield function(ids)
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """A streamed ensemble: its summary and the first replicates' full trajectories."""
+
+    summary: Summary
+    kept: Trajectories | None
+
+
+def run_ensemble(scenario: Scenario, n_replicates: int | None = None, seed: int | None = None, *,
+                 chunk_size: int = DEFAULT_CHUNK_SIZE, keep: int | None = 100,
+                 executor: SerialExecutor | None = None,
+                 on_step: Callable[[int], None] | None = None) -> Ensemble:
+    """Run any number of replicates in bounded memory: chunks are reduced as they stream.
+
+    Args:
+        keep: how many of the first replicates to keep whole (None: all; 0: none).
+    """
+    n = scenario.replicates if n_replicates is None else n_replicates
+    seed = scenario.seed if seed is None else seed
+    executor = executor or SerialExecutor()
+    reducer, kept = None, []
+    budget = n if keep is None else keep
+    for chunk in executor.map(lambda ids: run_chunk(scenario, seed, ids, on_step=on_step), chunk_bounds(n, chunk_size)):
+        chunk = chunk.select(scenario.outputs.metrics, scenario.outputs.actors)
+        if reducer is None:
+            reducer = SummaryReducer(chunk.scenario, chunk.dates, chunk.series, n)
+        reducer.add(int(chunk.replicate_ids[0]), chunk.values)
+        taken = sum(c.values.shape[0] for c in kept)
+        if taken < budget:
+            kept.append(chunk.head(budget - taken))
+    return Ensemble(reducer.result(), _concatenate(kept) if kept else None)
+
+
+def _concatenate(chunks: list[Trajectories]) -> Trajectories:
+    first = chunks[0]
+    return Trajectories(
+        scenario=first.scenario,
+        dates=first.dates,
+        replicate_ids=np.concatenate([c.replicate_ids for c in chunks]),
+        series=first.series,
+        values=np.concatenate([c.values for c in chunks], axis=0),
+    )
+
+
 def run(scenario: Scenario, n_replicates: int | None = None, seed: int | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         on_step: Callable[[int], None] | None = None) -> Trajectories:
@@ -46,15 +113,4 @@ def run(scenario: Scenario, n_replicates: int | None = None, seed: int | None = 
     """
     n = scenario.replicates if n_replicates is None else n_replicates
     seed = scenario.seed if seed is None else seed
-    chunks = [
-        run_chunk(scenario, seed, np.arange(lo, min(lo + chunk_size, n)), on_step=on_step)
-        for lo in range(0, n, chunk_size)
-    ]
-    first = chunks[0]
-    return Trajectories(
-        scenario=first.scenario,
-        dates=first.dates,
-        replicate_ids=np.concatenate([c.replicate_ids for c in chunks]),
-        series=first.series,
-        values=np.concatenate([c.values for c in chunks], axis=0),
-    )
+    return _concatenate([run_chunk(scenario, seed, ids, on_step=on_step) for ids in chunk_bounds(n, chunk_size)])

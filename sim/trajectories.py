@@ -63,6 +63,12 @@ class Trajectories:
         """One series for every replicate and step: shape (R, T)."""
         return self.values[:, :, self.column(metric, source, target)]
 
+    def head(self, n: int) -> Trajectories:
+        """The first ``n`` replicates."""
+        if n >= self.values.shape[0]:
+            return self
+        return Trajectories(self.scenario, self.dates, self.replicate_ids[:n], self.series, self.values[:n])
+
     def select(self, metrics: tuple[str, ...] = (), actors: tuple[str, ...] = ()) -> Trajectories:
         """Only the series of these metrics that involve these actors (empty: no filter)."""
         keep = [
