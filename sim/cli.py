@@ -50,6 +50,24 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("--json", action="store_true", help="machine-readable output")
 
     commands.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
+
+    compare = commands.add_parser("compare", help="what-if minus baseline, paired, with the levers behind it")
+    compare.add_argument("baseline", help="baseline scenario file or run folder")
+    compare.add_argument("whatif", help="what-if scenario file or run folder")
+    compare.add_argument("--replicates", type=_positive_int, help="paired replicates (default: the baseline's)")
+    compare.add_argument("--seed", type=_seed, help="seed shared by both (default: the baseline's)")
+    compare.add_argument("--out", type=Path,
+                         help="folder to create (default: results/compare/<what-if>-vs-<baseline>-<time>)")
+
+    explain = commands.add_parser("explain", help="attribute outcomes to levers and events by ablation")
+    explain.add_argument("scenario", help="scenario file")
+    explain.add_argument("--against", help="baseline scenario: attribute the difference from it")
+    explain.add_argument("--outcome", action="append", default=[], metavar="METRIC.SOURCE.TARGET",
+                         help="series to explain at the end of the run, e.g. influence.russia.mali (repeatable; "
+                         "default: influence of every actor on Mali)")
+    explain.add_argument("--replicates", type=_positive_int, default=100, help="paired replicates (default 100)")
+    explain.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
+    explain.add_argument("--out", type=Path, help="folder to create")
     return parser
 
 
@@ -86,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         handlers = {"run": cmd_run, "validate": cmd_validate, "levers": cmd_levers, "parameters": cmd_parameters,
-                    "schema": cmd_schema}
+                    "schema": cmd_schema, "compare": cmd_compare, "explain": cmd_explain}
         return handlers[args.command](args)
     except InputError as exc:
         for problem in exc.problems:
@@ -147,6 +165,80 @@ def cmd_schema(args: argparse.Namespace) -> int:
     from sim.schema import scenario_schema
 
     print(json.dumps(scenario_schema(), indent=2))
+    return EXIT_OK
+
+
+def _scenario_or_folder(text: str):
+    from sim.scenario import load_scenario
+
+    path = Path(text)
+    return path if path.is_dir() else load_scenario(path)
+
+
+def _refuse_existing(out: Path | None) -> bool:
+    from sim.errors import Problem
+
+    if out is not None and out.exists():
+        print(Problem(str(out), 1, 1, "already exists; choose another --out or remove it"), file=sys.stderr)
+        return True
+    return False
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    baseline, whatif = _scenario_or_folder(args.baseline), _scenario_or_folder(args.whatif)
+    if isinstance(baseline, Path) != isinstance(whatif, Path):
+        print("compare: give two scenario files or two run folders, not one of each", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if _refuse_existing(args.out):
+        return EXIT_BAD_INPUT
+    from sim.compare_job import execute_compare
+
+    folder, comparison, sentences = execute_compare(baseline, whatif, replicates=args.replicates, seed=args.seed,
+                                                    out=args.out)
+    for warning in comparison.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"comparison folder: {folder}")
+    for sentence in sentences:
+        print(f"- {sentence}")
+    print(f"report: {folder / 'report.html'}")
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from sim.catalogue import ACTORS
+    from sim.errors import Problem
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    against = load_scenario(args.against) if args.against else None
+    outcomes = []
+    for text in args.outcome or [f"influence.{a}.mali" for a in ACTORS if a != "mali"]:
+        parts = text.split(".")
+        if len(parts) not in (2, 3):
+            print(Problem("--outcome", 1, 1, f"{text!r}; expected METRIC.SOURCE.TARGET, e.g. influence.russia.mali"),
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
+        outcomes.append((parts[0], parts[1], parts[2] if len(parts) == 3 else ""))
+    from sim.model import InfluenceModel
+
+    known = set(InfluenceModel(scenario, 1, 0).layout.series)
+    unknown = [o for o in outcomes if o not in known]
+    if unknown:
+        print(Problem("--outcome", 1, 1, f"unknown series {'.'.join(unknown[0])}"), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if _refuse_existing(args.out):
+        return EXIT_BAD_INPUT
+    from sim.compare import describe
+    from sim.compare_job import execute_explain
+
+    folder, contributions = execute_explain(scenario, against, replicates=args.replicates, seed=args.seed,
+                                            out=args.out, outcomes=outcomes)
+    print(f"explain folder: {folder}")
+    for outcome in outcomes:
+        rows = sorted((c for c in contributions if c.outcome == outcome), key=lambda c: -abs(c.mean))
+        print(f"{describe(*outcome)}:")
+        for c in rows[:8]:
+            print(f"  {c.mean:+.3f} ({c.low:+.3f} to {c.high:+.3f})  {c.component}  [{c.evidence}]")
     return EXIT_OK
 
 

@@ -77,8 +77,10 @@ class InfluenceModel(mesa.Model):
         self._apply_month(0)
         self._fire_triggers_and_shocks(0)
         self._calibrate_start()
-        self.history: list[np.ndarray] = []
         self.layout = series_layout(self.structure.keys)
+        # recorded values [r, t, series], preallocated for the horizon (grows if stepped beyond)
+        self._recorded = np.empty((n_replicates, scenario.horizon + 1, len(self.layout)))
+        self._n_recorded = 0
         self._record()
 
     # -- the schedule --------------------------------------------------------------
@@ -109,14 +111,22 @@ class InfluenceModel(mesa.Model):
         """(R, A, A): relation[r, i, j], attitude of actor i towards actor j."""
         return self.world.relation
 
+    def release(self) -> None:
+        """Drop the recorded history and the agents: the model and its agents reference each
+        other, so without this a finished chunk's arrays would wait for the cyclic garbage
+        collector while the next chunk runs."""
+        self._recorded = np.empty((0, 0, 0))  # not a slice: a view would keep the buffer alive
+        self._n_recorded = 0
+        self.remove_all_agents()
+
     def trajectories(self) -> Trajectories:
         """Everything recorded so far, as one array with named series."""
         return Trajectories(
             scenario=self.spec.name,
-            dates=tuple(self.spec.date_of(t) for t in range(len(self.history))),
+            dates=tuple(self.spec.date_of(t) for t in range(self._n_recorded)),
             replicate_ids=self.replicate_ids,
             series=self.layout,
-            values=np.stack(self.history, axis=1),
+            values=self._recorded[:, : self._n_recorded],
         )
 
     # -- internals -----------------------------------------------------------------
@@ -315,8 +325,11 @@ class InfluenceModel(mesa.Model):
 
     def _record(self) -> None:
         w = self.world
-        self.history.append(self.layout.gather(
+        if self._n_recorded == self._recorded.shape[1]:  # stepped past the horizon by hand
+            self._recorded = np.concatenate([self._recorded, np.empty_like(self._recorded)], axis=1)
+        self._recorded[:, self._n_recorded] = self.layout.gather(
             influence=w.influence, relation=w.relation, effort=w.effort,
             threat=w.threat, stability=w.stability, western_presence=w.western,
             sanctions=dyn.sanctions(w.effort, self.structure),
-        ))
+        )
+        self._n_recorded += 1

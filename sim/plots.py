@@ -115,3 +115,44 @@ def save_figures(figures: dict[str, Figure], folder: Path) -> list[str]:
         plt.close(fig)
         names.append(f"plots/{name}.png")
     return names
+
+
+def difference_chart(difference: Summary, target: str, seed: int) -> Figure:
+    """What-if minus baseline for every actor's influence on ``target``: mean and 5-95% band."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    x = range(len(difference.dates))
+    for source in ACTORS:
+        if source == target or not difference.has("influence", source, target):
+            continue
+        stats = difference.get("influence", source, target)
+        colour = COLOURS[source]
+        ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.18, linewidth=0)
+        ax.plot(x, stats[:, 0], color=colour, label=ACTOR_LABELS[source], linewidth=1.8)
+    ax.axhline(0, color="#333", linewidth=0.8)
+    _time_axis(ax, difference.dates)
+    ax.set_ylabel("difference in influence (what-if minus baseline)")
+    ax.set_title(f"Effect on influence over {ACTOR_LABELS[target]}")
+    ax.legend(loc="upper left", fontsize=8, ncol=3, frameon=False)
+    fig.subplots_adjust(bottom=0.18)
+    fig.text(0.01, 0.01, f"{difference.scenario} · seed {seed} · {difference.n_replicates} paired replicates · "
+             "line: mean difference, band: 5-95% of paired differences", fontsize=7, color="#555")
+    return fig
+
+
+def contribution_chart(contributions: list, outcome: tuple[str, str, str], title: str) -> Figure:
+    """Horizontal bars: each component's contribution to one outcome, with its 90% interval."""
+    rows = [c for c in contributions if c.outcome == outcome]
+    rows.sort(key=lambda c: abs(c.mean))
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(rows) + 1.2)))
+    y = range(len(rows))
+    colours = ["#888" if c.component in ("interaction remainder", "total effect") else
+               ("#2e7d32" if c.mean >= 0 else "#c62828") for c in rows]
+    ax.barh(list(y), [c.mean for c in rows], color=colours,
+            xerr=[[c.mean - c.low for c in rows], [c.high - c.mean for c in rows]], ecolor="#555", capsize=2)
+    ax.set_yticks(list(y), [c.component for c in rows], fontsize=7)
+    ax.axvline(0, color="#333", linewidth=0.8)
+    ax.set_xlabel("contribution at the end of the run (error bar: 5-95% of paired differences)")
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig

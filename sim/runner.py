@@ -10,6 +10,7 @@ added without touching the model.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -34,7 +35,11 @@ def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
         model.step()
         if on_step:
             on_step(len(replicate_ids))
-    return model.trajectories()
+    trajectories = model.trajectories()
+    model.release()
+    del model
+    gc.collect()  # Mesa models sit in reference cycles; free this chunk's before the next
+    return trajectories
 
 
 def chunk_bounds(n_replicates: int, chunk_size: int) -> list[np.ndarray]:
@@ -85,6 +90,7 @@ def run_ensemble(scenario: Scenario, n_replicates: int | None = None, seed: int 
         taken = sum(c.values.shape[0] for c in kept)
         if taken < budget:
             kept.append(chunk.head(budget - taken))
+        del chunk  # free this chunk before the next one is computed
     return Ensemble(reducer.result(), _concatenate(kept) if kept else None)
 
 

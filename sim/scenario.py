@@ -285,6 +285,12 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     return _Checker(doc, load_catalogue(), origins).scenario()
 
 
+def scenario_from_data(data: dict, display: str) -> Scenario:
+    """Check plain scenario data (e.g. a variant built from ``Scenario.to_dict()``)."""
+    doc = Document(path=display, data=copy.deepcopy(data))
+    return _Checker(doc, load_catalogue(), {}).scenario()
+
+
 def _scenarios_root(path: Path) -> Path:
     """Where ``extends:`` may reach: the nearest enclosing ``scenarios/`` folder, else the file's folder."""
     folder = path.resolve().parent

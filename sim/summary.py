@@ -81,10 +81,10 @@ class SummaryReducer:
         if self.exact:
             self.chunks[first_replicate] = values
             return
-        self.sums += np.rint(values * _FIXED_POINT).astype(np.int64).sum(axis=0)
         low, high = self.bounds[:, 0], self.bounds[:, 1]
         offsets = np.arange(len(self.series)) * BINS
         for t in range(len(self.dates)):  # one step at a time keeps temporaries small
+            self.sums[t] += np.rint(values[:, t] * _FIXED_POINT).astype(np.int64).sum(axis=0)
             scaled = (np.clip(values[:, t], low, high) - low) / (high - low) * BINS
             bins = np.minimum(scaled.astype(np.int64), BINS - 1) + offsets
             self.counts[t] += np.bincount(bins.ravel(), minlength=len(self.series) * BINS).reshape(

@@ -64,10 +64,11 @@ class Trajectories:
         return self.values[:, :, self.column(metric, source, target)]
 
     def head(self, n: int) -> Trajectories:
-        """The first ``n`` replicates."""
+        """The first ``n`` replicates (a copy, so the rest of the chunk can be freed)."""
         if n >= self.values.shape[0]:
             return self
-        return Trajectories(self.scenario, self.dates, self.replicate_ids[:n], self.series, self.values[:n])
+        return Trajectories(self.scenario, self.dates, self.replicate_ids[:n].copy(), self.series,
+                            self.values[:n].copy())
 
     def select(self, metrics: tuple[str, ...] = (), actors: tuple[str, ...] = ()) -> Trajectories:
         """Only the series of these metrics that involve these actors (empty: no filter)."""

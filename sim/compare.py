@@ -1,0 +1,200 @@
+"""Paired comparison of a what-if with its baseline under common random numbers.
+
+Replicate r of both scenarios uses the same seed-derived streams (the same shock draws, the
+same uncertain-parameter draws where both declare them), so the per-replicate difference
+isolates the what-if's effect from noise.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.catalogue import ACTOR_LABELS
+from sim.errors import InputError, Problem
+from sim.runner import DEFAULT_CHUNK_SIZE, chunk_bounds, run_chunk
+from sim.scenario import Scenario
+from sim.summary import Summary, SummaryReducer, series_bounds
+from sim.trajectories import SeriesLayout, Trajectories
+
+EFFECT_COLUMNS = ("step", "date", "metric", "source", "target", "baseline_mean", "whatif_mean",
+                  "mean_difference", "p05_difference", "p50_difference", "p95_difference", "p_whatif_higher")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    baseline: Summary
+    whatif: Summary
+    difference: Summary  # statistics of the paired difference (what-if minus baseline)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def series(self) -> SeriesLayout:
+        return self.difference.series
+
+
+def compare_scenarios(baseline: Scenario, whatif: Scenario, n_replicates: int, seed: int, *,
+                      chunk_size: int = DEFAULT_CHUNK_SIZE,
+                      on_step: Callable[[int], None] | None = None) -> Comparison:
+    """Run both scenarios on the same replicates and reduce baseline, what-if and difference."""
+    problems = []
+    if (baseline.start, baseline.horizon) != (whatif.start, whatif.horizon):
+        problems.append(Problem(whatif.path, 1, 1, "start and horizon must match the baseline's to compare "
+                                f"({baseline.date_of(0)}+{baseline.horizon} vs {whatif.date_of(0)}+{whatif.horizon})"))
+    if problems:
+        raise InputError(problems)
+    reducers: dict[str, SummaryReducer] = {}
+    for ids in chunk_bounds(n_replicates, chunk_size):
+        pair = [run_chunk(s, seed, ids, on_step=on_step) for s in (baseline, whatif)]
+        common = [key for key in pair[0].series if key in set(pair[1].series)]
+        base, what = (_columns(t, common) for t in pair)
+        if not reducers:
+            layout = SeriesLayout(tuple(common))
+            reducers = {
+                "baseline": SummaryReducer(baseline.name, base.dates, layout, n_replicates),
+                "whatif": SummaryReducer(whatif.name, base.dates, layout, n_replicates),
+                "difference": SummaryReducer(f"{whatif.name} - {baseline.name}", base.dates, layout, n_replicates,
+                                             bounds=series_bounds(layout, difference=True)),
+            }
+        reducers["baseline"].add(int(ids[0]), base.values)
+        reducers["whatif"].add(int(ids[0]), what.values)
+        reducers["difference"].add(int(ids[0]), what.values - base.values)
+    return Comparison(*(reducers[k].result() for k in ("baseline", "whatif", "difference")))
+
+
+def _columns(trajectories: Trajectories, keys: list[tuple[str, str, str]]) -> Trajectories:
+    index = {key: i for i, key in enumerate(trajectories.series)}
+    return Trajectories(trajectories.scenario, trajectories.dates, trajectories.replicate_ids,
+                        SeriesLayout(tuple(keys)), trajectories.values[:, :, [index[k] for k in keys]])
+
+
+def compare_run_folders(baseline: Path, whatif: Path) -> Comparison:
+    """Compare two existing run folders on the replicates both wrote to trajectories.csv."""
+    manifests = [_read_manifest(folder) for folder in (baseline, whatif)]
+    warnings = []
+    if manifests[0].get("seed") != manifests[1].get("seed"):
+        warnings.append(f"seeds differ ({manifests[0].get('seed')} vs {manifests[1].get('seed')}): "
+                        "differences include noise, not only the what-if's effect")
+    if manifests[0].get("replicates") != manifests[1].get("replicates"):
+        warnings.append(f"replicate counts differ ({manifests[0].get('replicates')} vs "
+                        f"{manifests[1].get('replicates')}); only replicates present in both are compared")
+    runs = [read_trajectories(folder / "trajectories.csv") for folder in (baseline, whatif)]
+    shared_ids = np.intersect1d(runs[0].replicate_ids, runs[1].replicate_ids)
+    if len(shared_ids) == 0 or runs[0].dates != runs[1].dates:
+        raise InputError([Problem(str(whatif), 1, 1, "no replicates or dates in common with the baseline run")])
+    common = [key for key in runs[0].series if key in set(runs[1].series)]
+    picked = []
+    for t in runs:
+        rows = np.searchsorted(t.replicate_ids, shared_ids)
+        t = _columns(t, common)
+        picked.append(Trajectories(t.scenario, t.dates, shared_ids, t.series, t.values[rows]))
+    layout, n = SeriesLayout(tuple(common)), len(shared_ids)
+    out = []
+    for name, values, bounds in (("baseline", picked[0].values, None), ("whatif", picked[1].values, None),
+                                 ("difference", picked[1].values - picked[0].values,
+                                  series_bounds(layout, difference=True))):
+        reducer = SummaryReducer(picked[0 if name == "baseline" else 1].scenario, picked[0].dates, layout, n,
+                                 bounds=bounds)
+        reducer.add(0, values)
+        out.append(reducer.result())
+    return Comparison(*out, warnings=tuple(warnings))
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / "manifest.json"
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError([Problem(str(path), 1, 1, "not a run folder: manifest.json is missing")]) from None
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(str(path), exc.lineno, exc.colno, f"corrupt manifest: {exc.msg}")]) from None
+
+
+def read_trajectories(path: Path) -> Trajectories:
+    """Read a run folder's trajectories.csv back into arrays."""
+    if not path.is_file():
+        raise InputError([Problem(str(path), 1, 1, "file not found")])
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        rows = list(reader)
+    if not rows:
+        raise InputError([Problem(str(path), 1, 1, "no trajectories in this run (was it run with --trajectories 0?)")])
+    series, dates, replicates = {}, {}, {}
+    for row in rows:
+        series.setdefault((row[4], row[5], row[6]), len(series))
+        dates.setdefault(int(row[2]), row[3])
+        replicates.setdefault(int(row[1]), len(replicates))
+    values = np.empty((len(replicates), len(dates), len(series)))
+    for line, row in enumerate(rows, start=2):
+        try:
+            values[replicates[int(row[1])], int(row[2]), series[(row[4], row[5], row[6])]] = float(row[7])
+        except (ValueError, IndexError):
+            raise InputError([Problem(str(path), line, 1, f"unreadable row {row!r}")]) from None
+    ids = np.array(sorted(replicates))
+    order = [replicates[r] for r in ids]
+    return Trajectories(rows[0][0], tuple(dates[t] for t in sorted(dates)), ids, SeriesLayout(tuple(series)),
+                        values[order])
+
+
+def write_effects(path: Path, comparison: Comparison) -> None:
+    d, b, w = comparison.difference, comparison.baseline, comparison.whatif
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(EFFECT_COLUMNS) + "\n")
+        for t, date in enumerate(d.dates):
+            for s, (metric, source, target) in enumerate(d.series):
+                numbers = (b.stats[t, s, 0], w.stats[t, s, 0], *d.stats[t, s, :], d.positive[t, s])
+                text = ",".join(repr(float(x)) for x in numbers)
+                handle.write(f"{t},{date},{metric},{source},{target},{text}\n")
+
+
+@dataclass(frozen=True)
+class Effect:
+    metric: str
+    source: str
+    target: str
+    date: str
+    mean: float
+    low: float
+    high: float
+    p_higher: float
+
+    def sentence(self) -> str:
+        """e.g. "Russia's influence on Mali is 0.12 lower by 2024-06 (90%: 0.08 to 0.16)"."""
+        direction = "higher" if self.mean > 0 else "lower"
+        low, high = sorted((abs(self.low), abs(self.high))) if self.low * self.high > 0 else (self.low, self.high)
+        interval = f"90%: {low:.2f} to {high:.2f}" if self.low * self.high > 0 else \
+            f"90% interval of the difference {self.low:+.2f} to {self.high:+.2f}, includes no change"
+        subject = describe(self.metric, self.source, self.target)
+        return f"{subject} is {abs(self.mean):.2f} {direction} by {self.date} " \
+               f"({interval}; higher in {self.p_higher:.0%} of paired replicates)"
+
+
+def describe(metric: str, source: str, target: str) -> str:
+    if metric == "influence":
+        return f"{ACTOR_LABELS[source]}'s influence on {ACTOR_LABELS[target]}"
+    if metric == "relation":
+        return f"{ACTOR_LABELS[source]}'s attitude towards {ACTOR_LABELS[target]}"
+    if metric == "effort":
+        return f"{ACTOR_LABELS[source]}'s effort on {target.replace('_', ' ')}"
+    return f"{metric.replace('_', ' ').capitalize()} in {ACTOR_LABELS[source]}"
+
+
+def largest_effects(comparison: Comparison, n: int = 5, metrics: tuple[str, ...] = ("influence", "relation"),
+                    ) -> list[Effect]:
+    """The n series with the largest mean difference at the end of the run."""
+    d, end = comparison.difference, len(comparison.difference.dates) - 1
+    candidates = [(abs(d.stats[end, s, 0]), s) for s, key in enumerate(d.series) if key[0] in metrics]
+    out = []
+    for size, s in sorted(candidates, reverse=True)[:n]:
+        if size < 1e-9:
+            break
+        metric, source, target = d.series.series[s]
+        out.append(Effect(metric, source, target, d.dates[end], float(d.stats[end, s, 0]),
+                          float(d.stats[end, s, 1]), float(d.stats[end, s, 3]), float(d.positive[end, s])))
+    return out
