@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+
+from sim.cli import main
+from sim.compare import compare_run_folders, compare_scenarios, largest_effects
+from sim.explain import components, explain
+from sim.scenario import load_scenario
+from tests.conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    return load_scenario(SCENARIOS / "baseline.yaml", ["horizon=24"])
+
+
+def test_compare_with_itself_is_exactly_zero(baseline):
+    comparison = compare_scenarios(baseline, baseline, 50, seed=3, chunk_size=17)
+    assert np.array_equal(comparison.difference.stats, np.zeros_like(comparison.difference.stats))
+    assert largest_effects(comparison) == []
+
+
+def test_known_deterministic_effect_is_covered(baseline, tmp_path):
+    """A lever fixed higher with nothing random about the change: every paired difference has
+    the effect's sign, and the interval brackets the mean."""
+    whatif = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=24", "levers.morocco.security_cooperation=1.0",
+                                                         "name=more_far"])
+    comparison = compare_scenarios(baseline, whatif, 60, seed=3)
+    key = ("influence", "morocco", "mali")
+    stats = comparison.difference.get(*key)[-1]
+    mean, p05, p95 = stats[0], stats[1], stats[3]
+    assert mean > 0.01 and p05 > 0 and p05 <= mean <= p95
+    assert comparison.difference.positive[-1, comparison.series.series.index(key)] == 1
+    effects = {(e.metric, e.source, e.target): e for e in largest_effects(comparison, metrics=("influence",))}
+    assert key in effects and ("influence", "morocco", "mauritania") in effects  # the lever targets both
+    assert "Morocco's influence on Mali is" in effects[key].sentence() and "higher" in effects[key].sentence()
+
+
+def test_ablation_of_a_lever_that_does_nothing_is_zero():
+    """Morocco's ECOWAS bid held at zero: switching it off changes nothing, exactly."""
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=12", "levers.morocco.ecowas_bid=0"])
+    assert "levers.morocco.ecowas_bid" in {c.label for c in components(scenario)}
+    result = explain(scenario, [("influence", "russia", "mali")], n_replicates=10, seed=1)
+    idle = next(c for c in result if c.component == "levers.morocco.ecowas_bid")
+    assert idle.mean == 0 and idle.low == 0 and idle.high == 0
+    busy = next(c for c in result if c.component == "levers.russia.pmc_counterterrorism")
+    assert busy.mean > 0
+
+
+def test_identical_scenarios_have_nothing_to_explain():
+    a = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=1"])
+    assert components(a, load_scenario(SCENARIOS / "baseline.yaml", ["horizon=1"])) == []
+
+
+def test_explain_attributes_to_the_changed_event(baseline):
+    whatif = load_scenario(SCENARIOS / "russia_withdraws.yaml", ["horizon=24"])
+    result = explain(whatif, [("influence", "russia", "mali")], against=baseline, n_replicates=30, seed=2)
+    by_name = {c.component: c for c in result}
+    assert by_name["events.pmc_withdrawal"].mean < -0.02
+    assert by_name["events.pmc_withdrawal"].mean == pytest.approx(by_name["total effect"].mean)
+    assert by_name["interaction remainder"].mean == pytest.approx(0, abs=1e-12)
+
+
+def test_compare_cli_writes_report_and_folders_can_be_compared(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    code = main(["compare", str(SCENARIOS / "baseline.yaml"), str(SCENARIOS / "russia_withdraws.yaml"),
+                 "--replicates", "20", "--out", str(out)])
+    assert code == 0
+    for name in ("effects.csv", "report.md", "report.html", "explain.csv", "plots/difference_influence_on_mali.png"):
+        assert (out / name).exists(), name
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64," in html and "Russia&#x27;s influence on Mali is" in html
+    assert "Question." in (out / "report.md").read_text()
+    runs = []
+    for name, scenario in (("a", "baseline.yaml"), ("b", "russia_withdraws.yaml")):
+        assert main(["run", str(SCENARIOS / scenario), "--replicates", "8", "--seed", "4",
+                     "--set", "horizon=24", "--out", str(tmp_path / name)]) == 0
+        runs.append(tmp_path / name)
+    folders = compare_run_folders(*runs)
+    assert folders.warnings == ()
+    effect = folders.difference.get("influence", "russia", "mali")[-1, 0]
+    assert effect < 0
+    capsys.readouterr()
+
+
+def test_compare_refuses_mixed_arguments(tmp_path, capsys):
+    assert main(["compare", str(SCENARIOS / "baseline.yaml"), str(tmp_path)]) == 2
