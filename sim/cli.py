@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path,
                          help="folder to create (default: results/compare/<what-if>-vs-<baseline>-<time>)")
 
+    regress = commands.add_parser("regress", help="check scenarios against blessed references (CI)")
+    regress.add_argument("scenarios", nargs="*", help="scenario names or files (default: all in scenarios/)")
+    regress.add_argument("--update", action="store_true", help="re-bless the references (all, or the named)")
+    regress.add_argument("--rtol", type=float, help="relative tolerance on summaries (default: the reference's)")
+    regress.add_argument("--atol", type=float, help="absolute tolerance on summaries (default: the reference's)")
+    regress.add_argument("--junit", type=Path, help="also write JUnit XML here")
+
     explain = commands.add_parser("explain", help="attribute outcomes to levers and events by ablation")
     explain.add_argument("scenario", help="scenario file")
     explain.add_argument("--against", help="baseline scenario: attribute the difference from it")
@@ -104,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         handlers = {"run": cmd_run, "validate": cmd_validate, "levers": cmd_levers, "parameters": cmd_parameters,
-                    "schema": cmd_schema, "compare": cmd_compare, "explain": cmd_explain}
+                    "schema": cmd_schema, "compare": cmd_compare, "explain": cmd_explain,
+                    "regress": cmd_regress}
         return handlers[args.command](args)
     except InputError as exc:
         for problem in exc.problems:
@@ -240,6 +248,39 @@ def cmd_explain(args: argparse.Namespace) -> int:
         for c in rows[:8]:
             print(f"  {c.mean:+.3f} ({c.low:+.3f} to {c.high:+.3f})  {c.component}  [{c.evidence}]")
     return EXIT_OK
+
+
+def cmd_regress(args: argparse.Namespace) -> int:
+    import time
+
+    from sim import regress
+    from sim.errors import InputError
+
+    paths = regress.discover(args.scenarios)
+    if args.update:
+        for path in paths:
+            try:
+                before = regress.check(path)
+            except InputError:  # no reference yet, or an unreadable one: bless from scratch
+                before = None
+            regress.bless(path)
+            change = "new reference" if before is None else {
+                "identical": "unchanged", "within tolerance": "re-blessed (was within tolerance)",
+                "drift": f"re-blessed (was drift: {len(before.deviations)} values outside tolerance, "
+                         f"{len(before.drifted)} distributions)"}[before.status]
+            print(f"{path.stem}: {change}")
+        return EXIT_OK
+    start = time.perf_counter()
+    verdicts = [regress.check(path, rtol=args.rtol, atol=args.atol) for path in paths]
+    for verdict in verdicts:
+        print("\n".join(verdict.lines()))
+    if args.junit:
+        from sim.results_io import atomic_write_text
+
+        atomic_write_text(args.junit, regress.junit_xml(verdicts, time.perf_counter() - start))
+    failed = [v.name for v in verdicts if not v.passed]
+    print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed")
+    return EXIT_CHECK_FAILED if failed else EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -1,0 +1,36 @@
+"""Regression assertions for users' own test suites.
+
+    from sim.testing import assert_matches_reference
+
+    def test_baseline_unchanged():
+        assert_matches_reference("scenarios/baseline.yaml")
+
+or, as a pytest fixture (``pytest -p sim.testing``): ``def test_x(sim_regression):
+sim_regression("scenarios/baseline.yaml")``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.regress import REFERENCE_ROOT, Verdict, check
+
+
+def assert_matches_reference(scenario: str | Path, reference_root: str | Path = REFERENCE_ROOT,
+                             **tolerances: float) -> Verdict:
+    """Fail (AssertionError with the readable diff) unless the scenario matches its reference."""
+    verdict = check(Path(scenario), Path(reference_root), **tolerances)
+    if not verdict.passed:
+        raise AssertionError("\n".join(verdict.lines()))
+    return verdict
+
+
+try:
+    import pytest
+
+    @pytest.fixture
+    def sim_regression():
+        """Call with a scenario path to assert it still matches its blessed reference."""
+        return assert_matches_reference
+except ImportError:  # pytest is only needed for the fixture
+    pass

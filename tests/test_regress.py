@@ -1,0 +1,92 @@
+import dataclasses
+import shutil
+from types import MappingProxyType
+
+import pytest
+
+import sim.model
+from sim import regress
+from sim.catalogue import load_catalogue
+from sim.cli import main
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A copy of two scenarios with fresh references, as the working directory."""
+    (tmp_path / "scenarios").mkdir()
+    for name in ("baseline", "russia_withdraws"):
+        shutil.copy(ROOT / "scenarios" / f"{name}.yaml", tmp_path / "scenarios")
+    monkeypatch.chdir(tmp_path)
+    assert main(["regress", "--update"]) == 0
+    return tmp_path
+
+
+def test_clean_tree_is_identical(project, capsys):
+    capsys.readouterr()
+    assert main(["regress", "--junit", "report.xml"]) == 0
+    out = capsys.readouterr().out
+    assert "baseline: identical" in out and "2 passed, 0 failed" in out
+    assert 'failures="0"' in (project / "report.xml").read_text()
+
+
+def test_model_change_drifts_and_names_the_worst_first(project, monkeypatch, capsys):
+    catalogue = load_catalogue()
+    spec = dataclasses.replace(catalogue.parameters["influence.legacy_decay"], default=0.02)
+    changed = dataclasses.replace(catalogue, parameters=MappingProxyType({**catalogue.parameters,
+                                                                          spec.name: spec}))
+    monkeypatch.setattr(sim.model, "load_catalogue", lambda: changed)
+    verdict = regress.check(project / "scenarios" / "baseline.yaml", project / "results" / "reference")
+    assert verdict.status == "drift" and not verdict.edited
+    worst = max(verdict.deviations, key=lambda d: d.excess)
+    assert verdict.lines()[1] == worst.line("baseline")
+    capsys.readouterr()
+    assert main(["regress", "baseline", "--junit", "report.xml"]) == 1
+    out = capsys.readouterr().out
+    assert "baseline: DRIFT" in out and "broke tolerance" in out and "1 failed" in out
+    assert "<failure" in (project / "report.xml").read_text()
+
+
+def test_edited_scenario_says_so_and_how_to_rebless(project, capsys):
+    path = project / "scenarios" / "russia_withdraws.yaml"
+    path.write_text(path.read_text().replace("date: 2023-01", "date: 2022-06"))
+    capsys.readouterr()
+    assert main(["regress", "russia_withdraws"]) == 1
+    out = capsys.readouterr().out
+    assert "was edited since it was blessed" in out and "sim regress --update russia_withdraws" in out
+    assert main(["regress", "--update", "russia_withdraws"]) == 0
+    assert "re-blessed (was drift" in capsys.readouterr().out
+    assert main(["regress", "russia_withdraws"]) == 0
+
+
+def test_reordered_shock_draws_keep_the_distribution(project, monkeypatch):
+    """Drawing shocks from another stream: not identical, same distribution, passes."""
+    monkeypatch.setattr(sim.model, "STREAM_BUILTIN_SHOCKS", 77)
+    verdict = regress.check(project / "scenarios" / "baseline.yaml", project / "results" / "reference")
+    assert verdict.status == "within tolerance", verdict.lines()
+    assert verdict.passed and verdict.lines()[0] == "baseline: not identical, within tolerance"
+
+
+@pytest.mark.parametrize("damage", ["json", "csv", "missing"])
+def test_corrupt_or_missing_reference_is_bad_input(project, damage, capsys):
+    folder = project / "results" / "reference" / "baseline"
+    if damage == "json":
+        (folder / "reference.json").write_text("{not json")
+    elif damage == "csv":
+        (folder / "final.csv").write_text("metric,source,target,r0\ninfluence,morocco,algeria,abc\n")
+    else:
+        shutil.rmtree(folder)
+    assert main(["regress", "baseline"]) == 2
+    err = capsys.readouterr().err
+    assert "results/reference/baseline/" in err and "Traceback" not in err
+
+
+def test_unknown_scenario_is_bad_input(project, capsys):
+    assert main(["regress", "baselin"]) == 2
+    assert "did you mean 'baseline'" in capsys.readouterr().err
+
+
+def test_testing_helper(project):
+    from sim.testing import assert_matches_reference
+
+    assert assert_matches_reference("scenarios/baseline.yaml").status == "identical"
