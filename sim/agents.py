@@ -68,9 +68,12 @@ class ActorAgent(mesa.Agent):
         me = self.index
         room = 1.0 - world.influence[:, me, :]  # influence still to win on each state
         gain_pull = (rec * room[:, None, :] * targets).sum(axis=2) * weight
-        rivals = s.rival_onehot[ids]  # (n, A)
-        rival_influence = np.einsum("rka,nk->rna", world.influence, rivals)  # rival's hold on targets
-        gain_undermine = (rival_influence * targets).sum(axis=2) * weight
+        gain_undermine = np.zeros_like(gain_pull)
+        for column, lever in enumerate(ids):  # few undermine levers: gather the rival's hold on targets
+            if s.is_undermine[lever]:
+                rival = s.rival_onehot[lever].argmax()
+                gain_undermine[:, column] = (world.influence[:, rival, :] * targets[column]).sum(axis=1) * \
+                    weight[:, column]
         own_need = rec[:, :, me]  # how much this actor's own context calls for the partner
         gain_welcome = own_need * targets.sum(axis=1) * weight
         room_rel = 1.0 - world.relation[:, me, :]

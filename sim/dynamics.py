@@ -34,6 +34,23 @@ class Structure:
     rival_onehot: np.ndarray  # (L, A), undermine levers only
     convoy_exposed: np.ndarray  # (L,) bool: Morocco's economic levers in Mali
 
+    @property
+    def undermine_levers(self) -> np.ndarray:
+        """Indices of undermine levers (few), so rival terms are computed for them alone."""
+        return np.flatnonzero(self.is_undermine)
+
+    @property
+    def rival_index(self) -> np.ndarray:
+        """Rival actor of each undermine lever, aligned with ``undermine_levers``."""
+        return self.rival_onehot[self.undermine_levers].argmax(axis=1)
+
+    @property
+    def owner_starts(self) -> np.ndarray | None:
+        """Start of each actor's block of levers when levers are grouped by owner (else None)."""
+        if np.any(np.diff(self.owner) < 0) or len(np.unique(self.owner)) != A:
+            return None
+        return np.searchsorted(self.owner, np.arange(A))
+
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue) -> Structure:
         levers = catalogue.levers
@@ -107,6 +124,17 @@ def lever_totals(values: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return (values[:, :, None] * matrix).sum(axis=1)
 
 
+def owner_totals(values: np.ndarray, structure: Structure) -> np.ndarray:
+    """Per-actor sums of lever values, (R, A): segment sums over each owner's block of levers.
+
+    Same rounding for each row whatever R is (see lever_totals), and no (R, L, A) temporary.
+    """
+    starts = structure.owner_starts
+    if starts is None:
+        return lever_totals(values, structure.owner_onehot)
+    return np.add.reduceat(values, starts, axis=1)
+
+
 def sanctions(effort: np.ndarray, structure: Structure) -> np.ndarray:
     """Sanctions in force on each state: coercive effort aimed at it, capped at 1. (R, A)."""
     coercive = structure.channel == CH["coercive"]
@@ -138,8 +166,8 @@ def enforce_budgets(effort: np.ndarray, fixed: np.ndarray, structure: Structure,
     share what is left, scaled down proportionally. Fixed intensities are scaled only when
     they alone exceed the budget.
     """
-    fixed_spent = lever_totals(effort * fixed, structure.owner_onehot)
-    free_spent = lever_totals(effort * ~fixed, structure.owner_onehot)
+    fixed_spent = owner_totals(effort * fixed, structure)
+    free_spent = owner_totals(effort * ~fixed, structure)
     fixed_scale = np.where(fixed_spent > budget, budget / np.maximum(fixed_spent, 1e-12), 1.0)
     room = np.maximum(budget - fixed_spent * fixed_scale, 0.0)
     free_scale = np.where(free_spent > room, room / np.maximum(free_spent, 1e-12), 1.0)
@@ -152,9 +180,16 @@ def update_stocks(stock: np.ndarray, effort: np.ndarray, tau_up: np.ndarray, tau
     return stock + (effort - stock) / np.maximum(tau, 1.0)
 
 
-def _pair(values: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Sum lever values into actor pairs: out[r, a, b] = sum_l values[r, l] left[l, a] right[l, b]."""
-    return left.T @ (values[:, :, None] * right)
+def by_owner(values: np.ndarray, structure: Structure) -> np.ndarray:
+    """Sum lever rows into their owners: (R, L, X) -> (R, A, X), out[r, owner, x].
+
+    Segment sums over each owner's block of levers (no per-replicate matrix products, and
+    each row rounds the same way whatever R is).
+    """
+    starts = structure.owner_starts
+    if starts is None:
+        return np.einsum("rlx,la->rax", values, structure.owner_onehot)
+    return np.add.reduceat(values, starts, axis=1)
 
 
 def lever_pull(effective: np.ndarray, lever_rec: np.ndarray, structure: Structure,
@@ -162,7 +197,7 @@ def lever_pull(effective: np.ndarray, lever_rec: np.ndarray, structure: Structur
     """Pull each actor's pull-kind levers exert on each state: [r, actor, state]."""
     s = structure
     strength = weight * effective * s.is_pull  # (R, L)
-    return s.owner_onehot.T @ (strength[:, :, None] * lever_rec * s.target_mask)
+    return by_owner(strength[:, :, None] * lever_rec * s.target_mask, s)
 
 
 def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
@@ -174,9 +209,11 @@ def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
     """
     s = structure
     welcome = weight * effective * s.is_welcome
-    openness = 1.0 + _pair(welcome, s.owner_onehot, s.target_mask)  # [r, state, actor]
-    undermine = np.clip(weight * effective * s.is_undermine, 0.0, 0.95)
-    log_keep = _pair(np.log1p(-undermine), s.rival_onehot, s.target_mask)  # [r, rival, state]
+    openness = 1.0 + by_owner(welcome[:, :, None] * s.target_mask, s)  # [r, state, actor]
+    log_keep = np.zeros_like(openness)  # [r, rival, state]
+    for lever, rival in zip(s.undermine_levers, s.rival_index, strict=True):  # few undermine levers
+        damage = np.clip(weight[:, lever] * effective[:, lever], 0.0, 0.95)
+        log_keep[:, rival, :] += np.log1p(-damage)[:, None] * s.target_mask[lever]
     liking = 1.0 + p["influence.relation_sensitivity"][:, None, None] * np.swapaxes(world.relation, 1, 2)
     factor = np.swapaxes(openness, 1, 2) * np.exp(log_keep) * np.maximum(liking, 0.0)
     factor[:, np.arange(A), np.arange(A)] = 0.0
@@ -233,11 +270,13 @@ def goodwill_flows(effective: np.ndarray, goodwill: np.ndarray, structure: Struc
     """
     s = structure
     g = goodwill * effective  # (R, L)
-    flows = _pair(g * (s.is_pull | s.is_align), s.target_mask, s.owner_onehot)
-    flows += _pair(g * (s.is_welcome | s.is_align), s.owner_onehot, s.target_mask)
-    liking_of_rival = np.maximum(np.einsum("lk,rak->rla", s.rival_onehot, relation), 0.0)  # [r, l, target]
-    resentment = (g * s.is_undermine)[:, :, None] * s.target_mask * liking_of_rival  # [r, l, target]
-    flows += np.swapaxes(resentment, 1, 2) @ s.owner_onehot  # [r, target, owner]
+    flows = np.swapaxes(by_owner((g * (s.is_pull | s.is_align))[:, :, None] * s.target_mask, s), 1, 2)
+    flows += by_owner((g * (s.is_welcome | s.is_align))[:, :, None] * s.target_mask, s)
+    u = s.undermine_levers
+    if len(u):
+        liking_of_rival = np.maximum(relation[:, :, s.rival_index], 0.0)  # [r, target, undermine lever]
+        resentment = g[:, None, u] * s.target_mask[u].T * liking_of_rival  # [r, target, undermine lever]
+        flows += resentment @ s.owner_onehot[u]  # [r, target, owner]
     return flows
 
 
