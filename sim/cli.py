@@ -66,6 +66,31 @@ def build_parser() -> argparse.ArgumentParser:
     regress.add_argument("--atol", type=float, help="absolute tolerance on summaries (default: the reference's)")
     regress.add_argument("--junit", type=Path, help="also write JUnit XML here")
 
+    sweep = commands.add_parser("sweep", help="vary parameters or lever intensities over a grid or a hypercube")
+    sweep.add_argument("scenario", help="scenario file")
+    sweep.add_argument("--vary", action="append", required=True, metavar="NAME=LOW:HIGH[:N]",
+                       help="a parameter (sim parameters) or levers.<actor>.<lever>; repeatable")
+    sweep.add_argument("--design", choices=("factorial", "lhs"), default="factorial")
+    sweep.add_argument("--points", type=_positive_int, default=20, help="points of an LHS design (default 20)")
+    sweep.add_argument("--outcome", action="append", default=[], metavar="EXPR",
+                       help="outcome expression, e.g. 'mean(influence.russia.mali)' (repeatable; "
+                       "default influence.russia.mali and influence.morocco.mali at the end)")
+    sweep.add_argument("--replicates", type=_positive_int, default=20, help="replicates per point (default 20)")
+    sweep.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
+    sweep.add_argument("--out", type=Path, help="folder to create")
+
+    sens = commands.add_parser("sensitivity", help="global sensitivity analysis with SALib (Sobol', Morris)")
+    sens.add_argument("scenario", help="scenario file")
+    sens.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    sens.add_argument("--params", nargs="+", default=[], metavar="GLOB",
+                      help="parameters to vary, glob patterns allowed (default: every global parameter)")
+    sens.add_argument("--outcome", action="append", default=[], metavar="EXPR",
+                      help="outcome expression (repeatable; default influence.russia.mali)")
+    sens.add_argument("--n", type=_positive_int, default=256,
+                      help="base sample size (Sobol': N(D+2) runs; Morris: N trajectories); default 256")
+    sens.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
+    sens.add_argument("--out", type=Path, help="folder to create")
+
     explain = commands.add_parser("explain", help="attribute outcomes to levers and events by ablation")
     explain.add_argument("scenario", help="scenario file")
     explain.add_argument("--against", help="baseline scenario: attribute the difference from it")
@@ -112,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         handlers = {"run": cmd_run, "validate": cmd_validate, "levers": cmd_levers, "parameters": cmd_parameters,
                     "schema": cmd_schema, "compare": cmd_compare, "explain": cmd_explain,
-                    "regress": cmd_regress}
+                    "regress": cmd_regress, "sweep": cmd_sweep, "sensitivity": cmd_sensitivity}
         return handlers[args.command](args)
     except InputError as exc:
         for problem in exc.problems:
@@ -281,6 +306,67 @@ def cmd_regress(args: argparse.Namespace) -> int:
     failed = [v.name for v in verdicts if not v.passed]
     print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed")
     return EXIT_CHECK_FAILED if failed else EXIT_OK
+
+
+def _outcomes(texts: list[str], defaults: list[str]):
+    from sim.catalogue import ACTORS, load_catalogue
+    from sim.errors import InputError, Problem
+    from sim.outcomes import OutcomeError, parse_outcome
+
+    levers = {a: [lv.id for lv in load_catalogue().levers_of(a)] for a in ACTORS}
+    out, problems = [], []
+    for text in texts or defaults:
+        try:
+            out.append(parse_outcome(text, levers))
+        except OutcomeError as exc:
+            problems.append(Problem(f"--outcome {text}", 1, len("--outcome ") + exc.offset + 1, str(exc)))
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+    from sim.sweep import design_points, parse_vary
+
+    scenario = load_scenario(args.scenario)
+    outcomes = _outcomes(args.outcome, ["influence.russia.mali", "influence.morocco.mali"])
+    parsed = [parse_vary(text) for text in args.vary]
+    factors, counts = [f for f, _ in parsed], [c for _, c in parsed]
+    seed = scenario.seed if args.seed is None else args.seed
+    points = design_points(factors, counts, args.design, args.points, seed)
+    if _refuse_existing(args.out):
+        return EXIT_BAD_INPUT
+    from sim.analysis_jobs import execute_sweep
+
+    folder, values = execute_sweep(scenario, factors, points, outcomes, replicates=args.replicates, seed=seed,
+                                   out=args.out)
+    print(f"sweep folder: {folder} ({len(points)} points x {args.replicates} replicates, one batched ensemble)")
+    for j, outcome in enumerate(outcomes):
+        means = values[:, :, j].mean(axis=1)
+        print(f"{outcome.text}: {means.min():.3f} .. {means.max():.3f} across points")
+    return EXIT_OK
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim.scenario import load_scenario
+    from sim.sensitivity import default_factors
+
+    scenario = load_scenario(args.scenario)
+    outcomes = _outcomes(args.outcome, ["influence.russia.mali"])
+    factors = default_factors(args.params)
+    seed = scenario.seed if args.seed is None else args.seed
+    if _refuse_existing(args.out):
+        return EXIT_BAD_INPUT
+    from sim.analysis_jobs import execute_sensitivity
+
+    folder, result = execute_sensitivity(scenario, factors, outcomes, method=args.method, n=args.n, seed=seed,
+                                         out=args.out)
+    print(f"sensitivity folder: {folder} ({result.n_runs} runs, {result.seconds:.1f} s)")
+    for j, outcome in enumerate(result.outcomes):
+        top = ", ".join(f"{name} {value:.2f}" for name, value in result.ranking(j)[:5])
+        print(f"{outcome}: most influential: {top}")
+    return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:

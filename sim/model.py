@@ -38,13 +38,16 @@ class InfluenceModel(mesa.Model):
             chunk of a large ensemble reproduces exactly the same replicates.
         parameters: per-name overrides, scalars or arrays of shape (R,), on top of the
             catalogue defaults and the scenario's ``parameters:``.
+        pinned_levers: ``actor.lever`` -> intensity (scalar or (R,)), fixed for the whole run
+            over whatever the scenario says (sweeps over lever intensities).
 
     After construction the state is at month 0; each ``step()`` advances one month.
     """
 
     def __init__(self, scenario: Scenario, n_replicates: int = 1, seed: int = 0,
                  replicate_ids: np.ndarray | None = None,
-                 parameters: Mapping[str, float | np.ndarray] | None = None):
+                 parameters: Mapping[str, float | np.ndarray] | None = None,
+                 pinned_levers: Mapping[str, float | np.ndarray] | None = None):
         super().__init__(rng=seed)
         self.spec = scenario  # Mesa's Model keeps its own `scenario` attribute
         self.seed = seed
@@ -67,6 +70,8 @@ class InfluenceModel(mesa.Model):
         self.fired = {name: np.zeros(n_replicates, int) for name in
                       [t.id for t in scenario.triggers] + [k.id for k in scenario.shocks]}
         self._lever_index = {key: i for i, key in enumerate(self.structure.keys)}
+        self.pinned = {self._lever_index[key]: np.broadcast_to(np.asarray(value, float), (n_replicates,))
+                       for key, value in (pinned_levers or {}).items()}
         for actor in ACTORS:
             setup = scenario.actors[actor]
             objectives = np.array([setup.objectives.get(other, 0.0) for other in ACTORS])
@@ -239,6 +244,8 @@ class InfluenceModel(mesa.Model):
             if event.month == month:
                 self.apply_changes(event.set, additive=False)
                 self.apply_changes(event.add, additive=True)
+        for column, values in self.pinned.items():
+            self.fixed_effort[:, column] = values
 
     def _fire_triggers_and_shocks(self, t: int) -> None:
         """Scenario triggers (conditions on the state) and shocks (random draws), per replicate."""

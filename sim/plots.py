@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -153,6 +154,49 @@ def contribution_chart(contributions: list, outcome: tuple[str, str, str], title
     ax.axvline(0, color="#333", linewidth=0.8)
     ax.set_xlabel("contribution at the end of the run (error bar: 5-95% of paired differences)")
     ax.set_title(title, fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_chart(values: np.ndarray, points: np.ndarray, factor_names: list[str], outcome: str,
+                factor_index: int) -> Figure:
+    """One outcome against one varied factor: each point's mean, with its 5-95% range."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    x = points[:, factor_index]
+    mean = values.mean(axis=1)
+    low, high = np.quantile(values, [0.05, 0.95], axis=1)
+    ax.errorbar(x, mean, yerr=[mean - low, high - mean], fmt="o", markersize=3, alpha=0.7, color="#1f4e9c",
+                ecolor="#9bb0d6", capsize=2)
+    ax.set_xlabel(factor_names[factor_index])
+    ax.set_ylabel(outcome)
+    ax.set_title(f"{outcome} against {factor_names[factor_index]}", fontsize=10)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def sensitivity_chart(result, outcome_index: int = 0, top: int = 20) -> Figure:
+    """Bars of total (and first-order) Sobol' indices, or Morris mu*, with confidence intervals."""
+    ranking = result.ranking(outcome_index)[:top]
+    names = [name for name, _ in ranking][::-1]
+    index = {name: i for i, name in enumerate(result.names)}
+    res = result.indices[outcome_index]
+    fig, ax = plt.subplots(figsize=(8, max(3, 0.3 * len(names) + 1.2)))
+    y = range(len(names))
+    if result.method == "sobol":
+        ax.barh([v + 0.2 for v in y], [res["ST"][index[n]] for n in names], height=0.4, label="total (ST)",
+                xerr=[res["ST_conf"][index[n]] for n in names], color="#1f4e9c", ecolor="#555")
+        ax.barh([v - 0.2 for v in y], [res["S1"][index[n]] for n in names], height=0.4, label="first order (S1)",
+                xerr=[res["S1_conf"][index[n]] for n in names], color="#9bb0d6", ecolor="#555")
+        ax.set_xlabel("Sobol' index (95% confidence)")
+    else:
+        ax.barh(list(y), [res["mu_star"][index[n]] for n in names], xerr=[res["mu_star_conf"][index[n]] for n in names],
+                color="#1f4e9c", ecolor="#555", label="mu*")
+        ax.set_xlabel("Morris mu* (95% confidence)")
+    ax.set_yticks(list(y), names, fontsize=7)
+    ax.set_title(f"Sensitivity of {result.outcomes[outcome_index]}", fontsize=10)
+    ax.legend(fontsize=8, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
