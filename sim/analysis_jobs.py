@@ -90,3 +90,64 @@ def summary_markdown(result, scenario: Scenario, seed: int) -> str:
         lines += ["", f"The other {negligible} parameters have {key} below 5% of the largest"
                       f" (together {sum(v for _, v in ranking[len(important):]) / total:.0%} of the total).", ""]
     return "\n".join(lines)
+
+
+def execute_calibrate(scenario: Scenario, scenario_path: Path, factors: list[Factor], targets, *, method: str,
+                      budget: int, replicates: int, seed: int, out: Path | None):
+    from sim.calibration import calibrate_abc, calibrate_de, loss_function
+    from sim.catalogue import load_catalogue
+
+    loss = loss_function(scenario, factors, targets, replicates=replicates, seed=seed)
+    specs = load_catalogue().parameters
+    defaults = np.array([scenario.parameters.get(f.name, specs[f.name].default) for f in factors])
+    calibrate = calibrate_de if method == "de" else calibrate_abc
+    result = calibrate(loss, factors, budget=budget, seed=seed, defaults=defaults)
+    out = out or ANALYSIS_ROOT / f"calibrate-{method}-{scenario.name}-{_stamp()}"
+    from sim.plots import calibration_chart, posterior_chart, save_figures
+
+    with atomic_folder(out) as staging:
+        (staging / "overlay.yaml").write_text(overlay_yaml(result, scenario, scenario_path))
+        (staging / "fit_report.md").write_text(fit_report(result, targets, scenario, defaults))
+        figures = {"targets_before_after": calibration_chart(result, targets)}
+        if result.posterior is not None:
+            figures["posterior"] = posterior_chart(result)
+        save_figures(figures, staging / "plots")
+    return out, result
+
+
+def overlay_yaml(result, scenario: Scenario, scenario_path: Path) -> str:
+    lines = ["# yaml-language-server: $schema=../docs/scenario.schema.json",
+             f"# Calibrated overlay for {scenario.name} ({result.method}, {result.evaluations} candidate points).",
+             f"# Copy next to {scenario_path.name} in scenarios/ to use it; scenarios may extend this file.",
+             f"extends: {scenario_path.name}", f"name: {scenario.name}_calibrated"]
+    if result.posterior is None:
+        lines.append("parameters:")
+        lines += [f"  {f.name}: {float(v)!r}" for f, v in zip(result.factors, result.best, strict=True)]
+    else:
+        lines.append("uncertainties:  # 5-95% range of the ABC posterior, drawn uniformly per replicate")
+        for d, f in enumerate(result.factors):
+            low, high = np.quantile(result.posterior[:, d], [0.05, 0.95])
+            if high <= low:
+                high = min(f.high, low + 1e-6)
+            lines.append(f"  {f.name}: {{distribution: uniform, low: {float(low)!r}, high: {float(high)!r}}}")
+    return "\n".join(lines) + "\n"
+
+
+def fit_report(result, targets, scenario: Scenario, defaults: np.ndarray) -> str:
+    method = "differential evolution" if result.method == "de" else "rejection ABC"
+    lines = [f"# Calibration of {scenario.name} ({method})",
+             "", f"Loss {result.default_loss:.4g} at the current values, {result.best_loss:.4g} after "
+             f"({result.evaluations} points evaluated, each a batched ensemble).", "",
+             "| target | allowed | before | after | hit | source |", "| --- | --- | --- | --- | --- | --- |"]
+    for j, t in enumerate(targets):
+        allowed = f"[{t.low:g}, {t.high:g}]".replace("-inf", "-∞").replace("inf", "∞")
+        hit = "yes" if t.distance(np.array(result.best_means[j])) == 0 else "no"
+        lines.append(f"| {t.id} | {allowed} | {result.default_means[j]:+.3f} | {result.best_means[j]:+.3f} | {hit} | "
+                     f"{t.source} |")
+    lines += ["", "| parameter | before | after | range |", "| --- | --- | --- | --- |"]
+    for f, before, after in zip(result.factors, defaults, result.best, strict=True):
+        lines.append(f"| `{f.name}` | {before:.4g} | {after:.4g} | [{f.low:g}, {f.high:g}] |")
+    if result.posterior is not None:
+        lines += ["", f"Posterior sample: {len(result.posterior)} accepted points (closest 5% of the prior draws); "
+                  "see plots/posterior.png and the `uncertainties:` block of overlay.yaml."]
+    return "\n".join(lines) + "\n"

@@ -91,6 +91,18 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     sens.add_argument("--out", type=Path, help="folder to create")
 
+    cal = commands.add_parser("calibrate", help="fit uncertain parameters to documented history")
+    cal.add_argument("scenario", help="scenario file (e.g. scenarios/history_2012_2022.yaml)")
+    cal.add_argument("--targets", required=True, help="targets file (e.g. scenarios/targets/history_2012_2022.yaml)")
+    cal.add_argument("--method", choices=("de", "abc"), default="de",
+                     help="de: SciPy differential evolution (a point); abc: rejection ABC (a posterior sample)")
+    cal.add_argument("--params", nargs="+", default=[], metavar="GLOB",
+                     help="parameters to fit (default: the scenario's uncertainties)")
+    cal.add_argument("--budget", type=_positive_int, default=400, help="candidate points to evaluate (default 400)")
+    cal.add_argument("--replicates", type=_positive_int, default=8, help="replicates per point (default 8)")
+    cal.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
+    cal.add_argument("--out", type=Path, help="folder to create")
+
     explain = commands.add_parser("explain", help="attribute outcomes to levers and events by ablation")
     explain.add_argument("scenario", help="scenario file")
     explain.add_argument("--against", help="baseline scenario: attribute the difference from it")
@@ -137,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         handlers = {"run": cmd_run, "validate": cmd_validate, "levers": cmd_levers, "parameters": cmd_parameters,
                     "schema": cmd_schema, "compare": cmd_compare, "explain": cmd_explain,
-                    "regress": cmd_regress, "sweep": cmd_sweep, "sensitivity": cmd_sensitivity}
+                    "regress": cmd_regress, "sweep": cmd_sweep, "sensitivity": cmd_sensitivity,
+                    "calibrate": cmd_calibrate}
         return handlers[args.command](args)
     except InputError as exc:
         for problem in exc.problems:
@@ -366,6 +379,35 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     for j, outcome in enumerate(result.outcomes):
         top = ", ".join(f"{name} {value:.2f}" for name, value in result.ranking(j)[:5])
         print(f"{outcome}: most influential: {top}")
+    return EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration import load_targets
+    from sim.errors import Problem
+    from sim.scenario import load_scenario
+    from sim.sensitivity import default_factors
+
+    scenario = load_scenario(args.scenario)
+    targets = load_targets(args.targets)
+    patterns = args.params or [u.parameter for u in scenario.uncertainties]
+    if not patterns:
+        print(Problem(args.scenario, 1, 1, "nothing to calibrate: the scenario has no uncertainties; name "
+                                           "parameters with --params"), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    factors = default_factors(patterns)
+    seed = scenario.seed if args.seed is None else args.seed
+    if _refuse_existing(args.out):
+        return EXIT_BAD_INPUT
+    from sim.analysis_jobs import execute_calibrate
+
+    folder, result = execute_calibrate(scenario, Path(args.scenario), factors, targets, method=args.method,
+                                       budget=args.budget, replicates=args.replicates, seed=seed, out=args.out)
+    print(f"calibration folder: {folder}")
+    print(f"loss {result.default_loss:.4g} -> {result.best_loss:.4g}; "
+          f"{sum(t.distance(result.best_means[j]) == 0 for j, t in enumerate(targets))}/{len(targets)} targets hit")
+    for factor, value in zip(result.factors, result.best, strict=True):
+        print(f"  {factor.name} = {value:.4g}")
     return EXIT_OK
 
 

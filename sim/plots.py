@@ -200,3 +200,33 @@ def sensitivity_chart(result, outcome_index: int = 0, top: int = 20) -> Figure:
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def calibration_chart(result, targets) -> Figure:
+    """Each target's ensemble mean before and after calibration, against its allowed range."""
+    fig, ax = plt.subplots(figsize=(8, 0.6 * len(targets) + 1.5))
+    for j, t in enumerate(targets):
+        low = t.low if np.isfinite(t.low) else min(result.default_means[j], result.best_means[j]) - 0.1
+        high = t.high if np.isfinite(t.high) else max(result.default_means[j], result.best_means[j]) + 0.1
+        ax.plot([low, high], [j, j], color="#2e7d32", linewidth=6, alpha=0.3, solid_capstyle="butt")
+        ax.plot(result.default_means[j], j, "o", color="#888", label="before" if j == 0 else None)
+        ax.plot(result.best_means[j], j, "D", color="#1f4e9c", label="after" if j == 0 else None)
+    ax.set_yticks(range(len(targets)), [t.id for t in targets], fontsize=8)
+    ax.set_xlabel("ensemble mean of the target's outcome (green: allowed range)")
+    ax.legend(fontsize=8, frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def posterior_chart(result) -> Figure:
+    """Histograms of the ABC posterior over each calibrated parameter's prior range."""
+    d = len(result.factors)
+    fig, axes = plt.subplots(1, d, figsize=(min(3 * d, 12), 2.8), squeeze=False)
+    for i, factor in enumerate(result.factors):
+        ax = axes[0, i]
+        ax.hist(result.posterior[:, i], bins=15, range=(factor.low, factor.high), color="#1f4e9c", alpha=0.8)
+        ax.set_title(factor.name, fontsize=7)
+        ax.tick_params(labelsize=7)
+    fig.tight_layout()
+    return fig

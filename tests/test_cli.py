@@ -73,3 +73,23 @@ def test_light_paths_do_not_import_numpy_mesa_or_matplotlib(argv):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_modeller_commands_end_to_end(tmp_path, capsys):
+    baseline = str(SCENARIOS / "baseline.yaml")
+    assert main(["sweep", baseline, "--vary", "agent.inertia=0.1:0.3:2", "--replicates", "2",
+                 "--out", str(tmp_path / "sweep")]) == 0
+    assert (tmp_path / "sweep" / "sweep.csv").read_text().count("\n") == 1 + 2 * 2
+    assert main(["sensitivity", baseline, "--method", "morris", "--n", "2", "--params", "agent.*",
+                 "--out", str(tmp_path / "sens")]) == 0
+    assert "parameter" in (tmp_path / "sens" / "indices.csv").read_text()
+    assert "Parameters that matter" in (tmp_path / "sens" / "summary.md").read_text()
+    assert main(["calibrate", str(SCENARIOS / "history_2012_2022.yaml"), "--targets",
+                 str(SCENARIOS / "targets" / "history_2012_2022.yaml"), "--params", "relation.reversion",
+                 "--method", "abc", "--budget", "10", "--replicates", "1", "--out", str(tmp_path / "cal")]) == 0
+    assert "uncertainties:" in (tmp_path / "cal" / "overlay.yaml").read_text()
+    assert "| target |" in (tmp_path / "cal" / "fit_report.md").read_text()
+    assert main(["sweep", baseline, "--vary", "agent.inertia=0.9:2"]) == 2
+    assert main(["sensitivity", baseline, "--outcome", "influence.russia.mal"]) == 2
+    err = capsys.readouterr().err
+    assert "must satisfy 0.05 <= LOW < HIGH <= 0.5" in err and "unknown actor 'mal'" in err
