@@ -90,10 +90,18 @@ class Verdict:
         if self.edited:
             out.append(f"  note: scenarios/{self.name}.yaml was edited since it was blessed; if the change is "
                        f"intended, re-bless with: sim regress --update {self.name}")
-        for deviation in sorted(self.deviations, key=lambda d: -d.excess)[:show]:
-            out.append(deviation.line(self.name))
-        if len(self.deviations) > show:
-            out.append(f"  ... and {len(self.deviations) - show} more values outside tolerance")
+        worst: dict[tuple[str, str, str], tuple[Deviation, int]] = {}  # per series: worst value, count
+        for deviation in self.deviations:
+            key = (deviation.metric, deviation.source, deviation.target)
+            best, count = worst.get(key, (deviation, 0))
+            worst[key] = (deviation if deviation.excess > best.excess else best, count + 1)
+        ranked = sorted(worst.values(), key=lambda item: -item[0].excess)
+        for deviation, count in ranked[:show]:
+            more = f" [{count} values of this series outside tolerance]" if count > 1 else ""
+            out.append(deviation.line(self.name) + more)
+        if len(ranked) > show:
+            out.append(f"  ... and {len(ranked) - show} more series outside tolerance "
+                       f"({len(self.deviations)} values in all)")
         for series, p in self.drifted[:show]:
             out.append(f"  {self.name}: distribution of {series} at the last month drifted (Holm-adjusted p = {p:.2g})")
         return out
