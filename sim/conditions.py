@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.errors import did_you_mean
+from sim.errors import ExpressionError, did_you_mean
 from sim.months import parse_month
 
 _TOKEN = re.compile(
@@ -47,12 +47,8 @@ KEYWORDS = ("and", "or", "not")
 CONTEXT_NAMES = ("threat", "stability", "western_presence", "western_commitment", "sanctions")
 
 
-class ConditionError(ValueError):
-    """A syntax or name error at ``offset`` (0-based) in the condition text."""
-
-    def __init__(self, message: str, offset: int):
-        super().__init__(message)
-        self.offset = offset
+class ConditionError(ExpressionError):
+    """A syntax or name error in a trigger condition."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,15 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class ExpressionError(ValueError):
+    """A problem at ``offset`` (0-based) inside an expression (a condition or an outcome), so the
+    caller can point at the exact column of the file or command line."""
+
+    def __init__(self, message: str, offset: int):
+        super().__init__(message)
+        self.offset = offset
+
+
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """A " (did you mean 'x'?)" hint for a misspelt name, or "" when nothing is close."""
     import difflib

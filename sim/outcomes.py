@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.catalogue import ACTORS, CONTEXT_METRICS, METRICS
-from sim.errors import did_you_mean
+from sim.errors import ExpressionError, did_you_mean
 from sim.months import parse_month
 from sim.trajectories import Trajectories
 
@@ -34,12 +34,8 @@ FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-class OutcomeError(ValueError):
-    """A problem at ``offset`` (0-based) in the expression."""
-
-    def __init__(self, message: str, offset: int):
-        super().__init__(message)
-        self.offset = offset
+class OutcomeError(ExpressionError):
+    """A syntax or name error in an outcome expression."""
 
 
 @dataclass(frozen=True)
