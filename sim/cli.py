@@ -257,21 +257,14 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     against = load_scenario(args.against) if args.against else None
+    parsed = _outcomes(args.outcome, [f"influence.{a}.mali" for a in ACTORS if a != "mali"])
     outcomes = []
-    for text in args.outcome or [f"influence.{a}.mali" for a in ACTORS if a != "mali"]:
-        parts = text.split(".")
-        if len(parts) not in (2, 3):
-            print(Problem("--outcome", 1, 1, f"{text!r}; expected METRIC.SOURCE.TARGET, e.g. influence.russia.mali"),
-                  file=sys.stderr)
+    for outcome in parsed:
+        if outcome.tree[0] != "series" or outcome.tree[2] != "end":
+            print(Problem(f"--outcome {outcome.text}", 1, 11, "explain takes a series at the end of the run, "
+                          "e.g. influence.russia.mali"), file=sys.stderr)
             return EXIT_BAD_INPUT
-        outcomes.append((parts[0], parts[1], parts[2] if len(parts) == 3 else ""))
-    from sim.model import InfluenceModel
-
-    known = set(InfluenceModel(scenario, 1, 0).layout.series)
-    unknown = [o for o in outcomes if o not in known]
-    if unknown:
-        print(Problem("--outcome", 1, 1, f"unknown series {'.'.join(unknown[0])}"), file=sys.stderr)
-        return EXIT_BAD_INPUT
+        outcomes.append(outcome.tree[1])
     if _refuse_existing(args.out):
         return EXIT_BAD_INPUT
     from sim.compare import describe

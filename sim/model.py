@@ -237,6 +237,10 @@ class InfluenceModel(mesa.Model):
         month = self.spec.start + t
         for actor, settings in self.spec.levers.items():
             for lever_id, setting in settings.items():
+                # a setting takes effect at the start and at its schedule points only, so an
+                # event that later sets the same lever is not undone the month after
+                if t > 0 and not any(when == month for when, _ in setting.schedule):
+                    continue
                 column = self._lever_index[f"{actor}.{lever_id}"]
                 value = setting.intensity_at(month)
                 self.fixed_effort[:, column] = np.nan if value is None else value

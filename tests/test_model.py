@@ -53,3 +53,31 @@ def test_per_replicate_parameters(baseline):
         model.step()
     values = model.trajectories().values
     assert not np.array_equal(values[0], values[1])
+
+
+def test_event_on_a_fixed_lever_persists(write_scenario):
+    """The scenario fixes a lever; a later event changes it; the change must last."""
+    from sim.scenario import load_scenario
+
+    path = write_scenario("""
+name: persist
+start: 2022-01
+horizon: 6
+levers:
+  morocco: {security_cooperation: 0.2}
+  ecowas:
+    sanctions: {schedule: {2022-01: 1.0, 2022-05: 0.0}}
+events:
+  - {id: pact, date: 2022-03, set: {levers.morocco.security_cooperation: 0.9}, assumption: test}
+  - {id: lift, date: 2022-02, set: {levers.ecowas.sanctions: 0.5}, assumption: test}
+""")
+    model = InfluenceModel(load_scenario(path), n_replicates=1, seed=0)
+    column = model._lever_index["morocco.security_cooperation"]
+    sanctions = model._lever_index["ecowas.sanctions"]
+    seen, seen_sanctions = [model.fixed_effort[0, column]], [model.fixed_effort[0, sanctions]]
+    for _ in range(6):
+        model.step()
+        seen.append(model.fixed_effort[0, column])
+        seen_sanctions.append(model.fixed_effort[0, sanctions])
+    assert seen == [0.2, 0.2, 0.9, 0.9, 0.9, 0.9, 0.9]
+    assert seen_sanctions == [1.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0]  # the next schedule point wins again
