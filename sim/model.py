@@ -7,7 +7,7 @@ move, and the month is recorded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import mesa
 import numpy as np
@@ -27,6 +27,26 @@ _CONTEXT_FIELDS = {"threat": "threat", "stability": "stability",
                    "western_presence": "western", "western_commitment": "commitment"}
 
 
+def _blocks(scenario: Scenario, blocks: Sequence[Scenario] | None, n: int) -> list[tuple[Scenario, np.ndarray]]:
+    """(scenario, row mask) per block; one block holding every row unless variants are given."""
+    if not blocks:
+        return [(scenario, np.ones(n, bool))]
+    if n % len(blocks):
+        raise ValueError(f"{n} replicates do not split into {len(blocks)} equal blocks")
+    size = n // len(blocks)
+    for variant in blocks:
+        shared = ("start", "horizon", "actors", "context", "status_quo")
+        if any(getattr(variant, name) != getattr(scenario, name) for name in shared):
+            raise ValueError(f"block '{variant.name}' differs from '{scenario.name}' in start, horizon or "
+                             "starting state; run it separately")
+    out = []
+    for b, variant in enumerate(blocks):
+        rows = np.zeros(n, bool)
+        rows[b * size:(b + 1) * size] = True
+        out.append((variant, rows))
+    return out
+
+
 class InfluenceModel(mesa.Model):
     """The influence model for ``n_replicates`` replicates of one scenario.
 
@@ -40,6 +60,10 @@ class InfluenceModel(mesa.Model):
             catalogue defaults and the scenario's ``parameters:``.
         pinned_levers: ``actor.lever`` -> intensity (scalar or (R,)), fixed for the whole run
             over whatever the scenario says (sweeps over lever intensities).
+        blocks: variants of ``scenario`` that run side by side as equal blocks of the replicate
+            axis (block b holds rows b*R/len(blocks) ...). They must share start, horizon and
+            starting state (actors, context, status quo) and may differ in levers, events,
+            triggers, shocks, parameters and uncertainties. Used to batch ablations.
 
     After construction the state is at month 0; each ``step()`` advances one month.
     """
@@ -47,7 +71,8 @@ class InfluenceModel(mesa.Model):
     def __init__(self, scenario: Scenario, n_replicates: int = 1, seed: int = 0,
                  replicate_ids: np.ndarray | None = None,
                  parameters: Mapping[str, float | np.ndarray] | None = None,
-                 pinned_levers: Mapping[str, float | np.ndarray] | None = None):
+                 pinned_levers: Mapping[str, float | np.ndarray] | None = None,
+                 blocks: Sequence[Scenario] | None = None):
         super().__init__(rng=seed)
         self.spec = scenario  # Mesa's Model keeps its own `scenario` attribute
         self.seed = seed
@@ -58,17 +83,19 @@ class InfluenceModel(mesa.Model):
         self.keys = replicate_keys(seed, ids)
         self.catalogue = load_catalogue()
         self.structure = dyn.Structure.from_catalogue(self.catalogue)
-        drawn = draw_uncertainties(scenario.uncertainties, dict(self.catalogue.parameters), self.keys)
+        self.blocks = _blocks(scenario, blocks, n_replicates)
         self.params = ParameterSet(self.catalogue, n_replicates,
-                                   {**scenario.parameters, **drawn, **(parameters or {})})
+                                   {**self._block_parameters(n_replicates), **(parameters or {})})
         self.month_index = 0
         self.shock_counts = np.zeros((n_replicates, 3))
         self.fixed_effort = np.full((n_replicates, len(self.structure.keys)), np.nan)
         self.world = self._initial_world(n_replicates)
-        self.trigger_armed = {t.id: np.ones(n_replicates, bool) for t in scenario.triggers}
-        self.trigger_due = {t.id: np.full(n_replicates, -1) for t in scenario.triggers}
-        self.fired = {name: np.zeros(n_replicates, int) for name in
-                      [t.id for t in scenario.triggers] + [k.id for k in scenario.shocks]}
+        self.trigger_armed = {(b, t.id): np.ones(n_replicates, bool)
+                              for b, (spec, _) in enumerate(self.blocks) for t in spec.triggers}
+        self.trigger_due = {(b, t.id): np.full(n_replicates, -1)
+                            for b, (spec, _) in enumerate(self.blocks) for t in spec.triggers}
+        self.fired = {name: np.zeros(n_replicates, int) for spec, _ in self.blocks for name in
+                      [t.id for t in spec.triggers] + [k.id for k in spec.shocks]}
         self._lever_index = {key: i for i, key in enumerate(self.structure.keys)}
         self.pinned = {self._lever_index[key]: np.broadcast_to(np.asarray(value, float), (n_replicates,))
                        for key, value in (pinned_levers or {}).items()}
@@ -232,49 +259,62 @@ class InfluenceModel(mesa.Model):
         draws = uniforms(self.keys, STREAM_BUILTIN_SHOCKS, self.month_index, 2 * A + 1)
         self.shock_counts += dyn.apply_shocks(w, draws, s, p)
 
+    def _block_parameters(self, n: int) -> dict[str, np.ndarray]:
+        """Each block's ``parameters:`` and uncertainty draws, as per-replicate arrays."""
+        names = {name for spec, _ in self.blocks for name in (*spec.parameters, *(u.parameter for u in
+                                                                                  spec.uncertainties))}
+        values = {name: np.full(n, self.catalogue.parameters[name].default) for name in names}
+        for spec, rows in self.blocks:
+            drawn = draw_uncertainties(spec.uncertainties, dict(self.catalogue.parameters), self.keys[rows])
+            for name, value in {**spec.parameters, **drawn}.items():
+                values[name][rows] = value
+        return values
+
     def _apply_month(self, t: int) -> None:
-        """Lever schedules and events dated at month ``t`` take effect."""
+        """Lever schedules and events dated at month ``t`` take effect (each block its own)."""
         month = self.spec.start + t
-        for actor, settings in self.spec.levers.items():
-            for lever_id, setting in settings.items():
-                # a setting takes effect at the start and at its schedule points only, so an
-                # event that later sets the same lever is not undone the month after
-                if t > 0 and not any(when == month for when, _ in setting.schedule):
-                    continue
-                column = self._lever_index[f"{actor}.{lever_id}"]
-                value = setting.intensity_at(month)
-                self.fixed_effort[:, column] = np.nan if value is None else value
-        for event in self.spec.events:
-            if event.month == month:
-                self.apply_changes(event.set, additive=False)
-                self.apply_changes(event.add, additive=True)
+        for spec, rows in self.blocks:
+            for actor, settings in spec.levers.items():
+                for lever_id, setting in settings.items():
+                    # a setting takes effect at the start and at its schedule points only, so an
+                    # event that later sets the same lever is not undone the month after
+                    if t > 0 and not any(when == month for when, _ in setting.schedule):
+                        continue
+                    column = self._lever_index[f"{actor}.{lever_id}"]
+                    value = setting.intensity_at(month)
+                    self.fixed_effort[rows, column] = np.nan if value is None else value
+            for event in spec.events:
+                if event.month == month:
+                    self.apply_changes(event.set, additive=False, where=rows)
+                    self.apply_changes(event.add, additive=True, where=rows)
         for column, values in self.pinned.items():
             self.fixed_effort[:, column] = values
 
     def _fire_triggers_and_shocks(self, t: int) -> None:
         """Scenario triggers (conditions on the state) and shocks (random draws), per replicate."""
         month = self.spec.start + t
-        for trigger in self.spec.triggers:
-            holds = np.broadcast_to(evaluate(trigger.condition, self.read_state, month), self.replicate_ids.shape)
-            armed, due = self.trigger_armed[trigger.id], self.trigger_due[trigger.id]
-            starting = holds & armed & (due < 0)
-            due[starting] = t + trigger.delay
-            if trigger.once:
-                armed &= ~starting
-            firing = due == t
-            if firing.any():
-                self.apply_changes(trigger.changes.set, additive=False, where=firing)
-                self.apply_changes(trigger.changes.add, additive=True, where=firing)
-                self.fired[trigger.id] += firing
-            due[firing] = -1
-        for shock in self.spec.shocks:
-            hit = uniforms(self.keys, stream_for(f"shock:{shock.id}"), t, 1)[:, 0] < shock.probability
-            if shock.condition is not None:
-                hit &= evaluate(shock.condition, self.read_state, month)
-            if hit.any():
-                self.apply_changes(shock.changes.set, additive=False, where=hit)
-                self.apply_changes(shock.changes.add, additive=True, where=hit)
-                self.fired[shock.id] += hit
+        for b, (spec, rows) in enumerate(self.blocks):
+            for trigger in spec.triggers:
+                holds = np.broadcast_to(evaluate(trigger.condition, self.read_state, month), rows.shape) & rows
+                armed, due = self.trigger_armed[(b, trigger.id)], self.trigger_due[(b, trigger.id)]
+                starting = holds & armed & (due < 0)
+                due[starting] = t + trigger.delay
+                if trigger.once:
+                    armed &= ~starting
+                firing = due == t
+                if firing.any():
+                    self.apply_changes(trigger.changes.set, additive=False, where=firing)
+                    self.apply_changes(trigger.changes.add, additive=True, where=firing)
+                    self.fired[trigger.id] += firing
+                due[firing] = -1
+            for shock in spec.shocks:
+                hit = (uniforms(self.keys, stream_for(f"shock:{shock.id}"), t, 1)[:, 0] < shock.probability) & rows
+                if shock.condition is not None:
+                    hit &= evaluate(shock.condition, self.read_state, month)
+                if hit.any():
+                    self.apply_changes(shock.changes.set, additive=False, where=hit)
+                    self.apply_changes(shock.changes.add, additive=True, where=hit)
+                    self.fired[shock.id] += hit
 
     def read_state(self, path: str) -> np.ndarray:
         """One value per replicate for a condition path (see sim.conditions)."""
