@@ -7,8 +7,10 @@ to an outcome is the paired difference "full scenario minus scenario without it"
 baseline, the total effect minus the sum of contributions is reported as the interaction
 remainder: contributions need not add up when components interact.
 
-Variants currently run one after another on the same replicate ids (not yet as extra
-replicate blocks of one batched model).
+Variants that share the scenario's start, horizon and starting state run as extra replicate
+blocks of one batched model (``sim.runner.run_blocks``), with the same random streams per
+replicate as separate runs; variants that change the starting state (actors, context, status
+quo) run separately on the same replicate ids.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.catalogue import load_catalogue
-from sim.runner import run
+from sim.runner import run, run_blocks
 from sim.scenario import Scenario, scenario_from_data
 
 SECTIONS_BY_ID = ("events", "triggers", "shocks")
@@ -107,21 +109,31 @@ def explain(scenario: Scenario, outcomes: list[tuple[str, str, str]], *, against
             on_step: Callable[[int], None] | None = None) -> list[Contribution]:
     """Each component's contribution to the end-of-run value of each outcome series."""
     seed = scenario.seed if seed is None else seed
-    full = run(scenario, n_replicates, seed, on_step=on_step)
+    parts = components(scenario, against)
+    variants = [scenario_from_data(c.variant, f"{scenario.path} without {c.label}") for c in parts]
+    extra = [against] if against is not None else []
+    batched, separate = [], []
+    for i, variant in enumerate([*variants, *extra]):
+        shared = all(getattr(variant, k) == getattr(scenario, k)
+                     for k in ("start", "horizon", "actors", "context", "status_quo"))
+        (batched if shared else separate).append(i)
+    blocks = run_blocks([scenario, *[([*variants, *extra])[i] for i in batched]], n_replicates, seed)
+    results = dict(zip(batched, blocks[1:], strict=True))
+    for i in separate:
+        results[i] = run(([*variants, *extra])[i], n_replicates, seed, on_step=on_step)
 
     def ends(trajectories) -> np.ndarray:
         return np.stack([trajectories.get(*key)[:, -1] for key in outcomes], axis=1)  # (R, outcomes)
 
-    full_end = ends(full)
+    full_end = ends(blocks[0])
     out = []
     explained = np.zeros_like(full_end)
-    for component in components(scenario, against):
-        variant = scenario_from_data(component.variant, f"{scenario.path} without {component.label}")
-        paired = full_end - ends(run(variant, n_replicates, seed, on_step=on_step))
+    for i, component in enumerate(parts):
+        paired = full_end - ends(results[i])
         explained += paired
         out += _contributions(component.label, component.evidence, outcomes, paired)
     if against is not None:
-        total = full_end - ends(run(against, n_replicates, seed, on_step=on_step))
+        total = full_end - ends(results[len(parts)])
         remainder = total - explained  # per replicate
         out += _contributions("interaction remainder", "total effect minus the contributions above", outcomes,
                               remainder)

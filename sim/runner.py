@@ -46,6 +46,28 @@ def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
     return trajectories
 
 
+def run_blocks(scenarios: list[Scenario], n_replicates: int, seed: int) -> list[Trajectories]:
+    """Run variants of ``scenarios[0]`` side by side as replicate blocks of one batched model.
+
+    Block b's replicate r uses the same random streams as replicate r of a separate run of
+    ``scenarios[b]``, so results equal separate runs; one model advances them all.
+    """
+    from sim.model import InfluenceModel
+
+    ids = np.tile(np.arange(n_replicates), len(scenarios))
+    model = InfluenceModel(scenarios[0], n_replicates=len(ids), seed=seed, replicate_ids=ids, blocks=scenarios)
+    for _ in range(scenarios[0].horizon):
+        model.step()
+    whole = model.trajectories()
+    model.release()
+    out = []
+    for b, scenario in enumerate(scenarios):
+        rows = slice(b * n_replicates, (b + 1) * n_replicates)
+        out.append(Trajectories(scenario.name, whole.dates, whole.replicate_ids[rows].copy(), whole.series,
+                                whole.values[rows].copy()))
+    return out
+
+
 def chunk_bounds(n_replicates: int, chunk_size: int) -> list[np.ndarray]:
     """Replicate indices of each chunk, in order."""
     return [np.arange(lo, min(lo + chunk_size, n_replicates)) for lo in range(0, n_replicates, chunk_size)]

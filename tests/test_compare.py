@@ -84,3 +84,16 @@ def test_compare_cli_writes_report_and_folders_can_be_compared(tmp_path, capsys)
 
 def test_compare_refuses_mixed_arguments(tmp_path, capsys):
     assert main(["compare", str(SCENARIOS / "baseline.yaml"), str(tmp_path)]) == 2
+
+
+def test_blocks_equal_separate_runs():
+    """Ablation variants batched as replicate blocks give exactly the separate runs' numbers."""
+    from sim.runner import run, run_blocks
+
+    base = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=12"])
+    variants = [base,
+                load_scenario(SCENARIOS / "baseline.yaml", ["horizon=12", "levers.russia.pmc_counterterrorism=0"]),
+                load_scenario(SCENARIOS / "convoy_attacks.yaml", ["horizon=12"])]
+    blocks = run_blocks(variants, 5, seed=9)
+    for variant, block in zip(variants, blocks, strict=True):
+        np.testing.assert_array_equal(block.values, run(variant, 5, 9).values)
