@@ -114,11 +114,12 @@ def wall(command: list[str], repeat: int = 5) -> float:
 
 def peak_memory(n: int) -> float:
     code = (
-        "import resource\nfrom sim import load_scenario\nfrom sim.runner import run_ensemble\n"
+        "from sim import load_scenario\nfrom sim.runner import run_ensemble\n"
         f"s = load_scenario('scenarios/baseline.yaml', ['horizon={HORIZON}'])\n"
         f"run_ensemble(s, {n}, 1, keep=0)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])\n"
     )
+    # VmHWM, not ru_maxrss: a child's ru_maxrss starts from the forking parent's size
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return int(out.stdout.split()[-1]) / 1024  # MiB
 

@@ -58,31 +58,33 @@ class ActorAgent(mesa.Agent):
 
     def lever_values(self) -> np.ndarray:
         """What one more unit of effort on each own lever is worth to this actor: (R, n)."""
-        model, s = self.model, self.model.structure
-        world, ids = model.world, self.levers
-        slope = saturate_slope(world.stock[:, ids], model.params["influence.saturation"][:, None])
-        weight = model.params.lever_matrix("weight")[:, ids]
-        goodwill = model.params.lever_matrix("goodwill")[:, ids]
-        targets = s.target_mask[ids] * self.objectives  # (n, A): targets weighted by care
-        rec = model.lever_rec[:, ids, :]  # (R, n, A)
-        me = self.index
-        room = 1.0 - world.influence[:, me, :]  # influence still to win on each state
-        gain_pull = (rec * room[:, None, :] * targets).sum(axis=2) * weight
-        gain_undermine = np.zeros_like(gain_pull)
-        for column, lever in enumerate(ids):  # few undermine levers: gather the rival's hold on targets
-            if s.is_undermine[lever]:
-                rival = s.rival_onehot[lever].argmax()
-                gain_undermine[:, column] = (world.influence[:, rival, :] * targets[column]).sum(axis=1) * \
-                    weight[:, column]
-        own_need = rec[:, :, me]  # how much this actor's own context calls for the partner
-        gain_welcome = own_need * targets.sum(axis=1) * weight
-        room_rel = 1.0 - world.relation[:, me, :]
-        exchange = model.params["agent.goodwill_value"][:, None]
-        gain_align = (room_rel[:, None, :] * targets).sum(axis=2) * goodwill * exchange
-        gain = (
-            gain_pull * s.is_pull[ids]
-            + gain_undermine * s.is_undermine[ids]
-            + gain_welcome * s.is_welcome[ids]
-            + gain_align * s.is_align[ids]
-        )
-        return np.maximum(gain, 0.0) * slope
+        return self.model.lever_value[:, self.levers]
+
+
+def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:
+    """Marginal value of every lever to its owner, (R, L), computed for all actors at once.
+
+    ``objectives[i, j]`` is the weight actor i puts on actor j. The value is the slope of the
+    saturation curve times the gain of the lever's kind (ODD 7.1): pull levers gain on the
+    room left to grow where the owner cares, weighted by receptivity; undermine levers gain
+    on the rival's hold; welcome levers on the owner's own need for the channel; align levers
+    on the room left in the owner's attitude, at the goodwill exchange rate.
+    """
+    s, world, p = model.structure, model.world, model.params
+    weight, goodwill = p.lever_matrix("weight"), p.lever_matrix("goodwill")
+    targets = s.target_mask * objectives[s.owner]  # (L, A): each lever's targets weighted by care
+    gain = np.zeros_like(weight)
+    pull = np.flatnonzero(s.is_pull)
+    room = 1.0 - world.influence[:, s.owner[pull], :]  # influence the owner can still win
+    gain[:, pull] = (model.lever_rec[:, pull, :] * room * targets[pull]).sum(axis=2) * weight[:, pull]
+    for lever, rival in zip(s.undermine_levers, s.rival_index, strict=True):
+        gain[:, lever] = (world.influence[:, rival, :] * targets[lever]).sum(axis=1) * weight[:, lever]
+    for lever in np.flatnonzero(s.is_welcome):
+        own_need = model.lever_rec[:, lever, s.owner[lever]]
+        gain[:, lever] = own_need * targets[lever].sum() * weight[:, lever]
+    exchange = p["agent.goodwill_value"]
+    for lever in np.flatnonzero(s.is_align):
+        room_rel = 1.0 - world.relation[:, s.owner[lever], :]
+        gain[:, lever] = (room_rel * targets[lever]).sum(axis=1) * goodwill[:, lever] * exchange
+    slope = saturate_slope(world.stock, p["influence.saturation"][:, None])
+    return np.maximum(gain, 0.0) * slope

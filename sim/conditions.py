@@ -197,6 +197,8 @@ def check_state_path(path: str, actors: tuple[str, ...], levers: dict[str, list[
         return f"unknown actor '{first}'{did_you_mean(first, actors)}"
     if root in ("influence", "relation") and second not in actors:
         return f"unknown actor '{second}'{did_you_mean(second, actors)}"
+    if root in ("influence", "relation") and first == second:
+        return f"'{path}': an actor has no {root} on itself"
     if root == "context" and second not in CONTEXT_NAMES:
         return f"unknown context variable '{second}'{did_you_mean(second, CONTEXT_NAMES)}"
     if root == "effort" and second not in levers.get(first, []):

@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from sim import dynamics as dyn
-from sim.agents import ActorAgent
+from sim.agents import ActorAgent, value_levers
 from sim.catalogue import ACTORS, load_catalogue
 from sim.conditions import evaluate
 from sim.parameters import ParameterSet
@@ -106,6 +106,7 @@ class InfluenceModel(mesa.Model):
                 own = self.structure.owner == ACTORS.index(actor)
                 objectives = (self.structure.target_mask[own].sum(axis=0) > 0).astype(float)
             ActorAgent(self, actor, objectives, np.full(n_replicates, setup.budget))
+        self._objectives = np.stack([agent.objectives for agent in self._actor_agents()])  # (A, A)
         self._apply_month(0)
         self._fire_triggers_and_shocks(0)
         self._calibrate_start()
@@ -123,6 +124,7 @@ class InfluenceModel(mesa.Model):
         self._apply_month(self.month_index)
         self._fire_triggers_and_shocks(self.month_index)
         self._sense()
+        self.lever_value = value_levers(self, self._objectives)
         self.agents.do("step")
         self._advance()
         self._record()
@@ -346,8 +348,9 @@ class InfluenceModel(mesa.Model):
         for path, value in changes.items():
             root, _, rest = path.partition(".")
             if root == "parameters":
-                current = self.params[rest]
-                self.params.set(rest, np.where(mask, current + value if additive else value, current))
+                current, spec = self.params[rest], self.catalogue.parameters[rest]
+                changed = np.clip(current + value if additive else value, spec.low, spec.high)
+                self.params.set(rest, np.where(mask, changed, current))
                 continue
             first, second = rest.split(".")
             if root == "levers":

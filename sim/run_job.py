@@ -59,6 +59,9 @@ def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int 
         "start": scenario.date_of(0),
         "end": scenario.date_of(scenario.horizon),
         "parameters": _resolved_parameters(scenario),
+        "uncertainties": {u.parameter: {"distribution": u.distribution, **{k: list(v) if isinstance(v, tuple) else v
+                                                                           for k, v in u.arguments.items()}}
+                          for u in scenario.uncertainties},
         "package_version": __version__,
         "model_version": MODEL_VERSION,
         "python": platform.python_version(),
@@ -118,8 +121,10 @@ def headline(summary: Summary) -> list[str]:
 
 
 def _resolved_parameters(scenario: Scenario) -> dict[str, float]:
+    """Fixed values of every parameter (those drawn per replicate are listed under uncertainties)."""
     params = ParameterSet(load_catalogue(), 1, scenario.parameters)
-    return {name: float(values[0]) for name, values in sorted(params.values.items())}
+    uncertain = {u.parameter for u in scenario.uncertainties}
+    return {name: float(values[0]) for name, values in sorted(params.values.items()) if name not in uncertain}
 
 
 def _mesa_version() -> str:

@@ -378,6 +378,15 @@ def _merge(base: Document, child: Document) -> Document:
             take((name, j), (name, i))
 
     overlay(merged.data, child.data, ())
+    # a child that fixes a parameter drops the parent's uncertainty about it, and vice versa
+    for fixed_in, dropped_from in (("parameters", "uncertainties"), ("uncertainties", "parameters")):
+        child_names = child.data.get(fixed_in) if isinstance(child.data.get(fixed_in), dict) else {}
+        child_other = child.data.get(dropped_from) if isinstance(child.data.get(dropped_from), dict) else {}
+        inherited = merged.data.get(dropped_from)
+        if isinstance(inherited, dict):
+            for name in child_names:
+                if name not in child_other:
+                    inherited.pop(name, None)
     return merged
 
 
@@ -394,6 +403,12 @@ def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> d
         parts: list[str] = [p for p in name.strip().split(".")]
         if parts[0] == "parameters" and len(parts) > 1:
             parts = ["parameters", ".".join(parts[1:])]  # parameter names contain dots
+            # fixing a parameter on the command line replaces any uncertainty about it
+            uncertain = doc.data.get("uncertainties")
+            if isinstance(uncertain, dict):
+                uncertain.pop(parts[1], None)
+        elif parts[0] == "uncertainties" and len(parts) > 2:
+            parts = ["uncertainties", ".".join(parts[1:-1]), parts[-1]]
         value = _command_line_value(raw)
         target = doc.data
         for part in parts[:-1]:
@@ -526,6 +541,10 @@ class _Checker:
         triggers = self.triggers(data.get("triggers"))
         shocks = self.shocks(data.get("shocks"))
         uncertainties = self.uncertainties(data.get("uncertainties"))
+        for unc in uncertainties:
+            if unc.parameter in parameters:
+                self.fail(("uncertainties", unc.parameter), f"{unc.parameter} is both fixed (parameters:) and "
+                          "uncertain (uncertainties:); keep one", at_key=True)
         outputs = self.outputs(data.get("outputs"))
         if self.problems:
             raise InputError(self.problems)
@@ -892,6 +911,9 @@ class _Checker:
                 return "adaptive"
         else:
             if not self.actor_name(key, second):
+                return None
+            if first == second:
+                self.fail(key, f"state path '{path}': an actor has no {root} on itself", at_key=True)
                 return None
             if root == "relation":
                 low = -2.0 if additive else -1.0

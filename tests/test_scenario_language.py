@@ -201,3 +201,40 @@ def test_round_trip_load_dump_load(tmp_path, horizon, seed, budget, influence, m
 def test_outputs_filter_unknown_metric(write_scenario):
     path = write_scenario(MINIMAL + "outputs:\n  metrics: [influence, relaton]\n")
     assert problems(path) == [f"{path}:5:24: unknown metric 'relaton' (did you mean 'relation'?)"]
+
+
+def test_fixing_a_parameter_replaces_an_inherited_or_declared_uncertainty(family):
+    (family / "parent.yaml").write_text(MINIMAL + "uncertainties:\n  agent.inertia: {distribution: uniform, "
+                                        "low: 0.1, high: 0.3}\n")
+    (family / "child.yaml").write_text("extends: parent.yaml\nparameters:\n  agent.inertia: 0.25\n")
+    child = load_scenario(family / "child.yaml")
+    assert child.parameters["agent.inertia"] == 0.25 and child.uncertainties == ()
+    parent = load_scenario(family / "parent.yaml", ["parameters.agent.inertia=0.2"])
+    assert parent.parameters["agent.inertia"] == 0.2 and parent.uncertainties == ()
+    widened = load_scenario(family / "parent.yaml", ["uncertainties.agent.inertia.high=0.4"])
+    assert widened.uncertainties[0].arguments["high"] == 0.4
+    both = family / "both.yaml"
+    both.write_text(MINIMAL + "parameters: {agent.inertia: 0.2}\nuncertainties:\n  agent.inertia: "
+                    "{distribution: uniform, low: 0.1, high: 0.3}\n")
+    assert problems(both) == [f"{both}:7:3: agent.inertia is both fixed (parameters:) and uncertain "
+                              "(uncertainties:); keep one"]
+
+
+def test_self_paths_are_rejected(write_scenario):
+    path = write_scenario(MINIMAL + """events:
+  - {id: a, date: 2022-02, set: {influence.mali.mali: 0.5}, assumption: x}
+triggers:
+  - {id: t, when: relation.mali.mali > 0, set: {context.mali.threat: 0.5}, assumption: x}
+""")
+    found = problems(path)
+    assert any("an actor has no influence on itself" in line for line in found)
+    assert any("an actor has no relation on itself" in line for line in found)
+
+
+def test_parameter_changes_stay_in_range(write_scenario):
+    path = write_scenario(MINIMAL + """events:
+  - {id: a, date: 2022-02, add: {parameters.agent.inertia: 0.45}, assumption: x}
+""")
+    model = InfluenceModel(load_scenario(path), n_replicates=2, seed=0)
+    model.step()
+    assert (model.params["agent.inertia"] == load_catalogue().parameters["agent.inertia"].high).all()
