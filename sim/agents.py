@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from sim.catalogue import ACTORS
-from sim.dynamics import saturate_slope
+from sim.dynamics import ordered_sum, saturate_slope
 
 if TYPE_CHECKING:
     from sim.model import InfluenceModel
@@ -48,9 +48,9 @@ class ActorAgent(mesa.Agent):
         if not adaptive.any():
             return
         effort = model.world.effort[:, self.levers]
-        free_budget = np.maximum(self.budget - np.where(adaptive, 0.0, fixed).sum(axis=1), 0.0)
+        free_budget = np.maximum(self.budget - ordered_sum(np.where(adaptive, 0.0, fixed), axis=1), 0.0)
         value = np.where(adaptive, self.lever_values(), 0.0) ** model.params["agent.focus"][:, None]
-        share = value / np.maximum(value.sum(axis=1, keepdims=True), 1e-12)
+        share = value / np.maximum(ordered_sum(value, axis=1)[:, None], 1e-12)
         desired = np.minimum(free_budget[:, None] * share, 1.0)
         inertia = model.params["agent.inertia"][:, None]
         moved = effort + inertia * (desired - effort)
@@ -76,15 +76,15 @@ def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:
     gain = np.zeros_like(weight)
     pull = np.flatnonzero(s.is_pull)
     room = 1.0 - world.influence[:, s.owner[pull], :]  # influence the owner can still win
-    gain[:, pull] = (model.lever_rec[:, pull, :] * room * targets[pull]).sum(axis=2) * weight[:, pull]
+    gain[:, pull] = ordered_sum(model.lever_rec[:, pull, :] * room * targets[pull], axis=2) * weight[:, pull]
     for lever, rival in zip(s.undermine_levers, s.rival_index, strict=True):
-        gain[:, lever] = (world.influence[:, rival, :] * targets[lever]).sum(axis=1) * weight[:, lever]
+        gain[:, lever] = ordered_sum(world.influence[:, rival, :] * targets[lever], axis=1) * weight[:, lever]
     for lever in np.flatnonzero(s.is_welcome):
         own_need = model.lever_rec[:, lever, s.owner[lever]]
         gain[:, lever] = own_need * targets[lever].sum() * weight[:, lever]
     exchange = p["agent.goodwill_value"]
     for lever in np.flatnonzero(s.is_align):
         room_rel = 1.0 - world.relation[:, s.owner[lever], :]
-        gain[:, lever] = (room_rel * targets[lever]).sum(axis=1) * goodwill[:, lever] * exchange
+        gain[:, lever] = ordered_sum(room_rel * targets[lever], axis=1) * goodwill[:, lever] * exchange
     slope = saturate_slope(world.stock, p["influence.saturation"][:, None])
     return np.maximum(gain, 0.0) * slope

@@ -114,6 +114,19 @@ def saturate_slope(stock: np.ndarray, half: np.ndarray) -> np.ndarray:
     return half * (1.0 + half) / (stock + half) ** 2
 
 
+def ordered_sum(values: np.ndarray, axis: int) -> np.ndarray:
+    """Sum over a small axis strictly left to right, one elementwise add per slice.
+
+    NumPy picks its summation strategy (pairwise, unrolled, or row by row) from the array's
+    shape, so the same row can round differently when R changes; this cannot.
+    """
+    moved = np.moveaxis(values, axis, 0)
+    total = moved[0].copy()
+    for part in moved[1:]:
+        total += part
+    return total
+
+
 def lever_totals(values: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Sum per-lever values into actors: out[r, a] = sum_l values[r, l] matrix[l, a].
 
@@ -121,7 +134,7 @@ def lever_totals(values: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     rows it has, which would make replicate r depend on R. A broadcast product summed
     over one axis rounds each row the same way whatever R is.
     """
-    return (values[:, :, None] * matrix).sum(axis=1)
+    return ordered_sum(values[:, :, None] * matrix, axis=1)
 
 
 def owner_totals(values: np.ndarray, structure: Structure) -> np.ndarray:
@@ -231,7 +244,7 @@ def calibrate_effectiveness(influence_0: np.ndarray, raw_0: np.ndarray,
     influence is taken to be ineffective (k < 1), and an actor with no starting influence
     on a state gains none there (k = 0). Returns (k [r, i, j], outside [r, j]).
     """
-    total = legacy_scale[:, None] + raw_0.sum(axis=1)  # (R, A)
+    total = legacy_scale[:, None] + ordered_sum(raw_0, axis=1)  # (R, A)
     wanted = total[:, None, :] * influence_0
     k = np.where(raw_0 > 0, wanted / np.where(raw_0 > 0, raw_0, 1.0), 0.0)
     outside = total * np.maximum(1.0 - influence_0.sum(axis=0), 0.0)  # what sources leave unexplained
@@ -255,7 +268,7 @@ def update_influence(world: World, pull: np.ndarray, outside: np.ndarray, p: dic
     Shares on one state sum to at most one, so the update keeps the sum <= 1: what one
     actor gains there, the others (or the outside) lose.
     """
-    share = pull / (outside[:, None, :] + pull.sum(axis=1, keepdims=True) + 1e-12)
+    share = pull / (outside[:, None, :] + ordered_sum(pull, axis=1)[:, None, :] + 1e-12)
     rate = p["influence.adjust_rate"][:, None, None]
     return world.influence + rate * (share - world.influence)
 

@@ -372,7 +372,7 @@ class InfluenceModel(mesa.Model):
                 b = ACTORS.index(second)
                 old = w.influence[:, a, b]
                 new = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
-                others = w.influence[:, :, b].sum(axis=1) - old
+                others = dyn.ordered_sum(w.influence[:, :, b], axis=1) - old
                 room = np.where(others > 1 - new, (1 - new) / np.maximum(others, 1e-12), 1.0)
                 w.influence[:, :, b] *= room[:, None]  # the others make room, keeping the sum <= 1
                 w.influence[:, a, b] = new
