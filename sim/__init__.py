@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 # Bump when the model's dynamics change on purpose (regression references record it).
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 
 __all__ = ["MODEL_VERSION", "InfluenceModel", "__version__", "load_scenario", "run"]
 

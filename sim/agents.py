@@ -1,8 +1,10 @@
 """One Mesa agent per actor: each decides, every month, how to spread its effort.
 
-Bounded rationality (ODD, Design concepts): an actor values each of its adaptive levers by
-what one more unit of effort would buy it on the objectives it cares about, shares its
-free budget in proportion to those values, and moves only part of the way there.
+Bounded rationality (ODD, Design concepts): the status quo is taken as revealed preference.
+An actor starts from the status-quo mix of its adaptive levers, tilts it towards levers whose
+marginal value has risen since the start (and away from those whose value has fallen), spends
+what its budget leaves for adaptive levers, and moves only part of the way there each month.
+In the status quo nothing has changed, so it keeps doing what it did.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from sim.dynamics import ordered_sum, saturate_slope
 if TYPE_CHECKING:
     from sim.model import InfluenceModel
 
+VALUE_RATIO_BOUNDS = (0.1, 10.0)  # how far a lever's marginal value may tilt the mix, either way
+
 
 class ActorAgent(mesa.Agent):
     """A state or organisation (Morocco, Algeria, Mali, Mauritania, ECOWAS, Russia).
@@ -27,38 +31,50 @@ class ActorAgent(mesa.Agent):
         actor: the actor's name, e.g. ``"morocco"``.
         objectives: weight the actor puts on each other actor, shape (A,).
         budget: total effort it can spend across its levers, per replicate (R,).
+        extend: budget policy per replicate (R,): True funds fixed levers on top of the budget,
+            False pays for them out of it (crowding adaptive siblings out).
     """
 
-    def __init__(self, model: InfluenceModel, actor: str, objectives: np.ndarray, budget: np.ndarray):
+    def __init__(self, model: InfluenceModel, actor: str, objectives: np.ndarray, budget: np.ndarray,
+                 extend: np.ndarray):
         super().__init__(model)
         self.actor = actor
         self.index = ACTORS.index(actor)
         self.levers = np.flatnonzero(model.structure.owner == self.index)
         self.objectives = objectives
         self.budget = budget
+        self.extend = extend
 
     def step(self) -> None:
         self.allocate_effort()
 
     def allocate_effort(self) -> None:
-        """Partial adjustment of adaptive levers towards value-proportional shares."""
+        """Partial adjustment of adaptive levers towards the value-tilted status-quo mix."""
         model = self.model
         fixed = model.fixed_effort[:, self.levers]  # NaN where the agent decides
         adaptive = np.isnan(fixed)
         if not adaptive.any():
             return
         effort = model.world.effort[:, self.levers]
-        free_budget = np.maximum(self.budget - ordered_sum(np.where(adaptive, 0.0, fixed), axis=1), 0.0)
-        value = np.where(adaptive, self.lever_values(), 0.0) ** model.params["agent.focus"][:, None]
-        share = value / np.maximum(ordered_sum(value, axis=1)[:, None], 1e-12)
-        desired = np.minimum(free_budget[:, None] * share, 1.0)
+        reference = model.world.reference[:, self.levers]
+        cost_of_fixed = np.where(adaptive, 0.0, np.where(self.extend[:, None], reference, fixed))
+        room = np.maximum(self.budget - ordered_sum(cost_of_fixed, axis=1), 0.0)
+        tilt = self.value_tilt()
+        mix = np.where(adaptive, reference, 0.0)
+        unused = ordered_sum(mix, axis=1) <= 0  # no status-quo mix to start from: value alone decides
+        mix = np.where(unused[:, None] & adaptive, 1.0, mix) * tilt
+        share = mix / np.maximum(ordered_sum(mix, axis=1)[:, None], 1e-12)
+        desired = np.minimum(room[:, None] * share, 1.0)
         inertia = model.params["agent.inertia"][:, None]
         moved = effort + inertia * (desired - effort)
         model.world.effort[:, self.levers] = np.where(adaptive, moved, effort)
 
-    def lever_values(self) -> np.ndarray:
-        """What one more unit of effort on each own lever is worth to this actor: (R, n)."""
-        return self.model.lever_value[:, self.levers]
+    def value_tilt(self) -> np.ndarray:
+        """(v / v0) ** focus per own lever, bounded: how much more each lever is worth than at the start."""
+        now = self.model.lever_value[:, self.levers]
+        then = self.model.lever_value_0[:, self.levers]
+        ratio = np.clip((now + 1e-9) / (then + 1e-9), *VALUE_RATIO_BOUNDS)
+        return ratio ** self.model.params["agent.focus"][:, None]
 
 
 def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:

@@ -146,12 +146,13 @@ def calibrate_de(loss, factors: Sequence[Factor], *, budget: int, seed: int, def
 
 def calibrate_abc(loss, factors: Sequence[Factor], *, budget: int, seed: int, defaults: np.ndarray,
                   accept: float = 0.05) -> CalibrationResult:
-    """Rejection ABC: uniform priors over the catalogue ranges, keep the closest ``accept`` share."""
+    """Rejection ABC: uniform priors over the catalogue ranges; keep every draw that hits all targets
+    (tolerance zero), or the closest ``accept`` share when fewer than that do."""
     rng = np.random.default_rng(seed)
     low, high = np.array([f.low for f in factors]), np.array([f.high for f in factors])
     prior = low + rng.random((budget, len(factors))) * (high - low)
     losses, _ = loss(prior)
-    keep = max(1, round(accept * budget))
+    keep = max(1, round(accept * budget), int((losses == 0).sum()))
     order = np.argsort(losses, kind="stable")[:keep]
     posterior = prior[order]
     best = posterior[0]

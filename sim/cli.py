@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     levers = commands.add_parser("levers", help="the lever catalogue with its evidence")
     levers.add_argument("--actor", help="only this actor's levers")
     levers.add_argument("--json", action="store_true", help="machine-readable output (stable keys)")
+    levers.add_argument("--response", metavar="SCENARIO", nargs="?", const="scenarios/baseline.yaml",
+                        help="run each lever from 0 to 1 in SCENARIO (default: the baseline) and print what it "
+                             "moves at the end of the run (paired, budgets extended)")
+    levers.add_argument("--replicates", type=int, default=40, help="replicates per variant with --response")
 
     params = commands.add_parser("parameters", help="the parameter catalogue: defaults, ranges, units")
     params.add_argument("--json", action="store_true", help="machine-readable output")
@@ -195,7 +199,33 @@ def cmd_levers(args: argparse.Namespace) -> int:
         print(f"--actor: unknown actor '{args.actor}'{did_you_mean(args.actor, ACTORS)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     levers = [lv for lv in load_catalogue().levers if not args.actor or lv.actor == args.actor]
+    if args.response:
+        return _lever_response(args, levers)
     print(json.dumps(lever_records(levers), indent=2) if args.json else levers_text(levers))
+    return EXIT_OK
+
+
+def _lever_response(args: argparse.Namespace, levers: list) -> int:
+    import dataclasses
+    import json
+
+    from sim.response import MIN_RESPONSE, lever_responses, response_table, strongest
+    from sim.scenario import load_scenario
+
+    if args.replicates < 2:
+        print(f"--replicates = {args.replicates}; expected at least 2", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    scenario = load_scenario(args.response)
+    responses = lever_responses(scenario, n_replicates=args.replicates, levers=levers)
+    if args.json:
+        print(json.dumps([dataclasses.asdict(r) for r in responses], indent=2))
+        return EXIT_OK
+    best = strongest(responses)
+    cleared = sum(abs(r.mean) >= MIN_RESPONSE for r in best.values())
+    print(f"Each lever from 0 to 1 in {scenario.name}, end of run ({scenario.date_of(scenario.horizon)}), "
+          f"{args.replicates} paired replicates:\n")
+    print(response_table(responses))
+    print(f"\n{cleared} of {len(best)} levers move an outcome they act on by at least {MIN_RESPONSE}.")
     return EXIT_OK
 
 

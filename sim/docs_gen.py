@@ -57,12 +57,33 @@ def levers_table() -> str:
     return "\n".join(rows)
 
 
+RESPONSE_REPLICATES = 40
+
+
+def response_block() -> str:
+    """The lever-response table (ODD 7.9): each lever 0 -> 1 in the baseline, paired replicates."""
+    from sim.response import MIN_RESPONSE, lever_responses, response_table, strongest
+    from sim.scenario import load_scenario
+
+    responses = lever_responses(load_scenario(ROOT / "scenarios" / "baseline.yaml"), n_replicates=RESPONSE_REPLICATES)
+    best = strongest(responses)
+    cleared = sum(abs(r.mean) >= MIN_RESPONSE for r in best.values())
+    smallest = min(best.values(), key=lambda r: abs(r.mean))
+    return "\n".join([
+        f"Baseline, {RESPONSE_REPLICATES} paired replicates per variant, end of run (`sim levers --response`). "
+        f"{cleared} of {len(best)} levers clear {MIN_RESPONSE}; the smallest largest-effect is "
+        f"`{smallest.lever}` on `{smallest.outcome}` ({smallest.mean:+.3f}).",
+        "",
+        response_table(responses),
+    ])
+
+
 def fill_generated(text: str) -> str:
     """Replace the contents between each ``<!-- BEGIN GENERATED: x -->`` marker pair."""
-    blocks = {"parameters": parameters_table(), "levers": levers_table()}
+    blocks = {"parameters": parameters_table, "levers": levers_table, "response": response_block}
 
     def replace(match: re.Match) -> str:
-        return f"{match.group(1)}\n{blocks[match.group(2)]}\n{match.group(3)}"
+        return f"{match.group(1)}\n{blocks[match.group(2)]()}\n{match.group(3)}"
 
     pattern = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->).*?(<!-- END GENERATED: \2 -->)", re.S)
     return pattern.sub(replace, text)

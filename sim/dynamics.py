@@ -27,11 +27,12 @@ class Structure:
     owner_onehot: np.ndarray  # (L, A)
     target_mask: np.ndarray  # (L, A)
     channel: np.ndarray  # (L,) channel index
-    is_pull: np.ndarray  # (L,) bool
+    is_pull: np.ndarray  # (L,) bool: pull and coerce levers (coercion pulls while in force)
     is_undermine: np.ndarray
     is_welcome: np.ndarray
     is_align: np.ndarray
     rival_onehot: np.ndarray  # (L, A), undermine levers only
+    relief_mask: np.ndarray  # (L, A): where a lever's threat relief lands (targets; the owner for welcome levers)
     convoy_exposed: np.ndarray  # (L,) bool: Morocco's economic levers in Mali
 
     @property
@@ -70,11 +71,12 @@ class Structure:
             owner_onehot=np.eye(A)[owner],
             target_mask=target_mask,
             channel=channel,
-            is_pull=kinds == "pull",
+            is_pull=(kinds == "pull") | (kinds == "coerce"),
             is_undermine=kinds == "undermine",
             is_welcome=kinds == "welcome",
             is_align=kinds == "align",
             rival_onehot=rival,
+            relief_mask=np.where((kinds == "welcome")[:, None], np.eye(A)[owner], target_mask),
             convoy_exposed=(owner == MOROCCO) & (channel == CH["economic"]) & (target_mask[:, MALI] > 0),
         )
 
@@ -87,17 +89,17 @@ class World:
     relation: np.ndarray  # (R, A, A): relation[r, j, i] = attitude of j towards i, in [-1, 1]
     effort: np.ndarray  # (R, L) in [0, 1]
     stock: np.ndarray  # (R, L) in [0, 1]
-    legacy: np.ndarray  # (R, A, A) inherited pull
+    reference: np.ndarray  # (R, L) status-quo effort: what explains the start, what agents depart from
+    legacy: np.ndarray  # (R, A, A) inherited pull, solved at the start, constant
     threat: np.ndarray  # (R, A)
     stability: np.ndarray  # (R, A)
     western: np.ndarray  # (R, A)
     commitment: np.ndarray  # (R, A), exogenous, set by events
-    relation_0: np.ndarray  # (A, A)
-    threat_0: np.ndarray  # (A,)
-    stability_0: np.ndarray  # (A,)
+    anchor: np.ndarray  # (R, A, A) structural attitude that relations revert to, solved at the start
+    threat_base: np.ndarray  # (R, A) threat without security levers or a Western vacuum, solved at the start
+    stability_base: np.ndarray  # (R, A) stability without sanctions, solved at the start
     western_0: np.ndarray  # (A,)
     outside_0: np.ndarray  # (R, A) pull of the unmodelled world at the start
-    effectiveness: np.ndarray  # (R, A, A) calibrated at the start, see calibrate_effectiveness
 
     @property
     def n_replicates(self) -> int:
@@ -172,17 +174,29 @@ def lever_receptivity(rec: np.ndarray, structure: Structure) -> np.ndarray:
     return rec[:, structure.channel, :]
 
 
-def enforce_budgets(effort: np.ndarray, fixed: np.ndarray, structure: Structure, budget: np.ndarray) -> np.ndarray:
-    """Keep each actor's total effort within its budget (R, A).
+def adaptive_room(effort: np.ndarray, fixed: np.ndarray, reference: np.ndarray, structure: Structure,
+                  budget: np.ndarray, extend: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What each actor's adaptive levers may spend, and the scale on its fixed levers: (R, A) each.
 
-    Intensities the scenario fixes (``fixed`` True) are honoured first; adaptive levers
-    share what is left, scaled down proportionally. Fixed intensities are scaled only when
-    they alone exceed the budget.
+    ``extend`` (R, A) bool is the budget policy. Extend: a fixed lever is funded on top of the
+    budget, so adaptive levers keep what they had in the status quo (the budget less the fixed
+    levers' status-quo effort) and fixed levers are never scaled. Reallocate: fixed levers are
+    paid from the budget first (scaled down only when they alone exceed it) and adaptive levers
+    share what is left, so raising a fixed lever crowds its siblings out.
     """
     fixed_spent = owner_totals(effort * fixed, structure)
+    fixed_reference = owner_totals(reference * fixed, structure)
+    over = fixed_spent > budget
+    fixed_scale = np.where(extend | ~over, 1.0, budget / np.maximum(fixed_spent, 1e-12))
+    room = np.where(extend, budget - fixed_reference, budget - fixed_spent * fixed_scale)
+    return np.maximum(room, 0.0), fixed_scale
+
+
+def enforce_budgets(effort: np.ndarray, fixed: np.ndarray, reference: np.ndarray, structure: Structure,
+                    budget: np.ndarray, extend: np.ndarray) -> np.ndarray:
+    """Keep each actor's adaptive effort within its room and fixed effort as its policy says."""
+    room, fixed_scale = adaptive_room(effort, fixed, reference, structure, budget, extend)
     free_spent = owner_totals(effort * ~fixed, structure)
-    fixed_scale = np.where(fixed_spent > budget, budget / np.maximum(fixed_spent, 1e-12), 1.0)
-    room = np.maximum(budget - fixed_spent * fixed_scale, 0.0)
     free_scale = np.where(free_spent > room, room / np.maximum(free_spent, 1e-12), 1.0)
     return effort * np.where(fixed, fixed_scale[:, structure.owner], free_scale[:, structure.owner])
 
@@ -233,22 +247,27 @@ def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
     return factor
 
 
-def calibrate_effectiveness(influence_0: np.ndarray, raw_0: np.ndarray,
-                            legacy_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Effectiveness k[i, j] and outside pull O_j that make the status quo an equilibrium.
+def solve_legacy(influence_0: np.ndarray, lever_pull_0: np.ndarray, multiplier_0: np.ndarray,
+                 legacy_floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Legacy pull G[i, j] and outside pull O[j] that make the starting influence a steady state.
 
-    ``raw_0`` is each actor's pull on each state under the status quo (legacy plus levers,
-    times liking, openness and undermining). Total pull on state j is set to
-    c_j = legacy_scale + sum_i raw_0[i, j]; actor i should hold c_j * I0[i, j] of it, so
-    k[i, j] = c_j * I0[i, j] / raw_0[i, j]. Pull that does not show in the starting
-    influence is taken to be ineffective (k < 1), and an actor with no starting influence
-    on a state gains none there (k = 0). Returns (k [r, i, j], outside [r, j]).
+    Pull is P = (G + L) * M, with L the status-quo lever pull and M the multiplier (liking,
+    openness, undermining), and the share of pull P / (O + sum P) must equal I0. Total pull on
+    state j is T_j = max_i(L M / I0) / (1 - floor), at least 1: the actor whose start owes most
+    to its levers still owes ``legacy_floor`` of it to legacy, and every other actor more. Then
+    G = I0 T / M - L and O_j = T_j - sum_i P_ij. An actor with no starting influence has no
+    legacy; if its status-quo levers pull on the state it gains there from month one.
+    Returns (G (R, A, A), O (R, A)).
     """
-    total = legacy_scale[:, None] + ordered_sum(raw_0, axis=1)  # (R, A)
-    wanted = total[:, None, :] * influence_0
-    k = np.where(raw_0 > 0, wanted / np.where(raw_0 > 0, raw_0, 1.0), 0.0)
-    outside = total * np.maximum(1.0 - influence_0.sum(axis=0), 0.0)  # what sources leave unexplained
-    return k, outside
+    present = influence_0 > 0
+    lever_driven = lever_pull_0 * multiplier_0
+    ratio = np.where(present, lever_driven / np.where(present, influence_0, 1.0), 0.0)
+    total = np.maximum(ratio.max(axis=1) / (1.0 - legacy_floor[:, None]), 1.0)  # (R, A)
+    wanted = influence_0 * total[:, None, :] / np.maximum(multiplier_0, 1e-12)
+    legacy = np.where(present, np.maximum(wanted - lever_pull_0, 0.0), 0.0)
+    pull_0 = (legacy + lever_pull_0) * multiplier_0
+    outside = np.maximum(total - ordered_sum(pull_0, axis=1), 0.0)
+    return legacy, outside
 
 
 def outside_pull(world: World, p: dict[str, np.ndarray]) -> np.ndarray:
@@ -279,7 +298,8 @@ def goodwill_flows(effective: np.ndarray, goodwill: np.ndarray, structure: Struc
 
     Pull levers move the target's view of the owner; welcome levers move the owner's view
     of the target; align levers move both. Undermine levers cost the owner goodwill in
-    proportion to how much the target likes the rival being undermined.
+    proportion to how much the target likes the rival being undermined: (1 + liking) / 2, so a
+    neutral target resents meddling half as much as a friend of the rival, an enemy not at all.
     """
     s = structure
     g = goodwill * effective  # (R, L)
@@ -287,44 +307,86 @@ def goodwill_flows(effective: np.ndarray, goodwill: np.ndarray, structure: Struc
     flows += by_owner((g * (s.is_welcome | s.is_align))[:, :, None] * s.target_mask, s)
     u = s.undermine_levers
     if len(u):
-        liking_of_rival = np.maximum(relation[:, :, s.rival_index], 0.0)  # [r, target, undermine lever]
+        liking_of_rival = 0.5 * (1.0 + relation[:, :, s.rival_index])  # [r, target, undermine lever]
         resentment = g[:, None, u] * s.target_mask[u].T * liking_of_rival  # [r, target, undermine lever]
         flows += resentment @ s.owner_onehot[u]  # [r, target, owner]
     return flows
 
 
-def update_relations(world: World, flows: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
-    """Attitudes move with goodwill, structural balance and reversion, staying in [-1, 1].
+def relation_forcing(world: World, flows: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
+    """Monthly pressure on attitudes from goodwill and structural balance: [r, j, i].
 
     Balance: j's view of i drifts towards what j's influencers think of i, weighted by
     their influence on j and j's liking of them.
     """
     rel = world.relation
     weights = np.swapaxes(world.influence, 1, 2) * rel  # [r, j, k] = I[k, j] * rel[j, k]
-    balance = weights @ rel  # [r, j, i]
-    delta = (
-        flows
-        + p["relation.balance_rate"][:, None, None] * balance
-        + p["relation.reversion"][:, None, None] * (world.relation_0 - rel)
-    )
+    return flows + p["relation.balance_rate"][:, None, None] * (weights @ rel)
+
+
+def solve_anchor(relation_0: np.ndarray, forcing_0: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
+    """The structural attitude a relation reverts to, such that the status quo holds it still.
+
+    At the start, forcing + reversion * (anchor - relation) = 0, so
+    anchor = relation_0 - forcing_0 / reversion. It may lie outside [-1, 1]: it is what the
+    relation would tend to if the status quo's goodwill and balance stopped, not an attitude.
+    """
+    anchor = relation_0 - forcing_0 / p["relation.reversion"][:, None, None]
+    anchor[:, np.arange(A), np.arange(A)] = 0.0
+    return anchor
+
+
+def update_relations(world: World, forcing: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
+    """Attitudes move with the forcing and revert to their anchor, softly bounded to [-1, 1]."""
+    rel = world.relation
+    delta = forcing + p["relation.reversion"][:, None, None] * (world.anchor - rel)
     delta = np.clip(delta, -1.0, 1.0)
     new = rel + delta * np.where(delta > 0, 1.0 - rel, 1.0 + rel)
     new[:, np.arange(A), np.arange(A)] = 0.0
     return np.clip(new, -1.0, 1.0)
 
 
-def update_context(world: World, effective: np.ndarray, relief: np.ndarray, sanction: np.ndarray,
-                   structure: Structure, p: dict[str, np.ndarray]) -> None:
-    """Western presence follows commitment; threat and stability revert, levers relieve threat."""
+def threat_relief(effective: np.ndarray, relief: np.ndarray, structure: Structure) -> np.ndarray:
+    """Monthly fraction of each state's threat that security levers remove: (R, A).
+
+    A security lever relieves its targets; a welcome lever (a state inviting a foreign force)
+    relieves its owner, the state the force operates in.
+    """
+    return lever_totals(relief * effective, structure.relief_mask)
+
+
+def solve_context_bases(threat_0: np.ndarray, stability_0: np.ndarray, relief_0: np.ndarray,
+                        sanction_0: np.ndarray, p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Structural threat and stability that make the starting context a steady state of the status quo.
+
+    Threat: reversion * (base - threat_0) = relief_0 * threat_0, so the base is the threat the
+    state would face without the status quo's security levers. Stability: recovery *
+    (base - stability_0) = stress * sanctions_0, the stability it would have without sanctions.
+    """
+    threat_base = threat_0 * (1.0 + relief_0 / p["context.threat_reversion"][:, None])
+    stability_base = stability_0 + p["context.sanction_stress"][:, None] * sanction_0 / p[
+        "context.stability_recovery"][:, None]
+    return threat_base, stability_base
+
+
+def update_context(world: World, relief: np.ndarray, sanction: np.ndarray, p: dict[str, np.ndarray]) -> None:
+    """Western presence follows commitment; threat and stability revert to their bases.
+
+    ``relief`` (R, A) is :func:`threat_relief`. A Western departure raises the structural threat
+    (the vacuum); security levers remove a share of the threat each month; sanctions weigh on
+    stability while in force.
+    """
     world.western += p["context.western_adjust_rate"][:, None] * (world.commitment - world.western)
-    structural = world.threat_0 + p["context.threat_vacuum"][:, None] * np.maximum(
+    structural = world.threat_base + p["context.threat_vacuum"][:, None] * np.maximum(
         world.western_0 - world.western, 0.0
     )
-    relief_on = lever_totals(relief * effective, structure.target_mask)  # (R, A)
-    world.threat += p["context.threat_reversion"][:, None] * (structural - world.threat)
-    world.threat -= relief_on * world.threat
-    world.stability += p["context.stability_recovery"][:, None] * (world.stability_0 - world.stability)
-    world.stability -= p["context.sanction_stress"][:, None] * sanction
+    threat = world.threat
+    world.threat = threat + p["context.threat_reversion"][:, None] * (structural - threat) - relief * threat
+    world.stability = (world.stability
+                       + p["context.stability_recovery"][:, None] * (world.stability_base - world.stability)
+                       - p["context.sanction_stress"][:, None] * sanction)
+    np.clip(world.threat, 0.0, 1.0, out=world.threat)
+    np.clip(world.stability, 0.0, 1.0, out=world.stability)
 
 
 def apply_shocks(world: World, u: np.ndarray, structure: Structure, p: dict[str, np.ndarray]) -> np.ndarray:

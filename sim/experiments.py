@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.catalogue import Catalogue, load_catalogue
+from sim.catalogue import ACTORS, Catalogue, load_catalogue
 from sim.errors import InputError, Problem, did_you_mean
 from sim.outcomes import Outcome
 from sim.runner import run_chunk
-from sim.scenario import Scenario
+from sim.scenario import BUDGET_RANGE, Scenario
 
 DEFAULT_CHUNK_REPLICATES = 4_000
 
@@ -26,13 +26,17 @@ DEFAULT_CHUNK_REPLICATES = 4_000
 class Factor:
     """Something varied across points: a catalogue parameter or a lever's fixed intensity."""
 
-    name: str  # "influence.adjust_rate" or "levers.morocco.investment"
+    name: str  # "influence.adjust_rate", "levers.morocco.investment" or "actors.morocco.budget"
     low: float
     high: float
 
     @property
     def is_lever(self) -> bool:
         return self.name.startswith("levers.") and self.name.count(".") == 2
+
+    @property
+    def is_budget(self) -> bool:
+        return self.name.startswith("actors.") and self.name.endswith(".budget") and self.name.count(".") == 2
 
 
 def factor_bounds(name: str, catalogue: Catalogue | None = None) -> tuple[float, float]:
@@ -44,7 +48,10 @@ def factor_bounds(name: str, catalogue: Catalogue | None = None) -> tuple[float,
     parts = name.split(".")
     if len(parts) == 3 and parts[0] == "levers" and catalogue.lever(parts[1], parts[2]):
         return 0.0, 1.0
-    choices = list(catalogue.parameters) + [f"levers.{lv.key}" for lv in catalogue.levers]
+    if len(parts) == 3 and parts[0] == "actors" and parts[1] in ACTORS and parts[2] == "budget":
+        return BUDGET_RANGE
+    choices = (list(catalogue.parameters) + [f"levers.{lv.key}" for lv in catalogue.levers]
+               + [f"actors.{a}.budget" for a in ACTORS])
     raise InputError([Problem("--vary/--params", 1, 1, f"unknown parameter or lever '{name}'"
                                                        f"{did_you_mean(name, choices)}")])
 
@@ -65,9 +72,10 @@ def evaluate_points(scenario: Scenario, factors: Sequence[Factor], points: np.nd
         block = points[first: first + per_chunk]
         rows = np.repeat(block, k, axis=0)  # point-major: p0r0, p0r1, ..., p1r0, ...
         ids = np.tile(np.arange(k), len(block))
-        parameters = {f.name: rows[:, d] for d, f in enumerate(factors) if not f.is_lever}
+        parameters = {f.name: rows[:, d] for d, f in enumerate(factors) if not (f.is_lever or f.is_budget)}
         pinned = {f.name.removeprefix("levers."): rows[:, d] for d, f in enumerate(factors) if f.is_lever}
-        trajectories = run_chunk(scenario, seed, ids, parameters=parameters, pinned_levers=pinned)
+        budgets = {f.name.split(".")[1]: rows[:, d] for d, f in enumerate(factors) if f.is_budget}
+        trajectories = run_chunk(scenario, seed, ids, parameters=parameters, pinned_levers=pinned, budgets=budgets)
         values = np.stack([o.evaluate(trajectories) for o in outcomes], axis=1)
         out[first: first + len(block)] = values.reshape(len(block), k, len(outcomes))
         if on_chunk:

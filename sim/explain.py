@@ -7,6 +7,12 @@ to an outcome is the paired difference "full scenario minus scenario without it"
 baseline, the total effect minus the sum of contributions is reported as the interaction
 remainder: contributions need not add up when components interact.
 
+Budget crowding has its own line. When an actor's budget policy is ``reallocate``, a fixed
+lever is paid for by its adaptive siblings; the line "budget crowding (actor)" is the scenario
+minus the same scenario with that actor's policy set to ``extend``, and each of the actor's
+lever components is measured inside the ``extend`` version, so a lever is credited with what
+it does, never with what its siblings lost to pay for it.
+
 Variants that share the scenario's start, horizon and starting state run as extra replicate
 blocks of one batched model (``sim.runner.run_blocks``), with the same random streams per
 replicate as separate runs; variants that change the starting state (actors, context, status
@@ -34,6 +40,7 @@ class Component:
     label: str  # e.g. "levers.morocco.investment" or "events.western_withdrawal"
     evidence: str  # seed file(s) or the assumption behind it
     variant: dict  # scenario data without this component
+    relative_to: str | None = None  # label of the component whose variant is the reference (None: the scenario)
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,36 @@ class Contribution:
 
 
 def components(scenario: Scenario, against: Scenario | None = None) -> list[Component]:
-    """What can be ablated: differences from ``against``, or every lever and event."""
+    """What can be ablated: differences from ``against``, or every lever and event (plus crowding lines)."""
+    return _with_crowding(scenario.to_dict(), _ablations(scenario, against))
+
+
+def _crowding_label(actor: str) -> str:
+    return f"budget crowding ({actor})"
+
+
+def _with_crowding(data: dict, parts: list[Component]) -> list[Component]:
+    """Measure reallocating actors' lever components inside the extend version, and add crowding lines."""
+    reallocating = {a for a, setup in data["actors"].items() if setup.get("budget_policy") == "reallocate"}
+    touched = sorted({c.label.split(".")[1] for c in parts if c.label.startswith("levers.")} & reallocating)
+    out = []
+    for component in parts:
+        actor = component.label.split(".")[1] if component.label.startswith("levers.") else None
+        if actor in touched:
+            variant = copy.deepcopy(component.variant)
+            variant["actors"][actor]["budget_policy"] = "extend"
+            component = Component(component.label, component.evidence, variant, _crowding_label(actor))
+        out.append(component)
+    for actor in touched:
+        variant = copy.deepcopy(data)
+        variant["actors"][actor]["budget_policy"] = "extend"
+        out = [c for c in out if c.variant != variant]  # a changed policy alone is this line, not a second one
+        out.append(Component(_crowding_label(actor), f"{actor}'s fixed levers paid from its budget "
+                             "(budget_policy: reallocate)", variant))
+    return out
+
+
+def _ablations(scenario: Scenario, against: Scenario | None) -> list[Component]:
     data = scenario.to_dict()
     out = []
     catalogue = load_catalogue()
@@ -128,8 +164,10 @@ def explain(scenario: Scenario, outcomes: list[tuple[str, str, str]], *, against
     full_end = ends(blocks[0])
     out = []
     explained = np.zeros_like(full_end)
+    index = {c.label: i for i, c in enumerate(parts)}
     for i, component in enumerate(parts):
-        paired = full_end - ends(results[i])
+        reference = full_end if component.relative_to is None else ends(results[index[component.relative_to]])
+        paired = reference - ends(results[i])
         explained += paired
         out += _contributions(component.label, component.evidence, outcomes, paired)
     if against is not None:

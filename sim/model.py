@@ -18,7 +18,7 @@ from sim.catalogue import ACTORS, load_catalogue
 from sim.conditions import evaluate
 from sim.parameters import ParameterSet
 from sim.sampling import draw_uncertainties
-from sim.scenario import Scenario
+from sim.scenario import BUDGET_RANGE, Scenario
 from sim.seeding import STREAM_BUILTIN_SHOCKS, replicate_keys, stream_for, uniforms
 from sim.trajectories import Trajectories, series_layout
 
@@ -59,7 +59,10 @@ class InfluenceModel(mesa.Model):
         parameters: per-name overrides, scalars or arrays of shape (R,), on top of the
             catalogue defaults and the scenario's ``parameters:``.
         pinned_levers: ``actor.lever`` -> intensity (scalar or (R,)), fixed for the whole run
-            over whatever the scenario says (sweeps over lever intensities).
+            over whatever the scenario says (sweeps over lever intensities). NaN in a replicate
+            leaves the lever to the scenario or the agent there.
+        budgets: ``actor`` -> budget (scalar or (R,)) over the scenario's ``actors.<a>.budget``
+            (sweeps over budgets).
         blocks: variants of ``scenario`` that run side by side as equal blocks of the replicate
             axis (block b holds rows b*R/len(blocks) ...). They must share start, horizon and
             starting state (actors, context, status quo) and may differ in levers, events,
@@ -72,6 +75,7 @@ class InfluenceModel(mesa.Model):
                  replicate_ids: np.ndarray | None = None,
                  parameters: Mapping[str, float | np.ndarray] | None = None,
                  pinned_levers: Mapping[str, float | np.ndarray] | None = None,
+                 budgets: Mapping[str, float | np.ndarray] | None = None,
                  blocks: Sequence[Scenario] | None = None):
         super().__init__(rng=seed)
         self.spec = scenario  # Mesa's Model keeps its own `scenario` attribute
@@ -105,7 +109,11 @@ class InfluenceModel(mesa.Model):
             if not objectives.any():  # no stated priorities: care equally about every target
                 own = self.structure.owner == ACTORS.index(actor)
                 objectives = (self.structure.target_mask[own].sum(axis=0) > 0).astype(float)
-            ActorAgent(self, actor, objectives, np.full(n_replicates, setup.budget))
+            budget = self._per_block(lambda spec, a=actor: spec.actors[a].budget)
+            if budgets and actor in budgets:
+                budget = np.broadcast_to(np.asarray(budgets[actor], float), (n_replicates,)).copy()
+            extend = self._per_block(lambda spec, a=actor: spec.actors[a].budget_policy == "extend").astype(bool)
+            ActorAgent(self, actor, objectives, budget, extend)
         self._objectives = np.stack([agent.objectives for agent in self._actor_agents()])  # (A, A)
         self._apply_month(0)
         self._fire_triggers_and_shocks(0)
@@ -181,54 +189,73 @@ class InfluenceModel(mesa.Model):
             relation=per_replicate(relation0),
             effort=per_replicate(effort),
             stock=per_replicate(effort),
+            reference=per_replicate(effort),
             legacy=np.zeros((n, A, A)),
             threat=per_replicate(ctx["threat"]),
             stability=per_replicate(ctx["stability"]),
             western=per_replicate(ctx["western_presence"]),
             commitment=per_replicate(ctx["western_commitment"]),
-            relation_0=relation0,
-            threat_0=ctx["threat"],
-            stability_0=ctx["stability"],
+            anchor=per_replicate(relation0),
+            threat_base=per_replicate(ctx["threat"]),
+            stability_base=per_replicate(ctx["stability"]),
             western_0=ctx["western_presence"],
             outside_0=np.zeros((n, A)),
-            effectiveness=np.ones((n, A, A)),
         )
 
     def _calibrate_start(self) -> None:
-        """Make the starting influence an equilibrium of the status quo.
+        """Make the starting state a steady state of the status quo (ODD section 5).
 
         The status quo is each lever's reference effort (``status_quo:`` in the scenario, else
-        the catalogue's ``initial_effort``, within budgets), with stocks in steady state and
-        legacy pull ``legacy_scale * I0``. It does not depend on the scenario's lever
-        settings: a what-if that pulls a lever harder from month 0 changes what happens
-        next, not how the starting state is explained.
+        the catalogue's ``initial_effort``) with stocks in steady state. Legacy and outside
+        pull explain the starting influence, anchors the starting attitudes, structural threat
+        and stability the starting context; agents value their levers against this point. None
+        of it depends on the scenario's lever settings or budgets: a what-if that pulls a lever
+        harder from month 0 changes what happens next, not how the start is explained.
         """
-        w = self.world
-        no_fixed = np.zeros_like(w.effort, dtype=bool)
-        reference = dyn.enforce_budgets(w.effort, no_fixed, self.structure, self._budgets())
-        w.stock = reference.copy()
-        w.legacy = self.params["influence.legacy_scale"][:, None, None] * w.influence
-        self._sense_with(reference)
-        w.effectiveness, w.outside_0 = dyn.calibrate_effectiveness(
-            w.influence[0], self._raw_pull(), self.params["influence.legacy_scale"]
-        )
+        w, p, s = self.world, self.params, self.structure
+        w.stock = w.reference.copy()
+        self._sense_with(w.reference)
+        effective, weight = self._effective(), p.lever_matrix("weight")
+        multiplier = dyn.pull_multiplier(w, effective, s, p, weight)
+        lever_pull = dyn.lever_pull(effective, self.lever_rec, s, weight)
+        w.legacy, w.outside_0 = dyn.solve_legacy(w.influence[0], lever_pull, multiplier, p["influence.legacy_floor"])
+        w.anchor = dyn.solve_anchor(w.relation, dyn.relation_forcing(w, self._goodwill_flows(effective), p), p)
+        relief = dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s)
+        w.threat_base, w.stability_base = dyn.solve_context_bases(w.threat, w.stability, relief, self.sanction, p)
+        self.lever_value_0 = value_levers(self, self._objectives)
         self._impose_fixed_efforts()  # month 0 efforts: the scenario's own settings
 
-    def _raw_pull(self) -> np.ndarray:
-        """Pull before effectiveness: (legacy + levers) times liking, openness, undermining."""
+    def _pull(self) -> np.ndarray:
+        """Pull of every actor on every state: (legacy + levers) times liking, openness, undermining."""
         w, s = self.world, self.structure
         effective, weight = self._effective(), self.params.lever_matrix("weight")
         levers = dyn.lever_pull(effective, self.lever_rec, s, weight)
         return (w.legacy + levers) * dyn.pull_multiplier(w, effective, s, self.params, weight)
 
+    def _goodwill_flows(self, effective: np.ndarray) -> np.ndarray:
+        p = self.params
+        goodwill = p.lever_matrix("goodwill") * p["relation.goodwill_scale"][:, None]
+        return dyn.goodwill_flows(effective, goodwill, self.structure, self.world.relation)
+
     def _impose_fixed_efforts(self) -> None:
-        """Scenario-fixed intensities replace the agents' choices, then budgets bind."""
+        """Scenario-fixed intensities replace the agents' choices, then budgets bind as each policy says."""
         fixed = ~np.isnan(self.fixed_effort)
         effort = np.clip(np.where(fixed, self.fixed_effort, self.world.effort), 0.0, 1.0)
-        self.world.effort = dyn.enforce_budgets(effort, fixed, self.structure, self._budgets())
+        self.world.effort = dyn.enforce_budgets(effort, fixed, self.world.reference, self.structure,
+                                                self._budgets(), self._extend())
 
     def _budgets(self) -> np.ndarray:
         return np.stack([agent.budget for agent in self._actor_agents()], axis=1)
+
+    def _extend(self) -> np.ndarray:
+        return np.stack([agent.extend for agent in self._actor_agents()], axis=1)
+
+    def _per_block(self, value_of) -> np.ndarray:
+        """One value per replicate from each block's scenario (the same for every row of a block)."""
+        out = np.empty(len(self.replicate_ids))
+        for spec, rows in self.blocks:
+            out[rows] = value_of(spec)
+        return out
 
     def _actor_agents(self) -> list[ActorAgent]:
         agents = {agent.actor: agent for agent in self.agents}
@@ -252,12 +279,9 @@ class InfluenceModel(mesa.Model):
         self._sense()
         w.stock = dyn.update_stocks(w.stock, w.effort, p.lever_matrix("tau_up"), p.lever_matrix("tau_down"))
         effective = self._effective()
-        pull = w.effectiveness * self._raw_pull()
-        w.influence = dyn.update_influence(w, pull, dyn.outside_pull(w, p), p)
-        goodwill = p.lever_matrix("goodwill") * p["relation.goodwill_scale"][:, None]
-        w.relation = dyn.update_relations(w, dyn.goodwill_flows(effective, goodwill, s, w.relation), p)
-        w.legacy *= 1.0 - p["influence.legacy_decay"][:, None, None]
-        dyn.update_context(w, effective, p.lever_matrix("threat_relief"), self.sanction, s, p)
+        w.influence = dyn.update_influence(w, self._pull(), dyn.outside_pull(w, p), p)
+        w.relation = dyn.update_relations(w, dyn.relation_forcing(w, self._goodwill_flows(effective), p), p)
+        dyn.update_context(w, dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s), self.sanction, p)
         draws = uniforms(self.keys, STREAM_BUILTIN_SHOCKS, self.month_index, 2 * A + 1)
         self.shock_counts += dyn.apply_shocks(w, draws, s, p)
 
@@ -289,8 +313,8 @@ class InfluenceModel(mesa.Model):
                 if event.month == month:
                     self.apply_changes(event.set, additive=False, where=rows)
                     self.apply_changes(event.add, additive=True, where=rows)
-        for column, values in self.pinned.items():
-            self.fixed_effort[:, column] = values
+        for column, values in self.pinned.items():  # NaN rows: the scenario's setting stands there
+            self.fixed_effort[:, column] = np.where(np.isnan(values), self.fixed_effort[:, column], values)
 
     def _fire_triggers_and_shocks(self, t: int) -> None:
         """Scenario triggers (conditions on the state) and shocks (random draws), per replicate."""
@@ -353,6 +377,11 @@ class InfluenceModel(mesa.Model):
                 self.params.set(rest, np.where(mask, changed, current))
                 continue
             first, second = rest.split(".")
+            if root == "actors":  # actors.<a>.budget
+                agent = self._actor_agents()[ACTORS.index(first)]
+                changed = np.clip(agent.budget + value if additive else value, 0.0, BUDGET_RANGE[1])
+                agent.budget = np.where(mask, changed, agent.budget)
+                continue
             if root == "levers":
                 column = self._lever_index[f"{first}.{second}"]
                 old = self.fixed_effort[:, column]
@@ -368,6 +397,8 @@ class InfluenceModel(mesa.Model):
                 b = ACTORS.index(second)
                 old = w.relation[:, a, b]
                 w.relation[:, a, b] = np.where(mask, np.clip(old + value if additive else value, -1, 1), old)
+                # part of a dated or random change of attitude lasts: it moves the anchor too
+                w.anchor[:, a, b] += self.params["relation.shock_persistence"] * (w.relation[:, a, b] - old)
             elif root == "influence":
                 b = ACTORS.index(second)
                 old = w.influence[:, a, b]

@@ -26,15 +26,17 @@ DEFAULT_CHUNK_SIZE = 2_000
 def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
               parameters: Mapping[str, float | np.ndarray] | None = None,
               on_step: Callable[[int], None] | None = None,
-              pinned_levers: Mapping[str, float | np.ndarray] | None = None) -> Trajectories:
+              pinned_levers: Mapping[str, float | np.ndarray] | None = None,
+              budgets: Mapping[str, float | np.ndarray] | None = None) -> Trajectories:
     """Run the replicates ``replicate_ids`` of ``scenario`` over its whole horizon.
 
-    ``parameters`` and ``pinned_levers`` values may be arrays aligned with ``replicate_ids``.
+    ``parameters``, ``pinned_levers`` and ``budgets`` values may be arrays aligned with ``replicate_ids``.
     """
     from sim.model import InfluenceModel  # Mesa is imported only when a run happens
 
     model = InfluenceModel(scenario, n_replicates=len(replicate_ids), seed=seed,
-                           replicate_ids=replicate_ids, parameters=parameters, pinned_levers=pinned_levers)
+                           replicate_ids=replicate_ids, parameters=parameters, pinned_levers=pinned_levers,
+                           budgets=budgets)
     for _ in range(scenario.horizon):
         model.step()
         if on_step:

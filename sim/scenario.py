@@ -42,7 +42,8 @@ TOP_LEVEL_KEYS = (
     "uncertainties",
     "outputs",
 )
-ACTOR_KEYS = ("budget", "objectives", "influence", "relations")
+ACTOR_KEYS = ("budget", "budget_policy", "objectives", "influence", "relations")
+BUDGET_POLICIES = ("extend", "reallocate")  # the first is the default
 CONTEXT_VARIABLES = ("threat", "stability", "western_presence", "western_commitment")
 CHANGE_KEYS = ("set", "add", "source", "assumption", "description")
 EVENT_KEYS = ("id", "date", *CHANGE_KEYS)
@@ -56,7 +57,8 @@ DISTRIBUTIONS = {
 }
 OUTPUT_KEYS = ("metrics", "actors")
 MERGED_BY_ID = ("events", "triggers", "shocks")
-STATE_ROOTS = ("context", "levers", "parameters", "influence", "relation")
+STATE_ROOTS = ("context", "levers", "parameters", "influence", "relation", "actors")
+ACTOR_STATE = ("budget",)  # actors.<a>.<x> paths events may change
 MAX_HORIZON = 600
 MAX_REPLICATES = 10_000_000
 MAX_SEED = 2**63 - 1
@@ -92,10 +94,11 @@ class LeverSetting:
 class ActorSetup:
     """An actor's starting position and priorities."""
 
-    budget: float
+    budget: float  # total effort per month; default: the actor's status-quo total
     objectives: Mapping[str, float]
     influence: Mapping[str, float]  # this actor's influence on each target, in [0, 1]
     relations: Mapping[str, float]  # this actor's attitude towards each other actor, in [-1, 1]
+    budget_policy: str = "extend"  # how levers the scenario fixes are paid for (BUDGET_POLICIES)
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,7 @@ class Scenario:
             "actors": {
                 a: {
                     "budget": s.budget,
+                    "budget_policy": s.budget_policy,
                     "objectives": dict(s.objectives),
                     "influence": dict(s.influence),
                     "relations": dict(s.relations),
@@ -532,11 +536,11 @@ class _Checker:
         horizon = self.integer(("horizon",), data.get("horizon"), 1, MAX_HORIZON)
         seed = self.integer(("seed",), data.get("seed", 0), 0, MAX_SEED)
         replicates = self.integer(("replicates",), data.get("replicates", 100), 1, MAX_REPLICATES)
-        actors = self.actors(data.get("actors"))
+        status_quo = self.status_quo(data.get("status_quo"))
+        actors = self.actors(data.get("actors"), status_quo)
         context = self.context(data.get("context"))
         levers = self.levers(data.get("levers"))
         parameters = self.parameters(("parameters",), data.get("parameters"))
-        status_quo = self.status_quo(data.get("status_quo"))
         events = self.events(data.get("events"), start, horizon)
         triggers = self.triggers(data.get("triggers"))
         shocks = self.shocks(data.get("shocks"))
@@ -568,14 +572,21 @@ class _Checker:
             path=self.doc.path,
         )
 
-    def actors(self, raw: object) -> dict[str, ActorSetup]:
+    def actors(self, raw: object, status_quo: Mapping[str, Mapping[str, float]]) -> dict[str, ActorSetup]:
         table = self.mapping(("actors",), raw)
         out = {}
         for actor in ACTORS:
             entry = table.get(actor) or {}
             key = ("actors", actor)
             entry = self.mapping(key, entry, ACTOR_KEYS)
-            budget = self.number((*key, "budget"), entry.get("budget", 1.0), *BUDGET_RANGE)
+            status_quo_total = sum(status_quo.get(actor, {}).get(lever.id, lever.initial_effort)
+                                   for lever in self.catalogue.levers_of(actor))
+            budget = self.number((*key, "budget"), entry.get("budget", round(status_quo_total, 12)), *BUDGET_RANGE)
+            policy = entry.get("budget_policy", BUDGET_POLICIES[0])
+            if policy not in BUDGET_POLICIES:
+                hint = did_you_mean(str(policy), BUDGET_POLICIES) or f"; expected one of {', '.join(BUDGET_POLICIES)}"
+                self.fail((*key, "budget_policy"), f"actors.{actor}.budget_policy = {policy!r}{hint}")
+                policy = BUDGET_POLICIES[0]
             sections = {}
             for section, low in (("objectives", 0.0), ("influence", 0.0), ("relations", -1.0)):
                 values = {}
@@ -589,7 +600,7 @@ class _Checker:
                     if number is not None:
                         values[other] = number
                 sections[section] = MappingProxyType(values)
-            out[actor] = ActorSetup(budget=budget or 0.0, **sections)
+            out[actor] = ActorSetup(budget=budget or 0.0, budget_policy=policy, **sections)
         for name in table:
             if name not in ACTORS:
                 self.actor_name(("actors", name), name)
@@ -737,11 +748,11 @@ class _Checker:
         out = []
         for key, event_id, entry in self.items_with_ids("events", raw, EVENT_KEYS):
             month = self.month((*key, "date"), entry.get("date"))
-            if month is not None and start is not None and horizon is not None:
-                last = start + horizon
-                if not start <= month <= last:
-                    self.fail((*key, "date"), f"event '{event_id}' date {format_month(month)} is outside "
-                              f"the run {format_month(start)}..{format_month(last)}")
+            # an event dated after the run's end simply does not happen within it, so a what-if can
+            # shorten the horizon of a parent scenario; one dated before the start is a mistake
+            if month is not None and start is not None and month < start:
+                self.fail((*key, "date"), f"event '{event_id}' date {format_month(month)} is before "
+                          f"the run starts ({format_month(start)})")
             changes = self.changes(key, event_id, entry)
             if month is not None:
                 out.append(Event(id=event_id, month=month, set=changes.set, add=changes.add,
@@ -902,6 +913,14 @@ class _Checker:
                 hint = did_you_mean(second, CONTEXT_VARIABLES)
                 self.fail(key, f"unknown context variable '{second}'{hint}", at_key=True)
                 return None
+        elif root == "actors":
+            if second not in ACTOR_STATE:
+                hint = did_you_mean(second, ACTOR_STATE) or f"; expected {', '.join(ACTOR_STATE)}"
+                self.fail(key, f"unknown actor variable '{second}' in '{path}'{hint}", at_key=True)
+                return None
+            span = BUDGET_RANGE[1] - BUDGET_RANGE[0]
+            low, high = (-span, span) if additive else BUDGET_RANGE
+            return self.number(key, value, low, high)
         elif root == "levers":
             own = [lever.id for lever in self.catalogue.levers_of(first)]
             if second not in own:

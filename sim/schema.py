@@ -40,6 +40,7 @@ def _changes_schema() -> dict:
     paths = [f"context.{a}.{v}" for a in ACTORS for v in sc.CONTEXT_VARIABLES]
     paths += [f"levers.{lv.actor}.{lv.id}" for lv in catalogue.levers]
     paths += [f"parameters.{name}" for name in catalogue.parameters]
+    paths += [f"actors.{a}.{v}" for a in ACTORS for v in sc.ACTOR_STATE]
     paths += [f"{root}.{a}.{b}" for root in ("influence", "relation") for a in ACTORS for b in ACTORS if a != b]
     value = {"oneOf": [{"type": "number"}, {"const": "adaptive"}]}
     changes = {"type": "object", "propertyNames": {"enum": paths}, "additionalProperties": value}
@@ -67,7 +68,11 @@ def scenario_schema() -> dict:
     }
     actors = _object({
         actor: _object({
-            "budget": _number(*sc.BUDGET_RANGE, "total effort across the actor's levers"),
+            "budget": _number(*sc.BUDGET_RANGE, "total effort per month across the actor's levers; "
+                              "default: its status-quo total"),
+            "budget_policy": {"enum": list(sc.BUDGET_POLICIES),
+                              "description": "extend: fixed levers are funded on top of the budget (default); "
+                                             "reallocate: they are paid from it, crowding adaptive levers out"},
             "objectives": _per_actor(_number(0.0, 1.0), actor),
             "influence": _per_actor(_number(*sc.UNIT_RANGE), actor),
             "relations": _per_actor(_number(*sc.RELATION_RANGE), actor),

@@ -24,9 +24,11 @@ def structure(levers):
     channel = np.array([CHANNELS.index(c) for _, c, _, _, _ in levers])
     return dyn.Structure(
         keys=tuple(f"l{i}" for i in range(n)), owner=owner, owner_onehot=np.eye(A)[owner],
-        target_mask=target_mask, channel=channel, is_pull=kinds == "pull", is_undermine=kinds == "undermine",
+        target_mask=target_mask, channel=channel, is_pull=(kinds == "pull") | (kinds == "coerce"),
+        is_undermine=kinds == "undermine",
         is_welcome=kinds == "welcome", is_align=kinds == "align", rival_onehot=rival,
         convoy_exposed=(owner == MOR) & (channel == CHANNELS.index("economic")),
+        relief_mask=np.where((kinds == "welcome")[:, None], np.eye(A)[owner], target_mask),
     )
 
 
@@ -35,7 +37,7 @@ S = structure([
     (MOR, "security", "pull", [MALI, MAU], None),  # 1
     (ALG, "diplomatic", "undermine", [MALI], MOR),  # 2
     (MALI, "security", "welcome", [RUS], None),    # 3
-    (ECO, "coercive", "pull", [MALI], None),       # 4
+    (ECO, "coercive", "coerce", [MALI], None),     # 4
     (RUS, "diplomatic", "align", [ALG], None),     # 5
 ])
 
@@ -44,7 +46,7 @@ def params(**overrides):
     base = {
         "influence.relation_sensitivity": 0.5, "influence.adjust_rate": 0.1, "influence.western_share": 0.6,
         "receptivity.mediation_gain": 1.5, "receptivity.economic_sanction_drag": 0.4,
-        "receptivity.security_gain": 1.6, "relation.balance_rate": 0.0, "relation.reversion": 0.0,
+        "receptivity.security_gain": 1.6, "relation.balance_rate": 0.0, "relation.reversion": 0.02,
         "context.western_adjust_rate": 0.2, "context.threat_vacuum": 0.25, "context.threat_reversion": 0.1,
         "context.stability_recovery": 0.05, "context.sanction_stress": 0.02,
         "shocks.jihadist_surge_rate": 0.5, "shocks.jihadist_surge_size": 0.1, "shocks.coup_rate": 0.5,
@@ -57,10 +59,10 @@ def params(**overrides):
 def world(**overrides):
     w = dyn.World(
         influence=np.zeros((1, A, A)), relation=np.zeros((1, A, A)), effort=np.zeros((1, 6)),
-        stock=np.zeros((1, 6)), legacy=np.zeros((1, A, A)), threat=np.full((1, A), 0.5),
-        stability=np.full((1, A), 0.5), western=np.zeros((1, A)), commitment=np.zeros((1, A)),
-        relation_0=np.zeros((A, A)), threat_0=np.full(A, 0.5), stability_0=np.full(A, 0.5),
-        western_0=np.zeros(A), outside_0=np.ones((1, A)), effectiveness=np.ones((1, A, A)),
+        stock=np.zeros((1, 6)), reference=np.zeros((1, 6)), legacy=np.zeros((1, A, A)),
+        threat=np.full((1, A), 0.5), stability=np.full((1, A), 0.5), western=np.zeros((1, A)),
+        commitment=np.zeros((1, A)), anchor=np.zeros((1, A, A)), threat_base=np.full((1, A), 0.5),
+        stability_base=np.full((1, A), 0.5), western_0=np.zeros(A), outside_0=np.ones((1, A)),
     )
     for name, value in overrides.items():
         setattr(w, name, value)
@@ -81,14 +83,32 @@ def test_stocks_build_up_and_decay_at_their_own_speeds():
     np.testing.assert_allclose(stock, [[0.25, 0.9]])
 
 
-def test_budget_honours_fixed_levers_first():
+EXTEND = np.ones((1, A), bool)
+REALLOCATE = np.zeros((1, A), bool)
+
+
+def test_reallocate_pays_fixed_levers_first_and_crowds_siblings_out():
     effort = np.array([[0.8, 0.6, 0.3, 0.2, 1.0, 0.4]])
+    reference = np.array([[0.5, 0.5, 0.3, 0.2, 1.0, 0.4]])
     fixed = np.array([[True, False, False, False, False, False]])
-    budget = np.ones((1, A))
-    out = dyn.enforce_budgets(effort, fixed, S, budget)
+    out = dyn.enforce_budgets(effort, fixed, reference, S, np.ones((1, A)), REALLOCATE)
     assert out[0, 0] == 0.8  # fixed, within budget
     assert out[0, 1] == pytest.approx(0.2)  # Morocco's adaptive lever gets what is left
     np.testing.assert_allclose(out[0, 2:], effort[0, 2:])  # other actors within budget
+    over = dyn.enforce_budgets(np.array([[1.0, 0.6, 0, 0, 0, 0]]), fixed, reference, S, np.full((1, A), 0.5),
+                               REALLOCATE)
+    assert over[0, 0] == pytest.approx(0.5) and over[0, 1] == 0.0  # fixed alone exceed: scaled to the budget
+
+
+def test_extend_funds_fixed_levers_on_top_and_siblings_keep_their_room():
+    reference = np.array([[0.5, 0.5, 0.3, 0.2, 1.0, 0.4]])
+    fixed = np.array([[True, False, False, False, False, False]])
+    room, scale = dyn.adaptive_room(np.array([[1.0, 0.5, 0, 0, 0, 0]]), fixed, reference, S,
+                                    np.ones((1, A)), EXTEND)
+    assert room[0, MOR] == pytest.approx(0.5)  # budget 1 less the fixed lever's status-quo 0.5
+    assert scale[0, MOR] == 1.0  # the fixed lever is never scaled
+    out = dyn.enforce_budgets(np.array([[1.0, 0.5, 0, 0, 0, 0]]), fixed, reference, S, np.ones((1, A)), EXTEND)
+    np.testing.assert_allclose(out[0, :2], [1.0, 0.5])  # Morocco spends 1.5 on a budget of 1: extended
 
 
 def test_sanctions_and_receptivity():
@@ -128,20 +148,62 @@ def test_pull_multiplier_welcome_undermine_liking():
     assert factor[0, MALI, MALI] == 0.0
 
 
-def test_effectiveness_makes_the_status_quo_an_equilibrium():
+def test_legacy_and_outside_pull_make_the_start_a_steady_state():
     influence0 = np.zeros((A, A))
     influence0[MOR, MALI], influence0[RUS, MALI] = 0.2, 0.1
-    raw = np.zeros((1, A, A))
-    raw[0, MOR, MALI], raw[0, RUS, MALI], raw[0, ECO, MALI] = 3.0, 0.5, 0.4
-    k, outside = dyn.calibrate_effectiveness(influence0, raw, np.array([2.0]))
-    total = 2.0 + 3.9
-    assert k[0, MOR, MALI] == pytest.approx(total * 0.2 / 3.0)  # levers outrun influence: k < 1
-    assert k[0, RUS, MALI] == pytest.approx(total * 0.1 / 0.5)
-    assert k[0, ECO, MALI] == 0.0  # no starting influence, none gained
-    assert outside[0, MALI] == pytest.approx(total * 0.7)
-    pull = k * raw
+    lever = np.zeros((1, A, A))
+    lever[0, MOR, MALI], lever[0, RUS, MALI], lever[0, ECO, MALI] = 3.0, 0.5, 0.4
+    multiplier = np.ones((1, A, A))
+    multiplier[0, MOR, MALI] = 1.5
+    legacy, outside = dyn.solve_legacy(influence0, lever, multiplier, np.array([0.25]))
+    total = 3.0 * 1.5 / 0.2 / (1 - 0.25)  # Morocco owes most of its start to levers: it sets the scale
+    assert legacy[0, MOR, MALI] == pytest.approx(0.2 * total / 1.5 - 3.0)
+    assert legacy[0, MOR, MALI] * 1.5 == pytest.approx(0.25 * 0.2 * total)  # still a quarter legacy
+    assert legacy[0, RUS, MALI] == pytest.approx(0.1 * total - 0.5)
+    assert legacy[0, ECO, MALI] == 0.0  # no starting influence: no legacy, its levers pull from zero
+    pull = (legacy + lever) * multiplier
     share = pull[0, :, MALI] / (outside[0, MALI] + pull[0, :, MALI].sum())
-    np.testing.assert_allclose(share, influence0[:, MALI])
+    np.testing.assert_allclose(share[[MOR, RUS]], influence0[[MOR, RUS], MALI])  # the start holds
+    assert share[ECO] == pytest.approx(0.4 / total)  # ECOWAS starts gaining from zero
+    assert outside[0, MALI] == pytest.approx(total - pull[0, :, MALI].sum())
+    assert outside[0, MOR] == pytest.approx(1.0)  # nobody pulls on Morocco: the least total pull, all outside
+    lever[0, ECO, MALI] = 0.0
+    legacy, outside = dyn.solve_legacy(influence0, lever, multiplier, np.array([0.25]))
+    pull = (legacy + lever) * multiplier
+    np.testing.assert_allclose(pull[0, :, MALI] / (outside[0, MALI] + pull[0, :, MALI].sum()), influence0[:, MALI])
+
+
+def test_anchor_holds_the_starting_attitude_still():
+    relation = np.zeros((1, A, A))
+    relation[0, MALI, MOR], relation[0, MOR, ALG] = 0.5, -0.8
+    influence = np.zeros((1, A, A))
+    influence[0, MOR, MALI] = 0.4
+    flows = np.zeros((1, A, A))
+    flows[0, MALI, MOR] = 0.01
+    p = params(**{"relation.balance_rate": 0.1})
+    w = world(relation=relation, influence=influence)
+    forcing = dyn.relation_forcing(w, flows, p)
+    w.anchor = dyn.solve_anchor(relation, forcing, p)
+    assert w.anchor[0, MALI, MOR] == pytest.approx(0.5 - 0.01 / 0.02)
+    np.testing.assert_allclose(dyn.update_relations(w, forcing, p), relation, atol=1e-15)
+    forcing[0, MALI, MOR] += 0.01  # more goodwill than in the status quo: the attitude rises
+    assert dyn.update_relations(w, forcing, p)[0, MALI, MOR] > 0.5
+
+
+def test_context_bases_make_the_start_a_steady_state():
+    p = params()
+    relief = np.zeros((1, A))
+    relief[0, MALI] = 0.05
+    sanction = np.zeros((1, A))
+    sanction[0, MALI] = 1.0
+    threat_base, stability_base = dyn.solve_context_bases(np.full((1, A), 0.5), np.full((1, A), 0.5), relief,
+                                                          sanction, p)
+    assert threat_base[0, MALI] == pytest.approx(0.5 * (1 + 0.05 / 0.1))  # the threat without security levers
+    assert stability_base[0, MALI] == pytest.approx(0.5 + 0.02 / 0.05)  # the stability without sanctions
+    w = world(threat_base=threat_base, stability_base=stability_base)
+    dyn.update_context(w, relief, sanction, p)
+    np.testing.assert_allclose(w.threat, 0.5)
+    np.testing.assert_allclose(w.stability, 0.5)
 
 
 def test_outside_pull_shrinks_with_western_withdrawal():
@@ -170,7 +232,7 @@ def test_goodwill_flows_by_kind():
     flows = dyn.goodwill_flows(effective, goodwill, S, relation)
     assert flows[0, MALI, MOR] == pytest.approx(0.01 + 0.02)  # Mali warms to Morocco
     assert flows[0, MAU, MOR] == pytest.approx(0.02)
-    assert flows[0, MALI, ALG] == pytest.approx(-0.01 * 0.8)  # undermining a partner Mali likes costs Algeria
+    assert flows[0, MALI, ALG] == pytest.approx(-0.01 * (1 + 0.8) / 2)  # undermining a partner Mali likes costs Algeria
     assert flows[0, MALI, RUS] == pytest.approx(0.03)  # Mali's welcome: its own attitude to Russia
     assert flows[0, MALI, ECO] == pytest.approx(-0.04)  # coercion lowers the coercer's standing
     assert flows[0, ALG, RUS] == pytest.approx(0.05) and flows[0, RUS, ALG] == pytest.approx(0.05)  # align
@@ -182,34 +244,40 @@ def test_relations_bounded_increments_and_balance():
     flows = np.zeros((1, A, A))
     flows[0, MALI, MOR] = 0.2
     flows[0, MALI, ALG] = -0.5
-    new = dyn.update_relations(world(relation=relation), flows, params())
-    assert new[0, MALI, MOR] == pytest.approx(0.5 + 0.2 * 0.5)
+    p = params(**{"relation.reversion": 0.1})
+    new = dyn.update_relations(world(relation=relation), flows, p)
+    assert new[0, MALI, MOR] == pytest.approx(0.5 + (0.2 - 0.1 * 0.5) * 0.5)  # reverts towards anchor 0
     assert new[0, MALI, ALG] == pytest.approx(-0.5)
     # balance: Mali likes Morocco (0.5), Morocco (influence 0.4 on Mali) dislikes Algeria (-0.8)
     relation = np.zeros((1, A, A))
     relation[0, MALI, MOR], relation[0, MOR, ALG] = 0.5, -0.8
     influence = np.zeros((1, A, A))
     influence[0, MOR, MALI] = 0.4
-    new = dyn.update_relations(world(relation=relation, influence=influence), np.zeros((1, A, A)),
-                               params(**{"relation.balance_rate": 0.1}))
-    assert new[0, MALI, ALG] == pytest.approx(0.1 * 0.4 * 0.5 * -0.8)
+    w = world(relation=relation, influence=influence)
+    forcing = dyn.relation_forcing(w, np.zeros((1, A, A)), params(**{"relation.balance_rate": 0.1}))
+    assert forcing[0, MALI, ALG] == pytest.approx(0.1 * 0.4 * 0.5 * -0.8)
 
 
 def test_context_withdrawal_vacuum_relief_and_sanction_stress():
     w = world(western=np.full((1, A), 0.5), western_0=np.full(A, 0.5), commitment=np.zeros((1, A)),
-              threat=np.full((1, A), 0.5), threat_0=np.full(A, 0.5))
+              threat=np.full((1, A), 0.5), threat_base=np.full((1, A), 0.5))
     effective = np.zeros((1, 6))
     effective[0, 1] = 1.0
-    relief = np.zeros((1, 6))
-    relief[0, 1] = 0.1
+    relief_per_lever = np.zeros((1, 6))
+    relief_per_lever[0, 1] = 0.1
+    relief = dyn.threat_relief(effective, relief_per_lever, S)
+    assert relief[0, MALI] == pytest.approx(0.1) and relief[0, ALG] == 0.0
+    relief_per_lever[0, 3], effective[0, 3] = 0.05, 1.0  # Mali welcomes Russia's forces: relief in Mali
+    assert dyn.threat_relief(effective, relief_per_lever, S)[0, MALI] == pytest.approx(0.15)
+    assert dyn.threat_relief(effective, relief_per_lever, S)[0, RUS] == 0.0
+    relief_per_lever[0, 3], effective[0, 3] = 0.0, 0.0
     sanction = np.zeros((1, A))
     sanction[0, MALI] = 1.0
-    dyn.update_context(w, effective, relief, sanction, S, params())
+    dyn.update_context(w, relief, sanction, params())
     assert w.western[0, MALI] == pytest.approx(0.4)
     structural = 0.5 + 0.25 * 0.1
-    after_reversion = 0.5 + 0.1 * (structural - 0.5)
-    assert w.threat[0, MALI] == pytest.approx(after_reversion * (1 - 0.1))
-    assert w.threat[0, ALG] == pytest.approx(after_reversion)  # no security lever there
+    assert w.threat[0, MALI] == pytest.approx(0.5 + 0.1 * (structural - 0.5) - 0.1 * 0.5)
+    assert w.threat[0, ALG] == pytest.approx(0.5 + 0.1 * (structural - 0.5))  # no security lever there
     assert w.stability[0, MALI] == pytest.approx(0.5 - 0.02)
 
 

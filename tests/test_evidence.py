@@ -35,3 +35,14 @@ def test_quote_is_verbatim_in_its_source(seeds, lever, evidence):
 def test_every_lever_has_evidence_and_the_catalogue_is_broad():
     assert len(CATALOGUE.levers) >= 18
     assert all(lever.evidence for lever in CATALOGUE.levers)
+
+
+def test_calibration_target_sentences_are_verbatim_in_their_sources(seeds):
+    from sim.calibration import load_targets
+    from tests.conftest import SCENARIOS
+
+    for path in sorted((SCENARIOS / "targets").glob("*.yaml")):
+        for target in load_targets(path):
+            assert target.source in seeds, f"{path.name}:{target.id}: unknown source {target.source}"
+            assert normalise(target.sentence) in seeds[target.source], f"{path.name}:{target.id}: sentence not found"
+            assert len(target.sentence.split()) <= MAX_QUOTE_WORDS

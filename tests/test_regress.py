@@ -17,6 +17,7 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "scenarios").mkdir()
     for name in ("baseline", "russia_withdraws"):
         shutil.copy(ROOT / "scenarios" / f"{name}.yaml", tmp_path / "scenarios")
+    shutil.copytree(ROOT / "scenarios" / "parts", tmp_path / "scenarios" / "parts")
     monkeypatch.chdir(tmp_path)
     assert main(["regress", "--update"]) == 0
     return tmp_path
@@ -32,7 +33,7 @@ def test_clean_tree_is_identical(project, capsys):
 
 def test_model_change_drifts_and_names_the_worst_first(project, monkeypatch, capsys):
     catalogue = load_catalogue()
-    spec = dataclasses.replace(catalogue.parameters["influence.legacy_decay"], default=0.02)
+    spec = dataclasses.replace(catalogue.parameters["shocks.jihadist_surge_rate"], default=0.2)
     changed = dataclasses.replace(catalogue, parameters=MappingProxyType({**catalogue.parameters,
                                                                           spec.name: spec}))
     monkeypatch.setattr(sim.model, "load_catalogue", lambda: changed)

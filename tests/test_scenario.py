@@ -1,5 +1,6 @@
 import pytest
 
+from sim.catalogue import load_catalogue
 from sim.errors import InputError
 from sim.months import parse_month
 from sim.scenario import load_scenario
@@ -16,7 +17,10 @@ def test_baseline_loads_as_frozen_typed_objects(baseline):
     assert baseline.name == "baseline"
     assert baseline.start == parse_month("2022-01")
     assert baseline.horizon == 60
-    assert baseline.actors["morocco"].relations["algeria"] == -0.7
+    assert -1 < baseline.actors["morocco"].relations["algeria"] < -0.4  # rivals (handed over from the replay)
+    assert baseline.actors["morocco"].budget == pytest.approx(sum(lv.initial_effort for lv in
+                                                                  load_catalogue().levers_of("morocco")))
+    assert baseline.actors["morocco"].budget_policy == "extend"
     assert baseline.levers["ecowas"]["sanctions"].intensity_at(parse_month("2022-06")) == 1.0
     assert baseline.levers["ecowas"]["sanctions"].intensity_at(parse_month("2022-07")) == 0.0
     with pytest.raises(AttributeError):
@@ -87,10 +91,10 @@ def test_influences_on_a_target_share_one_whole(write_scenario):
     ]
 
 
-def test_event_date_outside_run_and_duplicate_id(write_scenario):
+def test_event_date_before_the_run_and_duplicate_id(write_scenario):
     path = write_scenario(MINIMAL + """events:
   - id: a
-    date: 2023-01
+    date: 2021-01
     set: {context.mali.threat: 0.5}
     assumption: test
   - id: a
@@ -99,9 +103,19 @@ def test_event_date_outside_run_and_duplicate_id(write_scenario):
     assumption: test
 """)
     assert problems(path) == [
-        f"{path}:6:11: event 'a' date 2023-01 is outside the run 2022-01..2022-07",
+        f"{path}:6:11: event 'a' date 2021-01 is before the run starts (2022-01)",
         f"{path}:9:9: duplicate event id 'a' (first at entry #1)",
     ]
+
+
+def test_event_after_the_run_is_allowed_so_a_what_if_can_shorten_the_horizon(write_scenario):
+    path = write_scenario(MINIMAL + """events:
+  - id: later
+    date: 2030-01
+    set: {context.mali.threat: 0.5}
+    assumption: test
+""")
+    assert load_scenario(path).events[0].id == "later"
 
 
 def test_event_unknown_state_path(write_scenario):
