@@ -46,7 +46,35 @@ class ActorAgent(mesa.Agent):
         self.extend = extend
 
     def step(self) -> None:
+        self.make_decisions()
         self.allocate_effort()
+
+    def make_decisions(self) -> None:
+        """Join, leave, sign, denounce, expel, invite...: each of this actor's decision rules, per replicate.
+
+        A rule fires where the institution is in the state its action needs and its condition
+        has held for ``hold`` consecutive months; the institution flips and the rule's effects
+        apply there (sim/data/institutions.yaml, ODD 7.8).
+        """
+        from sim.conditions import evaluate
+
+        model = self.model
+        month = model.spec.start + model.month_index
+        for column, decision in enumerate(model.institutions.decisions):
+            if decision.actor != self.actor:
+                continue
+            current = model.world.institution[:, model._institution_index[decision.institution]]
+            holds = (current == decision.needs) & np.broadcast_to(
+                evaluate(decision.condition, model.read_state, month), current.shape)
+            streak = np.where(holds, model.decision_streak[:, column] + 1, 0)
+            fire = streak >= decision.hold
+            model.decision_streak[:, column] = np.where(fire, 0, streak)
+            if fire.any():
+                model.apply_changes({f"institution.{decision.institution}": float(decision.leaves)},
+                                    additive=False, where=fire)
+                model.apply_changes(decision.set, additive=False, where=fire)
+                model.apply_changes(decision.add, additive=True, where=fire)
+                model.decided[fire, column] = 1.0
 
     def allocate_effort(self) -> None:
         """Partial adjustment of adaptive levers towards the value-tilted status-quo mix."""
@@ -80,7 +108,8 @@ class ActorAgent(mesa.Agent):
 def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:
     """Marginal value of every lever to its owner, (R, L), computed for all actors at once.
 
-    ``objectives[i, j]`` is the weight actor i puts on actor j. The value is the slope of the
+    ``objectives[r, i, j]`` (or ``[i, j]`` for every replicate) is the weight actor i puts on
+    actor j; events may change it (``actors.<i>.objectives.<j>``). The value is the slope of the
     saturation curve times the gain of the lever's kind (ODD 7.1): pull levers gain on the
     room left to grow where the owner cares, weighted by receptivity; undermine levers gain
     on the rival's hold; welcome levers on the owner's own need for the channel; align levers
@@ -88,19 +117,19 @@ def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:
     """
     s, world, p = model.structure, model.world, model.params
     weight, goodwill = p.lever_matrix("weight"), p.lever_matrix("goodwill")
-    targets = s.target_mask * objectives[s.owner]  # (L, A): each lever's targets weighted by care
+    targets = s.target_mask * objectives[..., s.owner, :]  # ([R,] L, A): each lever's targets weighted by care
     gain = np.zeros_like(weight)
     pull = np.flatnonzero(s.is_pull)
     room = 1.0 - world.influence[:, s.owner[pull], :]  # influence the owner can still win
-    gain[:, pull] = ordered_sum(model.lever_rec[:, pull, :] * room * targets[pull], axis=2) * weight[:, pull]
+    gain[:, pull] = ordered_sum(model.lever_rec[:, pull, :] * room * targets[..., pull, :], axis=2) * weight[:, pull]
     for lever, rival in zip(s.undermine_levers, s.rival_index, strict=True):
-        gain[:, lever] = ordered_sum(world.influence[:, rival, :] * targets[lever], axis=1) * weight[:, lever]
+        gain[:, lever] = ordered_sum(world.influence[:, rival, :] * targets[..., lever, :], axis=1) * weight[:, lever]
     for lever in np.flatnonzero(s.is_welcome):
         own_need = model.lever_rec[:, lever, s.owner[lever]]
-        gain[:, lever] = own_need * targets[lever].sum() * weight[:, lever]
+        gain[:, lever] = own_need * ordered_sum(targets[..., lever, :], axis=-1) * weight[:, lever]
     exchange = p["agent.goodwill_value"]
     for lever in np.flatnonzero(s.is_align):
         room_rel = 1.0 - world.relation[:, s.owner[lever], :]
-        gain[:, lever] = ordered_sum(room_rel * targets[lever], axis=1) * goodwill[:, lever] * exchange
+        gain[:, lever] = ordered_sum(room_rel * targets[..., lever, :], axis=1) * goodwill[:, lever] * exchange
     slope = saturate_slope(world.stock, p["influence.saturation"][:, None])
     return np.maximum(gain, 0.0) * slope

@@ -39,7 +39,7 @@ CHANNELS: tuple[str, ...] = (
     "coercive",
 )
 CONTEXT_METRICS: tuple[str, ...] = ("threat", "stability", "western_presence", "sanctions")
-METRICS: tuple[str, ...] = ("influence", "relation", "effort", *CONTEXT_METRICS)
+METRICS: tuple[str, ...] = ("influence", "relation", "effort", "institution", "decision", *CONTEXT_METRICS)
 KINDS: tuple[str, ...] = ("pull", "coerce", "undermine", "welcome", "align")
 LEVER_PARAMETERS: tuple[str, ...] = ("weight", "goodwill", "tau_up", "tau_down", "threat_relief")
 MAX_QUOTE_WORDS = 30

@@ -8,7 +8,7 @@
     operand    := NUMBER | YYYY-MM | path | "(" expression ")"
     path       := influence.<actor>.<actor> | relation.<actor>.<actor>
                 | context.<actor>.<threat|stability|western_presence|western_commitment|sanctions>
-                | effort.<actor>.<lever> | parameters.<name> | month | step
+                | effort.<actor>.<lever> | institution.<holder>.<name> | parameters.<name> | month | step
 
 ``month`` compares with YYYY-MM literals (``month >= 2023-01``). A parsed condition is
 evaluated on the model's arrays and gives one truth value per replicate.
@@ -179,12 +179,15 @@ def parse_condition(text: str, check_path: Callable[[str], str | None]) -> Node:
 
 
 def check_state_path(path: str, actors: tuple[str, ...], levers: dict[str, list[str]],
-                     parameters: list[str]) -> str | None:
-    """Error message for a path a condition cannot read, or None when it is known."""
+                     parameters: list[str], institutions: dict[str, list[str]] | None = None) -> str | None:
+    """Error message for a path a condition cannot read, or None when it is known.
+
+    ``institutions`` maps each holder to its institution names (sim/institutions.py).
+    """
     if path in ("month", "step"):
         return None
     root, _, rest = path.partition(".")
-    roots = ("influence", "relation", "context", "effort", "parameters", "month", "step")
+    roots = ("influence", "relation", "context", "effort", "institution", "parameters", "month", "step")
     if root not in roots:
         return f"unknown state path '{path}'{did_you_mean(root, roots)}"
     if root == "parameters":
@@ -201,6 +204,10 @@ def check_state_path(path: str, actors: tuple[str, ...], levers: dict[str, list[
         return f"'{path}': an actor has no {root} on itself"
     if root == "context" and second not in CONTEXT_NAMES:
         return f"unknown context variable '{second}'{did_you_mean(second, CONTEXT_NAMES)}"
+    if root == "institution":
+        own = (institutions or {}).get(first, [])
+        hint = did_you_mean(second, own) or f"; expected one of {', '.join(own) or '(none)'}"
+        return None if second in own else f"unknown institution '{second}' of {first}{hint}"
     if root == "effort" and second not in levers.get(first, []):
         return f"unknown lever '{second}' for {first}{did_you_mean(second, levers.get(first, []))}"
     return None

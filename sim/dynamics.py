@@ -95,6 +95,7 @@ class World:
     stability: np.ndarray  # (R, A)
     western: np.ndarray  # (R, A)
     commitment: np.ndarray  # (R, A), exogenous, set by events
+    institution: np.ndarray  # (R, N) 0/1: memberships, agreements, presences in force (sim/institutions.py)
     anchor: np.ndarray  # (R, A, A) structural attitude that relations revert to, solved at the start
     threat_base: np.ndarray  # (R, A) threat without security levers or a Western vacuum, solved at the start
     stability_base: np.ndarray  # (R, A) stability without sanctions, solved at the start
@@ -244,6 +245,20 @@ def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
     liking = 1.0 + p["influence.relation_sensitivity"][:, None, None] * np.swapaxes(world.relation, 1, 2)
     factor = np.swapaxes(openness, 1, 2) * np.exp(log_keep) * np.maximum(liking, 0.0)
     factor[:, np.arange(A), np.arange(A)] = 0.0
+    return factor
+
+
+def institutional_openness(institution: np.ndarray, holder: np.ndarray, partner: np.ndarray,
+                           strength: np.ndarray) -> np.ndarray:
+    """Factor on each partner's pull on each holder from institutions in force: [r, partner, holder].
+
+    ``institution`` (R, N) is 0/1, ``holder`` and ``partner`` (N,) actor indices (partner -1: an
+    organisation not modelled, no effect). A membership, an agreement or an invited force opens
+    the holder to its partner: 1 + strength for each one in force.
+    """
+    factor = np.ones((institution.shape[0], A, A))
+    for n in np.flatnonzero(partner >= 0):  # few institutions
+        factor[:, partner[n], holder[n]] += strength * institution[:, n]
     return factor
 
 

@@ -16,6 +16,7 @@ from sim import dynamics as dyn
 from sim.agents import ActorAgent, value_levers
 from sim.catalogue import ACTORS, load_catalogue
 from sim.conditions import evaluate
+from sim.institutions import load_institutions
 from sim.parameters import ParameterSet
 from sim.sampling import draw_uncertainties
 from sim.scenario import BUDGET_RANGE, Scenario
@@ -35,7 +36,7 @@ def _blocks(scenario: Scenario, blocks: Sequence[Scenario] | None, n: int) -> li
         raise ValueError(f"{n} replicates do not split into {len(blocks)} equal blocks")
     size = n // len(blocks)
     for variant in blocks:
-        shared = ("start", "horizon", "actors", "context", "status_quo")
+        shared = ("start", "horizon", "actors", "context", "status_quo", "institutions")
         if any(getattr(variant, name) != getattr(scenario, name) for name in shared):
             raise ValueError(f"block '{variant.name}' differs from '{scenario.name}' in start, horizon or "
                              "starting state; run it separately")
@@ -86,6 +87,11 @@ class InfluenceModel(mesa.Model):
         self.replicate_ids = ids
         self.keys = replicate_keys(seed, ids)
         self.catalogue = load_catalogue()
+        self.institutions = load_institutions()
+        self._institution_index = {key: i for i, key in enumerate(self.institutions.keys)}
+        self._institution_holder = np.array([ACTORS.index(i.holder) for i in self.institutions.institutions], int)
+        self._institution_partner = np.array([ACTORS.index(i.partner) if i.partner else -1
+                                              for i in self.institutions.institutions], int)
         self.structure = dyn.Structure.from_catalogue(self.catalogue)
         self.blocks = _blocks(scenario, blocks, n_replicates)
         self.params = ParameterSet(self.catalogue, n_replicates,
@@ -114,11 +120,17 @@ class InfluenceModel(mesa.Model):
                 budget = np.broadcast_to(np.asarray(budgets[actor], float), (n_replicates,)).copy()
             extend = self._per_block(lambda spec, a=actor: spec.actors[a].budget_policy == "extend").astype(bool)
             ActorAgent(self, actor, objectives, budget, extend)
-        self._objectives = np.stack([agent.objectives for agent in self._actor_agents()])  # (A, A)
+        # (R, A, A): objectives[r, i, j], the weight actor i puts on j; events may change it
+        self._objectives = np.broadcast_to(np.stack([agent.objectives for agent in self._actor_agents()]),
+                                           (n_replicates, A, A)).copy()
+        decisions = self.institutions.decisions
+        self.decision_streak = np.zeros((n_replicates, len(decisions)), int)  # months each condition has held
+        self.decided = np.zeros((n_replicates, len(decisions)))  # 1 once a decision has been taken
         self._apply_month(0)
         self._fire_triggers_and_shocks(0)
         self._calibrate_start()
-        self.layout = series_layout(self.structure.keys)
+        self.layout = series_layout(self.structure.keys, self.institutions.keys,
+                                    tuple(f"{d.actor}.{d.id}" for d in decisions))
         # recorded values [r, t, series], preallocated for the horizon (grows if stepped beyond)
         self._recorded = np.empty((n_replicates, scenario.horizon + 1, len(self.layout)))
         self._n_recorded = 0
@@ -195,6 +207,8 @@ class InfluenceModel(mesa.Model):
             stability=per_replicate(ctx["stability"]),
             western=per_replicate(ctx["western_presence"]),
             commitment=per_replicate(ctx["western_commitment"]),
+            institution=per_replicate(np.array([float(spec.institutions.get(i.key, i.initial))
+                                                for i in self.institutions.institutions])),
             anchor=per_replicate(relation0),
             threat_base=per_replicate(ctx["threat"]),
             stability_base=per_replicate(ctx["stability"]),
@@ -216,7 +230,7 @@ class InfluenceModel(mesa.Model):
         w.stock = w.reference.copy()
         self._sense_with(w.reference)
         effective, weight = self._effective(), p.lever_matrix("weight")
-        multiplier = dyn.pull_multiplier(w, effective, s, p, weight)
+        multiplier = self._multiplier(effective, weight)
         lever_pull = dyn.lever_pull(effective, self.lever_rec, s, weight)
         w.legacy, w.outside_0 = dyn.solve_legacy(w.influence[0], lever_pull, multiplier, p["influence.legacy_floor"])
         w.anchor = dyn.solve_anchor(w.relation, dyn.relation_forcing(w, self._goodwill_flows(effective), p), p)
@@ -230,7 +244,13 @@ class InfluenceModel(mesa.Model):
         w, s = self.world, self.structure
         effective, weight = self._effective(), self.params.lever_matrix("weight")
         levers = dyn.lever_pull(effective, self.lever_rec, s, weight)
-        return (w.legacy + levers) * dyn.pull_multiplier(w, effective, s, self.params, weight)
+        return (w.legacy + levers) * self._multiplier(effective, weight)
+
+    def _multiplier(self, effective: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Liking, welcome levers, undermining, and the openness that institutions in force bring."""
+        institutions = dyn.institutional_openness(self.world.institution, self._institution_holder,
+                                                  self._institution_partner, self.params["institution.openness"])
+        return dyn.pull_multiplier(self.world, effective, self.structure, self.params, weight) * institutions
 
     def _goodwill_flows(self, effective: np.ndarray) -> np.ndarray:
         p = self.params
@@ -353,6 +373,8 @@ class InfluenceModel(mesa.Model):
         w = self.world
         if root == "effort":
             return w.effort[:, self._lever_index[f"{first}.{second}"]]
+        if root == "institution":
+            return w.institution[:, self._institution_index[rest]]
         a = ACTORS.index(first)
         if root == "context":
             if second == "sanctions":
@@ -376,11 +398,21 @@ class InfluenceModel(mesa.Model):
                 changed = np.clip(current + value if additive else value, spec.low, spec.high)
                 self.params.set(rest, np.where(mask, changed, current))
                 continue
-            first, second = rest.split(".")
+            first, second = rest.split(".", 1)
+            if root == "actors" and second.startswith("objectives."):  # actors.<a>.objectives.<b>
+                a, b = ACTORS.index(first), ACTORS.index(second.split(".")[1])
+                old = self._objectives[:, a, b]
+                self._objectives[:, a, b] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
+                continue
             if root == "actors":  # actors.<a>.budget
                 agent = self._actor_agents()[ACTORS.index(first)]
                 changed = np.clip(agent.budget + value if additive else value, 0.0, BUDGET_RANGE[1])
                 agent.budget = np.where(mask, changed, agent.budget)
+                continue
+            if root == "institution":
+                column = self._institution_index[rest]
+                old = w.institution[:, column]
+                w.institution[:, column] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
                 continue
             if root == "levers":
                 column = self._lever_index[f"{first}.{second}"]
@@ -414,6 +446,7 @@ class InfluenceModel(mesa.Model):
             self._recorded = np.concatenate([self._recorded, np.empty_like(self._recorded)], axis=1)
         self._recorded[:, self._n_recorded] = self.layout.gather(
             influence=w.influence, relation=w.relation, effort=w.effort,
+            institution=w.institution, decided=self.decided,
             threat=w.threat, stability=w.stability, western_presence=w.western,
             sanctions=dyn.sanctions(w.effort, self.structure),
         )

@@ -150,6 +150,14 @@ class _Parser:
         target = parts[2] if expected == 3 else ""
         if metric in ("influence", "relation") and target not in ACTORS:
             raise OutcomeError(f"unknown actor '{target}'{did_you_mean(target, ACTORS)}", offset)
+        if metric in ("institution", "decision"):
+            from sim.institutions import load_institutions
+
+            catalogue = load_institutions()
+            own = (catalogue.names_by_holder().get(source, []) if metric == "institution"
+                   else [d.id for d in catalogue.decisions if d.actor == source])
+            if target not in own:
+                raise OutcomeError(f"unknown {metric} '{target}' of {source}{did_you_mean(target, own)}", offset)
         if metric == "effort" and self.lever_ids and target not in self.lever_ids.get(source, []):
             hint = did_you_mean(target, self.lever_ids.get(source, []))
             raise OutcomeError(f"unknown lever '{target}' for {source}{hint}", offset)

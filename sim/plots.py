@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import matplotlib
@@ -105,7 +106,55 @@ def standard_figures(summary: Summary, seed: int) -> dict[str, Figure]:
             )
         if any((m, state, "") in present for m in ("threat", "stability", "western_presence", "sanctions")):
             figures[f"context_{state}"] = context_chart(summary, state, seed)
+    if any(metric == "decision" for metric, _, _ in summary.series):
+        figures["decisions"] = decisions_chart(summary, seed)
     return figures
+
+
+def _spread(values: list[float], gap: float) -> list[float]:
+    """Label heights near ``values`` but at least ``gap`` apart (direct labels that do not overlap)."""
+    order = sorted(range(len(values)), key=lambda i: -values[i])
+    out = list(values)
+    for previous, current in itertools.pairwise(order):
+        out[current] = min(values[current], out[previous] - gap)
+    return out
+
+
+DECISION_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")  # Okabe-Ito
+
+
+def decisions_chart(summary: Summary, seed: int) -> Figure:
+    """Institutions in force and decisions taken, as shares of replicates by month (summary means)."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
+    x = np.arange(len(summary.dates))
+    for ax, metric, empty, ylabel in (
+            (top, "institution", "no institution in force", "share of replicates in force"),
+            (bottom, "decision", "no decision taken in any replicate", "share where it has happened")):
+        shown = [(source, target) for m, source, target in summary.series
+                 if m == metric and summary.get(m, source, target)[:, 0].max() > 0]
+        labels = []
+        for k, (source, target) in enumerate(shown):
+            share = summary.get(metric, source, target)[:, 0]
+            colour = DECISION_COLOURS[k % len(DECISION_COLOURS)]
+            style = ("-", "--", ":")[k // len(DECISION_COLOURS) % 3]
+            name = target.replace("_", " ")
+            label = name if metric == "decision" else f"{ACTOR_LABELS[source]}: {name}"
+            ax.plot(x, share, color=colour, linewidth=1.8, linestyle=style)
+            labels.append((share[-1], f"{label} {share[-1]:.0%}", colour))
+        for y, (_, text, colour) in zip(_spread([v for v, _, _ in labels], 0.08), labels, strict=True):
+            ax.text(1.01, y, text, transform=ax.get_yaxis_transform(), fontsize=7, color=colour, va="center")
+        if not shown:
+            ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", color="#555")
+        ax.set_ylim(-0.02, 1.05)
+        ax.set_ylabel(ylabel)
+        _time_axis(ax, summary.dates)
+    top.set_xlabel("")
+    top.set_title("Institutions in force and decisions taken (share of replicates)")
+    fig.subplots_adjust(bottom=0.1, right=0.7, hspace=0.12)
+    fig.text(0.01, 0.01, f"scenario: {summary.scenario} · seed {seed} · {summary.n_replicates} replicates · "
+             "line: share of replicates, by month", fontsize=7, color="#555")
+    return fig
+
 
 
 def save_figures(figures: dict[str, Figure], folder: Path) -> list[str]:

@@ -20,6 +20,7 @@ from types import MappingProxyType
 from sim.catalogue import ACTORS, Catalogue, load_catalogue
 from sim.conditions import ConditionError, Node, check_state_path, parse_condition
 from sim.errors import InputError, Problem, did_you_mean
+from sim.institutions import load_institutions
 from sim.months import format_month, parse_month
 from sim.yamlsafe import Document, Key, read_yaml_file
 
@@ -35,6 +36,7 @@ TOP_LEVEL_KEYS = (
     "context",
     "levers",
     "status_quo",
+    "institutions",
     "parameters",
     "events",
     "triggers",
@@ -57,8 +59,8 @@ DISTRIBUTIONS = {
 }
 OUTPUT_KEYS = ("metrics", "actors")
 MERGED_BY_ID = ("events", "triggers", "shocks")
-STATE_ROOTS = ("context", "levers", "parameters", "influence", "relation", "actors")
-ACTOR_STATE = ("budget",)  # actors.<a>.<x> paths events may change
+STATE_ROOTS = ("context", "levers", "parameters", "influence", "relation", "actors", "institution")
+ACTOR_STATE = ("budget", "objectives")  # actors.<a>.budget and actors.<a>.objectives.<b>: paths events may change
 MAX_HORIZON = 600
 MAX_REPLICATES = 10_000_000
 MAX_SEED = 2**63 - 1
@@ -189,6 +191,7 @@ class Scenario:
     parameters: Mapping[str, float]
     events: tuple[Event, ...]
     status_quo: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
+    institutions: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))  # "mali.ecowas": 0|1
     triggers: tuple[Trigger, ...] = ()
     shocks: tuple[Shock, ...] = ()
     uncertainties: tuple[Uncertainty, ...] = ()
@@ -224,6 +227,7 @@ class Scenario:
             },
             "parameters": dict(self.parameters),
             "status_quo": {a: dict(v) for a, v in self.status_quo.items()},
+            "institutions": dict(self.institutions),
             "events": [_event_to_data(e) for e in self.events],
             "triggers": [
                 {"id": t.id, "when": t.when, "once": t.once, "delay": t.delay, **_changes_to_data(t.changes)}
@@ -550,6 +554,7 @@ class _Checker:
                 self.fail(("uncertainties", unc.parameter), f"{unc.parameter} is both fixed (parameters:) and "
                           "uncertain (uncertainties:); keep one", at_key=True)
         outputs = self.outputs(data.get("outputs"))
+        institutions = self.institutions(data.get("institutions"))
         if self.problems:
             raise InputError(self.problems)
         return Scenario(
@@ -564,6 +569,7 @@ class _Checker:
             levers=MappingProxyType(levers),
             parameters=MappingProxyType(parameters),
             status_quo=MappingProxyType(status_quo),
+            institutions=MappingProxyType(institutions),
             events=tuple(events),
             triggers=tuple(triggers),
             shocks=tuple(shocks),
@@ -669,6 +675,21 @@ class _Checker:
             out[actor] = MappingProxyType(values)
         return out
 
+    def institutions(self, raw: object) -> dict[str, int]:
+        """Starting institutional state, ``holder.name: 0 | 1`` (default: the catalogue's ``initial``)."""
+        keys = load_institutions().keys
+        out = {}
+        for name, value in self.mapping(("institutions",), raw).items():
+            key = ("institutions", name)
+            if name not in keys:
+                self.fail(key, f"unknown institution '{name}'{did_you_mean(str(name), keys)}", at_key=True)
+                continue
+            if value not in (0, 1) or isinstance(value, bool):
+                self.fail(key, f"institutions.{name} = {value!r}; expected 0 (not in force) or 1 (in force)")
+                continue
+            out[name] = int(value)
+        return out
+
     def lever_setting(self, key: Key, value: object) -> LeverSetting | None:
         if value == "adaptive":
             return LeverSetting("adaptive")
@@ -766,8 +787,9 @@ class _Checker:
             return None
         levers = {actor: [lv.id for lv in self.catalogue.levers_of(actor)] for actor in ACTORS}
         names = list(self.catalogue.parameters)
+        institutions = load_institutions().names_by_holder()
         try:
-            return parse_condition(text, lambda path: check_state_path(path, ACTORS, levers, names))
+            return parse_condition(text, lambda path: check_state_path(path, ACTORS, levers, names, institutions))
         except ConditionError as exc:
             self.fail(key, f"{exc} in condition {text!r}", offset=exc.offset)
             return None
@@ -902,8 +924,16 @@ class _Checker:
             low, high = (-span, span) if additive else (spec.low, spec.high)
             return self.number(key, value, low, high)
         parts = rest.split(".")
+        if root == "actors" and len(parts) == 3 and parts[1] == "objectives":
+            if not (self.actor_name(key, parts[0]) and self.actor_name(key, parts[2])):
+                return None
+            if parts[0] == parts[2]:
+                self.fail(key, f"state path '{path}': an actor has no objective on itself", at_key=True)
+                return None
+            return self.number(key, value, -1.0 if additive else 0.0, 1.0)
         if len(parts) != 2:
-            self.fail(key, f"state path '{path}' should be {root}.<a>.<b>", at_key=True)
+            form = "actors.<a>.budget or actors.<a>.objectives.<b>" if root == "actors" else f"{root}.<a>.<b>"
+            self.fail(key, f"state path '{path}' should be {form}", at_key=True)
             return None
         first, second = parts
         if not self.actor_name(key, first):
@@ -914,13 +944,21 @@ class _Checker:
                 self.fail(key, f"unknown context variable '{second}'{hint}", at_key=True)
                 return None
         elif root == "actors":
-            if second not in ACTOR_STATE:
+            if second != "budget":
                 hint = did_you_mean(second, ACTOR_STATE) or f"; expected {', '.join(ACTOR_STATE)}"
+                if second == "objectives":
+                    hint = "; expected actors.<a>.objectives.<target>"
                 self.fail(key, f"unknown actor variable '{second}' in '{path}'{hint}", at_key=True)
                 return None
             span = BUDGET_RANGE[1] - BUDGET_RANGE[0]
             low, high = (-span, span) if additive else BUDGET_RANGE
             return self.number(key, value, low, high)
+        elif root == "institution":
+            own = load_institutions().names_by_holder().get(first, [])
+            if second not in own:
+                hint = did_you_mean(second, own) or f"; expected one of {', '.join(own) or '(none)'}"
+                self.fail(key, f"unknown institution '{second}' of {first}{hint}", at_key=True)
+                return None
         elif root == "levers":
             own = [lever.id for lever in self.catalogue.levers_of(first)]
             if second not in own:

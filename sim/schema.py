@@ -11,6 +11,7 @@ from __future__ import annotations
 from sim import scenario as sc
 from sim.catalogue import ACTORS, load_catalogue
 from sim.conditions import CONTEXT_NAMES
+from sim.institutions import load_institutions
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -40,7 +41,9 @@ def _changes_schema() -> dict:
     paths = [f"context.{a}.{v}" for a in ACTORS for v in sc.CONTEXT_VARIABLES]
     paths += [f"levers.{lv.actor}.{lv.id}" for lv in catalogue.levers]
     paths += [f"parameters.{name}" for name in catalogue.parameters]
-    paths += [f"actors.{a}.{v}" for a in ACTORS for v in sc.ACTOR_STATE]
+    paths += [f"actors.{a}.budget" for a in ACTORS]
+    paths += [f"actors.{a}.objectives.{b}" for a in ACTORS for b in ACTORS if a != b]
+    paths += [f"institution.{key}" for key in load_institutions().keys]
     paths += [f"{root}.{a}.{b}" for root in ("influence", "relation") for a in ACTORS for b in ACTORS if a != b]
     value = {"oneOf": [{"type": "number"}, {"const": "adaptive"}]}
     changes = {"type": "object", "propertyNames": {"enum": paths}, "additionalProperties": value}
@@ -120,6 +123,10 @@ def scenario_schema() -> dict:
         "parameters": parameters,
         "status_quo": _object({actor: _object({lv.id: intensity for lv in catalogue.levers_of(actor)})
                                for actor in ACTORS}),
+        "institutions": _object({key: {"enum": [0, 1], "description": i.description}
+                                 for key, i in zip(load_institutions().keys, load_institutions().institutions,
+                                                   strict=True)},
+                                "starting institutional state, 1 in force / member / present"),
         "events": events,
         "triggers": triggers,
         "shocks": shocks,

@@ -1,8 +1,10 @@
 """Recorded outputs: one (replicates, steps, series) array plus the name of each series.
 
 A series is ``(metric, source, target)``: ``influence morocco mali``, ``relation mali
-algeria`` (Mali's attitude towards Algeria), ``effort russia pmc_counterterrorism``, or a
-context variable of one state such as ``threat mali`` (empty target).
+algeria`` (Mali's attitude towards Algeria), ``effort russia pmc_counterterrorism``,
+``institution mali ecowas`` (1 while Mali is a member), ``decision mali mali_leaves_ecowas``
+(1 once the decision has been taken), or a context variable of one state such as
+``threat mali`` (empty target). Means of the 0/1 series are probabilities.
 """
 
 from __future__ import annotations
@@ -30,18 +32,22 @@ class SeriesLayout:
     def __iter__(self):
         return iter(self.series)
 
-    def gather(self, *, influence: np.ndarray, relation: np.ndarray, effort: np.ndarray,
-               **context: np.ndarray) -> np.ndarray:
+    def gather(self, *, influence: np.ndarray, relation: np.ndarray, effort: np.ndarray, institution: np.ndarray,
+               decided: np.ndarray, **context: np.ndarray) -> np.ndarray:
         """One month's values for every series: shape (R, S)."""
-        parts = [influence[:, _PAIR_I, _PAIR_J], relation[:, _PAIR_I, _PAIR_J], effort]
+        parts = [influence[:, _PAIR_I, _PAIR_J], relation[:, _PAIR_I, _PAIR_J], effort, institution, decided]
         parts += [context[name] for name in CONTEXT_METRICS]
         return np.concatenate(parts, axis=1)
 
 
-def series_layout(lever_keys: tuple[str, ...]) -> SeriesLayout:
+def series_layout(lever_keys: tuple[str, ...], institution_keys: tuple[str, ...] = (),
+                  decision_keys: tuple[str, ...] = ()) -> SeriesLayout:
+    """Series in column order; keys are ``actor.lever``, ``holder.institution``, ``actor.decision``."""
     pairs = [(ACTORS[i], ACTORS[j]) for i, j in _PAIRS]
     series = [("influence", a, b) for a, b in pairs] + [("relation", a, b) for a, b in pairs]
     series += [("effort", *key.split(".", 1)) for key in lever_keys]
+    series += [("institution", *key.split(".", 1)) for key in institution_keys]
+    series += [("decision", *key.split(".", 1)) for key in decision_keys]
     series += [(metric, actor, "") for metric in CONTEXT_METRICS for actor in ACTORS]
     return SeriesLayout(tuple(series))
 

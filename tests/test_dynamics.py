@@ -61,7 +61,8 @@ def world(**overrides):
         influence=np.zeros((1, A, A)), relation=np.zeros((1, A, A)), effort=np.zeros((1, 6)),
         stock=np.zeros((1, 6)), reference=np.zeros((1, 6)), legacy=np.zeros((1, A, A)),
         threat=np.full((1, A), 0.5), stability=np.full((1, A), 0.5), western=np.zeros((1, A)),
-        commitment=np.zeros((1, A)), anchor=np.zeros((1, A, A)), threat_base=np.full((1, A), 0.5),
+        commitment=np.zeros((1, A)), institution=np.zeros((1, 0)), anchor=np.zeros((1, A, A)),
+        threat_base=np.full((1, A), 0.5),
         stability_base=np.full((1, A), 0.5), western_0=np.zeros(A), outside_0=np.ones((1, A)),
     )
     for name, value in overrides.items():

@@ -46,3 +46,13 @@ def test_calibration_target_sentences_are_verbatim_in_their_sources(seeds):
             assert target.source in seeds, f"{path.name}:{target.id}: unknown source {target.source}"
             assert normalise(target.sentence) in seeds[target.source], f"{path.name}:{target.id}: sentence not found"
             assert len(target.sentence.split()) <= MAX_QUOTE_WORDS
+
+
+def test_institution_quotes_are_verbatim_in_their_sources(seeds):
+    from sim.institutions import load_institutions
+
+    for institution in load_institutions().institutions:
+        for evidence in institution.evidence:
+            assert evidence.source in seeds, f"{institution.key}: unknown source {evidence.source}"
+            assert normalise(evidence.quote) in seeds[evidence.source], f"{institution.key}: quote not found"
+            assert len(evidence.quote.split()) <= MAX_QUOTE_WORDS

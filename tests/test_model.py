@@ -184,3 +184,47 @@ levers:
     reference = model.world.reference[0, siblings].sum()
     assert abs(spent["extend"] - reference) < 0.05 * reference  # siblings keep their status-quo total
     assert spent["reallocate"] < spent["extend"] - 0.3  # the 0.4 extra on investment came from siblings
+
+
+def test_objectives_are_an_event_path_and_change_what_the_actor_pursues(write_scenario):
+    """Morocco stops caring about Mali in 2022-03: it moves effort off its Mali-only levers."""
+    from sim.scenario import load_scenario
+
+    path = write_scenario("""
+name: objectives_event
+start: 2022-01
+horizon: 18
+events:
+  - {id: refocus, date: 2022-03, set: {actors.morocco.objectives.mali: 0.0}, assumption: test}
+""")
+    changed = InfluenceModel(load_scenario(path), n_replicates=2, seed=0)
+    column = changed._lever_index["morocco.investment"]  # targets Mali only
+    start = changed.world.effort[0, column]
+    for _ in range(18):
+        changed.step()
+    morocco = ACTORS.index("morocco")
+    assert (changed._objectives[:, morocco, ACTORS.index("mali")] == 0).all()
+    assert changed.world.effort[0, column] < 0.5 * start
+
+
+def test_bad_objective_paths_are_located(write_scenario):
+    import pytest
+
+    from sim.errors import InputError
+    from sim.scenario import load_scenario
+
+    path = write_scenario("""
+name: bad_objectives
+start: 2022-01
+horizon: 6
+events:
+  - {id: a, date: 2022-02, set: {actors.morocco.objectives: 0.5}, assumption: test}
+  - {id: b, date: 2022-02, set: {actors.morocco.objectives.morocco: 0.5}, assumption: test}
+  - {id: c, date: 2022-02, set: {actors.morocco.objectives.mali: 1.5}, assumption: test}
+""")
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    messages = [str(p) for p in caught.value.problems]
+    assert "expected actors.<a>.objectives.<target>" in messages[0]
+    assert "an actor has no objective on itself" in messages[1]
+    assert "actors.morocco.objectives.mali" in messages[2] and "1.5" in messages[2]

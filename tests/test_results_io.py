@@ -29,6 +29,10 @@ def test_run_folder_has_every_file(short_run):
     assert manifest["replicates"] == 20 and manifest["seed"] == 4
     pngs = sorted(p.name for p in (folder / "plots").glob("*.png"))
     assert "influence_on_mali.png" in pngs and "influence_on_mauritania.png" in pngs
+    assert "decisions.png" in pngs  # institutions in force and decisions taken, by month
+    with open(folder / "summary.csv") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["metric"] == "decision"]
+    assert rows and all(0.0 <= float(row["mean"]) <= 1.0 for row in rows)  # the probability of each, by date
     assert all((folder / p).stat().st_size > 10_000 for p in manifest["plots"])
     assert len(outcome.headline) == 3
 
