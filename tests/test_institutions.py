@@ -29,6 +29,8 @@ CASES = {
     "mauritania_joins_atlantic_initiative": (
         {"levers.morocco.atlantic_initiative": 0.8, "relation.mauritania.morocco": 0.5},
         {"levers.morocco.atlantic_initiative": 0.3}, None),
+    "mauritania_leaves_atlantic_initiative": ({"relation.mauritania.morocco": -0.2},
+                                              {"relation.mauritania.morocco": 0.1}, 1),
     "mali_signs_security_framework": (
         {"levers.morocco.security_cooperation": 0.8, "relation.mali.morocco": 0.5, "context.mali.threat": 0.8},
         {"context.mali.threat": 0.3}, None),
