@@ -336,6 +336,12 @@ def cmd_regress(args: argparse.Namespace) -> int:
                          f"{len(before.drifted)} distributions)"}[before.status]
             print(f"{path.stem}: {change}")
         return EXIT_OK
+    if not args.scenarios:  # every scenario with a reference; the others are a note, not a failure
+        unreferenced = [p.stem for p in paths if not (regress.REFERENCE_ROOT / p.stem).is_dir()]
+        paths = [p for p in paths if p.stem not in unreferenced]
+        if unreferenced:
+            print(f"note: no reference for {', '.join(unreferenced)} (not checked; bless with "
+                  f"sim regress --update {' '.join(unreferenced)})")
     start = time.perf_counter()
     verdicts = [regress.check(path, rtol=args.rtol, atol=args.atol) for path in paths]
     for verdict in verdicts:

@@ -48,6 +48,12 @@ def compare_scenarios(baseline: Scenario, whatif: Scenario, n_replicates: int, s
                                 f"({baseline.date_of(0)}+{baseline.horizon} vs {whatif.date_of(0)}+{whatif.horizon})"))
     if problems:
         raise InputError(problems)
+    warnings = []
+    if baseline.name == whatif.name:
+        warnings.append(f"both scenarios are named '{whatif.name}': give the what-if its own 'name:' so the report, "
+                        "plots and folders can tell them apart")
+    if baseline.content_hash == whatif.content_hash:
+        warnings.append("the two scenarios are identical: every difference is zero by construction")
     reducers: dict[str, SummaryReducer] = {}
     for ids in chunk_bounds(n_replicates, chunk_size):
         pair = [run_chunk(s, seed, ids, on_step=on_step) for s in (baseline, whatif)]
@@ -64,7 +70,7 @@ def compare_scenarios(baseline: Scenario, whatif: Scenario, n_replicates: int, s
         reducers["baseline"].add(int(ids[0]), base.values)
         reducers["whatif"].add(int(ids[0]), what.values)
         reducers["difference"].add(int(ids[0]), what.values - base.values)
-    return Comparison(*(reducers[k].result() for k in ("baseline", "whatif", "difference")))
+    return Comparison(*(reducers[k].result() for k in ("baseline", "whatif", "difference")), warnings=tuple(warnings))
 
 
 def _columns(trajectories: Trajectories, keys: list[tuple[str, str, str]]) -> Trajectories:
@@ -87,6 +93,12 @@ def compare_run_folders(baseline: Path, whatif: Path) -> Comparison:
     shared_ids = np.intersect1d(runs[0].replicate_ids, runs[1].replicate_ids)
     if len(shared_ids) == 0 or runs[0].dates != runs[1].dates:
         raise InputError([Problem(str(whatif), 1, 1, "no replicates or dates in common with the baseline run")])
+    ran = min(int(m.get("replicates") or 0) for m in manifests)
+    if len(shared_ids) < ran:
+        warnings.append(f"only {len(shared_ids)} of {ran} replicates are compared: trajectories.csv holds the first "
+                        f"{len(shared_ids)} (run with --trajectories all, or compare the scenario files)")
+    if manifests[0].get("scenario") == manifests[1].get("scenario"):
+        warnings.append(f"both runs are of a scenario named '{manifests[0].get('scenario')}'")
     common = [key for key in runs[0].series if key in set(runs[1].series)]
     picked = []
     for t in runs:

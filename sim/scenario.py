@@ -22,6 +22,7 @@ from sim.conditions import ConditionError, Node, check_state_path, parse_conditi
 from sim.errors import InputError, Problem, did_you_mean
 from sim.institutions import load_institutions
 from sim.months import format_month, parse_month
+from sim.sources import seed_files, seeds_dir
 from sim.yamlsafe import Document, Key, read_yaml_file
 
 TOP_LEVEL_KEYS = (
@@ -299,6 +300,9 @@ def scenario_from_data(data: dict, display: str) -> Scenario:
     return _Checker(doc, load_catalogue(), {}).scenario()
 
 
+LIBRARY = Path(__file__).resolve().parent.parent / "scenarios"  # the scenario library, ``extends: <name>``
+
+
 def _scenarios_root(path: Path) -> Path:
     """Where ``extends:`` may reach: the nearest enclosing ``scenarios/`` folder, else the file's folder."""
     folder = path.resolve().parent
@@ -318,14 +322,27 @@ def _resolve_extends(path: Path, root: Path, chain: list[Path], shown: str) -> D
     key = ("extends",)
     if not isinstance(parent_ref, str) or not parent_ref.strip():
         raise InputError([doc.problem(key, f"extends = {parent_ref!r}; expected a scenario file name")])
+    library = LIBRARY / f"{parent_ref.strip()}.yaml"
+    if "/" not in parent_ref and not parent_ref.endswith((".yaml", ".yml")) and library.is_file():
+        # a library scenario by name (``extends: baseline``), from any folder
+        parent, root = library.resolve(), LIBRARY.resolve()
+        parent_shown = str(library)
+        if parent in chain or parent == path.resolve():
+            raise InputError([doc.problem(key, f"extends cycle through the library scenario '{parent_ref}'")])
+        return _merge(_resolve_extends(parent, root, [*chain, path.resolve()], parent_shown), doc)
     parent = (path.parent / parent_ref).resolve()
     if not parent.is_relative_to(root):
-        raise InputError([doc.problem(key, f"extends '{parent_ref}' points outside the scenarios folder {root}")])
+        names = ", ".join(sorted(p.stem for p in LIBRARY.glob("*.yaml")))
+        raise InputError([doc.problem(key, f"extends '{parent_ref}' points outside the scenarios folder {root}; "
+                                           f"a library scenario is named without a path ({names})")])
     if parent in chain or parent == path.resolve():
         cycle = " -> ".join(p.name for p in [*chain, path.resolve(), parent])
         raise InputError([doc.problem(key, f"extends cycle: {cycle}")])
     if not parent.is_file():
-        raise InputError([doc.problem(key, f"extends '{parent_ref}': file not found ({parent})")])
+        names = sorted(p.stem for p in LIBRARY.glob("*.yaml"))
+        hint = did_you_mean(parent_ref, names) if "/" not in parent_ref else ""
+        raise InputError([doc.problem(key, f"extends '{parent_ref}': file not found ({parent}) and no library "
+                                           f"scenario of that name{hint}")])
     parent_shown = os.path.normpath(os.path.join(os.path.dirname(shown), parent_ref))
     base = _resolve_extends(parent, root, [*chain, path.resolve()], parent_shown)
     return _merge(base, doc)
@@ -758,6 +775,11 @@ class _Checker:
         for name in ("source", "assumption"):
             if name in entry and not isinstance(entry[name], str):
                 self.fail((*key, name), f"{name} should be text")
+        source, known = entry.get("source"), seed_files()
+        if isinstance(source, str) and known is not None and source.strip() not in known:
+            hint = did_you_mean(source, known) or f"; expected one of {', '.join(known)}"
+            self.fail((*key, "source"), f"source '{source}' of '{item_id}' is not a seed document in "
+                      f"{seeds_dir()}{hint}")
         return Changes(
             set=MappingProxyType(self.state_changes((*key, "set"), entry.get("set"), additive=False)),
             add=MappingProxyType(self.state_changes((*key, "add"), entry.get("add"), additive=True)),

@@ -122,3 +122,27 @@ def test_explain_shows_budget_crowding_as_its_own_line(tmp_path, baseline):
     parts = by_name["levers.morocco.investment"].mean + by_name["budget crowding (morocco)"].mean
     assert by_name["interaction remainder"].mean == pytest.approx(total - parts, abs=1e-12)
     assert abs(by_name["interaction remainder"].mean) < 0.2 * abs(by_name["levers.morocco.investment"].mean)
+
+
+def test_compare_warns_about_an_unrenamed_copy_and_identical_scenarios(tmp_path):
+    from sim.compare import compare_scenarios
+
+    (tmp_path / "copy.yaml").write_text("extends: baseline\nhorizon: 6\n")
+    copy = load_scenario(tmp_path / "copy.yaml")
+    base = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=6"])
+    warnings = compare_scenarios(base, copy, 4, 1).warnings
+    assert any("both scenarios are named 'baseline'" in w for w in warnings)
+    assert any("identical" in w for w in warnings)
+
+
+def test_compare_of_run_folders_says_how_many_replicates_it_uses(tmp_path):
+    from sim.compare import compare_run_folders
+
+    folders = []
+    for name, extra in (("a", []), ("b", ["--set", "levers.morocco.investment=1"])):
+        folder = tmp_path / name
+        assert main(["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "105", "--set", "horizon=3",
+                     "--out", str(folder), *extra]) == 0
+        folders.append(folder)
+    warnings = compare_run_folders(*folders).warnings
+    assert any("only 100 of 105 replicates are compared" in w for w in warnings), warnings

@@ -91,3 +91,13 @@ def test_testing_helper(project):
     from sim.testing import assert_matches_reference
 
     assert assert_matches_reference("scenarios/baseline.yaml").status == "identical"
+
+
+def test_a_scenario_without_reference_is_a_note_not_a_failure(project, capsys):
+    """A user adds a what-if to scenarios/: regress still passes and says how to bless it."""
+    (project / "scenarios" / "my_whatif.yaml").write_text("extends: baseline.yaml\nname: my_whatif\nhorizon: 12\n")
+    capsys.readouterr()
+    assert main(["regress"]) == 0
+    out = capsys.readouterr().out
+    assert "note: no reference for my_whatif" in out and "sim regress --update my_whatif" in out
+    assert main(["regress", "my_whatif"]) == 2  # named explicitly: a missing reference is bad input

@@ -10,7 +10,7 @@ from sim.catalogue import ACTORS, load_catalogue
 from sim.errors import InputError
 from sim.model import InfluenceModel
 from sim.scenario import load_scenario
-from tests.conftest import MINIMAL
+from tests.conftest import MINIMAL, SCENARIOS
 
 
 def problems(path, overrides=()):
@@ -73,7 +73,7 @@ def test_extends_cycle_missing_and_outside(family, tmp_path):
     assert "extends cycle: a.yaml -> b.yaml -> a.yaml" in line
     (family / "c.yaml").write_text("name: c\nextends: nowhere.yaml\n")
     assert problems(family / "c.yaml") == [f"{family / 'c.yaml'}:2:10: extends 'nowhere.yaml': file not found "
-                                          f"({family / 'nowhere.yaml'})"]
+                                          f"({family / 'nowhere.yaml'}) and no library scenario of that name"]
     (tmp_path / "outside.yaml").write_text(MINIMAL)
     (family / "d.yaml").write_text("extends: ../outside.yaml\n")
     assert "points outside the scenarios folder" in problems(family / "d.yaml")[0]
@@ -238,3 +238,26 @@ def test_parameter_changes_stay_in_range(write_scenario):
     model = InfluenceModel(load_scenario(path), n_replicates=2, seed=0)
     model.step()
     assert (model.params["agent.inertia"] == load_catalogue().parameters["agent.inertia"].high).all()
+
+
+def test_library_scenarios_extend_by_name_from_any_folder(tmp_path):
+    """A user's what-if lives anywhere and names its library parent (issue: user scenarios anywhere)."""
+    (tmp_path / "mine.yaml").write_text("extends: baseline\nname: mine\nlevers:\n  morocco: {investment: 1.0}\n")
+    mine = load_scenario(tmp_path / "mine.yaml")
+    baseline = load_scenario(SCENARIOS / "baseline.yaml")
+    assert mine.name == "mine" and mine.start == baseline.start and mine.actors == baseline.actors
+    assert mine.levers["morocco"]["investment"].value == 1.0
+    (tmp_path / "typo.yaml").write_text("extends: basline\nname: typo\n")
+    assert "(did you mean 'baseline'?)" in problems(tmp_path / "typo.yaml")[0]
+
+
+def test_event_source_must_be_a_seed_document(write_scenario):
+    from sim.sources import seed_files
+
+    if seed_files() is None:
+        pytest.skip("shared/seeds/ not found beside the repository")
+    path = write_scenario(MINIMAL + """events:
+  - {id: e, date: 2022-02, set: {context.mali.threat: 0.5}, source: 005_doesnotexist.txt}
+""")
+    (line,) = problems(path)
+    assert "source '005_doesnotexist.txt' of 'e' is not a seed document" in line and line.startswith(f"{path}:")
