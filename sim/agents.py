@@ -54,7 +54,7 @@ class ActorAgent(mesa.Agent):
 
         A rule fires where the institution is in the state its action needs and its condition
         has held for ``hold`` consecutive months; the institution flips and the rule's effects
-        apply there (sim/data/institutions.yaml, ODD 7.8).
+        apply there (sim/data/institutions.yaml, ODD 7.12).
         """
         from sim.conditions import evaluate
 

@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=_seed, help="seed shared by both (default: the baseline's)")
     compare.add_argument("--out", type=Path,
                          help="folder to create (default: results/compare/<what-if>-vs-<baseline>-<time>)")
+    compare.add_argument("--outcome", action="append", default=[], metavar="SERIES",
+                         help="a series the report answers first, e.g. influence.morocco.mali (repeatable; "
+                              "overrides the scenarios' question:)")
+    compare.add_argument("--window", metavar="YYYY-MM..YYYY-MM", help="months the question is about")
+    compare.add_argument("--threshold", metavar="'A > B'",
+                         help="a threshold whose probability the report gives, e.g. "
+                              "'influence.russia.mali > influence.morocco.mali'")
 
     regress = commands.add_parser("regress", help="check scenarios against blessed references (CI)")
     regress.add_argument("scenarios", nargs="*", help="scenario names or files (default: all in scenarios/)")
@@ -274,11 +281,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     from sim.compare_job import execute_compare
 
+    question = None
+    if args.outcome or args.window or args.threshold:
+        if isinstance(baseline, Path):
+            print("compare: --outcome, --window and --threshold need scenario files, not run folders", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        from sim.errors import InputError, Problem
+        from sim.scenario import question_problems
+
+        raw = {"outcomes": args.outcome, **({"window": args.window} if args.window else {}),
+               **({"threshold": args.threshold} if args.threshold else {}),
+               "text": (whatif.question.text if whatif.question else "")}
+        question, issues = question_problems(raw, baseline.start, baseline.horizon)
+        if issues:
+            flags = {"outcomes": "--outcome", "window": "--window", "threshold": "--threshold"}
+            raise InputError([Problem(flags.get(key[0], "--outcome") if key else "--outcome", 1, 1, message)
+                              for key, message in issues])
     folder, comparison, sentences = execute_compare(baseline, whatif, replicates=args.replicates, seed=args.seed,
-                                                    out=args.out)
+                                                    out=args.out, question=question)
     for warning in comparison.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"comparison folder: {folder}")
+    if comparison.answer:
+        from sim.report import answer_sentences
+
+        for sentence in answer_sentences(comparison.answer):
+            print(f"* {sentence.replace('**', '').replace('`', '')}")
     for sentence in sentences:
         print(f"- {sentence}")
     print(f"report: {folder / 'report.html'}")

@@ -17,8 +17,9 @@ import numpy as np
 
 from sim.catalogue import ACTOR_LABELS
 from sim.errors import InputError, Problem
+from sim.question import Answer, QuestionAccumulator, number, percent
 from sim.runner import DEFAULT_CHUNK_SIZE, chunk_bounds, run_chunk
-from sim.scenario import Scenario
+from sim.scenario import Question, Scenario
 from sim.summary import Summary, SummaryReducer, series_bounds
 from sim.trajectories import SeriesLayout, Trajectories
 
@@ -32,6 +33,7 @@ class Comparison:
     whatif: Summary
     difference: Summary  # statistics of the paired difference (what-if minus baseline)
     warnings: tuple[str, ...] = ()
+    answer: Answer | None = None  # the question's answer (sim/question.py), when one was asked
 
     @property
     def series(self) -> SeriesLayout:
@@ -39,9 +41,13 @@ class Comparison:
 
 
 def compare_scenarios(baseline: Scenario, whatif: Scenario, n_replicates: int, seed: int, *,
-                      chunk_size: int = DEFAULT_CHUNK_SIZE,
+                      chunk_size: int = DEFAULT_CHUNK_SIZE, question: Question | None = None,
                       on_step: Callable[[int], None] | None = None) -> Comparison:
-    """Run both scenarios on the same replicates and reduce baseline, what-if and difference."""
+    """Run both scenarios on the same replicates and reduce baseline, what-if and difference.
+
+    ``question`` (default: the what-if's, else the baseline's ``question:``) is answered from the
+    same replicates.
+    """
     problems = []
     if (baseline.start, baseline.horizon) != (whatif.start, whatif.horizon):
         problems.append(Problem(whatif.path, 1, 1, "start and horizon must match the baseline's to compare "
@@ -55,8 +61,12 @@ def compare_scenarios(baseline: Scenario, whatif: Scenario, n_replicates: int, s
     if baseline.content_hash == whatif.content_hash:
         warnings.append("the two scenarios are identical: every difference is zero by construction")
     reducers: dict[str, SummaryReducer] = {}
+    question = question or whatif.question or baseline.question
+    asked = QuestionAccumulator(question, baseline) if question else None
     for ids in chunk_bounds(n_replicates, chunk_size):
         pair = [run_chunk(s, seed, ids, on_step=on_step) for s in (baseline, whatif)]
+        if asked:
+            asked.add(*pair)
         common = [key for key in pair[0].series if key in set(pair[1].series)]
         base, what = (_columns(t, common) for t in pair)
         if not reducers:
@@ -70,7 +80,8 @@ def compare_scenarios(baseline: Scenario, whatif: Scenario, n_replicates: int, s
         reducers["baseline"].add(int(ids[0]), base.values)
         reducers["whatif"].add(int(ids[0]), what.values)
         reducers["difference"].add(int(ids[0]), what.values - base.values)
-    return Comparison(*(reducers[k].result() for k in ("baseline", "whatif", "difference")), warnings=tuple(warnings))
+    return Comparison(*(reducers[k].result() for k in ("baseline", "whatif", "difference")), warnings=tuple(warnings),
+                      answer=asked.result() if asked else None)
 
 
 def _columns(trajectories: Trajectories, keys: list[tuple[str, str, str]]) -> Trajectories:
@@ -170,21 +181,35 @@ class Effect:
     metric: str
     source: str
     target: str
-    date: str
+    date: str  # the month where the effect is largest (standardised)
     mean: float
     low: float
     high: float
     p_higher: float
+    baseline: float = float("nan")  # baseline mean at that month
+    whatif: float = float("nan")
 
     def sentence(self) -> str:
-        """e.g. "Russia's influence on Mali is 0.12 lower by 2024-06 (90%: 0.08 to 0.16)"."""
+        """e.g. "In 2022-06, Algeria's influence on Mali is 0.036 lower (90%: 0.026 to 0.048) ..."."""
         direction = "higher" if self.mean > 0 else "lower"
-        low, high = sorted((abs(self.low), abs(self.high))) if self.low * self.high > 0 else (self.low, self.high)
-        interval = f"90%: {low:.2f} to {high:.2f}" if self.low * self.high > 0 else \
-            f"90% interval of the difference {self.low:+.2f} to {self.high:+.2f}, includes no change"
+        unit = " percentage points" if self.metric in ("institution", "decision") else ""
+        scale = 100 if unit else 1
+        if self.low * self.high > 0:
+            low, high = sorted((abs(self.low) * scale, abs(self.high) * scale))
+            interval = f"90%: {number(low)} to {number(high)}"
+        else:
+            interval = (f"the 90% interval {number(self.low * scale, signed=True)} to "
+                        f"{number(self.high * scale, signed=True)} includes no change")
         subject = describe(self.metric, self.source, self.target)
-        return f"{subject} is {abs(self.mean):.2f} {direction} by {self.date} " \
-               f"({interval}; higher in {self.p_higher:.0%} of paired replicates)"
+        levels = ""
+        if self.baseline == self.baseline:  # not NaN
+            levels = f"; {number(self.baseline * scale)} in the baseline, {number(self.whatif * scale)} in the what-if"
+            if unit:
+                levels = f"; {percent(self.baseline)} of baseline replicates, {percent(self.whatif)} of what-if ones"
+        subject = subject[0].lower() + subject[1:] if subject.startswith("The ") else subject
+        return (f"In {self.date}, {subject} is "
+                f"{number(abs(self.mean) * scale)}{unit} {direction} ({interval}{levels}; higher in "
+                f"{percent(self.p_higher)} of paired replicates)")
 
 
 def describe(metric: str, source: str, target: str) -> str:
@@ -194,19 +219,43 @@ def describe(metric: str, source: str, target: str) -> str:
         return f"{ACTOR_LABELS[source]}'s attitude towards {ACTOR_LABELS[target]}"
     if metric == "effort":
         return f"{ACTOR_LABELS[source]}'s effort on {target.replace('_', ' ')}"
+    if metric == "institution":
+        return f"The share of replicates where {ACTOR_LABELS[source]}'s {target.replace('_', ' ')} is in force"
+    if metric == "decision":
+        return f"The share of replicates where {target.replace('_', ' ')} has happened"
     return f"{metric.replace('_', ' ').capitalize()} in {ACTOR_LABELS[source]}"
 
 
-def largest_effects(comparison: Comparison, n: int = 5, metrics: tuple[str, ...] = ("influence", "relation"),
-                    ) -> list[Effect]:
-    """The n series with the largest mean difference at the end of the run."""
-    d, end = comparison.difference, len(comparison.difference.dates) - 1
-    candidates = [(abs(d.stats[end, s, 0]), s) for s, key in enumerate(d.series) if key[0] in metrics]
+FAMILIES: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("influence",), 3), (("relation",), 3), (("institution", "decision"), 2),
+    (("threat", "stability", "western_presence", "sanctions"), 2),
+)
+MIN_SPREAD = 0.01  # floor of the baseline spread a difference is standardised by
+
+
+def largest_effects(comparison: Comparison, families=FAMILIES) -> list[Effect]:
+    """Per metric family, the series whose effect is largest at any month of the run.
+
+    An effect's size at month t is the mean paired difference divided by the baseline's own
+    spread there (its 5-95% range, at least MIN_SPREAD): how far the what-if moves the series
+    relative to how much it varies anyway. Each series is reported at its largest month.
+    """
+    d, b, w = comparison.difference, comparison.baseline, comparison.whatif
     out = []
-    for size, s in sorted(candidates, reverse=True)[:n]:
-        if size < 1e-9:
-            break
-        metric, source, target = d.series.series[s]
-        out.append(Effect(metric, source, target, d.dates[end], float(d.stats[end, s, 0]),
-                          float(d.stats[end, s, 1]), float(d.stats[end, s, 3]), float(d.positive[end, s])))
+    for metrics, count in families:
+        candidates = []
+        for s, key in enumerate(d.series):
+            if key[0] not in metrics:
+                continue
+            mean = d.stats[:, s, 0]
+            spread = np.maximum(b.stats[:, s, 3] - b.stats[:, s, 1], MIN_SPREAD)
+            size = np.abs(mean) / spread
+            t = int(np.argmax(size))
+            if abs(mean[t]) > 1e-9:
+                candidates.append((float(size[t]), s, t))
+        for _, s, t in sorted(candidates, reverse=True)[:count]:
+            metric, source, target = d.series.series[s]
+            out.append(Effect(metric, source, target, d.dates[t], float(d.stats[t, s, 0]), float(d.stats[t, s, 1]),
+                              float(d.stats[t, s, 3]), float(d.positive[t, s]), float(b.stats[t, s, 0]),
+                              float(w.stats[t, s, 0])))
     return out

@@ -13,21 +13,25 @@ from sim.compare import Comparison, compare_run_folders, compare_scenarios, larg
 from sim.explain import Contribution, explain
 from sim.progress import Progress
 from sim.results_io import atomic_folder
-from sim.scenario import Scenario
+from sim.scenario import Question, Scenario
 
 COMPARE_ROOT = Path("results/compare")
 EXPLAIN_COLUMNS = ("component", "evidence", "metric", "source", "target", "contribution", "p05", "p95")
 
 
 def execute_compare(baseline: Scenario | Path, whatif: Scenario | Path, *, replicates: int | None, seed: int | None,
-                    out: Path | None, explain_replicates: int = 100) -> tuple[Path, Comparison, list[str]]:
-    """Compare two scenarios (run with common random numbers) or two run folders."""
+                    out: Path | None, explain_replicates: int = 100,
+                    question: Question | None = None) -> tuple[Path, Comparison, list[str]]:
+    """Compare two scenarios (run with common random numbers) or two run folders.
+
+    ``question`` overrides the scenarios' own ``question:`` (scenario files only).
+    """
     if isinstance(baseline, Scenario) and isinstance(whatif, Scenario):
         n = replicates or baseline.replicates
         seed = baseline.seed if seed is None else seed
         progress = Progress(2 * n * baseline.horizon, "compare")
         try:
-            comparison = compare_scenarios(baseline, whatif, n, seed, on_step=progress.advance)
+            comparison = compare_scenarios(baseline, whatif, n, seed, question=question, on_step=progress.advance)
         finally:
             progress.close()
         question, scenarios = whatif.description, (baseline, whatif)
@@ -39,7 +43,7 @@ def execute_compare(baseline: Scenario | Path, whatif: Scenario | Path, *, repli
     if scenarios and effects:
         outcomes = [(e.metric, e.source, e.target) for e in effects]
         contributions = explain(scenarios[1], outcomes, against=scenarios[0],
-                                n_replicates=min(n, explain_replicates), seed=seed)
+                                n_replicates=min(n, explain_replicates), seed=seed, at=[e.date for e in effects])
     out = out or COMPARE_ROOT / f"{comparison.whatif.scenario}-vs-{comparison.baseline.scenario}-" \
                                 f"{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}"
     with atomic_folder(out) as staging:
@@ -66,6 +70,21 @@ def _compare_plots(folder: Path, comparison: Comparison, contributions: list[Con
 
     figures = {f"difference_influence_on_{state}": difference_chart(comparison.difference, state, seed)
                for state in FOCUS_STATES}
+    if comparison.answer:
+        from sim.compare import describe
+        from sim.plots import levels_chart
+
+        answer = comparison.answer
+        window = (answer.first, answer.last) if answer.question.window else None
+        for a in answer.series:
+            figures[f"levels_{'_'.join(a.series)}"] = levels_chart(comparison, a.series, describe(*a.series),
+                                                                   window, seed)
+    if effects and not comparison.answer:  # no question asked: the levels behind the largest effect
+        from sim.compare import describe
+        from sim.plots import levels_chart
+
+        top = (effects[0].metric, effects[0].source, effects[0].target)
+        figures[f"levels_{'_'.join(top)}"] = levels_chart(comparison, top, describe(*top), None, seed)
     if contributions and effects:
         from sim.compare import describe
 

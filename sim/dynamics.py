@@ -99,7 +99,7 @@ class World:
     anchor: np.ndarray  # (R, A, A) structural attitude that relations revert to, solved at the start
     threat_base: np.ndarray  # (R, A) threat without security levers or a Western vacuum, solved at the start
     stability_base: np.ndarray  # (R, A) stability without sanctions, solved at the start
-    western_0: np.ndarray  # (A,)
+    western_0: np.ndarray  # (R, A) Western presence at the start
     outside_0: np.ndarray  # (R, A) pull of the unmodelled world at the start
 
     @property
@@ -264,6 +264,12 @@ def institutional_openness(institution: np.ndarray, holder: np.ndarray, partner:
 
 def solve_legacy(influence_0: np.ndarray, lever_pull_0: np.ndarray, multiplier_0: np.ndarray,
                  legacy_floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``influence_0`` is (R, A, A) or (A, A) for every replicate; see below."""
+    return _solve_legacy(np.broadcast_to(influence_0, lever_pull_0.shape), lever_pull_0, multiplier_0, legacy_floor)
+
+
+def _solve_legacy(influence_0: np.ndarray, lever_pull_0: np.ndarray, multiplier_0: np.ndarray,
+                  legacy_floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Legacy pull G[i, j] and outside pull O[j] that make the starting influence a steady state.
 
     Pull is P = (G + L) * M, with L the status-quo lever pull and M the multiplier (liking,

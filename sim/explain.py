@@ -32,7 +32,7 @@ from sim.runner import run, run_blocks
 from sim.scenario import Scenario, scenario_from_data
 
 SECTIONS_BY_ID = ("events", "triggers", "shocks")
-SECTIONS_BY_NAME = ("parameters", "uncertainties", "actors", "context", "status_quo")
+SECTIONS_BY_NAME = ("parameters", "uncertainties", "actors", "context", "status_quo", "institutions")
 
 
 @dataclass(frozen=True)
@@ -63,24 +63,25 @@ def _crowding_label(actor: str) -> str:
 
 
 def _with_crowding(data: dict, parts: list[Component]) -> list[Component]:
-    """Measure reallocating actors' lever components inside the extend version, and add crowding lines."""
-    reallocating = {a for a, setup in data["actors"].items() if setup.get("budget_policy") == "reallocate"}
-    touched = sorted({c.label.split(".")[1] for c in parts if c.label.startswith("levers.")} & reallocating)
-    out = []
-    for component in parts:
-        actor = component.label.split(".")[1] if component.label.startswith("levers.") else None
-        if actor in touched:
-            variant = copy.deepcopy(component.variant)
+    """With reallocating actors, measure every component inside the ``extend`` version (where a fixed
+    lever, whether set by a lever setting, an event, a trigger or a shock, costs its siblings
+    nothing) and add one crowding line: the scenario minus its extend version."""
+    touched = sorted(a for a, setup in data["actors"].items() if setup.get("budget_policy") == "reallocate")
+    if not touched:
+        return parts
+
+    def extended(variant: dict) -> dict:
+        variant = copy.deepcopy(variant)
+        for actor in touched:
             variant["actors"][actor]["budget_policy"] = "extend"
-            component = Component(component.label, component.evidence, variant, _crowding_label(actor))
-        out.append(component)
-    for actor in touched:
-        variant = copy.deepcopy(data)
-        variant["actors"][actor]["budget_policy"] = "extend"
-        out = [c for c in out if c.variant != variant]  # a changed policy alone is this line, not a second one
-        out.append(Component(_crowding_label(actor), f"{actor}'s fixed levers paid from its budget "
-                             "(budget_policy: reallocate)", variant))
-    return out
+        return variant
+
+    label = _crowding_label(", ".join(touched))
+    crowding = Component(label, f"fixed levers of {', '.join(touched)} paid from their budgets "
+                                "(budget_policy: reallocate)", extended(data))
+    out = [Component(c.label, c.evidence, extended(c.variant), label) for c in parts
+           if extended(c.variant) != crowding.variant]  # a changed policy alone is the crowding line itself
+    return [*out, crowding]
 
 
 def _ablations(scenario: Scenario, against: Scenario | None) -> list[Component]:
@@ -141,25 +142,26 @@ def _ablations(scenario: Scenario, against: Scenario | None) -> list[Component]:
 
 
 def explain(scenario: Scenario, outcomes: list[tuple[str, str, str]], *, against: Scenario | None = None,
-            n_replicates: int = 200, seed: int | None = None,
+            n_replicates: int = 200, seed: int | None = None, at: list[str] | None = None,
             on_step: Callable[[int], None] | None = None) -> list[Contribution]:
-    """Each component's contribution to the end-of-run value of each outcome series."""
+    """Each component's contribution to each outcome series at the end of the run, or at the
+    month ``at[i]`` given for outcome i (the month where a comparison found its effect largest)."""
     seed = scenario.seed if seed is None else seed
     parts = components(scenario, against)
     variants = [scenario_from_data(c.variant, f"{scenario.path} without {c.label}") for c in parts]
     extra = [against] if against is not None else []
     batched, separate = [], []
     for i, variant in enumerate([*variants, *extra]):
-        shared = all(getattr(variant, k) == getattr(scenario, k)
-                     for k in ("start", "horizon", "actors", "context", "status_quo"))
-        (batched if shared else separate).append(i)
+        (batched if variant.starting_state() == scenario.starting_state() else separate).append(i)
     blocks = run_blocks([scenario, *[([*variants, *extra])[i] for i in batched]], n_replicates, seed)
     results = dict(zip(batched, blocks[1:], strict=True))
     for i in separate:
         results[i] = run(([*variants, *extra])[i], n_replicates, seed, on_step=on_step)
 
     def ends(trajectories) -> np.ndarray:
-        return np.stack([trajectories.get(*key)[:, -1] for key in outcomes], axis=1)  # (R, outcomes)
+        steps = [-1 if at is None else trajectories.dates.index(at[i]) for i in range(len(outcomes))]
+        return np.stack([trajectories.get(*key)[:, step] for key, step in zip(outcomes, steps, strict=True)],
+                        axis=1)  # (R, outcomes)
 
     full_end = ends(blocks[0])
     out = []

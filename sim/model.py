@@ -36,8 +36,7 @@ def _blocks(scenario: Scenario, blocks: Sequence[Scenario] | None, n: int) -> li
         raise ValueError(f"{n} replicates do not split into {len(blocks)} equal blocks")
     size = n // len(blocks)
     for variant in blocks:
-        shared = ("start", "horizon", "actors", "context", "status_quo", "institutions")
-        if any(getattr(variant, name) != getattr(scenario, name) for name in shared):
+        if variant.starting_state() != scenario.starting_state():
             raise ValueError(f"block '{variant.name}' differs from '{scenario.name}' in start, horizon or "
                              "starting state; run it separately")
     out = []
@@ -232,7 +231,8 @@ class InfluenceModel(mesa.Model):
         effective, weight = self._effective(), p.lever_matrix("weight")
         multiplier = self._multiplier(effective, weight)
         lever_pull = dyn.lever_pull(effective, self.lever_rec, s, weight)
-        w.legacy, w.outside_0 = dyn.solve_legacy(w.influence[0], lever_pull, multiplier, p["influence.legacy_floor"])
+        w.western_0 = w.western.copy()  # per replicate, after the start month's changes
+        w.legacy, w.outside_0 = dyn.solve_legacy(w.influence, lever_pull, multiplier, p["influence.legacy_floor"])
         w.anchor = dyn.solve_anchor(w.relation, dyn.relation_forcing(w, self._goodwill_flows(effective), p), p)
         relief = dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s)
         w.threat_base, w.stability_base = dyn.solve_context_bases(w.threat, w.stability, relief, self.sanction, p)

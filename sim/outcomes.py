@@ -16,13 +16,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sim.catalogue import ACTORS, CONTEXT_METRICS, METRICS
 from sim.errors import ExpressionError, did_you_mean
 from sim.months import parse_month
-from sim.trajectories import Trajectories
+
+if TYPE_CHECKING:  # parsing stays free of NumPy, so `sim validate` can check outcomes cheaply
+    import numpy as np
+
+    from sim.trajectories import Trajectories
 
 _TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)"
                     r"|(?P<series>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:@[A-Za-z0-9_-]+)?)"
@@ -46,6 +49,8 @@ class Outcome:
     tree: tuple
 
     def evaluate(self, trajectories: Trajectories) -> np.ndarray:
+        import numpy as np
+
         return np.broadcast_to(_evaluate(self.tree, trajectories), (trajectories.values.shape[0],)).astype(float)
 
     def series(self) -> list[tuple[str, str, str]]:
@@ -167,6 +172,8 @@ class _Parser:
 
 
 def _evaluate(node: tuple, t: Trajectories):
+    import numpy as np
+
     op = node[0]
     if op == "num":
         return node[1]

@@ -15,14 +15,15 @@ from matplotlib.figure import Figure
 from sim.catalogue import ACTOR_LABELS, ACTORS
 from sim.summary import Summary
 
-COLOURS = {
-    "morocco": "#c1272d",
-    "algeria": "#006233",
-    "mali": "#fcd116",
-    "mauritania": "#00a95c",
-    "ecowas": "#1f4e9c",
-    "russia": "#6d3fa0",
+COLOURS = {  # Okabe-Ito: distinguishable with the common colour-vision deficiencies
+    "morocco": "#d55e00",
+    "algeria": "#009e73",
+    "mali": "#cc79a7",
+    "mauritania": "#56b4e9",
+    "ecowas": "#0072b2",
+    "russia": "#000000",
 }
+OUTSIDE_COLOUR = "#777777"
 FOCUS_STATES = ("mali", "mauritania")
 
 
@@ -30,7 +31,7 @@ def _time_axis(ax, dates: tuple[str, ...]) -> None:
     ticks = [i for i, d in enumerate(dates) if d.endswith("-01")]
     ax.set_xticks(ticks, [dates[i][:4] for i in ticks])
     ax.set_xlim(0, len(dates) - 1)
-    ax.set_xlabel("month")
+    ax.set_xlabel("year (monthly steps)")
     ax.grid(alpha=0.3)
 
 
@@ -44,22 +45,36 @@ def fan_chart(summary: Summary, metric: str, pairs: list[tuple[str, str]], title
     """Median line and 5-95% band for each (source, target) series."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
     x = range(len(summary.dates))
-    for source, target in [pair for pair in pairs if summary.has(metric, *pair)]:
+    shown = [pair for pair in pairs if summary.has(metric, *pair)]
+    labels = []
+    for source, target in shown:
         stats = summary.get(metric, source, target)
         colour_key = target if metric == "relation" else source
         label = ACTOR_LABELS[target] if metric == "relation" else ACTOR_LABELS[source]
         colour = COLOURS[colour_key]
         ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.18, linewidth=0)
-        ax.plot(x, stats[:, 2], color=colour, label=label, linewidth=1.8)
+        ax.plot(x, stats[:, 2], color=colour, linewidth=1.8)
+        labels.append((stats[-1, 2], label, colour))
+    top = 0.0
+    if metric == "influence" and shown:  # the rest of the whole: domestic autonomy and the unmodelled powers
+        target = shown[0][1]
+        complete = len(shown) == len(ACTORS) - 1
+        if complete:
+            outside = 1.0 - sum(summary.get(metric, s, target)[:, 0] for s, _ in shown)
+            ax.plot(x, outside, color=OUTSIDE_COLOUR, linewidth=1.4, linestyle="--")
+            labels.append((outside[-1], "outside (mean)", OUTSIDE_COLOUR))
+            top = float(outside.max())
     _time_axis(ax, summary.dates)
-    if metric == "influence":  # shares are small: fit the axis to the data, never beyond 1
-        top = max([summary.get(metric, *pair)[:, 3].max() for pair in pairs if summary.has(metric, *pair)] or [0])
-        ylim = (0.0, min(1.0, max(0.2, round(top * 1.25 + 0.05, 1))))
+    if metric == "influence":  # fit the axis to the data, never beyond 1
+        top = max([top] + [summary.get(metric, *pair)[:, 3].max() for pair in shown])
+        ylim = (0.0, min(1.0, max(0.2, round(top * 1.15 + 0.05, 1))))
     ax.set_ylim(*ylim)
+    gap = 0.055 * (ylim[1] - ylim[0])
+    for y, (_, text, colour) in zip(_spread([v for v, _, _ in labels], gap, ylim[1]), labels, strict=True):
+        ax.text(1.01, y, text, transform=ax.get_yaxis_transform(), fontsize=8, color=colour, va="center")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8, ncol=3, frameon=False)
-    fig.subplots_adjust(bottom=0.18)
+    fig.subplots_adjust(bottom=0.18, right=0.82)
     _caption(fig, summary, seed)
     return fig
 
@@ -111,12 +126,16 @@ def standard_figures(summary: Summary, seed: int) -> dict[str, Figure]:
     return figures
 
 
-def _spread(values: list[float], gap: float) -> list[float]:
-    """Label heights near ``values`` but at least ``gap`` apart (direct labels that do not overlap)."""
-    order = sorted(range(len(values)), key=lambda i: -values[i])
+def _spread(values: list[float], gap: float, top: float | None = None) -> list[float]:
+    """Label heights near ``values`` but at least ``gap`` apart (direct labels that do not overlap),
+    pushed up from the lowest and, if that passes ``top``, shifted down together."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
     out = list(values)
     for previous, current in itertools.pairwise(order):
-        out[current] = min(values[current], out[previous] - gap)
+        out[current] = max(values[current], out[previous] + gap)
+    if top is not None and out and max(out) > top:
+        excess = max(out) - top
+        out = [v - excess for v in out]
     return out
 
 
@@ -141,7 +160,7 @@ def decisions_chart(summary: Summary, seed: int) -> Figure:
             label = name if metric == "decision" else f"{ACTOR_LABELS[source]}: {name}"
             ax.plot(x, share, color=colour, linewidth=1.8, linestyle=style)
             labels.append((share[-1], f"{label} {share[-1]:.0%}", colour))
-        for y, (_, text, colour) in zip(_spread([v for v, _, _ in labels], 0.08), labels, strict=True):
+        for y, (_, text, colour) in zip(_spread([v for v, _, _ in labels], 0.08, 1.05), labels, strict=True):
             ax.text(1.01, y, text, transform=ax.get_yaxis_transform(), fontsize=7, color=colour, va="center")
         if not shown:
             ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", color="#555")
@@ -157,6 +176,41 @@ def decisions_chart(summary: Summary, seed: int) -> Figure:
 
 
 
+SCENARIO_COLOURS = {"baseline": "#0072b2", "whatif": "#e69f00"}  # Okabe-Ito blue and orange
+UNITS = {"influence": "influence (share of all pull on the state, 0-1)", "relation": "attitude (-1 hostile, +1 close)",
+         "institution": "share of replicates in force", "decision": "share of replicates where it has happened"}
+
+
+def levels_chart(comparison, key: tuple[str, str, str], title: str, window: tuple[str, str] | None,
+                 seed: int) -> Figure:
+    """Baseline and what-if levels of one series, medians with 5-95% bands, the question's window shaded."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    x = np.arange(len(comparison.baseline.dates))
+    ends = []
+    for name, summary in (("baseline", comparison.baseline), ("whatif", comparison.whatif)):
+        stats = summary.get(*key)
+        colour = SCENARIO_COLOURS[name]
+        column = 0 if key[0] in ("institution", "decision") else 2  # shares are means, levels medians
+        ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.18, linewidth=0)
+        ax.plot(x, stats[:, column], color=colour, linewidth=2)
+        ends.append((stats[-1, column], summary.scenario, colour))
+    if window:
+        dates = comparison.baseline.dates
+        ax.axvspan(dates.index(window[0]), dates.index(window[1]), color="#999", alpha=0.12, linewidth=0)
+        ax.text(dates.index(window[0]), 1.0, " question window", transform=ax.get_xaxis_transform(), fontsize=7,
+                va="top", color="#555")
+    _time_axis(ax, comparison.baseline.dates)
+    low, high = ax.get_ylim()
+    for y, (_, text, colour) in zip(_spread([v for v, _, _ in ends], 0.06 * (high - low), high), ends, strict=True):
+        ax.text(1.01, y, text, transform=ax.get_yaxis_transform(), color=colour, fontsize=8, va="center")
+    ax.set_ylabel(UNITS.get(key[0], "level (0-1)"))
+    ax.set_title(title)
+    fig.subplots_adjust(bottom=0.18, right=0.82)
+    fig.text(0.01, 0.01, f"seed {seed} · {comparison.baseline.n_replicates} paired replicates · line: median "
+             "(share for 0/1 series), band: 5-95% of replicates", fontsize=7, color="#555")
+    return fig
+
+
 def save_figures(figures: dict[str, Figure], folder: Path) -> list[str]:
     folder.mkdir(parents=True, exist_ok=True)
     names = []
@@ -167,23 +221,35 @@ def save_figures(figures: dict[str, Figure], folder: Path) -> list[str]:
     return names
 
 
+MIN_DIFFERENCE_SCALE = 0.02  # the y-axis of a difference chart spans at least +/- this, so -0.004 looks small
+
+
 def difference_chart(difference: Summary, target: str, seed: int) -> Figure:
-    """What-if minus baseline for every actor's influence on ``target``: mean and 5-95% band."""
+    """What-if minus baseline for every actor's influence on ``target``: mean and 5-95% band.
+
+    The axis is symmetric and never narrower than +/- MIN_DIFFERENCE_SCALE (two points of share),
+    so a tiny effect is drawn as tiny.
+    """
     fig, ax = plt.subplots(figsize=(8, 4.5))
     x = range(len(difference.dates))
+    labels, extent = [], MIN_DIFFERENCE_SCALE
     for source in ACTORS:
         if source == target or not difference.has("influence", source, target):
             continue
         stats = difference.get("influence", source, target)
         colour = COLOURS[source]
         ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.18, linewidth=0)
-        ax.plot(x, stats[:, 0], color=colour, label=ACTOR_LABELS[source], linewidth=1.8)
+        ax.plot(x, stats[:, 0], color=colour, linewidth=1.8)
+        labels.append((stats[-1, 0], ACTOR_LABELS[source], colour))
+        extent = max(extent, 1.1 * float(np.abs(stats[:, [1, 3]]).max()))
     ax.axhline(0, color="#333", linewidth=0.8)
     _time_axis(ax, difference.dates)
-    ax.set_ylabel("difference in influence (what-if minus baseline)")
+    ax.set_ylim(-extent, extent)
+    for y, (_, text, colour) in zip(_spread([v for v, _, _ in labels], 0.1 * extent, extent), labels, strict=True):
+        ax.text(1.01, y, text, transform=ax.get_yaxis_transform(), fontsize=8, color=colour, va="center")
+    ax.set_ylabel("difference in influence share (what-if minus baseline)")
     ax.set_title(f"Effect on influence over {ACTOR_LABELS[target]}")
-    ax.legend(loc="upper left", fontsize=8, ncol=3, frameon=False)
-    fig.subplots_adjust(bottom=0.18)
+    fig.subplots_adjust(bottom=0.18, right=0.84)
     fig.text(0.01, 0.01, f"{difference.scenario} · seed {seed} · {difference.n_replicates} paired replicates · "
              "line: mean difference, band: 5-95% of paired differences", fontsize=7, color="#555")
     return fig

@@ -87,11 +87,12 @@ def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int 
         f"trajectories.csv holds replicates 0-{written - 1} of {n} (use --trajectories all for every one); "
         "summary.csv uses all"
     )
-    return RunOutcome(out, manifest, summary, headline(summary), note)
+    return RunOutcome(out, manifest, summary, headline(summary, scenario.question), note)
 
 
-def headline(summary: Summary) -> list[str]:
-    """Three lines a strategist can read: who gains in Mali, Mali's relations, Mauritania."""
+def headline(summary: Summary, question=None) -> list[str]:
+    """Lines a strategist can read: the question's own series first (when the scenario asks one),
+    then who gains in Mali, Mali's relations, Mauritania."""
     end = len(summary.dates) - 1
     span = f"{summary.dates[0]} -> {summary.dates[end]}"
 
@@ -117,6 +118,18 @@ def headline(summary: Summary) -> list[str]:
         "Influence on Mauritania: "
         + moves("influence", [(a, "mauritania") for a in ACTORS if a != "mauritania"], source_label),
     ]
+    if question and question.outcomes:
+        from sim.compare import describe
+        from sim.question import number, series_key
+
+        asked = []
+        for text in question.outcomes:
+            key = series_key(text)
+            if summary.has(*key):
+                median = summary.get(*key)[:, 2]
+                asked.append(f"{describe(*key)} {number(median[0])} -> {number(median[end])}")
+        if asked:
+            lines.insert(0, f"Question ({span}, median of {summary.n_replicates}): " + "; ".join(asked))
     return [line for line in lines if not line.endswith(": ")]
 
 

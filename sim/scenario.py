@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,9 @@ TOP_LEVEL_KEYS = (
     "shocks",
     "uncertainties",
     "outputs",
+    "question",
 )
+QUESTION_KEYS = ("text", "outcomes", "window", "threshold")
 ACTOR_KEYS = ("budget", "budget_policy", "objectives", "influence", "relations")
 BUDGET_POLICIES = ("extend", "reallocate")  # the first is the default
 CONTEXT_VARIABLES = ("threat", "stability", "western_presence", "western_commitment")
@@ -177,6 +180,96 @@ class Outputs:
 
 
 @dataclass(frozen=True)
+class Question:
+    """What a what-if asks: series to report, a window of months, a threshold to test.
+
+    ``outcomes`` are plain series (``influence.morocco.mali``); ``window`` is a pair of absolute
+    months (None: the whole run); ``threshold`` is ``A op B`` with A and B series or numbers.
+    """
+
+    text: str = ""
+    outcomes: tuple[str, ...] = ()
+    window: tuple[int, int] | None = None
+    threshold: str | None = None
+
+    def to_data(self) -> dict:
+        out: dict = {"text": self.text, "outcomes": list(self.outcomes)}
+        if self.window:
+            out["window"] = f"{format_month(self.window[0])}..{format_month(self.window[1])}"
+        if self.threshold:
+            out["threshold"] = self.threshold
+        return out
+
+
+THRESHOLD = re.compile(r"^\s*(?P<left>[^<>=]+?)\s*(?P<op><=|>=|<|>)\s*(?P<right>[^<>=]+?)\s*$")
+
+
+def question_problems(raw: object, start: int | None, horizon: int | None) -> tuple[Question | None, list[tuple]]:
+    """Check a ``question:`` mapping; returns (question, [(key suffix, message), ...])."""
+    from sim.outcomes import OutcomeError, parse_outcome
+
+    if raw is None:
+        return None, []
+    if not isinstance(raw, dict):
+        return None, [((), "question should be a mapping with outcomes, window, threshold, text")]
+    problems = []
+    for name in raw:
+        if name not in QUESTION_KEYS:
+            problems.append(((name,), f"unknown key '{name}' in question{did_you_mean(str(name), QUESTION_KEYS)}"))
+    catalogue = load_catalogue()
+    levers = {a: [lv.id for lv in catalogue.levers_of(a)] for a in ACTORS}
+
+    def series(text: object, key: tuple) -> bool:
+        try:
+            tree = parse_outcome(str(text), levers).tree
+        except OutcomeError as exc:
+            problems.append((key, f"{exc} in {text!r}"))
+            return False
+        if tree[0] != "series" or "@" in str(text):
+            problems.append((key, f"{text!r}: expected one series such as influence.morocco.mali "
+                                  "(no @, no arithmetic)"))
+            return False
+        return True
+
+    outcomes = raw.get("outcomes", [])
+    if not isinstance(outcomes, list):
+        problems.append((("outcomes",), "question.outcomes should be a list of series"))
+        outcomes = []
+    kept = tuple(str(o).strip() for i, o in enumerate(outcomes) if series(o, ("outcomes", i)))
+    window = None
+    if "window" in raw:
+        first, _, last = str(raw["window"]).partition("..")
+        months = (parse_month(first.strip()), parse_month(last.strip()))
+        if None in months or months[0] > months[1]:
+            problems.append((("window",), f"question.window = {raw['window']!r}; expected YYYY-MM..YYYY-MM"))
+        elif start is not None and horizon is not None and not start <= months[0] <= months[1] <= start + horizon:
+            problems.append((("window",), f"question.window {raw['window']} is outside the run "
+                                          f"{format_month(start)}..{format_month(start + horizon)}"))
+        else:
+            window = months
+    threshold = raw.get("threshold")
+    if threshold is not None:
+        match = THRESHOLD.match(str(threshold))
+        if not match:
+            problems.append((("threshold",), f"question.threshold = {threshold!r}; expected 'A > B' with series or "
+                                             "numbers, e.g. influence.russia.mali > influence.morocco.mali"))
+            threshold = None
+        else:
+            for side in ("left", "right"):
+                text = match.group(side)
+                try:
+                    float(text)
+                except ValueError:
+                    if not series(text, ("threshold",)):
+                        threshold = None
+    text = raw.get("text", "")
+    if not isinstance(text, str):
+        problems.append((("text",), "question.text should be a sentence"))
+        text = ""
+    return Question(text.strip(), kept, window, str(threshold).strip() if threshold else None), problems
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario. Build it with :func:`load_scenario`."""
 
@@ -197,7 +290,15 @@ class Scenario:
     shocks: tuple[Shock, ...] = ()
     uncertainties: tuple[Uncertainty, ...] = ()
     outputs: Outputs = Outputs()
+    question: Question | None = None
     path: str = field(default="", compare=False)
+
+    def starting_state(self) -> tuple:
+        """What replicate blocks of one batched model must share: start, horizon, the starting
+        values and priorities of every actor, context, status quo and institutions. Budgets,
+        budget policies, levers, events, triggers, shocks, parameters and uncertainties may differ."""
+        actors = tuple((a, s.objectives, s.influence, s.relations) for a, s in self.actors.items())
+        return self.start, self.horizon, actors, self.context, self.status_quo, self.institutions
 
     def date_of(self, step: int) -> str:
         return format_month(self.start + step)
@@ -245,6 +346,7 @@ class Scenario:
                 for u in self.uncertainties
             },
             "outputs": {"metrics": list(self.outputs.metrics), "actors": list(self.outputs.actors)},
+            **({"question": self.question.to_data()} if self.question else {}),
         }
 
     @property
@@ -434,6 +536,8 @@ def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> d
                 uncertain.pop(parts[1], None)
         elif parts[0] == "uncertainties" and len(parts) > 2:
             parts = ["uncertainties", ".".join(parts[1:-1]), parts[-1]]
+        elif parts[0] == "institutions" and len(parts) > 1:
+            parts = ["institutions", ".".join(parts[1:])]  # institution names are holder.name
         value = _command_line_value(raw)
         target = doc.data
         for part in parts[:-1]:
@@ -572,6 +676,9 @@ class _Checker:
                           "uncertain (uncertainties:); keep one", at_key=True)
         outputs = self.outputs(data.get("outputs"))
         institutions = self.institutions(data.get("institutions"))
+        question, question_issues = question_problems(data.get("question"), start, horizon)
+        for suffix, message in question_issues:
+            self.fail(("question", *suffix), message)
         if self.problems:
             raise InputError(self.problems)
         return Scenario(
@@ -587,6 +694,7 @@ class _Checker:
             parameters=MappingProxyType(parameters),
             status_quo=MappingProxyType(status_quo),
             institutions=MappingProxyType(institutions),
+            question=question,
             events=tuple(events),
             triggers=tuple(triggers),
             shocks=tuple(shocks),
@@ -981,6 +1089,12 @@ class _Checker:
                 hint = did_you_mean(second, own) or f"; expected one of {', '.join(own) or '(none)'}"
                 self.fail(key, f"unknown institution '{second}' of {first}{hint}", at_key=True)
                 return None
+            allowed = (-1, 0, 1) if additive else (0, 1)
+            if isinstance(value, bool) or value not in allowed:
+                self.fail(key, f"{path} = {value!r}; expected {' or '.join(map(str, allowed))} (an institution is in "
+                          "force or not)")
+                return None
+            return float(value)
         elif root == "levers":
             own = [lever.id for lever in self.catalogue.levers_of(first)]
             if second not in own:

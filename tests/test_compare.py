@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -30,9 +32,49 @@ def test_known_deterministic_effect_is_covered(baseline, tmp_path):
     mean, p05, p95 = stats[0], stats[1], stats[3]
     assert mean > 0.01 and p05 > 0 and p05 <= mean <= p95
     assert comparison.difference.positive[-1, comparison.series.series.index(key)] == 1
-    effects = {(e.metric, e.source, e.target): e for e in largest_effects(comparison, metrics=("influence",))}
+    effects = {(e.metric, e.source, e.target): e for e in largest_effects(comparison, families=((("influence",), 5),))}
     assert key in effects and ("influence", "morocco", "mauritania") in effects  # the lever targets both
-    assert "Morocco's influence on Mali is" in effects[key].sentence() and "higher" in effects[key].sentence()
+    sentence = effects[key].sentence()
+    assert "Morocco's influence on Mali is" in sentence and "higher" in sentence and "in the baseline" in sentence
+
+
+def test_largest_effects_look_over_the_whole_run_and_never_print_zero(baseline):
+    """Sanctions lifted at once: the effect on Mali's attitude to ECOWAS is largest in 2022 and
+    fades by the end; the report must find it where it is, with its real size."""
+    from sim.question import number
+
+    whatif = load_scenario(SCENARIOS / "ecowas_early_lift.yaml", ["horizon=24"])
+    comparison = compare_scenarios(baseline, whatif, 40, seed=3)
+    effects = largest_effects(comparison)
+    relation = next(e for e in effects if e.metric == "relation")
+    assert (relation.source, relation.target) == ("mali", "ecowas") and relation.date < "2023-01"
+    assert {e.metric for e in effects} >= {"influence", "relation"}
+    for e in effects:
+        assert " is 0 " not in e.sentence() and not re.search(r"\b0\.00(?!\d)", e.sentence()), e.sentence()
+    assert number(0.0036) == "0.0036" and number(0.036) == "0.036" and number(-0.36, signed=True) == "-0.36"
+    assert number(4.2e-6) == "4.2e-06" and number(0.0) == "0"
+
+
+def test_question_is_answered_with_levels_difference_and_threshold(baseline, tmp_path):
+    path = tmp_path / "early.yaml"
+    path.write_text("extends: ecowas_early_lift\nname: early_q\nhorizon: 24\nquestion:\n"
+                    "  text: Does lifting at once help ECOWAS in Bamako in 2022?\n"
+                    "  outcomes: [relation.mali.ecowas, influence.ecowas.mali]\n  window: 2022-03..2022-09\n"
+                    "  threshold: relation.mali.ecowas < 0.1\n")
+    whatif = load_scenario(path)
+    comparison = compare_scenarios(baseline, whatif, 40, seed=3)
+    answer = comparison.answer
+    assert (answer.first, answer.last) == ("2022-03", "2022-09")
+    attitude = answer.series[0]
+    assert attitude.series == ("relation", "mali", "ecowas")
+    assert attitude.difference.mean > 0.05 and attitude.difference.low > 0 and attitude.p_higher > 0.9
+    assert attitude.whatif.mean > attitude.baseline.mean
+    assert answer.threshold.baseline_at_end > answer.threshold.whatif_at_end  # the dip below 0.1 is avoided
+    from sim.report import answer_sentences
+
+    sentences = answer_sentences(answer)
+    assert "mean over 2022-03 to 2022-09: baseline" in sentences[0] and "higher" in sentences[0]
+    assert "holds in 2022-09" in sentences[-1]
 
 
 def test_ablation_of_a_lever_that_does_nothing_is_zero():

@@ -156,3 +156,25 @@ def test_decision_share_in_the_sanctions_kept_scenario_is_substantial_and_absent
     assert 0.15 < share < 0.9  # some replicates, not all: the rule depends on the situation
     assert base.get("decision", "mali", "mali_leaves_ecowas")[:, -1].mean() == 0
     assert np.all(np.diff(kept.get("decision", "mali", "mali_leaves_ecowas"), axis=1) >= 0)  # taken once, kept
+
+
+def test_institution_values_are_whole_and_set_from_the_command_line(write_scenario):
+    path = write_scenario(MINIMAL + """events:
+  - {id: half, date: 2022-02, set: {institution.mali.ecowas: 0.5}, assumption: test}
+""")
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    assert "institution.mali.ecowas = 0.5; expected 0 or 1" in str(caught.value.problems[0])
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["institutions.mali.ecowas=0"])
+    assert scenario.institutions["mali.ecowas"] == 0
+
+
+def test_opposite_thresholds_cannot_cross_within_their_ranges():
+    """Hysteresis holds for every parameter draw: the ranges of opposite thresholds do not overlap."""
+    from sim.catalogue import load_catalogue
+
+    p = load_catalogue().parameters
+    for low_side, high_side in (("exit_attitude", "rejoin_attitude"), ("quit_attitude", "join_attitude"),
+                                ("denounce_attitude", "sign_attitude"), ("expel_attitude", "invite_attitude"),
+                                ("suspend_attitude", "revive_attitude")):
+        assert p[f"decision.{low_side}"].high < p[f"decision.{high_side}"].low, (low_side, high_side)
