@@ -54,8 +54,40 @@ class Contribution:
 
 
 def components(scenario: Scenario, against: Scenario | None = None) -> list[Component]:
-    """What can be ablated: differences from ``against``, or every lever and event (plus crowding lines)."""
-    return _with_crowding(scenario.to_dict(), _ablations(scenario, against))
+    """What can be ablated: differences from ``against``, or every lever and event (plus crowding lines).
+
+    A difference the what-if inherits from a parent file (``extends:``) rather than writes itself
+    is labelled ``[inherited from <parent>]``, so a reader knows the what-if's author did not set it.
+    """
+    parts = _ablations(scenario, against)
+    own, parent = _own_labels(scenario) if against is not None else (None, None)
+    if own is not None:
+        parts = [c if c.label in own else Component(f"{c.label} [inherited from {parent}]", c.evidence, c.variant,
+                                                     c.relative_to) for c in parts]
+    return _with_crowding(scenario.to_dict(), parts)
+
+
+def _own_labels(scenario: Scenario) -> tuple[set[str] | None, str | None]:
+    """Component labels of what the scenario's own file writes, and its parent (None: nothing inherited)."""
+    from pathlib import Path
+
+    from sim.errors import InputError
+    from sim.yamlsafe import read_yaml_file
+
+    try:
+        data = read_yaml_file(scenario.path).data if scenario.path and Path(scenario.path).is_file() else None
+    except InputError:
+        return None, None
+    if not isinstance(data, dict) or not data.get("extends"):
+        return None, None
+    own = {f"levers.{actor}.{lever}" for actor, settings in (data.get("levers") or {}).items()
+           if isinstance(settings, dict) for lever in settings}
+    for section in SECTIONS_BY_ID:
+        own |= {f"{section}.{item.get('id')}" for item in data.get(section) or [] if isinstance(item, dict)}
+    for section in SECTIONS_BY_NAME:
+        if isinstance(data.get(section), dict):
+            own |= {f"{section}.{name}" for name in data[section]}
+    return own, str(data["extends"])
 
 
 def _crowding_label(actor: str) -> str:

@@ -188,3 +188,14 @@ def test_compare_of_run_folders_says_how_many_replicates_it_uses(tmp_path):
         folders.append(folder)
     warnings = compare_run_folders(*folders).warnings
     assert any("only 100 of 105 replicates are compared" in w for w in warnings), warnings
+
+
+def test_explain_marks_what_the_what_if_inherits_from_its_parent(tmp_path):
+    """A what-if built on another what-if: the parent's change is labelled as inherited."""
+    (tmp_path / "more.yaml").write_text("extends: russia_withdraws\nname: more\nhorizon: 24\n"
+                                        "levers:\n  morocco: {security_cooperation: 0.8}\n")
+    whatif = load_scenario(tmp_path / "more.yaml")
+    against = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=24"])
+    labels = {c.label for c in components(whatif, against)}
+    assert "levers.morocco.security_cooperation" in labels
+    assert "events.pmc_withdrawal [inherited from russia_withdraws]" in labels
