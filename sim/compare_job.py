@@ -89,7 +89,8 @@ def _compare_plots(folder: Path, comparison: Comparison, contributions: list[Con
         from sim.compare import describe
 
         top = (effects[0].metric, effects[0].source, effects[0].target)
-        figures["explain_top_effect"] = contribution_chart(contributions, top, f"What explains: {describe(*top)}")
+        figures["explain_top_effect"] = contribution_chart(contributions, top, f"What explains: {describe(*top)}",
+                                                           effects[0].date)
     return save_figures(figures, folder / "plots")
 
 

@@ -56,15 +56,50 @@ class Contribution:
 def components(scenario: Scenario, against: Scenario | None = None) -> list[Component]:
     """What can be ablated: differences from ``against``, or every lever and event (plus crowding lines).
 
-    A difference the what-if inherits from a parent file (``extends:``) rather than writes itself
-    is labelled ``[inherited from <parent>]``, so a reader knows the what-if's author did not set it.
+    Differences the what-if inherits from a parent file (``extends:``) rather than writes itself
+    are reverted together as one line, ``inherited from <parent>``: the what-if's author did not set
+    them, and the parent can be explained on its own.
     """
     parts = _ablations(scenario, against)
     own, parent = _own_labels(scenario) if against is not None else (None, None)
-    if own is not None:
-        parts = [c if c.label in own else Component(f"{c.label} [inherited from {parent}]", c.evidence, c.variant,
-                                                     c.relative_to) for c in parts]
+    inherited = [c for c in parts if own is not None and c.label not in own]
+    if inherited:
+        data = scenario.to_dict()
+        combined = copy.deepcopy(data)
+        for c in inherited:
+            _revert_into(combined, data, c.variant)
+        evidence = "; ".join(sorted({f"{c.label}: {c.evidence}" if c.evidence else c.label for c in inherited}))
+        parts = [c for c in parts if c not in inherited]
+        parts.append(Component(f"inherited from {parent}", evidence, combined))
     return _with_crowding(scenario.to_dict(), parts)
+
+
+def _revert_into(target: dict, data: dict, variant: dict) -> None:
+    """Apply to ``target`` what ``variant`` changes relative to ``data`` (one ablation), entry by entry."""
+    for section, value in variant.items():
+        if value == data.get(section):
+            continue
+        if section in SECTIONS_BY_ID:
+            mine = {x["id"]: x for x in data[section]}
+            theirs = {x["id"]: x for x in value}
+            kept = [x for x in target[section] if x["id"] not in mine or x["id"] in theirs]
+            kept = [theirs.get(x["id"], x) if mine.get(x["id"]) != theirs.get(x["id"]) else x for x in kept]
+            target[section] = kept + [x for i, x in theirs.items() if i not in mine]
+        elif section == "levers":
+            for actor in set(value) | set(data[section]):
+                for lever in set(value.get(actor, {})) | set(data[section].get(actor, {})):
+                    if value.get(actor, {}).get(lever) != data[section].get(actor, {}).get(lever):
+                        if lever in value.get(actor, {}):
+                            target[section].setdefault(actor, {})[lever] = value[actor][lever]
+                        else:
+                            target[section].get(actor, {}).pop(lever, None)
+        elif isinstance(value, dict):
+            for name in set(value) | set(data[section]):
+                if value.get(name) != data[section].get(name):
+                    if name in value:
+                        target[section][name] = value[name]
+                    else:
+                        target[section].pop(name, None)
 
 
 def _own_labels(scenario: Scenario) -> tuple[set[str] | None, str | None]:

@@ -83,19 +83,22 @@ def context_chart(summary: Summary, state: str, seed: int) -> Figure:
     """Threat, stability, Western presence and sanctions in one state."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
     x = range(len(summary.dates))
-    for metric, colour in (("threat", "#b22222"), ("stability", "#2e8b57"),
-                           ("western_presence", "#1f77b4"), ("sanctions", "#ff8c00")):
+    labels = []
+    for metric, colour in (("threat", "#d55e00"), ("stability", "#009e73"),
+                           ("western_presence", "#0072b2"), ("sanctions", "#cc79a7")):  # Okabe-Ito
         if not summary.has(metric, state):
             continue
         stats = summary.get(metric, state)
         ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.15, linewidth=0)
-        ax.plot(x, stats[:, 2], color=colour, label=metric.replace("_", " "), linewidth=1.8)
+        ax.plot(x, stats[:, 2], color=colour, linewidth=1.8)
+        labels.append((stats[-1, 2], metric.replace("_", " "), colour))
     _time_axis(ax, summary.dates)
     ax.set_ylim(0, 1)
+    for y, (_, text, colour) in zip(_spread([v for v, _, _ in labels], 0.06, 1.0), labels, strict=True):
+        ax.text(1.01, y, text, transform=ax.get_yaxis_transform(), fontsize=8, color=colour, va="center")
     ax.set_ylabel("level (0 = none, 1 = maximal)")
     ax.set_title(f"Context in {ACTOR_LABELS[state]}")
-    ax.legend(loc="upper right", fontsize=8, ncol=2, frameon=False)
-    fig.subplots_adjust(bottom=0.18)
+    fig.subplots_adjust(bottom=0.18, right=0.82)
     _caption(fig, summary, seed)
     return fig
 
@@ -255,7 +258,8 @@ def difference_chart(difference: Summary, target: str, seed: int) -> Figure:
     return fig
 
 
-def contribution_chart(contributions: list, outcome: tuple[str, str, str], title: str) -> Figure:
+def contribution_chart(contributions: list, outcome: tuple[str, str, str], title: str,
+                       when: str = "the end of the run") -> Figure:
     """Horizontal bars: each component's contribution to one outcome, with its 90% interval."""
     rows = [c for c in contributions if c.outcome == outcome]
     rows.sort(key=lambda c: abs(c.mean))
@@ -267,7 +271,7 @@ def contribution_chart(contributions: list, outcome: tuple[str, str, str], title
             xerr=[[c.mean - c.low for c in rows], [c.high - c.mean for c in rows]], ecolor="#555", capsize=2)
     ax.set_yticks(list(y), [c.component for c in rows], fontsize=7)
     ax.axvline(0, color="#333", linewidth=0.8)
-    ax.set_xlabel("contribution at the end of the run (error bar: 5-95% of paired differences)")
+    ax.set_xlabel(f"contribution at {when} (error bar: 5-95% of paired differences)")
     ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()

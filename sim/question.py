@@ -119,12 +119,15 @@ def _spread(values: np.ndarray) -> Spread:
 def number(x: float, *, signed: bool = False) -> str:
     """A number a reader can trust: never "0.00" for something that is not zero.
 
-    Two decimals from 0.1, three from 0.01, else two significant figures (0.0036, 4.1e-05).
+    Whole numbers from 10 (percentage points), two decimals from 0.1, three from 0.01, else two
+    significant figures (0.0036, 4.1e-05).
     """
     sign = "+" if signed and x > 0 else ""
     if x == 0:
         return "0"
     size = abs(x)
+    if size >= 10:  # percentage points
+        return f"{sign}{x:.0f}"
     if size >= 0.1:
         return f"{sign}{x:.2f}"
     if size >= 0.01:

@@ -82,7 +82,7 @@ def report_sections(comparison: Comparison, question: str, effects: list[Effect]
         blocks.append(("p", "Each change in the what-if was reverted on its own and the run repeated on the same "
                             "replicates; its contribution is the paired difference it makes at the effect's month. "
                             "Budget crowding (a fixed lever paid for by its siblings) is its own line; changes the "
-                            "what-if inherits from a parent file are marked [inherited from ...]. What the "
+                            "what-if inherits from a parent file are one line, 'inherited from ...'. What the "
                             "contributions do not add up to is the interaction remainder."))
         rows = [["change", "evidence", "outcome", "month", "contribution (90% interval)"]]
         dates = {(e.metric, e.source, e.target): e.date for e in effects}

@@ -196,6 +196,11 @@ def test_explain_marks_what_the_what_if_inherits_from_its_parent(tmp_path):
                                         "levers:\n  morocco: {security_cooperation: 0.8}\n")
     whatif = load_scenario(tmp_path / "more.yaml")
     against = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=24"])
-    labels = {c.label for c in components(whatif, against)}
-    assert "levers.morocco.security_cooperation" in labels
-    assert "events.pmc_withdrawal [inherited from russia_withdraws]" in labels
+    parts = {c.label: c for c in components(whatif, against)}
+    assert set(parts) == {"levers.morocco.security_cooperation", "inherited from russia_withdraws"}
+    assert "events.pmc_withdrawal" in parts["inherited from russia_withdraws"].evidence
+    result = explain(whatif, [("influence", "russia", "mali")], against=against, n_replicates=12, seed=2)
+    by_name = {c.component: c for c in result}
+    assert by_name["inherited from russia_withdraws"].mean < -0.005  # the parent's contractors leave
+    total, remainder = by_name["total effect"].mean, by_name["interaction remainder"].mean
+    assert abs(remainder) < 0.2 * abs(total)  # the lines add up
