@@ -12,7 +12,7 @@ import numpy as np
 from sim.experiments import Factor, evaluate_points
 from sim.outcomes import Outcome
 from sim.progress import Progress
-from sim.results_io import atomic_folder
+from sim.results_io import atomic_folder, safe_name
 from sim.scenario import Scenario
 
 ANALYSIS_ROOT = Path("results/analysis")
@@ -30,7 +30,7 @@ def execute_sweep(scenario: Scenario, factors: list[Factor], points: np.ndarray,
                                  on_chunk=progress.advance)
     finally:
         progress.close()
-    out = out or ANALYSIS_ROOT / f"sweep-{scenario.name}-{_stamp()}"
+    out = out or ANALYSIS_ROOT / f"sweep-{safe_name(scenario.name)}-{_stamp()}"
     from sim.plots import save_figures, sweep_chart
 
     with atomic_folder(out) as staging:
@@ -59,7 +59,7 @@ def execute_sensitivity(scenario: Scenario, factors: list[Factor], outcomes: lis
         result = run_sensitivity(factors, [o.text for o in outcomes], evaluate, method, n, seed)
     finally:
         progress.close()
-    out = out or ANALYSIS_ROOT / f"sensitivity-{method}-{scenario.name}-{_stamp()}"
+    out = out or ANALYSIS_ROOT / f"sensitivity-{method}-{safe_name(scenario.name)}-{_stamp()}"
     from sim.plots import save_figures, sensitivity_chart
 
     rows = result.table()
@@ -102,7 +102,7 @@ def execute_calibrate(scenario: Scenario, scenario_path: Path, factors: list[Fac
     defaults = np.array([scenario.parameters.get(f.name, specs[f.name].default) for f in factors])
     calibrate = calibrate_de if method == "de" else calibrate_abc
     result = calibrate(loss, factors, budget=budget, seed=seed, defaults=defaults)
-    out = out or ANALYSIS_ROOT / f"calibrate-{method}-{scenario.name}-{_stamp()}"
+    out = out or ANALYSIS_ROOT / f"calibrate-{method}-{safe_name(scenario.name)}-{_stamp()}"
     from sim.plots import calibration_chart, posterior_chart, save_figures
 
     with atomic_folder(out) as staging:

@@ -12,7 +12,7 @@ from sim import MODEL_VERSION, __version__
 from sim.compare import Comparison, compare_run_folders, compare_scenarios, largest_effects, write_effects
 from sim.explain import Contribution, explain
 from sim.progress import Progress
-from sim.results_io import atomic_folder
+from sim.results_io import atomic_folder, safe_name
 from sim.scenario import Question, Scenario
 
 COMPARE_ROOT = Path("results/compare")
@@ -44,8 +44,8 @@ def execute_compare(baseline: Scenario | Path, whatif: Scenario | Path, *, repli
         outcomes = [(e.metric, e.source, e.target) for e in effects]
         contributions = explain(scenarios[1], outcomes, against=scenarios[0],
                                 n_replicates=min(n, explain_replicates), seed=seed, at=[e.date for e in effects])
-    out = out or COMPARE_ROOT / f"{comparison.whatif.scenario}-vs-{comparison.baseline.scenario}-" \
-                                f"{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}"
+    pair = f"{safe_name(comparison.whatif.scenario)}-vs-{safe_name(comparison.baseline.scenario)}"
+    out = out or COMPARE_ROOT / f"{pair}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}"
     with atomic_folder(out) as staging:
         write_effects(staging / "effects.csv", comparison)
         plots = _compare_plots(staging, comparison, contributions, effects, seed)
@@ -106,7 +106,7 @@ def _explain_csv(contributions: list[Contribution]) -> str:
 def execute_explain(scenario: Scenario, against: Scenario | None, *, replicates: int, seed: int | None,
                     out: Path | None, outcomes: list[tuple[str, str, str]]) -> tuple[Path, list[Contribution]]:
     contributions = explain(scenario, outcomes, against=against, n_replicates=replicates, seed=seed)
-    out = out or COMPARE_ROOT / f"explain-{scenario.name}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}"
+    out = out or COMPARE_ROOT / f"explain-{safe_name(scenario.name)}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}"
     from sim.compare import describe
     from sim.plots import contribution_chart, save_figures
 

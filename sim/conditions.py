@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.errors import ExpressionError, did_you_mean
+from sim.errors import ExpressionError, did_you_mean, expression_size_problem, too_many_tokens
 from sim.months import parse_month
 
 _TOKEN = re.compile(
@@ -68,6 +68,9 @@ class Node:
 
 
 def tokenize(text: str) -> list[Token]:
+    problem = expression_size_problem(text)
+    if problem:
+        raise ConditionError(*problem)
     tokens, position = [], 0
     while position < len(text):
         if text[position:].strip() == "":
@@ -80,6 +83,8 @@ def tokenize(text: str) -> list[Token]:
         value = match.group(kind)
         tokens.append(Token(kind, value, match.start(kind)))
         position = match.end()
+        if too_many_tokens(len(tokens)):
+            raise ConditionError(too_many_tokens(len(tokens)), match.start(kind))
     return tokens
 
 

@@ -29,6 +29,32 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+MAX_EXPRESSION_CHARS = 2_000
+MAX_EXPRESSION_DEPTH = 30  # nested parentheses
+MAX_EXPRESSION_TOKENS = 300  # bounds the depth of and/or chains too, so parsing never recurses too deep
+
+
+def expression_size_problem(text: str) -> tuple[str, int] | None:
+    """(message, offset) when a condition or outcome is too long or too deeply nested to parse safely.
+
+    Checked before parsing, so a hostile expression is refused in linear time and never reaches
+    the recursive parser (the same limits for `sim validate`, `sim run` and every other command).
+    """
+    if len(text) > MAX_EXPRESSION_CHARS:
+        return f"expression of {len(text)} characters, more than the {MAX_EXPRESSION_CHARS} allowed", 0
+    depth = 0
+    for offset, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth > MAX_EXPRESSION_DEPTH:
+            return f"parentheses nested deeper than {MAX_EXPRESSION_DEPTH}", offset
+    return None
+
+
+def too_many_tokens(count: int) -> str | None:
+    return f"expression of {count} tokens, more than the {MAX_EXPRESSION_TOKENS} allowed" \
+        if count > MAX_EXPRESSION_TOKENS else None
+
+
 class ExpressionError(ValueError):
     """A problem at ``offset`` (0-based) inside an expression (a condition or an outcome), so the
     caller can point at the exact column of the file or command line."""

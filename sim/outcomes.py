@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.catalogue import ACTORS, CONTEXT_METRICS, METRICS
-from sim.errors import ExpressionError, did_you_mean
+from sim.errors import ExpressionError, did_you_mean, expression_size_problem, too_many_tokens
 from sim.months import parse_month
 
 if TYPE_CHECKING:  # parsing stays free of NumPy, so `sim validate` can check outcomes cheaply
@@ -61,6 +61,9 @@ class Outcome:
 
 
 def parse_outcome(text: str, lever_ids: dict[str, list[str]] | None = None) -> Outcome:
+    problem = expression_size_problem(text)
+    if problem:
+        raise OutcomeError(*problem)
     tokens = []
     position = 0
     while position < len(text):
@@ -73,6 +76,8 @@ def parse_outcome(text: str, lever_ids: dict[str, list[str]] | None = None) -> O
         kind = match.lastgroup
         tokens.append((kind, match.group(kind), match.start(kind)))
         position = match.end()
+        if too_many_tokens(len(tokens)):
+            raise OutcomeError(too_many_tokens(len(tokens)), match.start(kind))
     parser = _Parser(text, tokens, lever_ids or {})
     if not tokens:
         raise OutcomeError("empty outcome", 0)

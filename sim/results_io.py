@@ -19,6 +19,19 @@ import numpy as np
 from sim.summary import STATISTICS, Summary
 from sim.trajectories import Trajectories
 
+
+def safe_name(text: str) -> str:
+    """A name that is safe as one path component: letters, digits, '_', '-', '.'; never '..' or empty.
+
+    Every default output folder is built from names through this, whatever their origin (a
+    scenario file, a run folder's manifest or CSV), so no input can place an output elsewhere.
+    """
+    cleaned = "".join(c if c.isalnum() or c in "_-." else "-" for c in str(text))[:80].strip(".")
+    while ".." in cleaned:
+        cleaned = cleaned.replace("..", "-")
+    return cleaned or "scenario"
+
+
 TRAJECTORY_COLUMNS = ("scenario", "replicate", "step", "date", "metric", "source", "target", "value")
 SUMMARY_COLUMNS = ("step", "date", "metric", "source", "target", *STATISTICS)
 

@@ -47,7 +47,9 @@ def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int 
         progress.close()
     summary, trajectories = ensemble.summary, ensemble.kept
     if out is None:
-        out = RUNS_ROOT / f"{_slug(scenario.name)}-{started.strftime('%Y%m%d-%H%M%S-%f')}"
+        from sim.results_io import safe_name
+
+        out = RUNS_ROOT / f"{safe_name(scenario.name)}-{started.strftime('%Y%m%d-%H%M%S-%f')}"
     manifest = {
         "scenario": scenario.name,
         "scenario_path": scenario.path,
@@ -147,7 +149,3 @@ def _mesa_version() -> str:
         return version("mesa")
     except PackageNotFoundError:
         return "unknown"
-
-
-def _slug(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "-" for c in name) or "scenario"

@@ -48,6 +48,7 @@ TOP_LEVEL_KEYS = (
     "question",
 )
 QUESTION_KEYS = ("text", "outcomes", "window", "threshold")
+SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")  # no separators, no "..": safe as a folder name
 ACTOR_KEYS = ("budget", "budget_policy", "objectives", "influence", "relations")
 BUDGET_POLICIES = ("extend", "reallocate")  # the first is the default
 CONTEXT_VARIABLES = ("threat", "stability", "western_presence", "western_commitment")
@@ -558,12 +559,16 @@ def _command_line_value(raw: str) -> object:
     """A ``--set`` value: numbers as numbers (``1e-5`` too), else plain YAML scalars, else text."""
     import yaml
 
+    from sim.yamlsafe import nesting_problem
+
     text = raw.strip()
     for parse in (int, float):
         try:
             return parse(text)
         except ValueError:
             pass
+    if len(text) > 1000 or nesting_problem(text):  # never hand a hostile value to the YAML parser
+        return raw
     try:
         value = yaml.safe_load(text) if text else ""
     except yaml.YAMLError:
@@ -650,6 +655,10 @@ class _Checker:
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
             self.fail(("name",), f"name = {name!r}; expected a non-empty text")
+            name = ""
+        elif not SCENARIO_NAME.fullmatch(name.strip()):
+            self.fail(("name",), f"name = {name[:60]!r}; expected up to 80 letters, digits, '_', '-' or '.', "
+                      "starting with a letter or digit (it names output folders)")
             name = ""
         description = data.get("description", "")
         if not isinstance(description, str):

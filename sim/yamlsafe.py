@@ -69,11 +69,65 @@ class Document:
         return Problem(self.file_of(key), line, column, message)
 
 
+MAX_INDENT = 200  # columns of block indentation ("  ", "- ") on one line
+
+
+def nesting_problem(text: str) -> tuple[int, int, str] | None:
+    """(line, column, message) where the text nests deeper than MAX_DEPTH, found in one linear
+    pass before any parser runs: libyaml's composer recurses and would crash on ``[[[[...``
+    long before the depth check on the built values applies."""
+    depth, quote, line, column, comment = 0, "", 1, 0, False
+    at_line_start, indent = True, 0
+    for char in text:
+        column += 1
+        if char == "\n":
+            line, column, comment, at_line_start, indent = line + 1, 0, False, True, 0
+            continue
+        if at_line_start:
+            if char in " -":
+                indent += 1
+                if indent > MAX_INDENT:
+                    return line, column, f"indentation deeper than {MAX_INDENT} columns"
+                continue
+            at_line_start = False
+        if comment:
+            continue
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            comment = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line, column, f"brackets nested deeper than {MAX_DEPTH} levels"
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return None
+
+
 def read_yaml_file(path: str | Path, *, display: str | None = None) -> Document:
-    """Read ``path`` as UTF-8 YAML; raise InputError with a located message on any problem."""
+    """Read ``path`` as UTF-8 YAML; raise InputError with a located message on any problem.
+
+    Only regular files are read (a FIFO would block, a device never end), and never more than
+    MAX_FILE_BYTES + 1 bytes, so the size check holds before the whole stream is in memory.
+    """
+    import stat
+
     shown = display or str(path)
     try:
-        raw = Path(path).read_bytes()
+        info = Path(path).stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError([Problem(shown, 1, 1, "not a regular file (a FIFO, socket or device?); expected a "
+                                                   "YAML file")])
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError([Problem(shown, 1, 1, f"file is {info.st_size} bytes, more than the "
+                                                   f"{MAX_FILE_BYTES} allowed")])
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise InputError([Problem(shown, 1, 1, "file not found")]) from None
     except IsADirectoryError:
@@ -98,6 +152,9 @@ def parse_yaml_bytes(raw: bytes, shown: str) -> Document:
         raise InputError(
             [Problem(shown, line, column, f"byte 0x{byte} is not valid UTF-8; save the file as UTF-8")]
         ) from None
+    nested = nesting_problem(text)
+    if nested:
+        raise InputError([Problem(shown, *nested)])
     try:
         root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
