@@ -73,8 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     regress = commands.add_parser("regress", help="check scenarios against blessed references (CI)")
     regress.add_argument("scenarios", nargs="*", help="scenario names or files (default: all in scenarios/)")
     regress.add_argument("--update", action="store_true", help="re-bless the references (all, or the named)")
-    regress.add_argument("--rtol", type=float, help="relative tolerance on summaries (default: the reference's)")
-    regress.add_argument("--atol", type=float, help="absolute tolerance on summaries (default: the reference's)")
+    regress.add_argument("--rtol", type=_tolerance, help="relative tolerance on summaries (default: the reference's)")
+    regress.add_argument("--atol", type=_tolerance, help="absolute tolerance on summaries (default: the reference's)")
     regress.add_argument("--junit", type=Path, help="also write JUnit XML here")
 
     sweep = commands.add_parser("sweep", help="vary parameters or lever intensities over a grid or a hypercube")
@@ -146,6 +146,19 @@ def _seed(text: str) -> int:
     return value
 
 
+def _tolerance(text: str) -> float:
+    """A finite tolerance >= 0: NaN, infinity or a negative value would switch the check off."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a finite number >= 0")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -157,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     from sim.errors import InputError
 
+    previous = _interrupt_on_termination()
     try:
         handlers = {"run": cmd_run, "validate": cmd_validate, "levers": cmd_levers, "parameters": cmd_parameters,
                     "schema": cmd_schema, "compare": cmd_compare, "explain": cmd_explain,
@@ -175,6 +189,29 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    finally:
+        _restore_signals(previous)
+
+
+def _interrupt_on_termination() -> dict:
+    """SIGTERM and SIGHUP end a command like Ctrl-C: the staging folder is removed, nothing half-written."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def interrupt(signum, _frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    return {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+
+
+def _restore_signals(previous: dict) -> None:
+    import signal
+
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -149,16 +149,28 @@ def read_trajectories(path: Path) -> Trajectories:
     if not rows:
         raise InputError([Problem(str(path), 1, 1, "no trajectories in this run (was it run with --trajectories 0?)")])
     series, dates, replicates = {}, {}, {}
-    for row in rows:
+    for line, row in enumerate(rows, start=2):
+        if len(row) != 8:
+            raise InputError([Problem(str(path), line, 1, f"row has {len(row)} fields, expected 8 "
+                                                         "(scenario,replicate,step,date,metric,source,target,value); "
+                                                         "is the file cut short?")])
+        try:
+            dates.setdefault(int(row[2]), row[3])
+            replicates.setdefault(int(row[1]), len(replicates))
+        except ValueError:
+            raise InputError([Problem(str(path), line, 1, f"unreadable row {row!r}")]) from None
         series.setdefault((row[4], row[5], row[6]), len(series))
-        dates.setdefault(int(row[2]), row[3])
-        replicates.setdefault(int(row[1]), len(replicates))
-    values = np.empty((len(replicates), len(dates), len(series)))
+    # NaN, not uninitialised memory: a missing cell must be seen, never read as a number
+    values = np.full((len(replicates), len(dates), len(series)), np.nan)
     for line, row in enumerate(rows, start=2):
         try:
             values[replicates[int(row[1])], int(row[2]), series[(row[4], row[5], row[6])]] = float(row[7])
         except (ValueError, IndexError):
             raise InputError([Problem(str(path), line, 1, f"unreadable row {row!r}")]) from None
+    missing = int(np.isnan(values).sum())
+    if missing or sorted(dates) != list(range(len(dates))):
+        raise InputError([Problem(str(path), len(rows) + 1, 1, f"incomplete trajectories: {missing} of {values.size} "
+                                                              "values missing (the file was cut short or edited)")])
     ids = np.array(sorted(replicates))
     order = [replicates[r] for r in ids]
     return Trajectories(rows[0][0], tuple(dates[t] for t in sorted(dates)), ids, SeriesLayout(tuple(series)),

@@ -38,18 +38,46 @@ SUMMARY_COLUMNS = ("step", "date", "metric", "source", "target", *STATISTICS)
 
 @contextmanager
 def atomic_folder(final: Path) -> Iterator[Path]:
-    """Yield a temporary folder that becomes ``final`` only if the block succeeds."""
+    """Yield a temporary folder that becomes ``final`` only if the block succeeds.
+
+    The staging folder is named ``.<final>.<pid>.<random>.partial``; staging folders left by
+    earlier processes that no longer exist (killed by SIGKILL, a power cut) are removed first.
+    """
     final = Path(final)
     if final.exists():
         raise FileExistsError(f"{final} already exists; choose another --out or remove it")
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
+    remove_stale_staging(final.parent)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.{os.getpid()}.", suffix=".partial", dir=final.parent))
     try:
         yield staging
         os.replace(staging, final)  # atomic on one filesystem
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def remove_stale_staging(folder: Path) -> list[Path]:
+    """Remove ``.*.<pid>.*.partial`` folders in ``folder`` whose process is gone; returns them."""
+    removed = []
+    for path in Path(folder).glob(".*.partial"):
+        parts = path.name.split(".")
+        pid = next((int(p) for p in reversed(parts[:-2]) if p.isdigit()), None)
+        if pid is None or pid == os.getpid() or _alive(pid):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -84,3 +84,51 @@ def test_scenario_names_cannot_escape_the_output_root(tmp_path, capsys):
     for hostile in ("../../etc", "..", "a/b", "/abs", "x" * 500, ""):
         name = safe_name(hostile)
         assert "/" not in name and ".." not in name and 0 < len(name) <= 80
+
+
+def test_a_truncated_trajectories_csv_is_refused_not_filled_with_garbage(tmp_path, capsys):
+    folders = []
+    for name in ("a", "b"):
+        folder = tmp_path / name
+        assert main(["run", str(ROOT / "scenarios" / "baseline.yaml"), "--replicates", "3", "--set", "horizon=3",
+                     "--out", str(folder)]) == 0
+        folders.append(folder)
+    csv_path = folders[1] / "trajectories.csv"
+    lines = csv_path.read_text().splitlines()
+    csv_path.write_text("\n".join(lines[: len(lines) // 2]) + "\n")  # cut at a row boundary
+    capsys.readouterr()
+    assert main(["compare", str(folders[0]), str(folders[1]), "--out", str(tmp_path / "cmp")]) == 2
+    assert "incomplete trajectories" in capsys.readouterr().err
+    csv_path.write_text("\n".join(lines[:10]) + "\nbaseline,0,1,2022-")  # cut inside a row
+    assert main(["compare", str(folders[0]), str(folders[1]), "--out", str(tmp_path / "cmp")]) == 2
+    assert "is the file cut short?" in capsys.readouterr().err
+    assert not (tmp_path / "cmp").exists()
+
+
+@pytest.mark.parametrize("value", ["nan", "-0.1", "inf"])
+def test_tolerances_that_would_switch_checks_off_are_refused(value, capsys):
+    assert main(["regress", "--rtol", value]) == 2
+    assert "expected a finite number >= 0" in capsys.readouterr().err
+
+
+def test_sigterm_leaves_no_partial_folder_and_stale_ones_are_cleaned(tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "baseline.yaml"),
+                                "--replicates", "20000", "--out", str(out)], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not list(tmp_path.glob(".run.*.partial")) and time.time() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".run.*.partial")), "the run never started staging"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and "interrupted" in err
+    assert not out.exists() and not list(tmp_path.glob(".*.partial"))
+    stale = tmp_path / ".run.999999999.abc.partial"  # as left by a SIGKILL: no such process
+    stale.mkdir()
+    from sim.results_io import remove_stale_staging
+
+    assert remove_stale_staging(tmp_path) == [stale] and not stale.exists()
