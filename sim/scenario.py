@@ -523,7 +523,7 @@ def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> d
     origins: dict[Key, str] = {}
     problems = []
     for text in overrides:
-        shown = f"--set {text}"
+        shown = f"--set {text if len(text) <= 80 else text[:77] + '...'}"
         name, sep, raw = text.partition("=")
         if not sep or not name.strip():
             problems.append(Problem(shown, 1, 1, "expected PATH=VALUE, e.g. levers.morocco.medical_aid=0.8"))
@@ -553,6 +553,12 @@ def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> d
     if problems:
         raise InputError(problems)
     return origins
+
+
+def _shown(value: object, limit: int = 60) -> str:
+    """A bad value as an error message quotes it: its repr, cut short when it is long."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}... ({len(text)} characters)"
 
 
 def _command_line_value(raw: str) -> object:
@@ -603,7 +609,7 @@ class _Checker:
 
     def number(self, key: Key, value: object, low: float, high: float) -> float | None:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(key, f"{self.dotted(key)} = {value!r} is not a number; expected one in [{low}, {high}]")
+            self.fail(key, f"{self.dotted(key)} = {_shown(value)} is not a number; expected one in [{low}, {high}]")
             return None
         if not math.isfinite(value):
             self.fail(key, f"{self.dotted(key)} = {value} is not a finite number; expected [{low}, {high}]")

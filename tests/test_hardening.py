@@ -130,3 +130,12 @@ def test_sigterm_leaves_no_partial_folder_and_stale_ones_are_cleaned(tmp_path):
     from sim.results_io import remove_stale_staging
 
     assert remove_stale_staging(tmp_path) == [stale] and not stale.exists()
+
+
+def test_error_messages_quote_long_bad_values_cut_short(capsys):
+    assert main(["validate", str(ROOT / "scenarios" / "baseline.yaml")]) == 0
+    capsys.readouterr()
+    assert main(["run", str(ROOT / "scenarios" / "baseline.yaml"), "--set",
+                 "parameters.agent.inertia=" + "x" * 50_000, "--replicates", "2"]) == 2
+    err = capsys.readouterr().err
+    assert len(err) < 400 and "(50002 characters)" in err
