@@ -15,6 +15,7 @@ import mesa
 import numpy as np
 
 from sim.catalogue import ACTORS
+from sim.conditions import evaluate
 from sim.dynamics import ordered_sum, saturate_slope
 
 if TYPE_CHECKING:
@@ -56,8 +57,6 @@ class ActorAgent(mesa.Agent):
         has held for ``hold`` consecutive months; the institution flips and the rule's effects
         apply there (sim/data/institutions.yaml, ODD 7.12).
         """
-        from sim.conditions import evaluate
-
         model = self.model
         month = model.spec.start + model.month_index
         for column, decision in enumerate(model.institutions.decisions):

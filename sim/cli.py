@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                               "'influence.russia.mali > influence.morocco.mali'")
 
     regress = commands.add_parser("regress", help="check scenarios against blessed references (CI)")
-    regress.add_argument("scenarios", nargs="*", help="scenario names or files (default: all in scenarios/)")
+    regress.add_argument("scenarios", nargs="*",
+                         help="scenario names or files (default: every scenario in scenarios/ with a reference; "
+                              "the others are listed in a note)")
     regress.add_argument("--update", action="store_true", help="re-bless the references (all, or the named)")
     regress.add_argument("--rtol", type=_tolerance, help="relative tolerance on summaries (default: the reference's)")
     regress.add_argument("--atol", type=_tolerance, help="absolute tolerance on summaries (default: the reference's)")

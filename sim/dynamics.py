@@ -264,12 +264,6 @@ def institutional_openness(institution: np.ndarray, holder: np.ndarray, partner:
 
 def solve_legacy(influence_0: np.ndarray, lever_pull_0: np.ndarray, multiplier_0: np.ndarray,
                  legacy_floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``influence_0`` is (R, A, A) or (A, A) for every replicate; see below."""
-    return _solve_legacy(np.broadcast_to(influence_0, lever_pull_0.shape), lever_pull_0, multiplier_0, legacy_floor)
-
-
-def _solve_legacy(influence_0: np.ndarray, lever_pull_0: np.ndarray, multiplier_0: np.ndarray,
-                  legacy_floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Legacy pull G[i, j] and outside pull O[j] that make the starting influence a steady state.
 
     Pull is P = (G + L) * M, with L the status-quo lever pull and M the multiplier (liking,
@@ -278,7 +272,7 @@ def _solve_legacy(influence_0: np.ndarray, lever_pull_0: np.ndarray, multiplier_
     to its levers still owes ``legacy_floor`` of it to legacy, and every other actor more. Then
     G = I0 T / M - L and O_j = T_j - sum_i P_ij. An actor with no starting influence has no
     legacy; if its status-quo levers pull on the state it gains there from month one.
-    Returns (G (R, A, A), O (R, A)).
+    ``influence_0`` is (R, A, A), or (A, A) for every replicate. Returns (G (R, A, A), O (R, A)).
     """
     present = influence_0 > 0
     lever_driven = lever_pull_0 * multiplier_0

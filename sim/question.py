@@ -10,13 +10,12 @@ each scenario. Accumulated chunk by chunk, so it works at any replicate count.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.months import format_month
-from sim.scenario import THRESHOLD, Question, Scenario
+from sim.scenario import Question, Scenario, threshold_parts
 from sim.trajectories import Trajectories
 
 _COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
@@ -86,13 +85,9 @@ class QuestionAccumulator:
                 self.holds[name].append(self._threshold(t))
 
     def _threshold(self, t: Trajectories) -> np.ndarray:
-        match = THRESHOLD.match(self.question.threshold or "")
-        sides = []
-        for side in ("left", "right"):
-            text = match.group(side).strip()
-            sides.append(float(text) if re.fullmatch(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?", text)
-                         else self._window(t, text))
-        return _COMPARE[match.group("op")](*sides)  # (R, window months)
+        left, op, right = threshold_parts(self.question.threshold or "")
+        sides = [side if isinstance(side, float) else self._window(t, side) for side in (left, right)]
+        return _COMPARE[op](*sides)  # (R, window months)
 
     def result(self) -> Answer:
         answers = []

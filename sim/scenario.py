@@ -205,6 +205,25 @@ class Question:
 THRESHOLD = re.compile(r"^\s*(?P<left>[^<>=]+?)\s*(?P<op><=|>=|<|>)\s*(?P<right>[^<>=]+?)\s*$")
 
 
+def threshold_parts(text: str) -> tuple[float | str, str, float | str] | None:
+    """``A op B`` split into its sides, each a finite number or a series text; None if not that form.
+
+    The one reading of a threshold, for the checker and for the evaluation alike.
+    """
+    match = THRESHOLD.match(text)
+    if not match:
+        return None
+
+    def side(part: str) -> float | str:
+        try:
+            number = float(part)
+        except ValueError:
+            return part.strip()
+        return number if math.isfinite(number) else part.strip()
+
+    return side(match.group("left")), match.group("op"), side(match.group("right"))
+
+
 def question_problems(raw: object, start: int | None, horizon: int | None) -> tuple[Question | None, list[tuple]]:
     """Check a ``question:`` mapping; returns (question, [(key suffix, message), ...])."""
     from sim.outcomes import OutcomeError, parse_outcome
@@ -250,19 +269,13 @@ def question_problems(raw: object, start: int | None, horizon: int | None) -> tu
             window = months
     threshold = raw.get("threshold")
     if threshold is not None:
-        match = THRESHOLD.match(str(threshold))
-        if not match:
+        parts = threshold_parts(str(threshold))
+        if parts is None:
             problems.append((("threshold",), f"question.threshold = {threshold!r}; expected 'A > B' with series or "
                                              "numbers, e.g. influence.russia.mali > influence.morocco.mali"))
             threshold = None
-        else:
-            for side in ("left", "right"):
-                text = match.group(side)
-                try:
-                    float(text)
-                except ValueError:
-                    if not series(text, ("threshold",)):
-                        threshold = None
+        elif not all(isinstance(side, float) or series(side, ("threshold",)) for side in (parts[0], parts[2])):
+            threshold = None
     text = raw.get("text", "")
     if not isinstance(text, str):
         problems.append((("text",), "question.text should be a sentence"))

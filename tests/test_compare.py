@@ -204,3 +204,17 @@ def test_explain_marks_what_the_what_if_inherits_from_its_parent(tmp_path):
     assert by_name["inherited from russia_withdraws"].mean < -0.005  # the parent's contractors leave
     total, remainder = by_name["total effect"].mean, by_name["interaction remainder"].mean
     assert abs(remainder) < 0.2 * abs(total)  # the lines add up
+
+
+def test_question_errors_are_located_and_a_nan_threshold_is_not_a_number(tmp_path):
+    from sim.errors import InputError
+
+    path = tmp_path / "q.yaml"
+    path.write_text("extends: baseline\nname: q\nquestion:\n  outcomes: [influence.morocco.mal]\n"
+                    "  window: 2030-01..2031-01\n  threshold: relation.mali.ecowas < nan\n")
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    messages = [str(p) for p in caught.value.problems]
+    assert any(":4:" in m and "unknown actor 'mal'" in m for m in messages), messages
+    assert any(":5:" in m and "outside the run" in m for m in messages), messages
+    assert any(":6:" in m and "unknown metric 'nan'" in m for m in messages), messages
