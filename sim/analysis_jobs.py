@@ -82,10 +82,13 @@ def summary_markdown(result, scenario: Scenario, seed: int) -> str:
              f"{result.seconds:.1f} s. Parameters varied over their catalogue ranges (`sim parameters`).", ""]
     for j, outcome in enumerate(result.outcomes):
         ranking = result.ranking(j)
+        conf = result.confidence(j)
         total = sum(v for _, v in ranking) or 1.0
         important = [(n, v) for n, v in ranking if v >= 0.05 * max(ranking[0][1], 1e-12)][:8]
-        lines += [f"## {outcome}", "", f"Parameters that matter (by {key}, largest first):", ""]
-        lines += [f"- `{n}`: {key} = {v:.3f}" for n, v in important]
+        lines += [f"## {outcome}", "", f"Parameters that matter (by {key}, largest first; ± the 95% confidence "
+                                       "half-width from SALib's bootstrap):", ""]
+        lines += [f"- `{n}`: {key} = {v:.3f} ± {conf[n]:.3f}" + (" (not distinguishable from 0)" if conf[n] >= v
+                                                                 else "") for n, v in important]
         negligible = len(ranking) - len(important)
         lines += ["", f"The other {negligible} parameters have {key} below 5% of the largest"
                       f" (together {sum(v for _, v in ranking[len(important):]) / total:.0%} of the total).", ""]

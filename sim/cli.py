@@ -1,6 +1,7 @@
 """The ``sim`` command: parses arguments and dispatches; the work happens elsewhere.
 
-Exit codes: 0 success, 1 a check failed, 2 bad input. Bad input never shows a traceback.
+Exit codes: 0 success, 1 a check failed or the machine stopped the work (disk full, unwritable
+results folder), 2 bad input, 130 interrupted. Neither bad input nor the machine shows a traceback.
 Heavy modules (Mesa, matplotlib) are imported inside the commands that need them.
 """
 
@@ -14,6 +15,7 @@ from sim import __version__
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_TRAJECTORY_CAP = 100
+MIN_SOBOL_N = 32  # base samples below which Sobol' estimates are noise
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="sim",
         description="Agent-based scenarios of influence in the Sahel (Morocco, Algeria, Mali, "
         "Mauritania, ECOWAS, Russia).",
-        epilog="Exit codes: 0 success, 1 a check failed, 2 bad input. Docs: docs/scenarios.md, docs/ODD.md.",
+        epilog="Exit codes: 0 success, 1 a check failed or the machine stopped the work, 2 bad input. "
+               "Docs: docs/scenarios.md, docs/ODD.md, docs/reliability.md.",
     )
     parser.add_argument("--version", action="version", version=f"sim {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -38,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "summary.csv always uses all")
     run.add_argument("--chunk-size", type=_positive_int, default=None,
                      help="replicates advanced together (memory vs speed; results do not change)")
+    _add_force(run)
 
     validate = commands.add_parser("validate", help="check scenario files; exit 2 with one line per problem")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
@@ -69,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--threshold", metavar="'A > B'",
                          help="a threshold whose probability the report gives, e.g. "
                               "'influence.russia.mali > influence.morocco.mali'")
+    _add_force(compare)
 
     regress = commands.add_parser("regress", help="check scenarios against blessed references (CI)")
     regress.add_argument("scenarios", nargs="*",
@@ -91,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--replicates", type=_positive_int, default=20, help="replicates per point (default 20)")
     sweep.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     sweep.add_argument("--out", type=Path, help="folder to create")
+    _add_force(sweep)
 
     sens = commands.add_parser("sensitivity", help="global sensitivity analysis with SALib (Sobol', Morris)")
     sens.add_argument("scenario", help="scenario file")
@@ -103,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="base sample size (Sobol': N(D+2) runs; Morris: N trajectories); default 256")
     sens.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     sens.add_argument("--out", type=Path, help="folder to create")
+    _add_force(sens)
 
     cal = commands.add_parser("calibrate", help="fit uncertain parameters to documented history")
     cal.add_argument("scenario", help="scenario file (e.g. scenarios/history_2012_2022.yaml)")
@@ -115,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--replicates", type=_positive_int, default=8, help="replicates per point (default 8)")
     cal.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     cal.add_argument("--out", type=Path, help="folder to create")
+    _add_force(cal)
 
     explain = commands.add_parser("explain", help="attribute outcomes to levers and events by ablation")
     explain.add_argument("scenario", help="scenario file")
@@ -125,7 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--replicates", type=_positive_int, default=100, help="paired replicates (default 100)")
     explain.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     explain.add_argument("--out", type=Path, help="folder to create")
+    _add_force(explain)
     return parser
+
+
+def _add_force(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--force", action="store_true",
+                         help="start even when the estimated time, memory or disk exceeds this machine "
+                              "(without it, such work is refused up front with the estimate)")
 
 
 def _positive_int(text: str) -> int:
@@ -170,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    from sim.errors import InputError
+    from sim.errors import EnvironmentFailure, InputError
 
     previous = _interrupt_on_termination()
     try:
@@ -191,6 +206,17 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except EnvironmentFailure as exc:
+        print(f"sim {args.command}: {exc}", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    except OSError as exc:  # a full disk, a vanished folder: the machine, not the input; nothing half-written
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"sim {args.command}: {exc.strerror or exc}{where}; nothing was written", file=sys.stderr)
+        return EXIT_CHECK_FAILED
+    except MemoryError:
+        print(f"sim {args.command}: out of memory; ask for fewer replicates or points, or a smaller --chunk-size; "
+              "nothing was written", file=sys.stderr)
+        return EXIT_CHECK_FAILED
     finally:
         _restore_signals(previous)
 
@@ -302,13 +328,27 @@ def _scenario_or_folder(text: str):
     return path if path.is_dir() else load_scenario(path)
 
 
-def _refuse_existing(out: Path | None) -> bool:
-    from sim.errors import Problem
+def _check_output(out: Path | None, default_root: Path) -> Path:
+    """Refuse, before the work, an --out that cannot be created (exit 2) or a default results folder
+    that cannot be written (exit 1); returns the folder whose disk will hold the output."""
+    from sim.errors import EnvironmentFailure, InputError, Problem
+    from sim.results_io import unwritable_reason
 
-    if out is not None and out.exists():
-        print(Problem(str(out), 1, 1, "already exists; choose another --out or remove it"), file=sys.stderr)
-        return True
-    return False
+    if out is not None:
+        reason = unwritable_reason(out)
+        if reason:
+            raise InputError([Problem(str(out), 1, 1, reason)])
+        return out
+    reason = unwritable_reason(default_root / "new-folder")
+    if reason:
+        raise EnvironmentFailure(f"{default_root}: {reason}; pass --out to write elsewhere")
+    return default_root
+
+
+def _check_work(work, args: argparse.Namespace, flag: str, out: Path | None = None) -> None:
+    from sim.workload import refuse_if_too_big
+
+    refuse_if_too_big(work, force=args.force, flag=flag, out=out)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -316,9 +356,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if isinstance(baseline, Path) != isinstance(whatif, Path):
         print("compare: give two scenario files or two run folders, not one of each", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if _refuse_existing(args.out):
-        return EXIT_BAD_INPUT
-    from sim.compare_job import execute_compare
+    from sim.compare_job import COMPARE_ROOT, execute_compare
+
+    destination = _check_output(args.out, COMPARE_ROOT)
+    if not isinstance(baseline, Path):
+        from sim.runner import DEFAULT_CHUNK_SIZE
+        from sim.workload import ensemble_workload
+
+        n = args.replicates or baseline.replicates
+        _check_work(ensemble_workload(n, baseline.horizon, chunk_size=DEFAULT_CHUNK_SIZE, kept=0, copies=2),
+                    args, "--replicates", destination)
 
     question = None
     if args.outcome or args.window or args.threshold:
@@ -354,12 +401,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from sim.catalogue import ACTORS
-    from sim.errors import Problem
+    from sim.errors import InputError, Problem
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     against = load_scenario(args.against) if args.against else None
-    parsed = _outcomes(args.outcome, [f"influence.{a}.mali" for a in ACTORS if a != "mali"])
+    parsed = _outcomes(args.outcome, [f"influence.{a}.mali" for a in ACTORS if a != "mali"], scenario)
     outcomes = []
     for outcome in parsed:
         if outcome.tree[0] != "series" or outcome.tree[2] != "end":
@@ -367,10 +414,19 @@ def cmd_explain(args: argparse.Namespace) -> int:
                           "e.g. influence.russia.mali"), file=sys.stderr)
             return EXIT_BAD_INPUT
         outcomes.append(outcome.tree[1])
-    if _refuse_existing(args.out):
-        return EXIT_BAD_INPUT
+    if against is not None and (against.start, against.horizon) != (scenario.start, scenario.horizon):
+        raise InputError([Problem(against.path, 1, 1, "start and horizon must match the scenario's to explain the "
+                                  f"difference ({scenario.date_of(0)}+{scenario.horizon} vs "
+                                  f"{against.date_of(0)}+{against.horizon}), as sim compare requires")])
     from sim.compare import describe
-    from sim.compare_job import execute_explain
+    from sim.compare_job import COMPARE_ROOT, execute_explain
+    from sim.explain import components
+    from sim.workload import points_workload
+
+    destination = _check_output(args.out, COMPARE_ROOT)
+    variants = len(components(scenario, against)) + 2
+    _check_work(points_workload(variants, args.replicates, scenario.horizon, factors=0, outcomes=len(outcomes)),
+                args, "--replicates", destination)
 
     folder, contributions = execute_explain(scenario, against, replicates=args.replicates, seed=args.seed,
                                             out=args.out, outcomes=outcomes)
@@ -390,14 +446,25 @@ def cmd_regress(args: argparse.Namespace) -> int:
     from sim.errors import InputError
 
     paths = regress.discover(args.scenarios)
+    if args.junit:
+        from sim.errors import Problem
+        from sim.results_io import unwritable_reason
+
+        reason = unwritable_reason(args.junit, folder=False)
+        if reason:
+            raise InputError([Problem(f"--junit {args.junit}", 1, 1, reason)])
     if args.update:
         for path in paths:
+            unreadable = ""
             try:
                 before = regress.check(path)
-            except InputError:  # no reference yet, or an unreadable one: bless from scratch
+            except InputError as exc:  # no reference yet, or an unreadable one: bless from scratch
                 before = None
+                if (regress.REFERENCE_ROOT / path.stem / "reference.json").exists():
+                    unreadable = exc.problems[0].message
             regress.bless(path)
-            change = "new reference" if before is None else {
+            change = (f"re-blessed (the old reference was unreadable: {unreadable})" if unreadable
+                      else "new reference") if before is None else {
                 "identical": "unchanged", "within tolerance": "re-blessed (was within tolerance)",
                 "drift": f"re-blessed (was drift: {len(before.deviations)} values outside tolerance, "
                          f"{len(before.drifted)} distributions)"}[before.status]
@@ -409,6 +476,10 @@ def cmd_regress(args: argparse.Namespace) -> int:
         if unreferenced:
             print(f"note: no reference for {', '.join(unreferenced)} (not checked; bless with "
                   f"sim regress --update {' '.join(unreferenced)})")
+    orphans = regress.orphan_references()
+    if orphans:
+        print(f"note: references without a scenario file: {', '.join(orphans)} (stale; remove "
+              f"{regress.REFERENCE_ROOT}/<name> or restore scenarios/<name>.yaml)")
     start = time.perf_counter()
     verdicts = [regress.check(path, rtol=args.rtol, atol=args.atol) for path in paths]
     for verdict in verdicts:
@@ -422,7 +493,8 @@ def cmd_regress(args: argparse.Namespace) -> int:
     return EXIT_CHECK_FAILED if failed else EXIT_OK
 
 
-def _outcomes(texts: list[str], defaults: list[str]):
+def _outcomes(texts: list[str], defaults: list[str], scenario=None):
+    """Parsed --outcome expressions; months they name must lie inside ``scenario``'s run."""
     from sim.catalogue import ACTORS, load_catalogue
     from sim.errors import InputError, Problem
     from sim.outcomes import OutcomeError, parse_outcome
@@ -431,27 +503,45 @@ def _outcomes(texts: list[str], defaults: list[str]):
     out, problems = [], []
     for text in texts or defaults:
         try:
-            out.append(parse_outcome(text, levers))
+            outcome = parse_outcome(text, levers)
         except OutcomeError as exc:
             problems.append(Problem(f"--outcome {text}", 1, len("--outcome ") + exc.offset + 1, str(exc)))
+            continue
+        first, last = (scenario.date_of(0), scenario.date_of(scenario.horizon)) if scenario else ("", "9999-99")
+        outside = outcome.months_outside(first, last)
+        if outside:
+            column = len("--outcome ") + text.index("@" + outside[0]) + 2
+            problems.append(Problem(f"--outcome {text}", 1, column, f"{outside[0]} is outside the run "
+                                                                     f"{first}..{last}"))
+            continue
+        out.append(outcome)
     if problems:
         raise InputError(problems)
     return out
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.errors import InputError, Problem
     from sim.scenario import load_scenario
     from sim.sweep import design_points, parse_vary
 
     scenario = load_scenario(args.scenario)
-    outcomes = _outcomes(args.outcome, ["influence.russia.mali", "influence.morocco.mali"])
+    outcomes = _outcomes(args.outcome, ["influence.russia.mali", "influence.morocco.mali"], scenario)
     parsed = [parse_vary(text) for text in args.vary]
     factors, counts = [f for f, _ in parsed], [c for _, c in parsed]
+    repeated = sorted({f.name for f in factors if [g.name for g in factors].count(f.name) > 1})
+    if repeated:
+        raise InputError([Problem("--vary", 1, 1, f"'{repeated[0]}' is varied twice; give each name once")])
     seed = scenario.seed if args.seed is None else args.seed
+    from sim.analysis_jobs import ANALYSIS_ROOT, execute_sweep
+    from sim.sweep import design_size
+    from sim.workload import points_workload
+
+    destination = _check_output(args.out, ANALYSIS_ROOT)
+    n_points = design_size(counts, args.design, args.points)
+    _check_work(points_workload(n_points, args.replicates, scenario.horizon, factors=len(factors),
+                                outcomes=len(outcomes)), args, "--vary", destination)
     points = design_points(factors, counts, args.design, args.points, seed)
-    if _refuse_existing(args.out):
-        return EXIT_BAD_INPUT
-    from sim.analysis_jobs import execute_sweep
 
     folder, values = execute_sweep(scenario, factors, points, outcomes, replicates=args.replicates, seed=seed,
                                    out=args.out)
@@ -467,12 +557,22 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.sensitivity import default_factors
 
     scenario = load_scenario(args.scenario)
-    outcomes = _outcomes(args.outcome, ["influence.russia.mali"])
+    outcomes = _outcomes(args.outcome, ["influence.russia.mali"], scenario)
     factors = default_factors(args.params)
     seed = scenario.seed if args.seed is None else args.seed
-    if _refuse_existing(args.out):
-        return EXIT_BAD_INPUT
-    from sim.analysis_jobs import execute_sensitivity
+    if args.method == "sobol" and args.n < MIN_SOBOL_N and not args.force:
+        from sim.errors import InputError, Problem
+
+        raise InputError([Problem("--n", 1, 1, f"--n {args.n}: Sobol' indices from fewer than {MIN_SOBOL_N} base "
+                                               "samples are noise (total indices above 1 and the like); use --n "
+                                               f"{MIN_SOBOL_N} or more (a power of 2), or --force")])
+    from sim.analysis_jobs import ANALYSIS_ROOT, execute_sensitivity
+    from sim.sensitivity import sample_count
+    from sim.workload import points_workload
+
+    destination = _check_output(args.out, ANALYSIS_ROOT)
+    _check_work(points_workload(sample_count(args.method, args.n, len(factors)), 1, scenario.horizon,
+                                factors=len(factors), outcomes=len(outcomes)), args, "--n", destination)
 
     folder, result = execute_sensitivity(scenario, factors, outcomes, method=args.method, n=args.n, seed=seed,
                                          out=args.out)
@@ -498,9 +598,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     factors = default_factors(patterns)
     seed = scenario.seed if args.seed is None else args.seed
-    if _refuse_existing(args.out):
-        return EXIT_BAD_INPUT
-    from sim.analysis_jobs import execute_calibrate
+    from sim.analysis_jobs import ANALYSIS_ROOT, execute_calibrate
+    from sim.workload import points_workload
+
+    destination = _check_output(args.out, ANALYSIS_ROOT)
+    _check_work(points_workload(args.budget + 2, args.replicates, scenario.horizon, factors=len(factors),
+                                outcomes=len(targets)), args, "--budget", destination)
 
     folder, result = execute_calibrate(scenario, Path(args.scenario), factors, targets, method=args.method,
                                        budget=args.budget, replicates=args.replicates, seed=seed, out=args.out)
@@ -513,7 +616,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.errors import Problem
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -521,10 +623,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if cap is False:
         print(f"--trajectories: {args.trajectories!r} is not a number or 'all'", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.out is not None and args.out.exists():
-        print(Problem(str(args.out), 1, 1, "already exists; choose another --out or remove it"), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    from sim.run_job import execute_run
+    from sim.run_job import RUNS_ROOT, execute_run
+    from sim.runner import DEFAULT_CHUNK_SIZE
+    from sim.workload import ensemble_workload
+
+    destination = _check_output(args.out, RUNS_ROOT)
+    n = scenario.replicates if args.replicates is None else args.replicates
+    _check_work(ensemble_workload(n, scenario.horizon, chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE, kept=cap),
+                args, "--replicates", destination)
 
     outcome = execute_run(scenario, replicates=args.replicates, seed=args.seed, out=args.out,
                           trajectory_cap=cap, chunk_size=args.chunk_size, command=sys.argv)

@@ -29,6 +29,10 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class EnvironmentFailure(Exception):
+    """The machine, not the input, stops the work (an unwritable results folder): exit code 1, one line."""
+
+
 MAX_EXPRESSION_CHARS = 2_000
 MAX_EXPRESSION_DEPTH = 30  # nested parentheses
 MAX_EXPRESSION_TOKENS = 300  # bounds the depth of and/or chains too, so parsing never recurses too deep

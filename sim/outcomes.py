@@ -59,6 +59,13 @@ class Outcome:
         _collect(self.tree, out)
         return out
 
+    def months_outside(self, first: str, last: str) -> list[str]:
+        """Months named with ``@YYYY-MM`` that fall outside ``first..last``: checked before a run,
+        so a mistyped year is refused in a second rather than after the computation."""
+        found: list[str] = []
+        _collect_months(self.tree, found)
+        return [m for m in found if not first <= m <= last]
+
 
 def parse_outcome(text: str, lever_ids: dict[str, list[str]] | None = None) -> Outcome:
     problem = expression_size_problem(text)
@@ -210,3 +217,14 @@ def _collect(node: tuple, out: list) -> None:
     elif node[0] in "+-*/" and len(node) == 3:
         _collect(node[1], out)
         _collect(node[2], out)
+
+
+def _collect_months(node: tuple, out: list) -> None:
+    if node[0] == "series":
+        if node[2] not in ("start", "end"):
+            out.append(node[2])
+    elif node[0] == "neg":
+        _collect_months(node[1], out)
+    elif node[0] in "+-*/" and len(node) == 3:
+        _collect_months(node[1], out)
+        _collect_months(node[2], out)

@@ -24,9 +24,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +31,7 @@ import numpy as np
 
 from sim import MODEL_VERSION, __version__
 from sim.errors import InputError, Problem
+from sim.results_io import atomic_folder, finish_replacements
 from sim.runner import run
 from sim.scenario import Scenario, load_scenario
 from sim.summary import STATISTICS, summarise
@@ -46,6 +44,7 @@ NOISE_Z = 5.0  # standard errors of Monte-Carlo noise allowed on top of atol/rto
 BOOTSTRAP = 40
 VALUE_CHECKED = ("mean", "p50")
 SUMMARY_HEADER = ("step", "date", "metric", "source", "target", *STATISTICS)
+REFERENCE_FILES = ("summary.csv", "final.csv")
 
 
 @dataclass(frozen=True)
@@ -126,9 +125,7 @@ def bless(path: Path, root: Path = REFERENCE_ROOT, *, replicates: int = DEFAULT_
     trajectories = _run(scenario, replicates, seed)
     summary = summarise(trajectories)
     target = root / path.stem
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.stem}.", dir=root))
-    try:
+    with atomic_folder(target, replace=True) as staging:
         with open(staging / "summary.csv", "w", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(SUMMARY_HEADER)
@@ -142,25 +139,43 @@ def bless(path: Path, root: Path = REFERENCE_ROOT, *, replicates: int = DEFAULT_
                 writer.writerow([*key, *(repr(float(x)) for x in trajectories.values[:, -1, s])])
         meta = {"scenario": path.stem, "scenario_sha256": scenario.content_hash,
                 "outputs_sha256": outputs_hash(trajectories),
+                "files": {name: _file_record(staging / name) for name in REFERENCE_FILES},
                 "package_version": __version__, "model_version": MODEL_VERSION, "seed": seed,
                 "replicates": replicates, "tolerances": {"rtol": rtol, "atol": atol, "alpha": alpha}}
         (staging / "reference.json").write_text(json.dumps(meta, indent=2) + "\n")
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(staging, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
 
 
+def _file_record(path: Path) -> dict:
+    """Row count and SHA-256 of a reference file, so a cut-short or edited file is caught."""
+    data = path.read_bytes()
+    return {"rows": data.count(b"\n") - 1, "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _verify_files(folder: Path, meta: dict) -> None:
+    """Each reference file must be the one blessed: same row count, same content hash."""
+    meta_path = folder / "reference.json"
+    records = meta.get("files")
+    if not isinstance(records, dict) or set(records) != set(REFERENCE_FILES):
+        raise InputError([Problem(str(meta_path), 1, 1, "reference without row counts and content hashes (blessed "
+                                  f"by an older version); re-bless it with: sim regress --update {folder.name}")])
+    for name in REFERENCE_FILES:
+        path = folder / name
+        if not path.is_file():
+            raise InputError([Problem(str(path), 1, 1, "missing from the reference")])
+        now, blessed = _file_record(path), records[name]
+        if now != blessed:
+            what = (f"{now['rows']} rows where {blessed['rows']} were blessed" if now["rows"] != blessed.get("rows")
+                    else "content differs from the blessed file (SHA-256)")
+            raise InputError([Problem(str(path), 1, 1, f"reference file changed since it was blessed: {what}; "
+                                      f"restore it (git checkout) or re-bless with: sim regress --update "
+                                      f"{folder.name}")])
+
+
 def _read_reference(folder: Path) -> tuple[dict, dict, dict]:
-    """reference.json, summary values and final values; InputError if missing or corrupt."""
+    """reference.json, summary values and final values; InputError if missing, corrupt or altered."""
+    if folder.parent.is_dir():
+        finish_replacements(folder.parent)  # a re-bless killed half-way is completed, never lost
     meta_path = folder / "reference.json"
     if not meta_path.exists():
         raise InputError([Problem(str(meta_path), 1, 1, f"no reference; bless it with: sim regress --update "
@@ -173,6 +188,7 @@ def _read_reference(folder: Path) -> tuple[dict, dict, dict]:
         raise InputError([Problem(str(meta_path), exc.lineno, exc.colno, f"corrupt reference: {exc.msg}")]) from None
     except (KeyError, TypeError) as exc:
         raise InputError([Problem(str(meta_path), 1, 1, f"corrupt reference: missing {exc}")]) from None
+    _verify_files(folder, meta)
     summary, final = {}, {}
     for name, table in (("summary.csv", summary), ("final.csv", final)):
         path, line = folder / name, 1
@@ -289,6 +305,14 @@ def discover(names: list[str], scenarios_dir: Path = Path("scenarios")) -> list[
     if problems:
         raise InputError(problems)
     return out
+
+
+def orphan_references(root: Path = REFERENCE_ROOT, scenarios_dir: Path = Path("scenarios")) -> list[str]:
+    """Reference folders whose scenario file is gone: stale, never checked, worth a note."""
+    if not root.is_dir():
+        return []
+    return sorted(f.name for f in root.iterdir()
+                  if f.is_dir() and not f.name.startswith(".") and not (scenarios_dir / f"{f.name}.yaml").is_file())
 
 
 def junit_xml(verdicts: list[Verdict], seconds: float) -> str:

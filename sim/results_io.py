@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -37,24 +38,86 @@ SUMMARY_COLUMNS = ("step", "date", "metric", "source", "target", *STATISTICS)
 
 
 @contextmanager
-def atomic_folder(final: Path) -> Iterator[Path]:
+def atomic_folder(final: Path, *, replace: bool = False) -> Iterator[Path]:
     """Yield a temporary folder that becomes ``final`` only if the block succeeds.
 
     The staging folder is named ``.<final>.<pid>.<random>.partial``; staging folders left by
     earlier processes that no longer exist (killed by SIGKILL, a power cut) are removed first.
+    With ``replace``, an existing ``final`` is swapped out by ``replace_folder`` (recoverable at
+    every instant); without it, an existing ``final`` is refused.
     """
     final = Path(final)
-    if final.exists():
+    if final.exists() and not replace:
         raise FileExistsError(f"{final} already exists; choose another --out or remove it")
     final.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(final.parent)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.{os.getpid()}.", suffix=".partial", dir=final.parent))
+    staging = _staging_folder(final)
     try:
         yield staging
-        os.replace(staging, final)  # atomic on one filesystem
+        if replace:
+            replace_folder(staging, final)
+        else:
+            os.replace(staging, final)  # atomic on one filesystem
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _staging_folder(final: Path) -> Path:
+    """A new hidden sibling of ``final``, created with the umask's permissions (mkdtemp's are 0700,
+    which would make run folders unreadable to the rest of a team)."""
+    for _ in range(100):
+        staging = final.parent / f".{final.name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
+        try:
+            staging.mkdir(mode=0o777)
+            return staging
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a staging folder beside {final}")
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put the complete folder ``new`` at ``target``, replacing any folder there.
+
+    The folder names are the journal: ``new`` is first renamed to ``.<target>.new`` (so it is
+    known complete), ``target`` to ``.<target>.old``, then ``.new`` to ``target`` and ``.old`` is
+    removed. A process killed between any two steps leaves a state that ``finish_replacements``
+    (run here and before every read of such folders) completes, so ``target`` is never lost.
+    """
+    target = Path(target)
+    finish_replacements(target.parent)
+    pending, _ = _journal_names(target)
+    os.replace(new, pending)
+    _complete_replacement(target)
+
+
+def finish_replacements(folder: Path) -> list[str]:
+    """Complete replacements that a killed process left half-done in ``folder``; returns their names."""
+    done = []
+    for path in sorted(Path(folder).glob(".*.new")) + sorted(Path(folder).glob(".*.old")):
+        target = path.with_name(path.name[1:-4])
+        if path.exists():
+            _complete_replacement(target)
+            done.append(target.name)
+    return done
+
+
+def _journal_names(target: Path) -> tuple[Path, Path]:
+    return target.with_name(f".{target.name}.new"), target.with_name(f".{target.name}.old")
+
+
+def _complete_replacement(target: Path) -> None:
+    pending, old = _journal_names(target)
+    if pending.is_dir():
+        if target.exists() and not old.exists():
+            os.replace(target, old)
+        elif target.exists():  # both old and target: target is the new one already in place
+            shutil.rmtree(pending, ignore_errors=True)
+        if pending.exists():
+            os.replace(pending, target)
+    elif old.exists() and not target.exists():  # never happens by construction; keep the data
+        os.replace(old, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def remove_stale_staging(folder: Path) -> list[Path]:
@@ -68,6 +131,38 @@ def remove_stale_staging(folder: Path) -> list[Path]:
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
     return removed
+
+
+MAX_NAME_BYTES, MAX_PATH_BYTES = 255, 4000
+
+
+def unwritable_reason(path: Path, *, folder: bool = True) -> str | None:
+    """Why ``path`` (a folder to create, or a file to write) cannot be written; None if it can.
+
+    Checked before the computation, so an impossible ``--out`` costs a second, not the run.
+    The nearest existing parent is probed by creating and removing a folder in it, which also
+    catches read-only filesystems and permission rules that ``os.access`` does not see.
+    """
+    path = Path(path)
+    for part in path.parts:
+        if len(os.fsencode(part)) > MAX_NAME_BYTES:
+            return f"a name in the path is {len(os.fsencode(part))} bytes long; at most {MAX_NAME_BYTES} allowed"
+    if len(os.fsencode(str(path.absolute()))) > MAX_PATH_BYTES:
+        return f"the path is longer than {MAX_PATH_BYTES} bytes"
+    if folder and path.exists():
+        return "already exists; choose another --out or remove it"
+    if not folder and path.is_dir():
+        return "is a folder; expected the path of a file to write"
+    ancestor = path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{ancestor} is a file, so nothing can be created under it"
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".sim-write-probe.", dir=ancestor))
+    except OSError as exc:
+        return f"cannot write in {ancestor}: {exc.strerror or exc}"
+    return None
 
 
 def _alive(pid: int) -> bool:

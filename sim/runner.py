@@ -11,7 +11,7 @@ added without touching the model.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,9 +70,11 @@ def run_blocks(scenarios: list[Scenario], n_replicates: int, seed: int) -> list[
     return out
 
 
-def chunk_bounds(n_replicates: int, chunk_size: int) -> list[np.ndarray]:
-    """Replicate indices of each chunk, in order."""
-    return [np.arange(lo, min(lo + chunk_size, n_replicates)) for lo in range(0, n_replicates, chunk_size)]
+def chunk_bounds(n_replicates: int, chunk_size: int) -> Iterator[np.ndarray]:
+    """Replicate indices of each chunk, in order, made one at a time (a billion replicates cost
+    no memory until their chunk comes)."""
+    for lo in range(0, n_replicates, chunk_size):
+        yield np.arange(lo, min(lo + chunk_size, n_replicates))
 
 
 class SerialExecutor:
@@ -83,7 +85,7 @@ class SerialExecutor:
     """
 
     def map(self, function: Callable[[np.ndarray], Trajectories],
-            chunks: list[np.ndarray]) -> Iterator[Trajectories]:
+            chunks: Iterable[np.ndarray]) -> Iterator[Trajectories]:
         for ids in chunks:
             yield function(ids)
 

@@ -542,6 +542,10 @@ def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> d
             problems.append(Problem(shown, 1, 1, "expected PATH=VALUE, e.g. levers.morocco.medical_aid=0.8"))
             continue
         parts: list[str] = [p for p in name.strip().split(".")]
+        if parts[0] == "extends":  # parents are resolved before overrides, so it would be ignored
+            problems.append(Problem(shown, 1, 1, "extends cannot be set from the command line (the file's parents "
+                                                 "are already resolved); write a scenario with 'extends:' instead"))
+            continue
         if parts[0] == "parameters" and len(parts) > 1:
             parts = ["parameters", ".".join(parts[1:])]  # parameter names contain dots
             # fixing a parameter on the command line replaces any uncertainty about it

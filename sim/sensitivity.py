@@ -41,6 +41,11 @@ def problem_of(factors: Sequence[Factor]) -> dict:
     return {"num_vars": len(factors), "names": [f.name for f in factors], "bounds": [[f.low, f.high] for f in factors]}
 
 
+def sample_count(method: str, n: int, n_factors: int) -> int:
+    """Model runs a design needs: Sobol' (first and total order) N(D+2), Morris N(D+1)."""
+    return n * (n_factors + 2) if method == "sobol" else n * (n_factors + 1)
+
+
 def sample(problem: dict, method: str, n: int, seed: int) -> np.ndarray:
     if method == "sobol":
         from SALib.sample import sobol
@@ -77,6 +82,11 @@ class SensitivityResult:
             for i, name in enumerate(self.names):
                 rows.append({"outcome": outcome, "parameter": name, **{k: float(result[k][i]) for k in keys}})
         return rows
+
+    def confidence(self, outcome_index: int = 0) -> dict[str, float]:
+        """95% confidence half-width of the ranking index, per parameter."""
+        key = "ST_conf" if self.method == "sobol" else "mu_star_conf"
+        return {name: float(v) for name, v in zip(self.names, self.indices[outcome_index][key], strict=True)}
 
     def ranking(self, outcome_index: int = 0) -> list[tuple[str, float]]:
         key = "ST" if self.method == "sobol" else "mu_star"

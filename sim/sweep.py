@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,6 +34,11 @@ def parse_vary(text: str) -> tuple[Factor, int | None]:
     if count is not None and count < 2:
         raise InputError([Problem(f"--vary {text}", 1, len(name) + 2, f"N = {count}; expected at least 2")])
     return Factor(name.strip(), low, high), count
+
+
+def design_size(counts: Sequence[int | None], design: str, n_points: int) -> int:
+    """How many points a design has, computed without building it (a 1000^4 grid is refused, not built)."""
+    return math.prod(c or 5 for c in counts) if design == "factorial" else n_points
 
 
 def design_points(factors: Sequence[Factor], counts: Sequence[int | None], design: str, n_points: int,

@@ -139,3 +139,156 @@ def test_error_messages_quote_long_bad_values_cut_short(capsys):
                  "parameters.agent.inertia=" + "x" * 50_000, "--replicates", "2"]) == 2
     err = capsys.readouterr().err
     assert len(err) < 400 and "(50002 characters)" in err
+
+
+# -- class 5: checked before the work; the environment's failures end in exit 1, one line ------------------
+
+BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
+
+
+@pytest.fixture
+def no_run(monkeypatch):
+    """Any computation would fail the test: these inputs must be refused before it starts."""
+    import sim.analysis_jobs
+    import sim.compare_job
+    import sim.run_job
+
+    def started(*_args, **_kwargs):
+        raise AssertionError("the computation started")
+
+    for module, name in ((sim.run_job, "execute_run"), (sim.compare_job, "execute_compare"),
+                         (sim.compare_job, "execute_explain"), (sim.analysis_jobs, "execute_sweep"),
+                         (sim.analysis_jobs, "execute_sensitivity"), (sim.analysis_jobs, "execute_calibrate")):
+        monkeypatch.setattr(module, name, started)
+
+
+@pytest.mark.parametrize("out, expected", [
+    ("a-file/run", "is a file, so nothing can be created under it"),
+    ("x" * 300, "300 bytes long; at most 255 allowed"),
+    ("exists", "already exists"),
+])
+def test_an_impossible_out_is_refused_before_the_run(tmp_path, no_run, capsys, out, expected):
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "exists").mkdir()
+    for command in (["run", BASELINE], ["compare", BASELINE, BASELINE], ["explain", BASELINE],
+                    ["sweep", BASELINE, "--vary", "levers.morocco.investment=0:1:2"]):
+        assert main([*command, "--out", str(tmp_path / out)]) == 2
+        err = capsys.readouterr().err
+        assert expected in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_junit_to_a_folder_is_refused_before_the_checks(tmp_path, capsys):
+    assert main(["regress", "--junit", str(tmp_path)]) == 2
+    assert "is a folder; expected the path of a file" in capsys.readouterr().err
+
+
+def test_an_unwritable_results_folder_is_an_environment_failure(tmp_path, monkeypatch, no_run, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results").write_text("not a folder")
+    assert main(["run", BASELINE]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("sim run: results/runs:") and "pass --out" in err and err.count("\n") == 1
+
+
+def test_a_full_disk_mid_write_is_one_line_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import sim.results_io
+
+    def full(*_args, **_kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "run" / "summary.csv"))
+
+    monkeypatch.setattr(sim.results_io, "write_summary", full)
+    assert main(["run", BASELINE, "--replicates", "2", "--set", "horizon=2", "--out", str(tmp_path / "run")]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "nothing was written" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_corrupt_manifest_is_located_bad_input(tmp_path, capsys):
+    for name in ("a", "b"):
+        assert main(["run", BASELINE, "--replicates", "2", "--set", "horizon=2", "--out", str(tmp_path / name)]) == 0
+    (tmp_path / "b" / "manifest.json").write_text('{"seed": 1,')
+    capsys.readouterr()
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c")]) == 2
+    assert f"{tmp_path / 'b' / 'manifest.json'}:1:" in capsys.readouterr().err
+
+
+def test_an_outcome_dated_outside_the_run_is_refused_before_it(no_run, capsys):
+    assert main(["sweep", BASELINE, "--vary", "levers.morocco.investment=0:1:2",
+                 "--outcome", "influence.russia.mali@2040-01"]) == 2
+    assert "--outcome influence.russia.mali@2040-01:1:33: 2040-01 is outside the run 2022-01..2027-01" in \
+        capsys.readouterr().err
+
+
+# -- class 6: sizes refused up front with the estimate ------------------------------------------------------
+
+@pytest.mark.parametrize("argv", [
+    ["run", BASELINE, "--replicates", "10000000000"],
+    ["run", BASELINE, "--replicates", "1000000", "--trajectories", "all"],
+    ["compare", BASELINE, BASELINE, "--replicates", "100000000"],
+    ["sweep", BASELINE, *[a for lever in ("investment", "medical_aid", "scholarships", "mediation")
+                          for a in ("--vary", f"levers.morocco.{lever}=0:1:1000")]],
+    ["sweep", BASELINE, "--vary", "levers.morocco.investment=0:1", "--design", "lhs", "--points", "100000000"],
+    ["sensitivity", BASELINE, "--n", "10000000"],
+    ["calibrate", str(ROOT / "scenarios" / "history_2012_2022.yaml"), "--targets",
+     str(ROOT / "scenarios" / "targets" / "history_2012_2022.yaml"), "--method", "abc", "--budget", "1000000000"],
+])
+def test_work_beyond_the_machine_is_refused_with_its_estimate(argv, monkeypatch, no_run, capsys):
+    import sim.workload
+
+    monkeypatch.setattr(sim.workload, "available_memory", lambda: 8e9)  # the same verdict on any machine
+    monkeypatch.setattr(sim.workload, "free_disk", lambda _path: 5e10)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "would need about" in err and "--force" in err and err.count("\n") == 1
+
+
+def test_force_lets_big_work_through_and_chunks_are_lazy():
+    from sim.runner import chunk_bounds
+    from sim.workload import ensemble_workload, refuse_if_too_big
+
+    huge = ensemble_workload(10**10, 60, chunk_size=2000, kept=100)
+    refuse_if_too_big(huge, force=True, flag="--replicates")  # no error
+    first = next(chunk_bounds(10**12, 2000))  # a list of 5e8 arrays would exhaust memory
+    assert first[0] == 0 and len(first) == 2000
+
+
+# -- class 7: minor ----------------------------------------------------------------------------------------
+
+def test_explain_refuses_a_different_horizon_as_compare_does(no_run, capsys):
+    history = str(ROOT / "scenarios" / "history_2012_2022.yaml")
+    assert main(["explain", BASELINE, "--against", history]) == 2
+    assert "start and horizon must match" in capsys.readouterr().err
+
+
+def test_sobol_below_a_minimum_n_is_refused_and_summary_gives_intervals(tmp_path, no_run, capsys):
+    assert main(["sensitivity", BASELINE, "--n", "1"]) == 2
+    assert "fewer than 32 base samples are noise" in capsys.readouterr().err
+
+
+def test_sensitivity_summary_reports_confidence_intervals(tmp_path, capsys):
+    out = tmp_path / "sens"
+    assert main(["sensitivity", BASELINE, "--n", "32", "--params", "influence.*", "--out", str(out)]) == 0
+    summary = (out / "summary.md").read_text()
+    assert "95% confidence" in summary and " ± " in summary
+
+
+def test_duplicate_vary_and_set_extends_are_refused(no_run, capsys):
+    assert main(["sweep", BASELINE, "--vary", "levers.morocco.investment=0:1:2",
+                 "--vary", "levers.morocco.investment=0:0.5:2"]) == 2
+    assert "is varied twice" in capsys.readouterr().err
+    assert main(["run", BASELINE, "--set", "extends=security_pact"]) == 2
+    assert "extends cannot be set from the command line" in capsys.readouterr().err
+
+
+def test_output_folders_follow_the_umask_not_0700(tmp_path):
+    from sim.results_io import atomic_folder
+
+    previous = os.umask(0o022)
+    try:
+        with atomic_folder(tmp_path / "run") as staging:
+            (staging / "x").write_text("")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "run").stat().st_mode & 0o777 == 0o755

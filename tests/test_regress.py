@@ -1,4 +1,5 @@
 import dataclasses
+import json
 import shutil
 from types import MappingProxyType
 
@@ -101,3 +102,55 @@ def test_a_scenario_without_reference_is_a_note_not_a_failure(project, capsys):
     out = capsys.readouterr().out
     assert "note: no reference for my_whatif" in out and "sim regress --update my_whatif" in out
     assert main(["regress", "my_whatif"]) == 2  # named explicitly: a missing reference is bad input
+
+
+@pytest.mark.parametrize("damage", ["cut", "edit", "old"])
+def test_a_cut_short_or_edited_reference_is_refused(project, damage, capsys):
+    """A reference summary.csv cut at a row boundary parses fine: only its row count and hash catch it."""
+    folder = project / "results" / "reference" / "baseline"
+    summary = folder / "summary.csv"
+    lines = summary.read_text().splitlines(keepends=True)
+    if damage == "cut":
+        summary.write_text("".join(lines[: len(lines) // 3]))
+    elif damage == "edit":
+        summary.write_text("".join(lines[:-1]) + lines[-1].replace(",0.", ",9.", 1))
+    else:  # blessed before references carried row counts and hashes
+        meta = json.loads((folder / "reference.json").read_text())
+        del meta["files"]
+        (folder / "reference.json").write_text(json.dumps(meta))
+    capsys.readouterr()
+    assert main(["regress", "baseline"]) == 2
+    err = capsys.readouterr().err
+    expected = {"cut": "rows where", "edit": "content differs", "old": "older version"}[damage]
+    assert expected in err and "sim regress --update baseline" in err
+
+
+@pytest.mark.parametrize("died_after", ["staged", "old_moved", "new_moved"])
+def test_an_interrupted_rebless_is_completed_never_lost(project, died_after, capsys):
+    """The folder names are the journal: whichever step a killed re-bless reached, the next run
+    of regress finds one complete reference in place and no leftovers."""
+    root = project / "results" / "reference"
+    target = root / "baseline"
+    new = root / ".baseline.new"
+    shutil.copytree(target, new)
+    (new / "marker").write_text("new")
+    if died_after in ("old_moved", "new_moved"):
+        target.rename(root / ".baseline.old")
+    if died_after == "new_moved":
+        new.rename(target)
+    capsys.readouterr()
+    assert main(["regress", "baseline"]) == 0
+    assert (target / "marker").read_text() == "new"
+    assert not list(root.glob(".*")), list(root.glob(".*"))
+
+
+def test_orphan_references_are_reported(project, capsys):
+    (project / "results" / "reference" / "deleted_whatif").mkdir()
+    capsys.readouterr()
+    assert main(["regress"]) == 0
+    assert "references without a scenario file: deleted_whatif" in capsys.readouterr().out
+
+
+def test_rebless_stages_beside_the_reference_and_leaves_nothing(project):
+    assert main(["regress", "--update", "baseline"]) == 0
+    assert not [p.name for p in (project / "results" / "reference").iterdir() if p.name.startswith(".")]
