@@ -38,7 +38,7 @@ def bench_scenario():
 
 
 def time_batched(scenario, n: int) -> float:
-    model = InfluenceModel(scenario, n_replicates=n, seed=1)
+    model = InfluenceModel(scenario, n_replicates=n, seed=1, collect=False)
     start = time.perf_counter()
     for _ in range(HORIZON):
         model.step()
@@ -48,7 +48,7 @@ def time_batched(scenario, n: int) -> float:
 def time_looped(scenario, n: int) -> float:
     start = time.perf_counter()
     for r in range(n):
-        model = InfluenceModel(scenario, n_replicates=1, seed=1, replicate_ids=np.array([r]))
+        model = InfluenceModel(scenario, n_replicates=1, seed=1, replicate_ids=np.array([r]), collect=False)
         for _ in range(HORIZON):
             model.step()
     return time.perf_counter() - start
@@ -60,7 +60,7 @@ def bare_numpy_run(scenario, n: int) -> tuple[float, np.ndarray]:
     Setup reuses the model's initialisation (not timed); every step is re-implemented here.
     The bench scenario has no lever settings, so every lever is adaptive and nothing is fixed.
     """
-    m = InfluenceModel(scenario, n_replicates=n, seed=1)
+    m = InfluenceModel(scenario, n_replicates=n, seed=1, collect=False)
     w, s, p = m.world, m.structure, m.params
     agents = sorted(m.agents, key=lambda a: a.index)
     objectives = np.stack([a.objectives for a in agents])  # (A, A)
@@ -164,7 +164,7 @@ def main() -> None:
     print(f"1. batched R={batch}: {batched * 1e3:.3f} ms/replicate; looped R=1: {loop * 1e3:.1f} ms/replicate; "
           f"speed-up {loop / batched:.0f}x (target >= 150x)")
 
-    model = InfluenceModel(scenario, n_replicates=200, seed=1)
+    model = InfluenceModel(scenario, n_replicates=200, seed=1, collect=False)
     for _ in range(HORIZON):
         model.step()
     _, bare_influence = bare_numpy_run(scenario, 200)

@@ -1,6 +1,7 @@
 """Sahel influence simulator: an agent-based model on Mesa, vectorised over replicates.
 
-Public API: ``load_scenario``, ``run``, ``InfluenceModel``. They are imported lazily so
+Public API (docs/api.md): ``simulate`` and ``evaluate`` (the entry points), ``SimulationResult``,
+``load_scenario``, ``run`` and the Mesa model ``InfluenceModel``. They are imported lazily so
 that ``sim --help`` and ``sim validate`` stay fast and never import Mesa or matplotlib.
 """
 
@@ -12,14 +13,19 @@ __version__ = "0.1.0"
 # Bump when the model's dynamics change on purpose (regression references record it).
 MODEL_VERSION = "3"
 
-__all__ = ["MODEL_VERSION", "InfluenceModel", "__version__", "load_scenario", "run"]
+__all__ = ["MODEL_VERSION", "InfluenceModel", "InputError", "SimulationResult", "__version__", "evaluate",
+           "load_scenario", "run", "simulate"]
 
 if TYPE_CHECKING:
+    from sim.api import evaluate, simulate
+    from sim.errors import InputError
     from sim.model import InfluenceModel
+    from sim.result import SimulationResult
     from sim.runner import run
     from sim.scenario import load_scenario
 
-_LAZY = {"load_scenario": "sim.scenario", "run": "sim.runner", "InfluenceModel": "sim.model"}
+_LAZY = {"load_scenario": "sim.scenario", "run": "sim.runner", "InfluenceModel": "sim.model",
+         "simulate": "sim.api", "evaluate": "sim.api", "SimulationResult": "sim.result", "InputError": "sim.errors"}
 
 
 def __getattr__(name: str) -> Any:

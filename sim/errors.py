@@ -18,7 +18,7 @@ class Problem:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 
-class InputError(Exception):
+class InputError(ValueError):
     """Bad user input: carries every problem found, so users fix them all in one pass.
 
     The CLI prints one line per problem and exits with code 2.

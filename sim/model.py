@@ -7,7 +7,9 @@ move, and the month is recorded.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import mesa
 import numpy as np
@@ -47,13 +49,41 @@ def _blocks(scenario: Scenario, blocks: Sequence[Scenario] | None, n: int) -> li
     return out
 
 
+def _ensemble_mean(model: InfluenceModel, column: int) -> float:
+    """A DataCollector reporter: this month's mean over the replicates of one series."""
+    return float(model._month_means[column])
+
+
+def _check_parameters(catalogue, parameters: Mapping[str, float | np.ndarray]) -> None:
+    """Parameter overrides must be catalogue names within their ranges, as ``--set`` requires
+    (``influence.adjust_rate = 5`` would otherwise give negative influence)."""
+    from sim.errors import InputError, Problem, did_you_mean
+
+    problems = []
+    for name, value in parameters.items():
+        spec = catalogue.parameters.get(name)
+        if spec is None:
+            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"unknown parameter '{name}'"
+                                                                   f"{did_you_mean(name, list(catalogue.parameters))}"))
+            continue
+        values = np.asarray(value, dtype=float)
+        bad = values[~((values >= spec.low) & (values <= spec.high))]
+        if bad.size:
+            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"parameters.{name} = {bad.reshape(-1)[0]:g} is "
+                                                                   f"outside [{spec.low}, {spec.high}]"))
+    if problems:
+        raise InputError(problems)
+
+
 class InfluenceModel(mesa.Model):
     """The influence model for ``n_replicates`` replicates of one scenario.
 
     Args:
-        scenario: a loaded :class:`~sim.scenario.Scenario`.
+        scenario: a :class:`~sim.scenario.Scenario`, a scenario file, or a library name
+            (``"baseline"``), so ``mesa.batch_run(InfluenceModel, {"scenario": "baseline", ...})`` works.
         n_replicates: R, how many replicates advance together.
-        seed: the run's seed; replicate ``r`` depends only on (scenario, seed, r).
+        seed: the run's seed; replicate ``r`` depends only on (scenario, seed, r). None draws
+            one from the OS and records it in ``self.seed``, so the run can be repeated.
         replicate_ids: which replicate indices this instance holds (default 0..R-1), so a
             chunk of a large ensemble reproduces exactly the same replicates.
         parameters: per-name overrides, scalars or arrays of shape (R,), on top of the
@@ -67,16 +97,27 @@ class InfluenceModel(mesa.Model):
             axis (block b holds rows b*R/len(blocks) ...). They must share start, horizon and
             starting state (actors, context, status quo) and may differ in levers, events,
             triggers, shocks, parameters and uncertainties. Used to batch ablations.
+        collect: keep a Mesa ``DataCollector`` with the ensemble mean of every named series
+            (``"influence.russia.mali"``, ``"threat.mali"``) each month; the batched engine turns
+            it off, since it records every replicate itself.
 
-    After construction the state is at month 0; each ``step()`` advances one month.
+    After construction the state is at month 0; each ``step()`` advances one month, and
+    ``running`` turns False at the scenario's horizon (Mesa's ``batch_run`` stops there).
     """
 
-    def __init__(self, scenario: Scenario, n_replicates: int = 1, seed: int = 0,
-                 replicate_ids: np.ndarray | None = None,
+    def __init__(self, scenario: Scenario | str | os.PathLike = "baseline", n_replicates: int = 1,
+                 seed: int | None = 0, replicate_ids: np.ndarray | None = None,
                  parameters: Mapping[str, float | np.ndarray] | None = None,
                  pinned_levers: Mapping[str, float | np.ndarray] | None = None,
                  budgets: Mapping[str, float | np.ndarray] | None = None,
-                 blocks: Sequence[Scenario] | None = None):
+                 blocks: Sequence[Scenario] | None = None, collect: bool = True):
+        from sim.scenario import resolve_scenario
+
+        scenario = resolve_scenario(scenario)
+        if seed is None:
+            import secrets
+
+            seed = secrets.randbits(32)
         super().__init__(rng=seed)
         self.spec = scenario  # Mesa's Model keeps its own `scenario` attribute
         self.seed = seed
@@ -86,6 +127,7 @@ class InfluenceModel(mesa.Model):
         self.replicate_ids = ids
         self.keys = replicate_keys(seed, ids)
         self.catalogue = load_catalogue()
+        _check_parameters(self.catalogue, parameters or {})
         self.institutions = load_institutions()
         self._institution_index = {key: i for i, key in enumerate(self.institutions.keys)}
         self._institution_holder = np.array([ACTORS.index(i.holder) for i in self.institutions.institutions], int)
@@ -133,6 +175,9 @@ class InfluenceModel(mesa.Model):
         # recorded values [r, t, series], preallocated for the horizon (grows if stepped beyond)
         self._recorded = np.empty((n_replicates, scenario.horizon + 1, len(self.layout)))
         self._n_recorded = 0
+        self.datacollector = mesa.DataCollector(model_reporters={
+            ".".join(k for k in key if k): partial(_ensemble_mean, column=s) for s, key in enumerate(self.layout)
+        }) if collect else None
         self._record()
 
     # -- the schedule --------------------------------------------------------------
@@ -147,6 +192,8 @@ class InfluenceModel(mesa.Model):
         self.agents.do("step")
         self._advance()
         self._record()
+        if self.month_index >= self.spec.horizon:
+            self.running = False
 
     # -- state access for Mesa users ------------------------------------------------
 
@@ -451,3 +498,6 @@ class InfluenceModel(mesa.Model):
             sanctions=dyn.sanctions(w.effort, self.structure),
         )
         self._n_recorded += 1
+        if self.datacollector is not None:
+            self._month_means = self._recorded[:, self._n_recorded - 1].mean(axis=0)
+            self.datacollector.collect(self)

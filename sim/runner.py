@@ -36,7 +36,7 @@ def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
 
     model = InfluenceModel(scenario, n_replicates=len(replicate_ids), seed=seed,
                            replicate_ids=replicate_ids, parameters=parameters, pinned_levers=pinned_levers,
-                           budgets=budgets)
+                           budgets=budgets, collect=False)
     for _ in range(scenario.horizon):
         model.step()
         if on_step:
@@ -57,7 +57,8 @@ def run_blocks(scenarios: list[Scenario], n_replicates: int, seed: int) -> list[
     from sim.model import InfluenceModel
 
     ids = np.tile(np.arange(n_replicates), len(scenarios))
-    model = InfluenceModel(scenarios[0], n_replicates=len(ids), seed=seed, replicate_ids=ids, blocks=scenarios)
+    model = InfluenceModel(scenarios[0], n_replicates=len(ids), seed=seed, replicate_ids=ids, blocks=scenarios,
+                           collect=False)
     for _ in range(scenarios[0].horizon):
         model.step()
     whole = model.trajectories()

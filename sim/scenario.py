@@ -533,22 +533,35 @@ def _merge(base: Document, child: Document) -> Document:
 
 def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> dict[Key, str]:
     """Put ``--set`` values into the parsed data; remember which keys came from where."""
-    origins: dict[Key, str] = {}
-    problems = []
+    settings, problems = [], []
     for text in overrides:
         shown = f"--set {text if len(text) <= 80 else text[:77] + '...'}"
         name, sep, raw = text.partition("=")
         if not sep or not name.strip():
             problems.append(Problem(shown, 1, 1, "expected PATH=VALUE, e.g. levers.morocco.medical_aid=0.8"))
             continue
-        parts: list[str] = [p for p in name.strip().split(".")]
+        settings.append((name.strip(), _command_line_value(raw), shown))
+    origins = _apply_settings(doc, settings, problems)
+    if problems:
+        raise InputError(problems)
+    return origins
+
+
+def _apply_settings(doc: Document, settings: list[tuple[str, object, str]], problems: list[Problem]) -> dict[Key, str]:
+    """Set each dotted ``PATH`` to its value in ``doc``; the one grammar of ``--set`` and the Python API.
+
+    Returns where each key came from (``shown``), so the checker's messages point at the setting.
+    """
+    origins: dict[Key, str] = {}
+    for name, value, shown in settings:
+        parts: list[str] = name.split(".")
         if parts[0] == "extends":  # parents are resolved before overrides, so it would be ignored
             problems.append(Problem(shown, 1, 1, "extends cannot be set from the command line (the file's parents "
                                                  "are already resolved); write a scenario with 'extends:' instead"))
             continue
         if parts[0] == "parameters" and len(parts) > 1:
             parts = ["parameters", ".".join(parts[1:])]  # parameter names contain dots
-            # fixing a parameter on the command line replaces any uncertainty about it
+            # fixing a parameter replaces any uncertainty about it
             uncertain = doc.data.get("uncertainties")
             if isinstance(uncertain, dict):
                 uncertain.pop(parts[1], None)
@@ -556,7 +569,6 @@ def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> d
             parts = ["uncertainties", ".".join(parts[1:-1]), parts[-1]]
         elif parts[0] == "institutions" and len(parts) > 1:
             parts = ["institutions", ".".join(parts[1:])]  # institution names are holder.name
-        value = _command_line_value(raw)
         target = doc.data
         for part in parts[:-1]:
             if not isinstance(target, dict):
@@ -567,9 +579,44 @@ def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> d
             continue
         target[parts[-1]] = value
         origins[tuple(parts)] = shown
+    return origins
+
+
+def with_settings(scenario: Scenario, settings: Mapping[str, object], caller: str = "settings") -> Scenario:
+    """``scenario`` with dotted ``PATH: value`` settings applied, checked exactly as ``--set`` values are.
+
+    Numbers of any numeric type (NumPy scalars included) are taken as numbers; problems are
+    reported against ``caller`` (e.g. ``simulate(parameters=...)``) with the ``--set`` wording.
+    """
+    import numbers
+
+    doc = Document(path=scenario.path, data=copy.deepcopy(scenario.to_dict()))
+    problems: list[Problem] = []
+    pairs = []
+    for name, value in settings.items():
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            value = float(value) if not isinstance(value, numbers.Integral) else int(value)
+        pairs.append((str(name), value, f"{caller} {name}={_shown(value, 40)}"))
+    origins = _apply_settings(doc, pairs, problems)
     if problems:
         raise InputError(problems)
-    return origins
+    return _Checker(doc, load_catalogue(), origins).scenario()
+
+
+def resolve_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
+    """A Scenario from itself, a file path, or a library name (``"baseline"``)."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    path = Path(scenario)
+    if path.suffix not in (".yaml", ".yml") and not path.exists():
+        library = LIBRARY / f"{path.name}.yaml"
+        if path.name == str(scenario) and library.is_file():
+            return load_scenario(library)
+        names = sorted(p.stem for p in LIBRARY.glob("*.yaml"))
+        raise InputError([Problem(str(scenario), 1, 1, f"no scenario file or library scenario '{scenario}'"
+                                                       f"{did_you_mean(str(scenario), names)}; library: "
+                                                       f"{', '.join(names)}")])
+    return load_scenario(path)
 
 
 def _shown(value: object, limit: int = 60) -> str:

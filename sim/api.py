@@ -1,0 +1,136 @@
+"""The Python entry points modellers script against: ``simulate`` and ``evaluate``.
+
+Both take a scenario as a Scenario, a file path or a library name (``"baseline"``), and check
+parameters, lever intensities and budgets against the catalogue exactly as ``--set`` does,
+with the same messages (an ``InputError``, which is a ``ValueError``). See docs/api.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from sim.errors import InputError, Problem
+from sim.result import SimulationResult
+from sim.scenario import Scenario, resolve_scenario, with_settings
+
+ScenarioLike = Scenario | str | os.PathLike
+
+
+def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: int | None = None,
+             parameters: Mapping[str, float] | None = None, levers: Mapping[str, float | str] | None = None,
+             budgets: Mapping[str, float] | None = None, outcomes: Iterable[str] | None = None,
+             chunk_size: int | None = None) -> SimulationResult:
+    """Run an ensemble of ``scenario`` and return its trajectories with access by name.
+
+    Args:
+        scenario: a Scenario, a scenario file, or a library name such as ``"baseline"``.
+        n_replicates: ensemble size (default: the scenario's ``replicates``).
+        seed: the run's seed (default: the scenario's ``seed``); the same seed gives the same numbers
+            whatever ``chunk_size``.
+        parameters: catalogue parameters by name (``{"influence.adjust_rate": 0.2}``), fixed for
+            every replicate (a fixed value replaces the scenario's uncertainty about it).
+        levers: intensities in [0, 1] (or ``"adaptive"``) by ``"actor.lever"``, for the whole run.
+        budgets: effort budgets by actor.
+        outcomes: outcome expressions checked before the run and evaluated after it
+            (``result.outcomes``); any other can be asked later with ``result.outcome(...)``.
+        chunk_size: replicates advanced together (memory vs speed; results do not change).
+    """
+    from sim.runner import DEFAULT_CHUNK_SIZE, run
+
+    base = resolve_scenario(scenario)
+    settings: dict[str, object] = {}
+    settings |= {f"parameters.{name}": value for name, value in (parameters or {}).items()}
+    settings |= {f"levers.{name}": value for name, value in (levers or {}).items()}
+    settings |= {f"actors.{actor}.budget": value for actor, value in (budgets or {}).items()}
+    resolved = with_settings(base, settings, "simulate:") if settings else base
+    n = _count(n_replicates, "n_replicates", resolved.replicates)
+    seed = _count(seed, "seed", resolved.seed, minimum=0)
+    chunk = _count(chunk_size, "chunk_size", DEFAULT_CHUNK_SIZE)
+    wanted = parse_outcomes(outcomes or (), resolved, "simulate: outcomes")
+    trajectories = run(resolved, n_replicates=n, seed=seed, chunk_size=chunk)
+    return SimulationResult(resolved, seed, trajectories, tuple(wanted))
+
+
+def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterable[str], *,
+             replicates_per_point: int = 1, seed: int | None = None) -> np.ndarray:
+    """Outcomes at many parameter points in one batched ensemble: shape (points, replicates, outcomes).
+
+    ``points`` maps names to equal-length columns (a dict of arrays, or a pandas DataFrame):
+    catalogue parameters, ``levers.<actor>.<lever>`` intensities or ``actors.<actor>.budget``.
+    Every point runs replicates 0..K-1 (common random numbers), so differences between points
+    are the parameters' doing. This is the engine behind sweeps, sensitivity and calibration.
+    """
+    from sim.experiments import Factor, evaluate_points, factor_bounds
+
+    resolved = resolve_scenario(scenario)
+    names = [str(name) for name in points]
+    if not names:
+        raise InputError([Problem("evaluate: points", 1, 1, "no columns; expected e.g. {'influence.adjust_rate': "
+                                                            "[0.1, 0.2]}")])
+    columns, problems, factors = [], [], []
+    for name in names:
+        try:
+            low, high = factor_bounds(name)
+        except InputError as exc:
+            problems += [Problem(f"evaluate: points[{name!r}]", 1, 1, p.message) for p in exc.problems]
+            continue
+        values = np.asarray(points[name], dtype=float).reshape(-1)
+        bad = values[~((values >= low) & (values <= high))]  # NaN fails too
+        if bad.size:
+            problems.append(Problem(f"evaluate: points[{name!r}]", 1, 1, f"{name} = {bad[0]} is outside "
+                                                                         f"[{low}, {high}]"))
+        columns.append(values)
+        factors.append(Factor(name, low, high))
+    if not problems and len({len(c) for c in columns}) > 1:
+        problems.append(Problem("evaluate: points", 1, 1, "columns have different lengths: " + ", ".join(
+            f"{n} {len(c)}" for n, c in zip(names, columns, strict=True))))
+    if problems:
+        raise InputError(problems)
+    wanted = parse_outcomes(outcomes, resolved, "evaluate: outcomes")
+    if not wanted:
+        raise InputError([Problem("evaluate: outcomes", 1, 1, "no outcomes; expected e.g. "
+                                                              "['mean(influence.russia.mali)']")])
+    k = _count(replicates_per_point, "replicates_per_point", 1)
+    return evaluate_points(resolved, factors, np.stack(columns, axis=1), wanted, replicates_per_point=k,
+                           seed=_count(seed, "seed", resolved.seed, minimum=0))
+
+
+def parse_outcomes(texts: Iterable[str], scenario: Scenario, where: str) -> list:
+    """Outcome expressions parsed and checked against the scenario's months; InputError lists every problem."""
+    from sim.catalogue import ACTORS, load_catalogue
+    from sim.outcomes import OutcomeError, parse_outcome
+
+    if isinstance(texts, str):
+        texts = [texts]
+    levers = {a: [lv.id for lv in load_catalogue().levers_of(a)] for a in ACTORS}
+    first, last = scenario.date_of(0), scenario.date_of(scenario.horizon)
+    out, problems = [], []
+    for text in texts:
+        try:
+            outcome = parse_outcome(str(text), levers)
+        except OutcomeError as exc:
+            problems.append(Problem(f"{where} {text}", 1, exc.offset + 1, str(exc)))
+            continue
+        outside = outcome.months_outside(first, last)
+        if outside:
+            problems.append(Problem(f"{where} {text}", 1, 1, f"{outside[0]} is outside the run {first}..{last}"))
+            continue
+        out.append(outcome)
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def _count(value: object, name: str, default: int, minimum: int = 1) -> int:
+    """A whole number argument (NumPy integers welcome), or the default when None."""
+    import numbers
+
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
+        raise InputError([Problem(name, 1, 1, f"{name} = {value!r}; expected a whole number >= {minimum}")])
+    return int(value)

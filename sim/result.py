@@ -1,0 +1,129 @@
+"""What ``sim.simulate`` returns: an ensemble's trajectories with access by name.
+
+Modellers ask for ``result.influence("russia", "mali")``, not ``values[:, :, 5]``; tables come
+out tidy (one row per replicate, month and series) for pandas or polars, with no missing keys:
+per-state series such as ``threat.mali`` carry the documented target ``STATE_TARGET``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.trajectories import Trajectories
+
+if TYPE_CHECKING:
+    from sim.outcomes import Outcome
+    from sim.scenario import Scenario
+    from sim.summary import Summary
+
+STATE_TARGET = "-"  # the target of a per-state series (threat.mali) in tables and files: never empty or NaN
+TIDY_COLUMNS = ("replicate", "step", "date", "metric", "source", "target", "value")
+
+
+def table_target(target: str) -> str:
+    return target or STATE_TARGET
+
+
+def key_target(target: str) -> str:
+    """Inverse of ``table_target`` (files written before the marker used an empty cell)."""
+    return "" if target == STATE_TARGET else target
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """An ensemble run: ``trajectories.values[r, t, s]`` plus the scenario and seed behind it."""
+
+    scenario: Scenario
+    seed: int
+    trajectories: Trajectories
+    requested: tuple[Outcome, ...] = ()  # outcomes asked of simulate(), evaluated on demand
+
+    @property
+    def outcomes(self) -> dict[str, np.ndarray]:
+        """``{expression: one value per replicate}`` for the outcomes given to ``simulate``."""
+        return {o.text: o.evaluate(self.trajectories) for o in self.requested}
+
+    @property
+    def dates(self) -> tuple[str, ...]:
+        return self.trajectories.dates
+
+    @property
+    def n_replicates(self) -> int:
+        return self.trajectories.values.shape[0]
+
+    def series(self, metric: str, source: str, target: str = "") -> np.ndarray:
+        """One series for every replicate and month, shape (replicates, months + 1)."""
+        key = (metric, source, key_target(target))
+        if key not in self.trajectories.series.series:
+            from sim.errors import did_you_mean
+
+            names = [".".join(k for k in s if k) for s in self.trajectories.series]
+            wanted = ".".join(k for k in key if k)
+            raise KeyError(f"no series {wanted!r} in this run{did_you_mean(wanted, names)}")
+        return self.trajectories.get(*key)
+
+    def influence(self, source: str, target: str) -> np.ndarray:
+        """Influence of ``source`` on ``target``: (replicates, months + 1)."""
+        return self.series("influence", source, target)
+
+    def relation(self, source: str, target: str) -> np.ndarray:
+        """Attitude of ``source`` towards ``target``, in [-1, 1]: (replicates, months + 1)."""
+        return self.series("relation", source, target)
+
+    def context(self, metric: str, state: str) -> np.ndarray:
+        """A state's context variable (``threat``, ``stability``, ...): (replicates, months + 1)."""
+        return self.series(metric, state)
+
+    def outcome(self, expression: str | Outcome) -> np.ndarray:
+        """An outcome expression (``"mean(influence.russia.mali)"``), one value per replicate."""
+        from sim.outcomes import Outcome, parse_outcome
+
+        parsed = expression if isinstance(expression, Outcome) else parse_outcome(expression)
+        outside = parsed.months_outside(self.dates[0], self.dates[-1])
+        if outside:
+            raise ValueError(f"{parsed.text}: {outside[0]} is outside the run {self.dates[0]}..{self.dates[-1]}")
+        return parsed.evaluate(self.trajectories)
+
+    def summary(self) -> Summary:
+        """Mean and 5/50/95% quantiles per month and series (``summary.get(...)[:, k]``)."""
+        from sim.summary import summarise
+
+        return summarise(self.trajectories)
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The tidy table as NumPy columns (replicate, step, date, metric, source, target, value)."""
+        t = self.trajectories
+        n, steps, n_series = t.values.shape
+        metric, source, target = (np.array([table_target(k[i]) if i == 2 else k[i] for k in t.series], dtype=object)
+                                  for i in range(3))
+        return {
+            "replicate": np.repeat(t.replicate_ids.astype(np.int64), steps * n_series),
+            "step": np.tile(np.repeat(np.arange(steps, dtype=np.int64), n_series), n),
+            "date": np.tile(np.repeat(np.array(t.dates, dtype=object), n_series), n),
+            "metric": np.tile(metric, n * steps),
+            "source": np.tile(source, n * steps),
+            "target": np.tile(target, n * steps),
+            "value": t.values.reshape(-1),
+        }
+
+    def to_pandas(self) -> Any:
+        """Tidy pandas DataFrame: one row per replicate, month and series; keys are categoricals."""
+        import pandas as pd
+
+        frame = pd.DataFrame(self.columns())
+        for name in ("date", "metric", "source", "target"):
+            frame[name] = frame[name].astype("category")
+        return frame
+
+    def to_polars(self) -> Any:
+        """Tidy polars DataFrame, the same rows as ``to_pandas``."""
+        import polars as pl
+
+        columns = self.columns()
+        return pl.DataFrame({name: (values.tolist() if values.dtype == object else values)
+                             for name, values in columns.items()}).with_columns(
+            pl.col("date", "metric", "source", "target").cast(pl.Categorical))
+
