@@ -24,7 +24,7 @@ def _stamp() -> str:
 
 def execute_sweep(scenario: Scenario, factors: list[Factor], points: np.ndarray, outcomes: list[Outcome], *,
                   replicates: int, seed: int, out: Path | None) -> tuple[Path, np.ndarray]:
-    progress = Progress(len(points), "sweep")
+    progress = Progress(len(points), "sweep", unit="point")
     try:
         values = evaluate_points(scenario, factors, points, outcomes, replicates_per_point=replicates, seed=seed,
                                  on_chunk=progress.advance)
@@ -50,13 +50,15 @@ def execute_sweep(scenario: Scenario, factors: list[Factor], points: np.ndarray,
 
 
 def execute_sensitivity(scenario: Scenario, factors: list[Factor], outcomes: list[Outcome], *, method: str, n: int,
-                        seed: int, out: Path | None):
-    from sim.sensitivity import model_evaluator, run_sensitivity
+                        seed: int, out: Path | None, replicates_per_sample: int = 1):
+    from sim.sensitivity import model_evaluator, run_sensitivity, sample_count
 
-    progress = Progress(1, "sensitivity")
+    progress = Progress(sample_count(method, n, len(factors)), "sensitivity", unit="sample")
     try:
-        evaluate = model_evaluator(scenario, factors, outcomes, seed)
-        result = run_sensitivity(factors, [o.text for o in outcomes], evaluate, method, n, seed)
+        evaluate = model_evaluator(scenario, factors, outcomes, seed, on_chunk=progress.advance,
+                                   replicates_per_sample=replicates_per_sample)
+        result = run_sensitivity(factors, [o.text for o in outcomes], evaluate, method, n, seed,
+                                 replicates_per_sample=replicates_per_sample)
     finally:
         progress.close()
     out = out or ANALYSIS_ROOT / f"sensitivity-{method}-{safe_name(scenario.name)}-{_stamp()}"
@@ -78,8 +80,12 @@ def execute_sensitivity(scenario: Scenario, factors: list[Factor], outcomes: lis
 def summary_markdown(result, scenario: Scenario, seed: int) -> str:
     key = "ST" if result.method == "sobol" else "mu*"
     lines = [f"# Sensitivity ({result.method}) of {scenario.name}", "",
-             f"{result.n_runs} model runs of {scenario.horizon} months, {len(result.names)} parameters, seed {seed}, "
-             f"{result.seconds:.1f} s. Parameters varied over their catalogue ranges (`sim parameters`).", ""]
+             f"{result.n_runs} samples of {scenario.horizon} months, {len(result.names)} parameters, seed {seed}, "
+             f"{result.seconds:.1f} s. Parameters varied over their catalogue ranges (`sim parameters`).", "",
+             f"Each sample's outcome is the mean of {result.replicates_per_sample} replicate(s) "
+             f"(`--replicates-per-sample`, default 1), with the same random streams for every sample "
+             f"(replicates 0..{result.replicates_per_sample - 1}): the indices measure the parameters at those "
+             "shocks; raise K to average over more of them.", ""]
     for j, outcome in enumerate(result.outcomes):
         ranking = result.ranking(j)
         conf = result.confidence(j)

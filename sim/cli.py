@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
                      "summary.csv always uses all")
     run.add_argument("--chunk-size", type=_positive_int, default=None,
                      help="replicates advanced together (memory vs speed; results do not change)")
+    run.add_argument("--format", choices=("csv", "parquet"), default="csv", dest="file_format",
+                     help="trajectories and summary as CSV (default) or Parquet (pyarrow: exact, several times "
+                          "smaller and faster to read)")
+    run.add_argument("--exact", action="store_true",
+                     help="CSV numbers that read back to the same float64 (default: 10 significant digits)")
     _add_force(run)
 
     validate = commands.add_parser("validate", help="check scenario files; exit 2 with one line per problem")
@@ -107,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="outcome expression (repeatable; default influence.russia.mali)")
     sens.add_argument("--n", type=_positive_int, default=256,
                       help="base sample size (Sobol': N(D+2) runs; Morris: N trajectories); default 256")
+    sens.add_argument("--replicates-per-sample", type=_positive_int, default=1, metavar="K",
+                      help="replicates averaged per sample, the same K random streams for every sample "
+                           "(default 1; stated in summary.md)")
     sens.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     sens.add_argument("--out", type=Path, help="folder to create")
     _add_force(sens)
@@ -571,12 +579,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.workload import points_workload
 
     destination = _check_output(args.out, ANALYSIS_ROOT)
-    _check_work(points_workload(sample_count(args.method, args.n, len(factors)), 1, scenario.horizon,
+    _check_work(points_workload(sample_count(args.method, args.n, len(factors)), args.replicates_per_sample,
+                                scenario.horizon,
                                 factors=len(factors), outcomes=len(outcomes)), args, "--n", destination)
 
     folder, result = execute_sensitivity(scenario, factors, outcomes, method=args.method, n=args.n, seed=seed,
-                                         out=args.out)
-    print(f"sensitivity folder: {folder} ({result.n_runs} runs, {result.seconds:.1f} s)")
+                                         out=args.out, replicates_per_sample=args.replicates_per_sample)
+    print(f"sensitivity folder: {folder} ({result.n_runs} samples x {args.replicates_per_sample} replicate(s), "
+          f"{result.seconds:.1f} s)")
     for j, outcome in enumerate(result.outcomes):
         top = ", ".join(f"{name} {value:.2f}" for name, value in result.ranking(j)[:5])
         print(f"{outcome}: most influential: {top}")
@@ -633,7 +643,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 args, "--replicates", destination)
 
     outcome = execute_run(scenario, replicates=args.replicates, seed=args.seed, out=args.out,
-                          trajectory_cap=cap, chunk_size=args.chunk_size, command=sys.argv)
+                          trajectory_cap=cap, chunk_size=args.chunk_size, command=sys.argv,
+                          file_format=args.file_format, exact=args.exact)
     print(f"run folder: {outcome.folder}")
     if outcome.trajectories_note:
         print(outcome.trajectories_note)

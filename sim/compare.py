@@ -18,6 +18,7 @@ import numpy as np
 from sim.catalogue import ACTOR_LABELS
 from sim.errors import InputError, Problem
 from sim.question import Answer, QuestionAccumulator, number, percent
+from sim.result import key_target, table_target
 from sim.runner import DEFAULT_CHUNK_SIZE, chunk_bounds, run_chunk
 from sim.scenario import Question, Scenario
 from sim.summary import Summary, SummaryReducer, series_bounds
@@ -100,7 +101,7 @@ def compare_run_folders(baseline: Path, whatif: Path) -> Comparison:
     if manifests[0].get("replicates") != manifests[1].get("replicates"):
         warnings.append(f"replicate counts differ ({manifests[0].get('replicates')} vs "
                         f"{manifests[1].get('replicates')}); only replicates present in both are compared")
-    runs = [read_trajectories(folder / "trajectories.csv") for folder in (baseline, whatif)]
+    runs = [read_trajectories(_trajectories_file(folder)) for folder in (baseline, whatif)]
     shared_ids = np.intersect1d(runs[0].replicate_ids, runs[1].replicate_ids)
     if len(shared_ids) == 0 or runs[0].dates != runs[1].dates:
         raise InputError([Problem(str(whatif), 1, 1, "no replicates or dates in common with the baseline run")])
@@ -138,10 +139,17 @@ def _read_manifest(folder: Path) -> dict:
         raise InputError([Problem(str(path), exc.lineno, exc.colno, f"corrupt manifest: {exc.msg}")]) from None
 
 
+def _trajectories_file(folder: Path) -> Path:
+    parquet = folder / "trajectories.parquet"
+    return parquet if parquet.is_file() and not (folder / "trajectories.csv").is_file() else folder / "trajectories.csv"
+
+
 def read_trajectories(path: Path) -> Trajectories:
-    """Read a run folder's trajectories.csv back into arrays."""
+    """Read a run folder's trajectories (CSV or Parquet) back into arrays, refusing incomplete files."""
     if not path.is_file():
         raise InputError([Problem(str(path), 1, 1, "file not found")])
+    if path.suffix == ".parquet":
+        return _read_trajectories_parquet(path)
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         next(reader, None)
@@ -159,12 +167,12 @@ def read_trajectories(path: Path) -> Trajectories:
             replicates.setdefault(int(row[1]), len(replicates))
         except ValueError:
             raise InputError([Problem(str(path), line, 1, f"unreadable row {row!r}")]) from None
-        series.setdefault((row[4], row[5], row[6]), len(series))
+        series.setdefault((row[4], row[5], key_target(row[6])), len(series))
     # NaN, not uninitialised memory: a missing cell must be seen, never read as a number
     values = np.full((len(replicates), len(dates), len(series)), np.nan)
     for line, row in enumerate(rows, start=2):
         try:
-            values[replicates[int(row[1])], int(row[2]), series[(row[4], row[5], row[6])]] = float(row[7])
+            values[replicates[int(row[1])], int(row[2]), series[(row[4], row[5], key_target(row[6]))]] = float(row[7])
         except (ValueError, IndexError):
             raise InputError([Problem(str(path), line, 1, f"unreadable row {row!r}")]) from None
     missing = int(np.isnan(values).sum())
@@ -177,6 +185,30 @@ def read_trajectories(path: Path) -> Trajectories:
                         values[order])
 
 
+def _read_trajectories_parquet(path: Path) -> Trajectories:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path).to_pydict()
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise InputError([Problem(str(path), 1, 1, f"unreadable Parquet file: {exc}")]) from None
+    if not table.get("value"):
+        raise InputError([Problem(str(path), 1, 1, "no trajectories in this run (was it run with --trajectories 0?)")])
+    replicates = {r: i for i, r in enumerate(dict.fromkeys(table["replicate"]))}
+    dates = dict(zip(table["step"], table["date"], strict=True))
+    keys = list(zip(table["metric"], table["source"], (key_target(t) for t in table["target"]), strict=True))
+    series = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    values = np.full((len(replicates), len(dates), len(series)), np.nan)
+    values[[replicates[r] for r in table["replicate"]], table["step"], [series[k] for k in keys]] = table["value"]
+    missing = int(np.isnan(values).sum())
+    if missing or sorted(dates) != list(range(len(dates))):
+        raise InputError([Problem(str(path), 1, 1, f"incomplete trajectories: {missing} of {values.size} values "
+                                                   "missing (the file was cut short or edited)")])
+    ids = np.array(sorted(replicates))
+    return Trajectories(str(table["scenario"][0]), tuple(dates[t] for t in sorted(dates)), ids,
+                        SeriesLayout(tuple(series)), values[[replicates[r] for r in ids]])
+
+
 def write_effects(path: Path, comparison: Comparison) -> None:
     d, b, w = comparison.difference, comparison.baseline, comparison.whatif
     with open(path, "w", encoding="utf-8", newline="") as handle:
@@ -185,7 +217,7 @@ def write_effects(path: Path, comparison: Comparison) -> None:
             for s, (metric, source, target) in enumerate(d.series):
                 numbers = (b.stats[t, s, 0], w.stats[t, s, 0], *d.stats[t, s, :], d.positive[t, s])
                 text = ",".join(repr(float(x)) for x in numbers)
-                handle.write(f"{t},{date},{metric},{source},{target},{text}\n")
+                handle.write(f"{t},{date},{metric},{source},{table_target(target)},{text}\n")
 
 
 @dataclass(frozen=True)

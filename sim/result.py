@@ -95,19 +95,7 @@ class SimulationResult:
 
     def columns(self) -> dict[str, np.ndarray]:
         """The tidy table as NumPy columns (replicate, step, date, metric, source, target, value)."""
-        t = self.trajectories
-        n, steps, n_series = t.values.shape
-        metric, source, target = (np.array([table_target(k[i]) if i == 2 else k[i] for k in t.series], dtype=object)
-                                  for i in range(3))
-        return {
-            "replicate": np.repeat(t.replicate_ids.astype(np.int64), steps * n_series),
-            "step": np.tile(np.repeat(np.arange(steps, dtype=np.int64), n_series), n),
-            "date": np.tile(np.repeat(np.array(t.dates, dtype=object), n_series), n),
-            "metric": np.tile(metric, n * steps),
-            "source": np.tile(source, n * steps),
-            "target": np.tile(target, n * steps),
-            "value": t.values.reshape(-1),
-        }
+        return tidy_columns(self.trajectories)
 
     def to_pandas(self) -> Any:
         """Tidy pandas DataFrame: one row per replicate, month and series; keys are categoricals."""
@@ -127,3 +115,19 @@ class SimulationResult:
                              for name, values in columns.items()}).with_columns(
             pl.col("date", "metric", "source", "target").cast(pl.Categorical))
 
+
+
+def tidy_columns(t: Trajectories) -> dict[str, np.ndarray]:
+    """One row per replicate, month and series, as columns (keys as object arrays, no empty target)."""
+    n, steps, n_series = t.values.shape
+    metric, source, target = (np.array([table_target(k[i]) if i == 2 else k[i] for k in t.series], dtype=object)
+                              for i in range(3))
+    return {
+        "replicate": np.repeat(t.replicate_ids.astype(np.int64), steps * n_series),
+        "step": np.tile(np.repeat(np.arange(steps, dtype=np.int64), n_series), n),
+        "date": np.tile(np.repeat(np.array(t.dates, dtype=object), n_series), n),
+        "metric": np.tile(metric, n * steps),
+        "source": np.tile(source, n * steps),
+        "target": np.tile(target, n * steps),
+        "value": t.values.reshape(-1),
+    }

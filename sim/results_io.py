@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.result import STATE_TARGET, table_target, tidy_columns
 from sim.summary import STATISTICS, Summary
 from sim.trajectories import Trajectories
 
@@ -189,25 +190,34 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def _float_text(values: np.ndarray) -> np.ndarray:
-    """Shortest text that reads back to the same float64 (NumPy's repr rules)."""
-    return np.asarray(values, dtype=np.float64).astype(str)
+FORMATS = ("csv", "parquet")
+SIGNIFICANT_DIGITS = 10
 
 
-def write_trajectories(path: Path, trajectories: Trajectories | None, max_replicates: int | None) -> int:
+def float_text(values: np.ndarray, exact: bool = False) -> np.ndarray:
+    """Numbers as text: 10 significant digits (ample for outputs known to ~1e-3, and a third
+    smaller), or with ``exact`` the shortest text that reads back to the same float64."""
+    values = np.asarray(values, dtype=np.float64)
+    if exact:
+        return values.astype(str)
+    return np.char.mod(f"%.{SIGNIFICANT_DIGITS}g", values)
+
+
+def write_trajectories(path: Path, trajectories: Trajectories | None, max_replicates: int | None,
+                       exact: bool = False) -> int:
     """Long-form CSV, one row per replicate, step and series. Returns replicates written."""
     if trajectories is None:
         path.write_text(",".join(TRAJECTORY_COLUMNS) + "\n")
         return 0
     values = trajectories.values
     n = values.shape[0] if max_replicates is None else min(values.shape[0], max_replicates)
-    series_text = [f"{m},{s},{t}," for m, s, t in trajectories.series]
+    series_text = [f"{m},{s},{table_target(t)}," for m, s, t in trajectories.series]
     name = trajectories.scenario
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(TRAJECTORY_COLUMNS) + "\n")
         for r in range(n):
             replicate = int(trajectories.replicate_ids[r])
-            texts = _float_text(values[r])
+            texts = float_text(values[r], exact)
             for step, date in enumerate(trajectories.dates):
                 prefix = f"{name},{replicate},{step},{date},"
                 row = texts[step]
@@ -215,23 +225,66 @@ def write_trajectories(path: Path, trajectories: Trajectories | None, max_replic
     return n
 
 
-def write_summary(path: Path, summary: Summary) -> None:
+def write_summary(path: Path, summary: Summary, exact: bool = False) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(SUMMARY_COLUMNS) + "\n")
         for step, date in enumerate(summary.dates):
-            texts = _float_text(summary.stats[step])
+            texts = float_text(summary.stats[step], exact)
             for s, (metric, source, target) in enumerate(summary.series):
-                handle.write(f"{step},{date},{metric},{source},{target},{','.join(texts[s])}\n")
+                handle.write(f"{step},{date},{metric},{source},{table_target(target)},{','.join(texts[s])}\n")
+
+
+def write_trajectories_parquet(path: Path, trajectories: Trajectories | None, max_replicates: int | None) -> int:
+    """The same rows as trajectories.csv in Parquet (zstd; keys dictionary-encoded, values float64 exact)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if trajectories is None:
+        columns = {name: [] for name in TRAJECTORY_COLUMNS}
+        pq.write_table(pa.table(columns), path)
+        return 0
+    n = trajectories.values.shape[0] if max_replicates is None else min(trajectories.values.shape[0], max_replicates)
+    columns = tidy_columns(trajectories.head(n))
+    table = pa.table({"scenario": pa.DictionaryArray.from_arrays(np.zeros(len(columns["value"]), np.int32),
+                                                                 [trajectories.scenario]),
+                      **{k: (pa.array(v).dictionary_encode() if v.dtype == object else pa.array(v))
+                         for k, v in columns.items()}})
+    pq.write_table(table, path, compression="zstd")
+    return n
+
+
+def write_summary_parquet(path: Path, summary: Summary) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    steps, n_series = len(summary.dates), len(summary.series)
+    keys = [np.array([table_target(k[i]) if i == 2 else k[i] for k in summary.series], dtype=object)
+            for i in range(3)]
+    table = {"step": np.repeat(np.arange(steps), n_series),
+             "date": np.repeat(np.array(summary.dates, dtype=object), n_series),
+             **{name: np.tile(k, steps) for name, k in zip(("metric", "source", "target"), keys, strict=True)},
+             **{stat: summary.stats[:, :, k].reshape(-1) for k, stat in enumerate(STATISTICS)}}
+    pq.write_table(pa.table({k: (pa.array(v.tolist()).dictionary_encode() if v.dtype == object else pa.array(v))
+                             for k, v in table.items()}), path, compression="zstd")
 
 
 def write_run_folder(out: Path, *, manifest: dict, trajectories: Trajectories | None, summary: Summary,
                      max_trajectory_replicates: int | None,
-                     plot: Callable[[Path], list[str]] | None = None) -> dict:
+                     plot: Callable[[Path], list[str]] | None = None, file_format: str = "csv",
+                     exact: bool = False) -> dict:
     """Write manifest, trajectories, summary and plots into ``out`` atomically."""
     with atomic_folder(out) as staging:
-        written = write_trajectories(staging / "trajectories.csv", trajectories, max_trajectory_replicates)
-        write_summary(staging / "summary.csv", summary)
+        if file_format == "parquet":
+            written = write_trajectories_parquet(staging / "trajectories.parquet", trajectories,
+                                                 max_trajectory_replicates)
+            write_summary_parquet(staging / "summary.parquet", summary)
+        else:
+            written = write_trajectories(staging / "trajectories.csv", trajectories, max_trajectory_replicates, exact)
+            write_summary(staging / "summary.csv", summary, exact)
         plots = plot(staging / "plots") if plot else []
-        manifest = {**manifest, "trajectories_replicates_written": written, "plots": plots}
+        manifest = {**manifest, "trajectories_replicates_written": written, "plots": plots, "format": file_format,
+                    "numbers": "exact (float64 round trip)" if exact or file_format == "parquet"
+                    else f"{SIGNIFICANT_DIGITS} significant digits",
+                    "state_target": STATE_TARGET}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest

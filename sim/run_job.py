@@ -33,7 +33,8 @@ class RunOutcome:
 
 def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int | None = None,
                 out: Path | None = None, trajectory_cap: int | None = 100,
-                chunk_size: int | None = None, command: list[str] | None = None) -> RunOutcome:
+                chunk_size: int | None = None, command: list[str] | None = None, file_format: str = "csv",
+                exact: bool = False) -> RunOutcome:
     """Run ``scenario`` and write its run folder; returns where and a short headline."""
     n = scenario.replicates if replicates is None else replicates
     seed = scenario.seed if seed is None else seed
@@ -83,11 +84,12 @@ def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int 
     manifest["run_seconds"] = round(time.perf_counter() - clock, 3)
     manifest["finished_utc"] = datetime.now(UTC).isoformat()
     manifest = write_run_folder(out, manifest=manifest, trajectories=trajectories, summary=summary,
-                                max_trajectory_replicates=trajectory_cap, plot=plot)
+                                max_trajectory_replicates=trajectory_cap, plot=plot, file_format=file_format,
+                                exact=exact)
     written = manifest["trajectories_replicates_written"]
     note = "" if written == n else (
-        f"trajectories.csv holds replicates 0-{written - 1} of {n} (use --trajectories all for every one); "
-        "summary.csv uses all"
+        f"trajectories.{file_format} holds replicates 0-{written - 1} of {n} (use --trajectories all for every "
+        f"one); summary.{file_format} uses all"
     )
     return RunOutcome(out, manifest, summary, headline(summary, scenario.question), note)
 

@@ -2,8 +2,9 @@
 
 Sampling and analysis are SALib's; this module only turns samples into one batched run of
 the model (``sim.experiments``) and outcome values back into SALib's analysis. Each sample
-is one replicate with the same random stream (replicate 0), so the model is a deterministic
-function of the parameters and the indices measure the parameters alone.
+averages K replicates (``--replicates-per-sample``, default 1) with the same random streams
+(replicates 0..K-1) for every sample, so the model is a deterministic function of the
+parameters and the indices measure the parameters alone.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ METHODS = ("sobol", "morris")
 
 
 def default_factors(patterns: Sequence[str] = ()) -> list[Factor]:
-    """Catalogue parameters to vary: those matching the glob patterns, or every global
-    (non-lever) parameter; parameters whose range is a single value are skipped."""
+    """Catalogue parameters to vary: those matching the glob patterns in the order given, or every
+    global (non-lever) parameter; parameters whose range is a single value are skipped."""
     specs = load_catalogue().parameters
-    if patterns:
-        names = [n for n in specs if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+    if patterns:  # the user's order: each pattern's matches (catalogue order within a glob), first mention wins
+        names = list(dict.fromkeys(n for p in patterns for n in specs if fnmatch.fnmatchcase(n, p)))
         unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(n, p) for n in specs)]
         if unmatched:
             raise InputError([Problem("--params", 1, 1, f"'{unmatched[0]}' matches no parameter (see sim parameters)")])
@@ -72,8 +73,9 @@ class SensitivityResult:
     names: list[str]
     outcomes: list[str]
     indices: list[dict]  # one SALib result per outcome
-    n_runs: int
+    n_runs: int  # samples evaluated
     seconds: float
+    replicates_per_sample: int = 1
 
     def table(self) -> list[dict]:
         rows = []
@@ -95,7 +97,8 @@ class SensitivityResult:
 
 
 def run_sensitivity(factors: Sequence[Factor], outcome_names: Sequence[str],
-                    evaluate: Callable[[np.ndarray], np.ndarray], method: str, n: int, seed: int) -> SensitivityResult:
+                    evaluate: Callable[[np.ndarray], np.ndarray], method: str, n: int, seed: int,
+                    replicates_per_sample: int = 1) -> SensitivityResult:
     """Sample, evaluate (``evaluate(X) -> Y`` with Y of shape (samples, outcomes)), analyse."""
     import time
 
@@ -105,13 +108,16 @@ def run_sensitivity(factors: Sequence[Factor], outcome_names: Sequence[str],
     y = evaluate(x)
     indices = [analyse(problem, method, x, y[:, j], seed) for j in range(y.shape[1])]
     return SensitivityResult(method, problem["names"], list(outcome_names), indices, len(x),
-                             time.perf_counter() - start)
+                             time.perf_counter() - start, replicates_per_sample)
 
 
 def model_evaluator(scenario: Scenario, factors: Sequence[Factor], outcomes: Sequence[Outcome], seed: int,
-                    on_chunk: Callable[[int], None] | None = None) -> Callable[[np.ndarray], np.ndarray]:
+                    on_chunk: Callable[[int], None] | None = None,
+                    replicates_per_sample: int = 1) -> Callable[[np.ndarray], np.ndarray]:
+    """``X -> Y``: each sample's outcomes averaged over replicates 0..K-1 (the same K random
+    streams for every sample, so the indices measure the parameters, not the noise)."""
     def evaluate(x: np.ndarray) -> np.ndarray:
-        return evaluate_points(scenario, factors, x, outcomes, replicates_per_point=1, seed=seed,
-                               on_chunk=on_chunk)[:, 0, :]
+        return evaluate_points(scenario, factors, x, outcomes, replicates_per_point=replicates_per_sample, seed=seed,
+                               on_chunk=on_chunk).mean(axis=1)
 
     return evaluate

@@ -55,9 +55,10 @@ def test_columns_exact_and_quantiles_agree_with_numpy(short_run):
     for step, _date, metric, source, target, mean, p05, p50, p95 in summary[::37]:
         values = np.array(list(series[(int(step), metric, source, target)].values()))
         assert len(values) == 20
-        np.testing.assert_allclose(float(mean), values.mean(), rtol=1e-12, atol=1e-15)
+        # both files carry 10 significant digits, so they agree to about 1e-9 relative
+        np.testing.assert_allclose(float(mean), values.mean(), rtol=2e-9, atol=1e-15)
         np.testing.assert_allclose([float(p05), float(p50), float(p95)],
-                                   np.quantile(values, [0.05, 0.5, 0.95]), rtol=1e-12, atol=1e-15)
+                                   np.quantile(values, [0.05, 0.5, 0.95]), rtol=2e-9, atol=1e-15)
 
 
 def test_same_seed_byte_identical_trajectories(tmp_path):
