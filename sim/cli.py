@@ -629,6 +629,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
+    if args.file_format == "parquet":
+        import importlib.util
+
+        if importlib.util.find_spec("pyarrow") is None:
+            print("--format parquet needs pyarrow: pip install 'sahel-sim[parquet]'", file=sys.stderr)
+            return EXIT_BAD_INPUT
     cap = _trajectory_cap(args.trajectories)
     if cap is False:
         print(f"--trajectories: {args.trajectories!r} is not a number or 'all'", file=sys.stderr)

@@ -108,7 +108,10 @@ class SimulationResult:
 
     def to_polars(self) -> Any:
         """Tidy polars DataFrame, the same rows as ``to_pandas``."""
-        import polars as pl
+        try:
+            import polars as pl
+        except ImportError:
+            raise ImportError("to_polars needs polars: pip install 'sahel-sim[polars]'") from None
 
         columns = self.columns()
         return pl.DataFrame({name: (values.tolist() if values.dtype == object else values)

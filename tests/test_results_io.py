@@ -85,3 +85,26 @@ def test_failed_write_leaves_nothing(tmp_path):
         raise RuntimeError("disk full")
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_parquet_and_exact_csv_hold_the_same_numbers_and_compare_reads_both(tmp_path):
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    from sim.cli import main
+    from sim.compare import read_trajectories
+
+    base = ["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "3", "--set", "horizon=4"]
+    assert main([*base, "--out", str(tmp_path / "p"), "--format", "parquet"]) == 0
+    assert main([*base, "--out", str(tmp_path / "e"), "--exact"]) == 0
+    assert main([*base, "--out", str(tmp_path / "r")]) == 0
+    parquet = read_trajectories(tmp_path / "p" / "trajectories.parquet")
+    exact = read_trajectories(tmp_path / "e" / "trajectories.csv")
+    rounded = read_trajectories(tmp_path / "r" / "trajectories.csv")
+    assert parquet.series == exact.series and np.array_equal(parquet.values, exact.values)
+    assert np.allclose(rounded.values, exact.values, rtol=1e-9, atol=0) and ("threat", "mali", "") in exact.series
+    frame = pd.read_csv(tmp_path / "r" / "trajectories.csv")  # pandas' defaults: an empty cell would be NaN
+    assert not frame["target"].isna().any() and (frame[frame.metric == "threat"]["target"] == "-").all()
+    summary = pd.read_parquet(tmp_path / "p" / "summary.parquet")
+    assert list(summary.columns) == list(SUMMARY_COLUMNS) and len(summary) == 5 * len(exact.series)
+    assert main(["compare", str(tmp_path / "p"), str(tmp_path / "e"), "--out", str(tmp_path / "c")]) == 0

@@ -88,3 +88,34 @@ def test_outcome_arithmetic_and_dates():
                                t.get("influence", "morocco", "mali")[:, 5])
     np.testing.assert_allclose(parse_outcome("-2 * mean(threat.mali) / 4").evaluate(t),
                                -t.get("threat", "mali").mean(axis=1) / 2)
+
+
+def test_factors_keep_the_users_order():
+    from sim.sensitivity import default_factors
+
+    names = [f.name for f in default_factors(["influence.saturation", "influence.adjust_rate", "influence.*"])]
+    assert names[:2] == ["influence.saturation", "influence.adjust_rate"] and len(names) == len(set(names))
+
+
+def test_replicates_per_sample_average_and_the_bar_advances(tmp_path, monkeypatch):
+    import sim.analysis_jobs
+    from sim.progress import Progress
+
+    seen = []
+
+    class Counting(Progress):
+        def close(self):
+            seen.append((self.done, self.total))
+            super().close()
+
+    monkeypatch.setattr(sim.analysis_jobs, "Progress", Counting)
+    from sim.cli import main
+
+    out = tmp_path / "sens"
+    assert main(["sensitivity", str(SCENARIOS / "baseline.yaml"), "--method", "morris", "--n", "2",
+                 "--params", "influence.saturation", "influence.adjust_rate", "--replicates-per-sample", "3",
+                 "--out", str(out)]) == 0
+    assert seen == [(6, 6)]  # Morris: N (D + 1) samples, every one counted
+    assert "mean of 3 replicate(s)" in (out / "summary.md").read_text()
+    rows = (out / "indices.csv").read_text().splitlines()
+    assert [r.split(",")[1] for r in rows[1:]] == ["influence.saturation", "influence.adjust_rate"]
