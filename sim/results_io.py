@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.result import STATE_TARGET, table_target, tidy_columns
+from sim.result import STATE_TARGET, table_target
 from sim.summary import STATISTICS, Summary
 from sim.trajectories import Trajectories
 
@@ -234,23 +234,53 @@ def write_summary(path: Path, summary: Summary, exact: bool = False) -> None:
                 handle.write(f"{step},{date},{metric},{source},{table_target(target)},{','.join(texts[s])}\n")
 
 
-def write_trajectories_parquet(path: Path, trajectories: Trajectories | None, max_replicates: int | None) -> int:
-    """The same rows as trajectories.csv in Parquet (zstd; keys dictionary-encoded, values float64 exact)."""
+def write_trajectories_parquet(path: Path, trajectories: Trajectories | None, max_replicates: int | None,
+                               batch_replicates: int = 200) -> int:
+    """The same rows as trajectories.csv in Parquet (zstd, exact float64), written in row groups of
+    ``batch_replicates`` replicates; keys are dictionary-encoded from integer codes, so memory
+    stays near one batch whatever the ensemble size."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     if trajectories is None:
-        columns = {name: [] for name in TRAJECTORY_COLUMNS}
-        pq.write_table(pa.table(columns), path)
+        pq.write_table(pa.table({name: pa.array([], pa.string()) for name in TRAJECTORY_COLUMNS}), path)
         return 0
-    n = trajectories.values.shape[0] if max_replicates is None else min(trajectories.values.shape[0], max_replicates)
-    columns = tidy_columns(trajectories.head(n))
-    table = pa.table({"scenario": pa.DictionaryArray.from_arrays(np.zeros(len(columns["value"]), np.int32),
-                                                                 [trajectories.scenario]),
-                      **{k: (pa.array(v).dictionary_encode() if v.dtype == object else pa.array(v))
-                         for k, v in columns.items()}})
-    pq.write_table(table, path, compression="zstd")
+    t = trajectories
+    n = t.values.shape[0] if max_replicates is None else min(t.values.shape[0], max_replicates)
+    steps, n_series = t.values.shape[1], t.values.shape[2]
+    keys = [[k[0] for k in t.series], [k[1] for k in t.series], [table_target(k[2]) for k in t.series]]
+    dictionaries, codes = [], []
+    for column in keys:
+        names = list(dict.fromkeys(column))
+        dictionaries.append(pa.array(names, pa.string()))
+        codes.append(np.array([names.index(x) for x in column], np.int32))
+    series_of_row = np.tile(np.arange(n_series, dtype=np.int32), steps)
+    step_of_row = np.repeat(np.arange(steps, dtype=np.int32), n_series)
+    scenario = pa.array([t.scenario], pa.string())
+    dates = pa.array(list(t.dates), pa.string())
+    with pq.ParquetWriter(path, _trajectory_schema(), compression="zstd") as writer:
+        for lo in range(0, n, batch_replicates):
+            hi = min(lo + batch_replicates, n)
+            rows = (hi - lo) * steps * n_series
+            writer.write_table(pa.table({
+                "scenario": pa.DictionaryArray.from_arrays(np.zeros(rows, np.int32), scenario),
+                "replicate": np.repeat(t.replicate_ids[lo:hi].astype(np.int64), steps * n_series),
+                "step": np.tile(step_of_row.astype(np.int64), hi - lo),
+                "date": pa.DictionaryArray.from_arrays(np.tile(step_of_row, hi - lo), dates),
+                **{name: pa.DictionaryArray.from_arrays(np.tile(code[series_of_row], hi - lo), dictionary)
+                   for name, code, dictionary in zip(("metric", "source", "target"), codes, dictionaries,
+                                                     strict=True)},
+                "value": t.values[lo:hi].reshape(-1),
+            }, schema=_trajectory_schema()))
     return n
+
+
+def _trajectory_schema():
+    import pyarrow as pa
+
+    key = pa.dictionary(pa.int32(), pa.string())
+    return pa.schema([("scenario", key), ("replicate", pa.int64()), ("step", pa.int64()), ("date", key),
+                      ("metric", key), ("source", key), ("target", key), ("value", pa.float64())])
 
 
 def write_summary_parquet(path: Path, summary: Summary) -> None:
