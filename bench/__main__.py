@@ -21,10 +21,10 @@ import time
 
 import numpy as np
 
-from sim import dynamics as dyn
-from sim.model import InfluenceModel
-from sim.scenario import load_scenario, scenario_from_data
-from sim.seeding import STREAM_BUILTIN_SHOCKS, uniforms
+from sim.model import dynamics as dyn
+from sim.model.model import InfluenceModel
+from sim.model.seeding import STREAM_BUILTIN_SHOCKS, uniforms
+from sim.scenario.loader import load_scenario, scenario_from_data
 
 HORIZON = 120
 
@@ -140,7 +140,7 @@ def wall(command: list[str], repeat: int = 5) -> float:
 
 def peak_memory(n: int) -> float:
     code = (
-        "from sim import load_scenario\nfrom sim.runner import run_ensemble\n"
+        "from sim import load_scenario\nfrom sim.engine.runner import run_ensemble\n"
         f"s = load_scenario('scenarios/baseline.yaml', ['horizon={HORIZON}'])\n"
         f"run_ensemble(s, {n}, 1, keep=0)\n"
         "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])\n"

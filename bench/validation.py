@@ -13,7 +13,7 @@
    2016-01..2018-12 linear trend of every series, clipped to the metric's range).
 4. ABC on all targets: the posterior the replay's and the baseline's uncertainties come from
    (``--write`` rewrites ``scenarios/parts/uncertainties.yaml`` from it; then run
-   ``python -m sim.handover`` and re-bless).
+   ``python -m sim.analysis.handover`` and re-bless).
 
 Prints markdown tables; docs/validation.md quotes them with the command that made them.
 """
@@ -26,11 +26,11 @@ import re
 
 import numpy as np
 
-from sim.calibration import calibrate_abc, load_targets, loss_function
-from sim.catalogue import load_catalogue
-from sim.experiments import Factor, factor_bounds
-from sim.runner import run_chunk
-from sim.scenario import load_scenario
+from sim.analysis.calibration import calibrate_abc, load_targets, loss_function
+from sim.engine.experiments import Factor, factor_bounds
+from sim.engine.runner import run_chunk
+from sim.scenario.catalogue import load_catalogue
+from sim.scenario.loader import load_scenario
 
 REPLAY = "scenarios/history_2012_2022.yaml"
 TARGETS = "scenarios/targets/history_2012_2022.yaml"

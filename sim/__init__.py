@@ -18,13 +18,13 @@ __all__ = ["MODEL_VERSION", "InfluenceModel", "InputError", "SimulationResult", 
 
 if TYPE_CHECKING:
     from sim.api import evaluate, simulate
+    from sim.engine.runner import run
     from sim.errors import InputError
-    from sim.model import InfluenceModel
+    from sim.model.model import InfluenceModel
     from sim.result import SimulationResult
-    from sim.runner import run
-    from sim.scenario import load_scenario
+    from sim.scenario.loader import load_scenario
 
-_LAZY = {"load_scenario": "sim.scenario", "run": "sim.runner", "InfluenceModel": "sim.model",
+_LAZY = {"load_scenario": "sim.scenario.loader", "run": "sim.engine.runner", "InfluenceModel": "sim.model.model",
          "simulate": "sim.api", "evaluate": "sim.api", "SimulationResult": "sim.result", "InputError": "sim.errors"}
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.errors import InputError, Problem
 from sim.result import SimulationResult
-from sim.scenario import Scenario, resolve_scenario, with_settings
+from sim.scenario.loader import Scenario, resolve_scenario, with_settings
 
 ScenarioLike = Scenario | str | os.PathLike
 
@@ -39,7 +39,7 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
             (``result.outcomes``); any other can be asked later with ``result.outcome(...)``.
         chunk_size: replicates advanced together (memory vs speed; results do not change).
     """
-    from sim.runner import DEFAULT_CHUNK_SIZE, run
+    from sim.engine.runner import DEFAULT_CHUNK_SIZE, run
 
     base = resolve_scenario(scenario)
     settings: dict[str, object] = {}
@@ -64,7 +64,7 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
     Every point runs replicates 0..K-1 (common random numbers), so differences between points
     are the parameters' doing. This is the engine behind sweeps, sensitivity and calibration.
     """
-    from sim.experiments import Factor, evaluate_points, factor_bounds
+    from sim.engine.experiments import Factor, evaluate_points, factor_bounds
 
     resolved = resolve_scenario(scenario)
     names = [str(name) for name in points]
@@ -101,8 +101,8 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
 
 def parse_outcomes(texts: Iterable[str], scenario: Scenario, where: str) -> list:
     """Outcome expressions parsed and checked against the scenario's months; InputError lists every problem."""
-    from sim.catalogue import ACTORS, load_catalogue
-    from sim.outcomes import OutcomeError, parse_outcome
+    from sim.scenario.catalogue import ACTORS, load_catalogue
+    from sim.scenario.outcomes import OutcomeError, parse_outcome
 
     if isinstance(texts, str):
         texts = [texts]

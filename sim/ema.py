@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from sim.api import ScenarioLike, evaluate, parse_outcomes
-from sim.scenario import resolve_scenario
+from sim.scenario.loader import resolve_scenario
 
 
 def ema_model(scenario: ScenarioLike = "baseline", *, uncertainties: Sequence[str] | None = None,
@@ -30,8 +30,8 @@ def ema_model(scenario: ScenarioLike = "baseline", *, uncertainties: Sequence[st
     levers are ``"actor.lever"`` intensities in [0, 1], and whose outcomes are outcome expressions."""
     from ema_workbench import Model, RealParameter, ScalarOutcome
 
-    from sim.experiments import factor_bounds
-    from sim.sensitivity import default_factors
+    from sim.analysis.sensitivity import default_factors
+    from sim.engine.experiments import factor_bounds
 
     resolved = resolve_scenario(scenario)
     patterns = list(uncertainties) if uncertainties is not None else [u.parameter for u in resolved.uncertainties]

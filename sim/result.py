@@ -2,7 +2,7 @@
 
 Modellers ask for ``result.influence("russia", "mali")``, not ``values[:, :, 5]``; tables come
 out tidy (one row per replicate, month and series) for pandas or polars, with no missing keys:
-per-state series such as ``threat.mali`` carry the documented target ``STATE_TARGET``.
+per-state series such as ``threat.mali`` carry the documented target ``STATE_TARGET`` ("-").
 """
 
 from __future__ import annotations
@@ -12,25 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.trajectories import Trajectories
+from sim.io.tidy import key_target, tidy_columns
+from sim.model.trajectories import Trajectories
 
 if TYPE_CHECKING:
-    from sim.outcomes import Outcome
-    from sim.scenario import Scenario
-    from sim.summary import Summary
-
-STATE_TARGET = "-"  # the target of a per-state series (threat.mali) in tables and files: never empty or NaN
-TIDY_COLUMNS = ("replicate", "step", "date", "metric", "source", "target", "value")
-
-
-def table_target(target: str) -> str:
-    return target or STATE_TARGET
-
-
-def key_target(target: str) -> str:
-    """Inverse of ``table_target`` (files written before the marker used an empty cell)."""
-    return "" if target == STATE_TARGET else target
-
+    from sim.engine.summary import Summary
+    from sim.scenario.loader import Scenario
+    from sim.scenario.outcomes import Outcome
 
 @dataclass(frozen=True)
 class SimulationResult:
@@ -79,7 +67,7 @@ class SimulationResult:
 
     def outcome(self, expression: str | Outcome) -> np.ndarray:
         """An outcome expression (``"mean(influence.russia.mali)"``), one value per replicate."""
-        from sim.outcomes import Outcome, parse_outcome
+        from sim.scenario.outcomes import Outcome, parse_outcome
 
         parsed = expression if isinstance(expression, Outcome) else parse_outcome(expression)
         outside = parsed.months_outside(self.dates[0], self.dates[-1])
@@ -89,7 +77,7 @@ class SimulationResult:
 
     def summary(self) -> Summary:
         """Mean and 5/50/95% quantiles per month and series (``summary.get(...)[:, k]``)."""
-        from sim.summary import summarise
+        from sim.engine.summary import summarise
 
         return summarise(self.trajectories)
 
@@ -119,18 +107,3 @@ class SimulationResult:
             pl.col("date", "metric", "source", "target").cast(pl.Categorical))
 
 
-
-def tidy_columns(t: Trajectories) -> dict[str, np.ndarray]:
-    """One row per replicate, month and series, as columns (keys as object arrays, no empty target)."""
-    n, steps, n_series = t.values.shape
-    metric, source, target = (np.array([table_target(k[i]) if i == 2 else k[i] for k in t.series], dtype=object)
-                              for i in range(3))
-    return {
-        "replicate": np.repeat(t.replicate_ids.astype(np.int64), steps * n_series),
-        "step": np.tile(np.repeat(np.arange(steps, dtype=np.int64), n_series), n),
-        "date": np.tile(np.repeat(np.array(t.dates, dtype=object), n_series), n),
-        "metric": np.tile(metric, n * steps),
-        "source": np.tile(source, n * steps),
-        "target": np.tile(target, n * steps),
-        "value": t.values.reshape(-1),
-    }

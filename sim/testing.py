@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.regress import REFERENCE_ROOT, Verdict, check
+from sim.analysis.regress import REFERENCE_ROOT, Verdict, check
 
 
 def assert_matches_reference(scenario: str | Path, reference_root: str | Path = REFERENCE_ROOT,

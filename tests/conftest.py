@@ -14,7 +14,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 
 @pytest.fixture
 def baseline():
-    from sim.scenario import load_scenario
+    from sim.scenario.loader import load_scenario
 
     return load_scenario(SCENARIOS / "baseline.yaml")
 

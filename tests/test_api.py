@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.cli import main
+from sim.cli.dispatch import main
 from tests.conftest import SCENARIOS
 
 

@@ -1,0 +1,162 @@
+"""Calibration against documented history: targets, a loss, differential evolution, ABC.
+
+Targets (``scenarios/targets/*.yaml``) are documented patterns, each an outcome expression
+with a range or a direction and the sentence and file it comes from. The loss of a
+parameter point is the weighted sum of squared distances of each target's ensemble mean
+from its allowed range (zero when every target is hit). Every candidate population (DE)
+or prior sample (ABC) runs as one batched ensemble.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.engine.experiments import Factor, evaluate_points
+from sim.errors import InputError, did_you_mean
+from sim.scenario.catalogue import ACTORS, load_catalogue
+from sim.scenario.loader import Scenario
+from sim.scenario.outcomes import Outcome, OutcomeError, parse_outcome
+from sim.scenario.yamlsafe import read_yaml_file
+
+TARGET_KEYS = ("id", "outcome", "above", "below", "range", "weight", "sentence", "source")
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    outcome: Outcome
+    low: float  # allowed range of the ensemble mean
+    high: float
+    weight: float
+    sentence: str
+    source: str
+
+    def distance(self, value: np.ndarray) -> np.ndarray:
+        return np.maximum(self.low - value, 0.0) + np.maximum(value - self.high, 0.0)
+
+
+def load_targets(path: str | Path) -> list[Target]:
+    """Read and check a targets file; every problem located, exit 2 through InputError."""
+    doc = read_yaml_file(path)
+    problems, out = [], []
+    entries = doc.data.get("targets") if isinstance(doc.data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise InputError([doc.problem((), "expected 'targets:' with a list of targets")])
+    levers = {a: [lv.id for lv in load_catalogue().levers_of(a)] for a in ACTORS}
+    for i, entry in enumerate(entries):
+        key = ("targets", i)
+        if not isinstance(entry, dict):
+            problems.append(doc.problem(key, "each target is a mapping"))
+            continue
+        for name in entry:
+            if name not in TARGET_KEYS:
+                problems.append(doc.problem((*key, name), f"unknown key '{name}'{did_you_mean(name, TARGET_KEYS)}",
+                                            at_key=True))
+        try:
+            outcome = parse_outcome(str(entry.get("outcome", "")), levers)
+        except OutcomeError as exc:
+            problems.append(doc.problem((*key, "outcome"), f"{exc} in outcome {entry.get('outcome')!r}",
+                                        offset=exc.offset))
+            continue
+        low, high = -math.inf, math.inf
+        if "range" in entry:
+            bounds = entry["range"]
+            if not (isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, int | float) for b in bounds)
+                    and bounds[0] <= bounds[1]):
+                problems.append(doc.problem((*key, "range"), f"range = {bounds!r}; expected [low, high]"))
+                continue
+            low, high = float(bounds[0]), float(bounds[1])
+        for name in ("above", "below"):
+            if name in entry:
+                value = entry[name]
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    problems.append(doc.problem((*key, name), f"{name} = {value!r} is not a number"))
+                    continue
+                low, high = (max(low, float(value)), high) if name == "above" else (low, min(high, float(value)))
+        if low == -math.inf and high == math.inf:
+            problems.append(doc.problem(key, f"target '{entry.get('id')}' needs 'range', 'above' or 'below'"))
+            continue
+        weight = entry.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+            problems.append(doc.problem((*key, "weight"), f"weight = {weight!r}; expected a positive number"))
+            continue
+        if not entry.get("sentence") or not entry.get("source"):
+            problems.append(doc.problem(key, "every target cites its 'sentence' and 'source' file"))
+            continue
+        out.append(Target(str(entry.get("id", f"target{i}")), outcome, low, high, float(weight),
+                          str(entry["sentence"]), str(entry["source"])))
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def loss_function(scenario: Scenario, factors: Sequence[Factor], targets: Sequence[Target], *, replicates: int,
+                  seed: int) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """points (P, D) -> (loss (P,), target means (P, n_targets)), one batched run per call."""
+    outcomes = [t.outcome for t in targets]
+    weights = np.array([t.weight for t in targets])
+
+    def evaluate(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        values = evaluate_points(scenario, factors, points, outcomes, replicates_per_point=replicates, seed=seed)
+        means = values.mean(axis=1)
+        distance = np.stack([t.distance(means[:, j]) for j, t in enumerate(targets)], axis=1)
+        return (weights * distance**2).sum(axis=1), means
+
+    return evaluate
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    method: str
+    factors: list[Factor]
+    best: np.ndarray  # (D,)
+    best_loss: float
+    best_means: np.ndarray  # (n_targets,)
+    default_loss: float
+    default_means: np.ndarray
+    posterior: np.ndarray | None  # (n, D) for ABC
+    evaluations: int
+
+
+def calibrate_de(loss, factors: Sequence[Factor], *, budget: int, seed: int, defaults: np.ndarray) -> CalibrationResult:
+    """SciPy's differential evolution; each population is one batched run (vectorized)."""
+    from scipy.optimize import differential_evolution
+
+    dims = len(factors)
+    popsize = max(5, min(15, budget // (10 * dims) or 5))
+    maxiter = max(1, budget // (popsize * dims) - 1)
+    count = {"n": 0}
+
+    def objective(x: np.ndarray) -> np.ndarray:  # x: (D, S) with vectorized=True
+        count["n"] += x.shape[1]
+        return loss(x.T)[0]
+
+    result = differential_evolution(objective, [(f.low, f.high) for f in factors], seed=seed, maxiter=maxiter,
+                                    popsize=popsize, vectorized=True, updating="deferred", polish=False, tol=1e-8)
+    base_loss, base_means = loss(defaults[None])
+    best_loss, best_means = loss(result.x[None])
+    return CalibrationResult("de", list(factors), result.x, float(best_loss[0]), best_means[0], float(base_loss[0]),
+                             base_means[0], None, count["n"] + 2)
+
+
+def calibrate_abc(loss, factors: Sequence[Factor], *, budget: int, seed: int, defaults: np.ndarray,
+                  accept: float = 0.05) -> CalibrationResult:
+    """Rejection ABC: uniform priors over the catalogue ranges; keep every draw that hits all targets
+    (tolerance zero), or the closest ``accept`` share when fewer than that do."""
+    rng = np.random.default_rng(seed)
+    low, high = np.array([f.low for f in factors]), np.array([f.high for f in factors])
+    prior = low + rng.random((budget, len(factors))) * (high - low)
+    losses, _ = loss(prior)
+    keep = max(1, round(accept * budget), int((losses == 0).sum()))
+    order = np.argsort(losses, kind="stable")[:keep]
+    posterior = prior[order]
+    best = posterior[0]
+    base_loss, base_means = loss(defaults[None])
+    best_loss, best_means = loss(best[None])
+    return CalibrationResult("abc", list(factors), best, float(best_loss[0]), best_means[0], float(base_loss[0]),
+                             base_means[0], posterior, budget + 2)

@@ -1,0 +1,305 @@
+"""Paired comparison of a what-if with its baseline under common random numbers.
+
+Replicate r of both scenarios uses the same seed-derived streams (the same shock draws, the
+same uncertain-parameter draws where both declare them), so the per-replicate difference
+isolates the what-if's effect from noise.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.analysis.question import Answer, QuestionAccumulator, number, percent
+from sim.engine.runner import DEFAULT_CHUNK_SIZE, chunk_bounds, run_chunk
+from sim.engine.summary import Summary, SummaryReducer, series_bounds
+from sim.errors import InputError, Problem
+from sim.io.tidy import key_target, table_target
+from sim.model.trajectories import SeriesLayout, Trajectories
+from sim.scenario.catalogue import ACTOR_LABELS
+from sim.scenario.loader import Question, Scenario
+
+EFFECT_COLUMNS = ("step", "date", "metric", "source", "target", "baseline_mean", "whatif_mean",
+                  "mean_difference", "p05_difference", "p50_difference", "p95_difference", "p_whatif_higher")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    baseline: Summary
+    whatif: Summary
+    difference: Summary  # statistics of the paired difference (what-if minus baseline)
+    warnings: tuple[str, ...] = ()
+    answer: Answer | None = None  # the question's answer (sim/analysis/question.py), when one was asked
+
+    @property
+    def series(self) -> SeriesLayout:
+        return self.difference.series
+
+
+def compare_scenarios(baseline: Scenario, whatif: Scenario, n_replicates: int, seed: int, *,
+                      chunk_size: int = DEFAULT_CHUNK_SIZE, question: Question | None = None,
+                      on_step: Callable[[int], None] | None = None) -> Comparison:
+    """Run both scenarios on the same replicates and reduce baseline, what-if and difference.
+
+    ``question`` (default: the what-if's, else the baseline's ``question:``) is answered from the
+    same replicates.
+    """
+    problems = []
+    if (baseline.start, baseline.horizon) != (whatif.start, whatif.horizon):
+        problems.append(Problem(whatif.path, 1, 1, "start and horizon must match the baseline's to compare "
+                                f"({baseline.date_of(0)}+{baseline.horizon} vs {whatif.date_of(0)}+{whatif.horizon})"))
+    if problems:
+        raise InputError(problems)
+    warnings = []
+    if baseline.name == whatif.name:
+        warnings.append(f"both scenarios are named '{whatif.name}': give the what-if its own 'name:' so the report, "
+                        "plots and folders can tell them apart")
+    if baseline.content_hash == whatif.content_hash:
+        warnings.append("the two scenarios are identical: every difference is zero by construction")
+    reducers: dict[str, SummaryReducer] = {}
+    question = question or whatif.question or baseline.question
+    asked = QuestionAccumulator(question, baseline) if question else None
+    for ids in chunk_bounds(n_replicates, chunk_size):
+        pair = [run_chunk(s, seed, ids, on_step=on_step) for s in (baseline, whatif)]
+        if asked:
+            asked.add(*pair)
+        common = [key for key in pair[0].series if key in set(pair[1].series)]
+        base, what = (_columns(t, common) for t in pair)
+        if not reducers:
+            layout = SeriesLayout(tuple(common))
+            reducers = {
+                "baseline": SummaryReducer(baseline.name, base.dates, layout, n_replicates),
+                "whatif": SummaryReducer(whatif.name, base.dates, layout, n_replicates),
+                "difference": SummaryReducer(f"{whatif.name} - {baseline.name}", base.dates, layout, n_replicates,
+                                             bounds=series_bounds(layout, difference=True)),
+            }
+        reducers["baseline"].add(int(ids[0]), base.values)
+        reducers["whatif"].add(int(ids[0]), what.values)
+        reducers["difference"].add(int(ids[0]), what.values - base.values)
+    return Comparison(*(reducers[k].result() for k in ("baseline", "whatif", "difference")), warnings=tuple(warnings),
+                      answer=asked.result() if asked else None)
+
+
+def _columns(trajectories: Trajectories, keys: list[tuple[str, str, str]]) -> Trajectories:
+    index = {key: i for i, key in enumerate(trajectories.series)}
+    return Trajectories(trajectories.scenario, trajectories.dates, trajectories.replicate_ids,
+                        SeriesLayout(tuple(keys)), trajectories.values[:, :, [index[k] for k in keys]])
+
+
+def compare_run_folders(baseline: Path, whatif: Path) -> Comparison:
+    """Compare two existing run folders on the replicates both wrote to trajectories.csv."""
+    manifests = [_read_manifest(folder) for folder in (baseline, whatif)]
+    warnings = []
+    if manifests[0].get("seed") != manifests[1].get("seed"):
+        warnings.append(f"seeds differ ({manifests[0].get('seed')} vs {manifests[1].get('seed')}): "
+                        "differences include noise, not only the what-if's effect")
+    if manifests[0].get("replicates") != manifests[1].get("replicates"):
+        warnings.append(f"replicate counts differ ({manifests[0].get('replicates')} vs "
+                        f"{manifests[1].get('replicates')}); only replicates present in both are compared")
+    runs = [read_trajectories(_trajectories_file(folder)) for folder in (baseline, whatif)]
+    shared_ids = np.intersect1d(runs[0].replicate_ids, runs[1].replicate_ids)
+    if len(shared_ids) == 0 or runs[0].dates != runs[1].dates:
+        raise InputError([Problem(str(whatif), 1, 1, "no replicates or dates in common with the baseline run")])
+    ran = min(int(m.get("replicates") or 0) for m in manifests)
+    if len(shared_ids) < ran:
+        warnings.append(f"only {len(shared_ids)} of {ran} replicates are compared: trajectories.csv holds the first "
+                        f"{len(shared_ids)} (run with --trajectories all, or compare the scenario files)")
+    if manifests[0].get("scenario") == manifests[1].get("scenario"):
+        warnings.append(f"both runs are of a scenario named '{manifests[0].get('scenario')}'")
+    common = [key for key in runs[0].series if key in set(runs[1].series)]
+    picked = []
+    for t in runs:
+        rows = np.searchsorted(t.replicate_ids, shared_ids)
+        t = _columns(t, common)
+        picked.append(Trajectories(t.scenario, t.dates, shared_ids, t.series, t.values[rows]))
+    layout, n = SeriesLayout(tuple(common)), len(shared_ids)
+    out = []
+    for name, values, bounds in (("baseline", picked[0].values, None), ("whatif", picked[1].values, None),
+                                 ("difference", picked[1].values - picked[0].values,
+                                  series_bounds(layout, difference=True))):
+        reducer = SummaryReducer(picked[0 if name == "baseline" else 1].scenario, picked[0].dates, layout, n,
+                                 bounds=bounds)
+        reducer.add(0, values)
+        out.append(reducer.result())
+    return Comparison(*out, warnings=tuple(warnings))
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / "manifest.json"
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError([Problem(str(path), 1, 1, "not a run folder: manifest.json is missing")]) from None
+    except json.JSONDecodeError as exc:
+        raise InputError([Problem(str(path), exc.lineno, exc.colno, f"corrupt manifest: {exc.msg}")]) from None
+
+
+def _trajectories_file(folder: Path) -> Path:
+    parquet = folder / "trajectories.parquet"
+    return parquet if parquet.is_file() and not (folder / "trajectories.csv").is_file() else folder / "trajectories.csv"
+
+
+def read_trajectories(path: Path) -> Trajectories:
+    """Read a run folder's trajectories (CSV or Parquet) back into arrays, refusing incomplete files."""
+    if not path.is_file():
+        raise InputError([Problem(str(path), 1, 1, "file not found")])
+    if path.suffix == ".parquet":
+        return _read_trajectories_parquet(path)
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        rows = list(reader)
+    if not rows:
+        raise InputError([Problem(str(path), 1, 1, "no trajectories in this run (was it run with --trajectories 0?)")])
+    series, dates, replicates = {}, {}, {}
+    for line, row in enumerate(rows, start=2):
+        if len(row) != 8:
+            raise InputError([Problem(str(path), line, 1, f"row has {len(row)} fields, expected 8 "
+                                                         "(scenario,replicate,step,date,metric,source,target,value); "
+                                                         "is the file cut short?")])
+        try:
+            dates.setdefault(int(row[2]), row[3])
+            replicates.setdefault(int(row[1]), len(replicates))
+        except ValueError:
+            raise InputError([Problem(str(path), line, 1, f"unreadable row {row!r}")]) from None
+        series.setdefault((row[4], row[5], key_target(row[6])), len(series))
+    # NaN, not uninitialised memory: a missing cell must be seen, never read as a number
+    values = np.full((len(replicates), len(dates), len(series)), np.nan)
+    for line, row in enumerate(rows, start=2):
+        try:
+            values[replicates[int(row[1])], int(row[2]), series[(row[4], row[5], key_target(row[6]))]] = float(row[7])
+        except (ValueError, IndexError):
+            raise InputError([Problem(str(path), line, 1, f"unreadable row {row!r}")]) from None
+    missing = int(np.isnan(values).sum())
+    if missing or sorted(dates) != list(range(len(dates))):
+        raise InputError([Problem(str(path), len(rows) + 1, 1, f"incomplete trajectories: {missing} of {values.size} "
+                                                              "values missing (the file was cut short or edited)")])
+    ids = np.array(sorted(replicates))
+    order = [replicates[r] for r in ids]
+    return Trajectories(rows[0][0], tuple(dates[t] for t in sorted(dates)), ids, SeriesLayout(tuple(series)),
+                        values[order])
+
+
+def _read_trajectories_parquet(path: Path) -> Trajectories:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path).to_pydict()
+    except Exception as exc:  # pyarrow raises several types for a damaged file
+        raise InputError([Problem(str(path), 1, 1, f"unreadable Parquet file: {exc}")]) from None
+    if not table.get("value"):
+        raise InputError([Problem(str(path), 1, 1, "no trajectories in this run (was it run with --trajectories 0?)")])
+    replicates = {r: i for i, r in enumerate(dict.fromkeys(table["replicate"]))}
+    dates = dict(zip(table["step"], table["date"], strict=True))
+    keys = list(zip(table["metric"], table["source"], (key_target(t) for t in table["target"]), strict=True))
+    series = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    values = np.full((len(replicates), len(dates), len(series)), np.nan)
+    values[[replicates[r] for r in table["replicate"]], table["step"], [series[k] for k in keys]] = table["value"]
+    missing = int(np.isnan(values).sum())
+    if missing or sorted(dates) != list(range(len(dates))):
+        raise InputError([Problem(str(path), 1, 1, f"incomplete trajectories: {missing} of {values.size} values "
+                                                   "missing (the file was cut short or edited)")])
+    ids = np.array(sorted(replicates))
+    return Trajectories(str(table["scenario"][0]), tuple(dates[t] for t in sorted(dates)), ids,
+                        SeriesLayout(tuple(series)), values[[replicates[r] for r in ids]])
+
+
+def write_effects(path: Path, comparison: Comparison) -> None:
+    d, b, w = comparison.difference, comparison.baseline, comparison.whatif
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(EFFECT_COLUMNS) + "\n")
+        for t, date in enumerate(d.dates):
+            for s, (metric, source, target) in enumerate(d.series):
+                numbers = (b.stats[t, s, 0], w.stats[t, s, 0], *d.stats[t, s, :], d.positive[t, s])
+                text = ",".join(repr(float(x)) for x in numbers)
+                handle.write(f"{t},{date},{metric},{source},{table_target(target)},{text}\n")
+
+
+@dataclass(frozen=True)
+class Effect:
+    metric: str
+    source: str
+    target: str
+    date: str  # the month where the effect is largest (standardised)
+    mean: float
+    low: float
+    high: float
+    p_higher: float
+    baseline: float = float("nan")  # baseline mean at that month
+    whatif: float = float("nan")
+
+    def sentence(self) -> str:
+        """e.g. "In 2022-06, Algeria's influence on Mali is 0.036 lower (90%: 0.026 to 0.048) ..."."""
+        direction = "higher" if self.mean > 0 else "lower"
+        unit = " percentage points" if self.metric in ("institution", "decision") else ""
+        scale = 100 if unit else 1
+        if self.low * self.high > 0:
+            low, high = sorted((abs(self.low) * scale, abs(self.high) * scale))
+            interval = f"90%: {number(low)} to {number(high)}"
+        else:
+            interval = (f"the 90% interval {number(self.low * scale, signed=True)} to "
+                        f"{number(self.high * scale, signed=True)} includes no change")
+        subject = describe(self.metric, self.source, self.target)
+        levels = ""
+        if self.baseline == self.baseline:  # not NaN
+            levels = f"; {number(self.baseline * scale)} in the baseline, {number(self.whatif * scale)} in the what-if"
+            if unit:
+                levels = f"; {percent(self.baseline)} of baseline replicates, {percent(self.whatif)} of what-if ones"
+        subject = subject[0].lower() + subject[1:] if subject.startswith("The ") else subject
+        return (f"In {self.date}, {subject} is "
+                f"{number(abs(self.mean) * scale)}{unit} {direction} ({interval}{levels}; higher in "
+                f"{percent(self.p_higher)} of paired replicates)")
+
+
+def describe(metric: str, source: str, target: str) -> str:
+    if metric == "influence":
+        return f"{ACTOR_LABELS[source]}'s influence on {ACTOR_LABELS[target]}"
+    if metric == "relation":
+        return f"{ACTOR_LABELS[source]}'s attitude towards {ACTOR_LABELS[target]}"
+    if metric == "effort":
+        return f"{ACTOR_LABELS[source]}'s effort on {target.replace('_', ' ')}"
+    if metric == "institution":
+        return f"The share of replicates where {ACTOR_LABELS[source]}'s {target.replace('_', ' ')} is in force"
+    if metric == "decision":
+        return f"The share of replicates where {target.replace('_', ' ')} has happened"
+    return f"{metric.replace('_', ' ').capitalize()} in {ACTOR_LABELS[source]}"
+
+
+FAMILIES: tuple[tuple[tuple[str, ...], int], ...] = (
+    (("influence",), 3), (("relation",), 3), (("institution", "decision"), 2),
+    (("threat", "stability", "western_presence", "sanctions"), 2),
+)
+MIN_SPREAD = 0.01  # floor of the baseline spread a difference is standardised by
+
+
+def largest_effects(comparison: Comparison, families=FAMILIES) -> list[Effect]:
+    """Per metric family, the series whose effect is largest at any month of the run.
+
+    An effect's size at month t is the mean paired difference divided by the baseline's own
+    spread there (its 5-95% range, at least MIN_SPREAD): how far the what-if moves the series
+    relative to how much it varies anyway. Each series is reported at its largest month.
+    """
+    d, b, w = comparison.difference, comparison.baseline, comparison.whatif
+    out = []
+    for metrics, count in families:
+        candidates = []
+        for s, key in enumerate(d.series):
+            if key[0] not in metrics:
+                continue
+            mean = d.stats[:, s, 0]
+            spread = np.maximum(b.stats[:, s, 3] - b.stats[:, s, 1], MIN_SPREAD)
+            size = np.abs(mean) / spread
+            t = int(np.argmax(size))
+            if abs(mean[t]) > 1e-9:
+                candidates.append((float(size[t]), s, t))
+        for _, s, t in sorted(candidates, reverse=True)[:count]:
+            metric, source, target = d.series.series[s]
+            out.append(Effect(metric, source, target, d.dates[t], float(d.stats[t, s, 0]), float(d.stats[t, s, 1]),
+                              float(d.stats[t, s, 3]), float(d.positive[t, s]), float(b.stats[t, s, 0]),
+                              float(w.stats[t, s, 0])))
+    return out

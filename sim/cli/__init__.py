@@ -1,0 +1,6 @@
+"""The sim command: parse and dispatch (dispatch.py) and the jobs behind the commands. The top of the
+layers."""
+
+from sim.cli.dispatch import main
+
+__all__ = ["main"]

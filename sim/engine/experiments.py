@@ -1,0 +1,83 @@
+"""Many parameter points as one batched ensemble: the engine behind sweeps, sensitivity and
+calibration (the model wrapped as a function ``points -> outcomes``).
+
+Each point runs ``replicates_per_point`` replicates with ids 0..K-1, so every point sees
+the same shocks (common random numbers) and differences between points are the
+parameters' doing. Points are packed into chunks of replicates; no Python loop over points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.runner import run_chunk
+from sim.errors import InputError, Problem, did_you_mean
+from sim.scenario.catalogue import ACTORS, Catalogue, load_catalogue
+from sim.scenario.loader import BUDGET_RANGE, Scenario
+from sim.scenario.outcomes import Outcome
+
+DEFAULT_CHUNK_REPLICATES = 4_000
+
+
+@dataclass(frozen=True)
+class Factor:
+    """Something varied across points: a catalogue parameter or a lever's fixed intensity."""
+
+    name: str  # "influence.adjust_rate", "levers.morocco.investment" or "actors.morocco.budget"
+    low: float
+    high: float
+
+    @property
+    def is_lever(self) -> bool:
+        return self.name.startswith("levers.") and self.name.count(".") == 2
+
+    @property
+    def is_budget(self) -> bool:
+        return self.name.startswith("actors.") and self.name.endswith(".budget") and self.name.count(".") == 2
+
+
+def factor_bounds(name: str, catalogue: Catalogue | None = None) -> tuple[float, float]:
+    """The plausible range of a factor; raises InputError for unknown names."""
+    catalogue = catalogue or load_catalogue()
+    if name in catalogue.parameters:
+        spec = catalogue.parameters[name]
+        return spec.low, spec.high
+    parts = name.split(".")
+    if len(parts) == 3 and parts[0] == "levers" and catalogue.lever(parts[1], parts[2]):
+        return 0.0, 1.0
+    if len(parts) == 3 and parts[0] == "actors" and parts[1] in ACTORS and parts[2] == "budget":
+        return BUDGET_RANGE
+    choices = (list(catalogue.parameters) + [f"levers.{lv.key}" for lv in catalogue.levers]
+               + [f"actors.{a}.budget" for a in ACTORS])
+    raise InputError([Problem("--vary/--params", 1, 1, f"unknown parameter or lever '{name}'"
+                                                       f"{did_you_mean(name, choices)}")])
+
+
+def evaluate_points(scenario: Scenario, factors: Sequence[Factor], points: np.ndarray,
+                    outcomes: Sequence[Outcome], *, replicates_per_point: int = 1, seed: int | None = None,
+                    chunk_replicates: int = DEFAULT_CHUNK_REPLICATES,
+                    on_chunk: Callable[[int], None] | None = None) -> np.ndarray:
+    """Outcome values for every point and replicate: shape (P, K, n_outcomes).
+
+    ``points[p, d]`` is the value of ``factors[d]`` at point p.
+    """
+    seed = scenario.seed if seed is None else seed
+    n_points, k = points.shape[0], replicates_per_point
+    out = np.empty((n_points, k, len(outcomes)))
+    per_chunk = max(1, chunk_replicates // k)
+    for first in range(0, n_points, per_chunk):
+        block = points[first: first + per_chunk]
+        rows = np.repeat(block, k, axis=0)  # point-major: p0r0, p0r1, ..., p1r0, ...
+        ids = np.tile(np.arange(k), len(block))
+        parameters = {f.name: rows[:, d] for d, f in enumerate(factors) if not (f.is_lever or f.is_budget)}
+        pinned = {f.name.removeprefix("levers."): rows[:, d] for d, f in enumerate(factors) if f.is_lever}
+        budgets = {f.name.split(".")[1]: rows[:, d] for d, f in enumerate(factors) if f.is_budget}
+        trajectories = run_chunk(scenario, seed, ids, parameters=parameters, pinned_levers=pinned, budgets=budgets)
+        values = np.stack([o.evaluate(trajectories) for o in outcomes], axis=1)
+        out[first: first + len(block)] = values.reshape(len(block), k, len(outcomes))
+        if on_chunk:
+            on_chunk(len(block))
+    return out

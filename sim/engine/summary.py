@@ -1,0 +1,132 @@
+"""Reduce an ensemble to per-step statistics (mean, 5/50/95 percentiles, share above zero).
+
+Chunks of replicates stream in; memory stays bounded whatever the ensemble size:
+
+* up to ``EXACT_LIMIT`` replicates, every value is kept and the statistics are exact
+  (NumPy's mean and default linear quantiles over the replicates in index order);
+* beyond it, each (step, series) keeps a fixed-bin histogram over the series' known range
+  (``BINS`` bins): quantiles are then accurate to within one bin width (range / BINS, e.g.
+  0.0005 for influence), and the mean is an integer fixed-point sum (exact to 1e-12).
+
+Both modes are independent of chunk size and chunk order, so replicate counts, chunking and
+worker counts never change the numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model.trajectories import SeriesLayout
+
+QUANTILES = (0.05, 0.5, 0.95)
+STATISTICS = ("mean", "p05", "p50", "p95")
+EXACT_LIMIT = 2_000
+BINS = 2_048
+_FIXED_POINT = 2.0**40
+
+
+@dataclass(frozen=True)
+class Summary:
+    """``stats[t, s, k]``: statistic k (see STATISTICS) of series s at step t."""
+
+    scenario: str
+    dates: tuple[str, ...]
+    series: SeriesLayout
+    stats: np.ndarray
+    n_replicates: int
+    exact: bool = True
+    positive: np.ndarray | None = None  # [t, s]: share of replicates with value > 0
+
+    def get(self, metric: str, source: str, target: str = "") -> np.ndarray:
+        """(T, 4) statistics of one series."""
+        return self.stats[:, self.series.series.index((metric, source, target)), :]
+
+    def has(self, metric: str, source: str, target: str = "") -> bool:
+        return (metric, source, target) in self.series.series
+
+
+def series_bounds(series: SeriesLayout, difference: bool = False) -> np.ndarray:
+    """Known range of each series, shape (S, 2); differences span twice the width."""
+    bounds = np.array([(-1.0, 1.0) if metric == "relation" else (0.0, 1.0) for metric, _, _ in series])
+    if difference:
+        width = bounds[:, 1] - bounds[:, 0]
+        bounds = np.stack([-width, width], axis=1)
+    return bounds
+
+
+class SummaryReducer:
+    """Accumulates chunks of shape (R_chunk, T, S) in any order; ``result()`` gives a Summary."""
+
+    def __init__(self, scenario: str, dates: tuple[str, ...], series: SeriesLayout, n_replicates: int,
+                 bounds: np.ndarray | None = None, exact_limit: int = EXACT_LIMIT):
+        self.scenario, self.dates, self.series = scenario, dates, series
+        self.n_replicates = n_replicates
+        self.exact = n_replicates <= exact_limit
+        self.bounds = series_bounds(series) if bounds is None else bounds
+        self.seen = 0
+        shape = (len(dates), len(series))
+        self.positive = np.zeros(shape, dtype=np.int64)
+        if self.exact:
+            self.chunks: dict[int, np.ndarray] = {}
+        else:
+            self.sums = np.zeros(shape, dtype=np.int64)
+            self.counts = np.zeros((*shape, BINS), dtype=np.int32)
+
+    def add(self, first_replicate: int, values: np.ndarray) -> None:
+        """Add replicates ``first_replicate ..`` (values shape (R_chunk, T, S))."""
+        self.seen += values.shape[0]
+        self.positive += (values > 0).sum(axis=0)
+        if self.exact:
+            self.chunks[first_replicate] = values
+            return
+        low, high = self.bounds[:, 0], self.bounds[:, 1]
+        offsets = np.arange(len(self.series)) * BINS
+        for t in range(len(self.dates)):  # one step at a time keeps temporaries small
+            self.sums[t] += np.rint(values[:, t] * _FIXED_POINT).astype(np.int64).sum(axis=0)
+            scaled = (np.clip(values[:, t], low, high) - low) / (high - low) * BINS
+            bins = np.minimum(scaled.astype(np.int64), BINS - 1) + offsets
+            self.counts[t] += np.bincount(bins.ravel(), minlength=len(self.series) * BINS).reshape(
+                len(self.series), BINS).astype(np.int32)
+
+    def result(self) -> Summary:
+        if self.seen != self.n_replicates:
+            raise ValueError(f"expected {self.n_replicates} replicates, got {self.seen}")
+        if self.exact:
+            values = np.concatenate([self.chunks[k] for k in sorted(self.chunks)], axis=0)
+            mean = values.mean(axis=0)
+            quantiles = np.quantile(values, QUANTILES, axis=0)
+        else:
+            mean = self.sums / _FIXED_POINT / self.n_replicates
+            cumulative = np.cumsum(self.counts, axis=-1, dtype=np.int32)
+            quantiles = np.stack([self._histogram_quantile(q, cumulative) for q in QUANTILES])
+        stats = np.concatenate([mean[None], quantiles], axis=0).transpose(1, 2, 0)
+        return Summary(self.scenario, self.dates, self.series, stats, self.n_replicates, self.exact,
+                       self.positive / self.n_replicates)
+
+    def _histogram_quantile(self, q: float, cumulative: np.ndarray) -> np.ndarray:
+        """NumPy's linear quantile, with each order statistic read off the histogram."""
+        position = q * (self.n_replicates - 1)
+        below, frac = int(np.floor(position)), position - np.floor(position)
+        return (1 - frac) * self._order_statistic(below, cumulative) + frac * self._order_statistic(
+            min(below + 1, self.n_replicates - 1), cumulative
+        )
+
+    def _order_statistic(self, k: int, cumulative: np.ndarray) -> np.ndarray:
+        bin_index = (cumulative <= k).sum(axis=-1)  # first bin whose cumulative count exceeds k
+        before = np.take_along_axis(cumulative, bin_index[..., None], -1)[..., 0] - np.take_along_axis(
+            self.counts, bin_index[..., None], -1
+        )[..., 0]
+        inside = np.take_along_axis(self.counts, bin_index[..., None], -1)[..., 0]
+        within = (k - before + 0.5) / np.maximum(inside, 1)  # spread a bin's values evenly
+        low, high = self.bounds[:, 0], self.bounds[:, 1]
+        return low + (bin_index + within) / BINS * (high - low)
+
+
+def summarise(trajectories, exact_limit: int = EXACT_LIMIT) -> Summary:
+    """Summary of trajectories already in memory."""
+    reducer = SummaryReducer(trajectories.scenario, trajectories.dates, trajectories.series,
+                             trajectories.values.shape[0], exact_limit=exact_limit)
+    reducer.add(0, trajectories.values)
+    return reducer.result()

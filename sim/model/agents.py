@@ -1,0 +1,134 @@
+"""One Mesa agent per actor: each decides, every month, how to spread its effort.
+
+Bounded rationality (ODD, Design concepts): the status quo is taken as revealed preference.
+An actor starts from the status-quo mix of its adaptive levers, tilts it towards levers whose
+marginal value has risen since the start (and away from those whose value has fallen), spends
+what its budget leaves for adaptive levers, and moves only part of the way there each month.
+In the status quo nothing has changed, so it keeps doing what it did.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.model.dynamics import ordered_sum, saturate_slope
+from sim.scenario.catalogue import ACTORS
+from sim.scenario.conditions import evaluate
+
+if TYPE_CHECKING:
+    from sim.model.model import InfluenceModel
+
+VALUE_RATIO_BOUNDS = (0.1, 10.0)  # how far a lever's marginal value may tilt the mix, either way
+
+
+class ActorAgent(mesa.Agent):
+    """A state or organisation (Morocco, Algeria, Mali, Mauritania, ECOWAS, Russia).
+
+    Args:
+        model: the InfluenceModel it belongs to.
+        actor: the actor's name, e.g. ``"morocco"``.
+        objectives: weight the actor puts on each other actor, shape (A,).
+        budget: total effort it can spend across its levers, per replicate (R,).
+        extend: budget policy per replicate (R,): True funds fixed levers on top of the budget,
+            False pays for them out of it (crowding adaptive siblings out).
+    """
+
+    def __init__(self, model: InfluenceModel, actor: str, objectives: np.ndarray, budget: np.ndarray,
+                 extend: np.ndarray):
+        super().__init__(model)
+        self.actor = actor
+        self.index = ACTORS.index(actor)
+        self.levers = np.flatnonzero(model.structure.owner == self.index)
+        self.objectives = objectives
+        self.budget = budget
+        self.extend = extend
+
+    def step(self) -> None:
+        self.make_decisions()
+        self.allocate_effort()
+
+    def make_decisions(self) -> None:
+        """Join, leave, sign, denounce, expel, invite...: each of this actor's decision rules, per replicate.
+
+        A rule fires where the institution is in the state its action needs and its condition
+        has held for ``hold`` consecutive months; the institution flips and the rule's effects
+        apply there (sim/data/institutions.yaml, ODD 7.12).
+        """
+        model = self.model
+        month = model.spec.start + model.month_index
+        for column, decision in enumerate(model.institutions.decisions):
+            if decision.actor != self.actor:
+                continue
+            current = model.world.institution[:, model._institution_index[decision.institution]]
+            holds = (current == decision.needs) & np.broadcast_to(
+                evaluate(decision.condition, model.read_state, month), current.shape)
+            streak = np.where(holds, model.decision_streak[:, column] + 1, 0)
+            fire = streak >= decision.hold
+            model.decision_streak[:, column] = np.where(fire, 0, streak)
+            if fire.any():
+                model.apply_changes({f"institution.{decision.institution}": float(decision.leaves)},
+                                    additive=False, where=fire)
+                model.apply_changes(decision.set, additive=False, where=fire)
+                model.apply_changes(decision.add, additive=True, where=fire)
+                model.decided[fire, column] = 1.0
+
+    def allocate_effort(self) -> None:
+        """Partial adjustment of adaptive levers towards the value-tilted status-quo mix."""
+        model = self.model
+        fixed = model.fixed_effort[:, self.levers]  # NaN where the agent decides
+        adaptive = np.isnan(fixed)
+        if not adaptive.any():
+            return
+        effort = model.world.effort[:, self.levers]
+        reference = model.world.reference[:, self.levers]
+        cost_of_fixed = np.where(adaptive, 0.0, np.where(self.extend[:, None], reference, fixed))
+        room = np.maximum(self.budget - ordered_sum(cost_of_fixed, axis=1), 0.0)
+        tilt = self.value_tilt()
+        mix = np.where(adaptive, reference, 0.0)
+        unused = ordered_sum(mix, axis=1) <= 0  # no status-quo mix to start from: value alone decides
+        mix = np.where(unused[:, None] & adaptive, 1.0, mix) * tilt
+        share = mix / np.maximum(ordered_sum(mix, axis=1)[:, None], 1e-12)
+        desired = np.minimum(room[:, None] * share, 1.0)
+        inertia = model.params["agent.inertia"][:, None]
+        moved = effort + inertia * (desired - effort)
+        model.world.effort[:, self.levers] = np.where(adaptive, moved, effort)
+
+    def value_tilt(self) -> np.ndarray:
+        """(v / v0) ** focus per own lever, bounded: how much more each lever is worth than at the start."""
+        now = self.model.lever_value[:, self.levers]
+        then = self.model.lever_value_0[:, self.levers]
+        ratio = np.clip((now + 1e-9) / (then + 1e-9), *VALUE_RATIO_BOUNDS)
+        return ratio ** self.model.params["agent.focus"][:, None]
+
+
+def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:
+    """Marginal value of every lever to its owner, (R, L), computed for all actors at once.
+
+    ``objectives[r, i, j]`` (or ``[i, j]`` for every replicate) is the weight actor i puts on
+    actor j; events may change it (``actors.<i>.objectives.<j>``). The value is the slope of the
+    saturation curve times the gain of the lever's kind (ODD 7.1): pull levers gain on the
+    room left to grow where the owner cares, weighted by receptivity; undermine levers gain
+    on the rival's hold; welcome levers on the owner's own need for the channel; align levers
+    on the room left in the owner's attitude, at the goodwill exchange rate.
+    """
+    s, world, p = model.structure, model.world, model.params
+    weight, goodwill = p.lever_matrix("weight"), p.lever_matrix("goodwill")
+    targets = s.target_mask * objectives[..., s.owner, :]  # ([R,] L, A): each lever's targets weighted by care
+    gain = np.zeros_like(weight)
+    pull = np.flatnonzero(s.is_pull)
+    room = 1.0 - world.influence[:, s.owner[pull], :]  # influence the owner can still win
+    gain[:, pull] = ordered_sum(model.lever_rec[:, pull, :] * room * targets[..., pull, :], axis=2) * weight[:, pull]
+    for lever, rival in zip(s.undermine_levers, s.rival_index, strict=True):
+        gain[:, lever] = ordered_sum(world.influence[:, rival, :] * targets[..., lever, :], axis=1) * weight[:, lever]
+    for lever in np.flatnonzero(s.is_welcome):
+        own_need = model.lever_rec[:, lever, s.owner[lever]]
+        gain[:, lever] = own_need * ordered_sum(targets[..., lever, :], axis=-1) * weight[:, lever]
+    exchange = p["agent.goodwill_value"]
+    for lever in np.flatnonzero(s.is_align):
+        room_rel = 1.0 - world.relation[:, s.owner[lever], :]
+        gain[:, lever] = ordered_sum(room_rel * targets[..., lever, :], axis=1) * goodwill[:, lever] * exchange
+    slope = saturate_slope(world.stock, p["influence.saturation"][:, None])
+    return np.maximum(gain, 0.0) * slope

@@ -1,0 +1,503 @@
+"""InfluenceModel: a Mesa model that advances R replicates of the Sahel at once.
+
+Read ``step()`` as the schedule (ODD, Process overview): the month's events apply, every
+actor re-allocates its effort, then lever stocks, influence, relations, context and shocks
+move, and the month is recorded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from functools import partial
+
+import mesa
+import numpy as np
+
+from sim.model import dynamics as dyn
+from sim.model.agents import ActorAgent, value_levers
+from sim.model.parameters import ParameterSet
+from sim.model.sampling import draw_uncertainties
+from sim.model.seeding import STREAM_BUILTIN_SHOCKS, replicate_keys, stream_for, uniforms
+from sim.model.trajectories import Trajectories, series_layout
+from sim.scenario.catalogue import ACTORS, load_catalogue
+from sim.scenario.conditions import evaluate
+from sim.scenario.institutions import load_institutions
+from sim.scenario.loader import BUDGET_RANGE, Scenario
+
+A = len(ACTORS)
+_CONTEXT_FIELDS = {"threat": "threat", "stability": "stability",
+                   "western_presence": "western", "western_commitment": "commitment"}
+
+
+def _blocks(scenario: Scenario, blocks: Sequence[Scenario] | None, n: int) -> list[tuple[Scenario, np.ndarray]]:
+    """(scenario, row mask) per block; one block holding every row unless variants are given."""
+    if not blocks:
+        return [(scenario, np.ones(n, bool))]
+    if n % len(blocks):
+        raise ValueError(f"{n} replicates do not split into {len(blocks)} equal blocks")
+    size = n // len(blocks)
+    for variant in blocks:
+        if variant.starting_state() != scenario.starting_state():
+            raise ValueError(f"block '{variant.name}' differs from '{scenario.name}' in start, horizon or "
+                             "starting state; run it separately")
+    out = []
+    for b, variant in enumerate(blocks):
+        rows = np.zeros(n, bool)
+        rows[b * size:(b + 1) * size] = True
+        out.append((variant, rows))
+    return out
+
+
+def _ensemble_mean(model: InfluenceModel, column: int) -> float:
+    """A DataCollector reporter: this month's mean over the replicates of one series."""
+    return float(model._month_means[column])
+
+
+def _check_parameters(catalogue, parameters: Mapping[str, float | np.ndarray]) -> None:
+    """Parameter overrides must be catalogue names within their ranges, as ``--set`` requires
+    (``influence.adjust_rate = 5`` would otherwise give negative influence)."""
+    from sim.errors import InputError, Problem, did_you_mean
+
+    problems = []
+    for name, value in parameters.items():
+        spec = catalogue.parameters.get(name)
+        if spec is None:
+            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"unknown parameter '{name}'"
+                                                                   f"{did_you_mean(name, list(catalogue.parameters))}"))
+            continue
+        values = np.asarray(value, dtype=float)
+        bad = values[~((values >= spec.low) & (values <= spec.high))]
+        if bad.size:
+            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"parameters.{name} = {bad.reshape(-1)[0]:g} is "
+                                                                   f"outside [{spec.low}, {spec.high}]"))
+    if problems:
+        raise InputError(problems)
+
+
+class InfluenceModel(mesa.Model):
+    """The influence model for ``n_replicates`` replicates of one scenario.
+
+    Args:
+        scenario: a :class:`~sim.scenario.loader.Scenario`, a scenario file, or a library name
+            (``"baseline"``), so ``mesa.batch_run(InfluenceModel, {"scenario": "baseline", ...})`` works.
+        n_replicates: R, how many replicates advance together.
+        seed: the run's seed; replicate ``r`` depends only on (scenario, seed, r). None draws
+            one from the OS and records it in ``self.seed``, so the run can be repeated.
+        replicate_ids: which replicate indices this instance holds (default 0..R-1), so a
+            chunk of a large ensemble reproduces exactly the same replicates.
+        parameters: per-name overrides, scalars or arrays of shape (R,), on top of the
+            catalogue defaults and the scenario's ``parameters:``.
+        pinned_levers: ``actor.lever`` -> intensity (scalar or (R,)), fixed for the whole run
+            over whatever the scenario says (sweeps over lever intensities). NaN in a replicate
+            leaves the lever to the scenario or the agent there.
+        budgets: ``actor`` -> budget (scalar or (R,)) over the scenario's ``actors.<a>.budget``
+            (sweeps over budgets).
+        blocks: variants of ``scenario`` that run side by side as equal blocks of the replicate
+            axis (block b holds rows b*R/len(blocks) ...). They must share start, horizon and
+            starting state (actors, context, status quo) and may differ in levers, events,
+            triggers, shocks, parameters and uncertainties. Used to batch ablations.
+        collect: keep a Mesa ``DataCollector`` with the ensemble mean of every named series
+            (``"influence.russia.mali"``, ``"threat.mali"``) each month; the batched engine turns
+            it off, since it records every replicate itself.
+
+    After construction the state is at month 0; each ``step()`` advances one month, and
+    ``running`` turns False at the scenario's horizon (Mesa's ``batch_run`` stops there).
+    """
+
+    def __init__(self, scenario: Scenario | str | os.PathLike = "baseline", n_replicates: int = 1,
+                 seed: int | None = 0, replicate_ids: np.ndarray | None = None,
+                 parameters: Mapping[str, float | np.ndarray] | None = None,
+                 pinned_levers: Mapping[str, float | np.ndarray] | None = None,
+                 budgets: Mapping[str, float | np.ndarray] | None = None,
+                 blocks: Sequence[Scenario] | None = None, collect: bool = True):
+        from sim.scenario.loader import resolve_scenario
+
+        scenario = resolve_scenario(scenario)
+        if seed is None:
+            import secrets
+
+            seed = secrets.randbits(32)
+        super().__init__(rng=seed)
+        self.spec = scenario  # Mesa's Model keeps its own `scenario` attribute
+        self.seed = seed
+        ids = np.arange(n_replicates) if replicate_ids is None else np.asarray(replicate_ids)
+        if len(ids) != n_replicates:
+            raise ValueError("replicate_ids must have n_replicates entries")
+        self.replicate_ids = ids
+        self.keys = replicate_keys(seed, ids)
+        self.catalogue = load_catalogue()
+        _check_parameters(self.catalogue, parameters or {})
+        self.institutions = load_institutions()
+        self._institution_index = {key: i for i, key in enumerate(self.institutions.keys)}
+        self._institution_holder = np.array([ACTORS.index(i.holder) for i in self.institutions.institutions], int)
+        self._institution_partner = np.array([ACTORS.index(i.partner) if i.partner else -1
+                                              for i in self.institutions.institutions], int)
+        self.structure = dyn.Structure.from_catalogue(self.catalogue)
+        self.blocks = _blocks(scenario, blocks, n_replicates)
+        self.params = ParameterSet(self.catalogue, n_replicates,
+                                   {**self._block_parameters(n_replicates), **(parameters or {})})
+        self.month_index = 0
+        self.shock_counts = np.zeros((n_replicates, 3))
+        self.fixed_effort = np.full((n_replicates, len(self.structure.keys)), np.nan)
+        self.world = self._initial_world(n_replicates)
+        self.trigger_armed = {(b, t.id): np.ones(n_replicates, bool)
+                              for b, (spec, _) in enumerate(self.blocks) for t in spec.triggers}
+        self.trigger_due = {(b, t.id): np.full(n_replicates, -1)
+                            for b, (spec, _) in enumerate(self.blocks) for t in spec.triggers}
+        self.fired = {name: np.zeros(n_replicates, int) for spec, _ in self.blocks for name in
+                      [t.id for t in spec.triggers] + [k.id for k in spec.shocks]}
+        self._lever_index = {key: i for i, key in enumerate(self.structure.keys)}
+        self.pinned = {self._lever_index[key]: np.broadcast_to(np.asarray(value, float), (n_replicates,))
+                       for key, value in (pinned_levers or {}).items()}
+        for actor in ACTORS:
+            setup = scenario.actors[actor]
+            objectives = np.array([setup.objectives.get(other, 0.0) for other in ACTORS])
+            if not objectives.any():  # no stated priorities: care equally about every target
+                own = self.structure.owner == ACTORS.index(actor)
+                objectives = (self.structure.target_mask[own].sum(axis=0) > 0).astype(float)
+            budget = self._per_block(lambda spec, a=actor: spec.actors[a].budget)
+            if budgets and actor in budgets:
+                budget = np.broadcast_to(np.asarray(budgets[actor], float), (n_replicates,)).copy()
+            extend = self._per_block(lambda spec, a=actor: spec.actors[a].budget_policy == "extend").astype(bool)
+            ActorAgent(self, actor, objectives, budget, extend)
+        # (R, A, A): objectives[r, i, j], the weight actor i puts on j; events may change it
+        self._objectives = np.broadcast_to(np.stack([agent.objectives for agent in self._actor_agents()]),
+                                           (n_replicates, A, A)).copy()
+        decisions = self.institutions.decisions
+        self.decision_streak = np.zeros((n_replicates, len(decisions)), int)  # months each condition has held
+        self.decided = np.zeros((n_replicates, len(decisions)))  # 1 once a decision has been taken
+        self._apply_month(0)
+        self._fire_triggers_and_shocks(0)
+        self._calibrate_start()
+        self.layout = series_layout(self.structure.keys, self.institutions.keys,
+                                    tuple(f"{d.actor}.{d.id}" for d in decisions))
+        # recorded values [r, t, series], preallocated for the horizon (grows if stepped beyond)
+        self._recorded = np.empty((n_replicates, scenario.horizon + 1, len(self.layout)))
+        self._n_recorded = 0
+        self.datacollector = mesa.DataCollector(model_reporters={
+            ".".join(k for k in key if k): partial(_ensemble_mean, column=s) for s, key in enumerate(self.layout)
+        }) if collect else None
+        self._record()
+
+    # -- the schedule --------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance every replicate by one month."""
+        self.month_index += 1
+        self._apply_month(self.month_index)
+        self._fire_triggers_and_shocks(self.month_index)
+        self._sense()
+        self.lever_value = value_levers(self, self._objectives)
+        self.agents.do("step")
+        self._advance()
+        self._record()
+        if self.month_index >= self.spec.horizon:
+            self.running = False
+
+    # -- state access for Mesa users ------------------------------------------------
+
+    @property
+    def date(self) -> str:
+        return self.spec.date_of(self.month_index)
+
+    @property
+    def influence(self) -> np.ndarray:
+        """(R, A, A): influence[r, i, j] of actor i on actor j."""
+        return self.world.influence
+
+    @property
+    def relation(self) -> np.ndarray:
+        """(R, A, A): relation[r, i, j], attitude of actor i towards actor j."""
+        return self.world.relation
+
+    def release(self) -> None:
+        """Drop the recorded history and the agents: the model and its agents reference each
+        other, so without this a finished chunk's arrays would wait for the cyclic garbage
+        collector while the next chunk runs."""
+        self._recorded = np.empty((0, 0, 0))  # not a slice: a view would keep the buffer alive
+        self._n_recorded = 0
+        self.remove_all_agents()
+
+    def trajectories(self) -> Trajectories:
+        """Everything recorded so far, as one array with named series."""
+        return Trajectories(
+            scenario=self.spec.name,
+            dates=tuple(self.spec.date_of(t) for t in range(self._n_recorded)),
+            replicate_ids=self.replicate_ids,
+            series=self.layout,
+            values=self._recorded[:, : self._n_recorded],
+        )
+
+    # -- internals -----------------------------------------------------------------
+
+    def _initial_world(self, n: int) -> dyn.World:
+        spec = self.spec
+        influence0 = np.array([[spec.actors[i].influence.get(j, 0.0) for j in ACTORS] for i in ACTORS])
+        relation0 = np.array([[spec.actors[i].relations.get(j, 0.0) for j in ACTORS] for i in ACTORS])
+        ctx = {f: np.array([getattr(spec.context[a], f) for a in ACTORS]) for f in _CONTEXT_FIELDS}
+        effort = np.array([spec.status_quo.get(lever.actor, {}).get(lever.id, lever.initial_effort)
+                           for lever in self.catalogue.levers])
+
+        def per_replicate(x: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(x, (n, *x.shape)).copy()
+
+        return dyn.World(
+            influence=per_replicate(influence0),
+            relation=per_replicate(relation0),
+            effort=per_replicate(effort),
+            stock=per_replicate(effort),
+            reference=per_replicate(effort),
+            legacy=np.zeros((n, A, A)),
+            threat=per_replicate(ctx["threat"]),
+            stability=per_replicate(ctx["stability"]),
+            western=per_replicate(ctx["western_presence"]),
+            commitment=per_replicate(ctx["western_commitment"]),
+            institution=per_replicate(np.array([float(spec.institutions.get(i.key, i.initial))
+                                                for i in self.institutions.institutions])),
+            anchor=per_replicate(relation0),
+            threat_base=per_replicate(ctx["threat"]),
+            stability_base=per_replicate(ctx["stability"]),
+            western_0=ctx["western_presence"],
+            outside_0=np.zeros((n, A)),
+        )
+
+    def _calibrate_start(self) -> None:
+        """Make the starting state a steady state of the status quo (ODD section 5).
+
+        The status quo is each lever's reference effort (``status_quo:`` in the scenario, else
+        the catalogue's ``initial_effort``) with stocks in steady state. Legacy and outside
+        pull explain the starting influence, anchors the starting attitudes, structural threat
+        and stability the starting context; agents value their levers against this point. None
+        of it depends on the scenario's lever settings or budgets: a what-if that pulls a lever
+        harder from month 0 changes what happens next, not how the start is explained.
+        """
+        w, p, s = self.world, self.params, self.structure
+        w.stock = w.reference.copy()
+        self._sense_with(w.reference)
+        effective, weight = self._effective(), p.lever_matrix("weight")
+        multiplier = self._multiplier(effective, weight)
+        lever_pull = dyn.lever_pull(effective, self.lever_rec, s, weight)
+        w.western_0 = w.western.copy()  # per replicate, after the start month's changes
+        w.legacy, w.outside_0 = dyn.solve_legacy(w.influence, lever_pull, multiplier, p["influence.legacy_floor"])
+        w.anchor = dyn.solve_anchor(w.relation, dyn.relation_forcing(w, self._goodwill_flows(effective), p), p)
+        relief = dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s)
+        w.threat_base, w.stability_base = dyn.solve_context_bases(w.threat, w.stability, relief, self.sanction, p)
+        self.lever_value_0 = value_levers(self, self._objectives)
+        self._impose_fixed_efforts()  # month 0 efforts: the scenario's own settings
+
+    def _pull(self) -> np.ndarray:
+        """Pull of every actor on every state: (legacy + levers) times liking, openness, undermining."""
+        w, s = self.world, self.structure
+        effective, weight = self._effective(), self.params.lever_matrix("weight")
+        levers = dyn.lever_pull(effective, self.lever_rec, s, weight)
+        return (w.legacy + levers) * self._multiplier(effective, weight)
+
+    def _multiplier(self, effective: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Liking, welcome levers, undermining, and the openness that institutions in force bring."""
+        institutions = dyn.institutional_openness(self.world.institution, self._institution_holder,
+                                                  self._institution_partner, self.params["institution.openness"])
+        return dyn.pull_multiplier(self.world, effective, self.structure, self.params, weight) * institutions
+
+    def _goodwill_flows(self, effective: np.ndarray) -> np.ndarray:
+        p = self.params
+        goodwill = p.lever_matrix("goodwill") * p["relation.goodwill_scale"][:, None]
+        return dyn.goodwill_flows(effective, goodwill, self.structure, self.world.relation)
+
+    def _impose_fixed_efforts(self) -> None:
+        """Scenario-fixed intensities replace the agents' choices, then budgets bind as each policy says."""
+        fixed = ~np.isnan(self.fixed_effort)
+        effort = np.clip(np.where(fixed, self.fixed_effort, self.world.effort), 0.0, 1.0)
+        self.world.effort = dyn.enforce_budgets(effort, fixed, self.world.reference, self.structure,
+                                                self._budgets(), self._extend())
+
+    def _budgets(self) -> np.ndarray:
+        return np.stack([agent.budget for agent in self._actor_agents()], axis=1)
+
+    def _extend(self) -> np.ndarray:
+        return np.stack([agent.extend for agent in self._actor_agents()], axis=1)
+
+    def _per_block(self, value_of) -> np.ndarray:
+        """One value per replicate from each block's scenario (the same for every row of a block)."""
+        out = np.empty(len(self.replicate_ids))
+        for spec, rows in self.blocks:
+            out[rows] = value_of(spec)
+        return out
+
+    def _actor_agents(self) -> list[ActorAgent]:
+        agents = {agent.actor: agent for agent in self.agents}
+        return [agents[a] for a in ACTORS]
+
+    def _effective(self) -> np.ndarray:
+        return dyn.saturate(self.world.stock, self.params["influence.saturation"][:, None])
+
+    def _sense(self) -> None:
+        """What every actor can see this month: sanctions in force and receptivity."""
+        self._sense_with(self.world.effort)
+
+    def _sense_with(self, effort: np.ndarray) -> None:
+        self.sanction = dyn.sanctions(effort, self.structure)
+        rec = dyn.receptivity(self.world, self.sanction, self.params)
+        self.lever_rec = dyn.lever_receptivity(rec, self.structure)
+
+    def _advance(self) -> None:
+        w, s, p = self.world, self.structure, self.params
+        self._impose_fixed_efforts()
+        self._sense()
+        w.stock = dyn.update_stocks(w.stock, w.effort, p.lever_matrix("tau_up"), p.lever_matrix("tau_down"))
+        effective = self._effective()
+        w.influence = dyn.update_influence(w, self._pull(), dyn.outside_pull(w, p), p)
+        w.relation = dyn.update_relations(w, dyn.relation_forcing(w, self._goodwill_flows(effective), p), p)
+        dyn.update_context(w, dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s), self.sanction, p)
+        draws = uniforms(self.keys, STREAM_BUILTIN_SHOCKS, self.month_index, 2 * A + 1)
+        self.shock_counts += dyn.apply_shocks(w, draws, s, p)
+
+    def _block_parameters(self, n: int) -> dict[str, np.ndarray]:
+        """Each block's ``parameters:`` and uncertainty draws, as per-replicate arrays."""
+        names = {name for spec, _ in self.blocks for name in (*spec.parameters, *(u.parameter for u in
+                                                                                  spec.uncertainties))}
+        values = {name: np.full(n, self.catalogue.parameters[name].default) for name in names}
+        for spec, rows in self.blocks:
+            drawn = draw_uncertainties(spec.uncertainties, dict(self.catalogue.parameters), self.keys[rows])
+            for name, value in {**spec.parameters, **drawn}.items():
+                values[name][rows] = value
+        return values
+
+    def _apply_month(self, t: int) -> None:
+        """Lever schedules and events dated at month ``t`` take effect (each block its own)."""
+        month = self.spec.start + t
+        for spec, rows in self.blocks:
+            for actor, settings in spec.levers.items():
+                for lever_id, setting in settings.items():
+                    # a setting takes effect at the start and at its schedule points only, so an
+                    # event that later sets the same lever is not undone the month after
+                    if t > 0 and not any(when == month for when, _ in setting.schedule):
+                        continue
+                    column = self._lever_index[f"{actor}.{lever_id}"]
+                    value = setting.intensity_at(month)
+                    self.fixed_effort[rows, column] = np.nan if value is None else value
+            for event in spec.events:
+                if event.month == month:
+                    self.apply_changes(event.set, additive=False, where=rows)
+                    self.apply_changes(event.add, additive=True, where=rows)
+        for column, values in self.pinned.items():  # NaN rows: the scenario's setting stands there
+            self.fixed_effort[:, column] = np.where(np.isnan(values), self.fixed_effort[:, column], values)
+
+    def _fire_triggers_and_shocks(self, t: int) -> None:
+        """Scenario triggers (conditions on the state) and shocks (random draws), per replicate."""
+        month = self.spec.start + t
+        for b, (spec, rows) in enumerate(self.blocks):
+            for trigger in spec.triggers:
+                holds = np.broadcast_to(evaluate(trigger.condition, self.read_state, month), rows.shape) & rows
+                armed, due = self.trigger_armed[(b, trigger.id)], self.trigger_due[(b, trigger.id)]
+                starting = holds & armed & (due < 0)
+                due[starting] = t + trigger.delay
+                if trigger.once:
+                    armed &= ~starting
+                firing = due == t
+                if firing.any():
+                    self.apply_changes(trigger.changes.set, additive=False, where=firing)
+                    self.apply_changes(trigger.changes.add, additive=True, where=firing)
+                    self.fired[trigger.id] += firing
+                due[firing] = -1
+            for shock in spec.shocks:
+                hit = (uniforms(self.keys, stream_for(f"shock:{shock.id}"), t, 1)[:, 0] < shock.probability) & rows
+                if shock.condition is not None:
+                    hit &= evaluate(shock.condition, self.read_state, month)
+                if hit.any():
+                    self.apply_changes(shock.changes.set, additive=False, where=hit)
+                    self.apply_changes(shock.changes.add, additive=True, where=hit)
+                    self.fired[shock.id] += hit
+
+    def read_state(self, path: str) -> np.ndarray:
+        """One value per replicate for a condition path (see sim.scenario.conditions)."""
+        root, _, rest = path.partition(".")
+        if root == "step":
+            return np.full(self.world.n_replicates, float(self.month_index))
+        if root == "parameters":
+            return self.params[rest]
+        first, second = rest.split(".")
+        w = self.world
+        if root == "effort":
+            return w.effort[:, self._lever_index[f"{first}.{second}"]]
+        if root == "institution":
+            return w.institution[:, self._institution_index[rest]]
+        a = ACTORS.index(first)
+        if root == "context":
+            if second == "sanctions":
+                return dyn.sanctions(w.effort, self.structure)[:, a]
+            return getattr(w, _CONTEXT_FIELDS[second])[:, a]
+        b = ACTORS.index(second)
+        return (w.influence if root == "influence" else w.relation)[:, a, b]
+
+    def apply_changes(self, changes: Mapping[str, float | str], *, additive: bool,
+                      where: np.ndarray | None = None) -> None:
+        """Set or add to state paths (``context.mali.threat``, ``levers.ecowas.sanctions``, ...).
+
+        ``where`` (R,) bool limits the change to some replicates (triggers and shocks).
+        """
+        mask = np.ones(self.world.n_replicates, bool) if where is None else where
+        w = self.world
+        for path, value in changes.items():
+            root, _, rest = path.partition(".")
+            if root == "parameters":
+                current, spec = self.params[rest], self.catalogue.parameters[rest]
+                changed = np.clip(current + value if additive else value, spec.low, spec.high)
+                self.params.set(rest, np.where(mask, changed, current))
+                continue
+            first, second = rest.split(".", 1)
+            if root == "actors" and second.startswith("objectives."):  # actors.<a>.objectives.<b>
+                a, b = ACTORS.index(first), ACTORS.index(second.split(".")[1])
+                old = self._objectives[:, a, b]
+                self._objectives[:, a, b] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
+                continue
+            if root == "actors":  # actors.<a>.budget
+                agent = self._actor_agents()[ACTORS.index(first)]
+                changed = np.clip(agent.budget + value if additive else value, 0.0, BUDGET_RANGE[1])
+                agent.budget = np.where(mask, changed, agent.budget)
+                continue
+            if root == "institution":
+                column = self._institution_index[rest]
+                old = w.institution[:, column]
+                w.institution[:, column] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
+                continue
+            if root == "levers":
+                column = self._lever_index[f"{first}.{second}"]
+                old = self.fixed_effort[:, column]
+                base = np.where(np.isnan(old), w.effort[:, column], old)
+                new = np.nan if value == "adaptive" else np.clip(base + value if additive else value, 0, 1)
+                self.fixed_effort[:, column] = np.where(mask, new, old)
+                continue
+            a = ACTORS.index(first)
+            if root == "context":
+                array = getattr(w, _CONTEXT_FIELDS[second])
+                array[:, a] = np.where(mask, np.clip(array[:, a] + value if additive else value, 0, 1), array[:, a])
+            elif root == "relation":
+                b = ACTORS.index(second)
+                old = w.relation[:, a, b]
+                w.relation[:, a, b] = np.where(mask, np.clip(old + value if additive else value, -1, 1), old)
+                # part of a dated or random change of attitude lasts: it moves the anchor too
+                w.anchor[:, a, b] += self.params["relation.shock_persistence"] * (w.relation[:, a, b] - old)
+            elif root == "influence":
+                b = ACTORS.index(second)
+                old = w.influence[:, a, b]
+                new = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
+                others = dyn.ordered_sum(w.influence[:, :, b], axis=1) - old
+                room = np.where(others > 1 - new, (1 - new) / np.maximum(others, 1e-12), 1.0)
+                w.influence[:, :, b] *= room[:, None]  # the others make room, keeping the sum <= 1
+                w.influence[:, a, b] = new
+
+    def _record(self) -> None:
+        w = self.world
+        if self._n_recorded == self._recorded.shape[1]:  # stepped past the horizon by hand
+            self._recorded = np.concatenate([self._recorded, np.empty_like(self._recorded)], axis=1)
+        self._recorded[:, self._n_recorded] = self.layout.gather(
+            influence=w.influence, relation=w.relation, effort=w.effort,
+            institution=w.institution, decided=self.decided,
+            threat=w.threat, stability=w.stability, western_presence=w.western,
+            sanctions=dyn.sanctions(w.effort, self.structure),
+        )
+        self._n_recorded += 1
+        if self.datacollector is not None:
+            self._month_means = self._recorded[:, self._n_recorded - 1].mean(axis=0)
+            self.datacollector.collect(self)

@@ -1,0 +1,1 @@
+"""What people read: the comparison report (Markdown/HTML), plots, catalogue listings."""

@@ -1,0 +1,164 @@
+"""The comparison report a strategist reads: Markdown, and self-contained HTML with the plots inside."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+from sim.analysis.compare import Comparison, Effect, describe
+from sim.analysis.explain import Contribution
+from sim.analysis.question import Answer, number, percent
+
+DISCLAIMER = ("The model is a structured thought experiment grounded in the source documents, not a forecast; "
+              "intervals show spread over shocks and uncertain parameters, not over model structure.")
+
+
+FAMILY_TITLES = {"influence": "Influence", "relation": "Attitudes", "institution": "Institutions and decisions",
+                 "decision": "Institutions and decisions", "threat": "Context", "stability": "Context",
+                 "western_presence": "Context", "sanctions": "Context"}
+SCALES = {"influence": "a share of all pull on the state, 0 to 1", "relation": "an attitude from -1 to +1",
+          "institution": "a share of replicates", "decision": "a share of replicates"}
+LARGE_REMAINDER = 0.25  # share of the total effect above which the report says the remainder is large
+
+
+def answer_sentences(answer: Answer) -> list[str]:
+    """The question's answer in plain sentences, each series on its own scale."""
+    out = []
+    for a in answer.series:
+        metric = a.series[0]
+        scale = SCALES.get(metric, "0 to 1")
+        b, w, d = a.baseline, a.whatif, a.difference
+        direction = "higher" if d.mean > 0 else "lower" if d.mean < 0 else "no different"
+        if d.low * d.high > 0:
+            low, high = sorted((abs(d.low), abs(d.high)))
+            interval = f"90%: {number(low)} to {number(high)}"
+        else:
+            interval = f"90% interval {number(d.low, signed=True)} to {number(d.high, signed=True)}, includes no change"
+        out.append(f"**{describe(*a.series)}** ({scale}), mean over {answer.first} to {answer.last}: baseline "
+                   f"{number(b.mean)} (90% of replicates {number(b.low)} to {number(b.high)}), what-if "
+                   f"{number(w.mean)} ({number(w.low)} to {number(w.high)}). The what-if is "
+                   f"{number(abs(d.mean))} {direction} ({interval}; higher in {percent(a.p_higher)} of paired "
+                   "replicates).")
+    if answer.threshold:
+        t = answer.threshold
+        out.append(f"**`{t.text}`** holds in {t.end_date} in {percent(t.baseline_at_end)} of baseline replicates "
+                   f"and {percent(t.whatif_at_end)} of what-if replicates; in at least one month from "
+                   f"{answer.first} to {answer.last}: {percent(t.baseline_ever)} and {percent(t.whatif_ever)}.")
+    return out
+
+
+def report_sections(comparison: Comparison, question: str, effects: list[Effect],
+                    contributions: list[Contribution], plots: list[str], meta: dict) -> list[tuple[str, object]]:
+    """Report content as (kind, value) blocks, rendered to Markdown and HTML alike."""
+    answer = comparison.answer
+    asked = (answer.question.text if answer and answer.question.text else question)
+    blocks: list[tuple[str, object]] = [
+        ("h1", f"{comparison.whatif.scenario} compared with {comparison.baseline.scenario}"),
+        ("p", f"**Question.** {asked}" if asked else "**Question.** (the what-if has no description)"),
+        ("p", f"{meta['replicates']} paired replicates, seed {meta['seed']}, common random numbers; "
+              f"{comparison.difference.dates[0]} to {comparison.difference.dates[-1]}."),
+    ]
+    for warning in comparison.warnings:
+        blocks.append(("p", f"**Warning:** {warning}"))
+    if answer:
+        blocks.append(("h2", "The answer"))
+        blocks.append(("ul", answer_sentences(answer)))
+        blocks += [("img", plot) for plot in plots if Path(plot).stem.startswith("levels_")]
+    blocks.append(("h2", "Largest effects over the run"))
+    if not answer:
+        blocks += [("img", plot) for plot in plots if Path(plot).stem.startswith("levels_")]
+    if not effects:
+        blocks.append(("p", "No measurable difference: the what-if changes nothing the model records."))
+    families: dict[str, list[str]] = {}
+    for effect in effects:
+        families.setdefault(FAMILY_TITLES.get(effect.metric, "Other"), []).append(effect.sentence())
+    for title, sentences in families.items():
+        blocks.append(("p", f"**{title}** (each series at the month where the what-if moves it most, relative "
+                            "to the baseline's own spread)"))
+        blocks.append(("ul", sentences))
+    if contributions:
+        blocks.append(("h2", "What explains them"))
+        blocks.append(("p", "Each change in the what-if was reverted on its own and the run repeated on the same "
+                            "replicates; its contribution is the paired difference it makes at the effect's month. "
+                            "Budget crowding (a fixed lever paid for by its siblings) is its own line; changes the "
+                            "what-if inherits from a parent file are one line, 'inherited from ...'. What the "
+                            "contributions do not add up to is the interaction remainder."))
+        rows = [["change", "evidence", "outcome", "month", "contribution (90% interval)"]]
+        dates = {(e.metric, e.source, e.target): e.date for e in effects}
+        for c in contributions:
+            rows.append([c.component, c.evidence, describe(*c.outcome), dates.get(c.outcome, "end"),
+                         f"{number(c.mean, signed=True)} ({number(c.low, signed=True)} to "
+                         f"{number(c.high, signed=True)})"])
+        blocks.append(("table", rows))
+        for c in contributions:
+            total = next((t for t in contributions if t.component == "total effect" and t.outcome == c.outcome), None)
+            if c.component == "interaction remainder" and total and abs(total.mean) > 1e-9 \
+                    and abs(c.mean) > LARGE_REMAINDER * abs(total.mean):
+                blocks.append(("p", f"**Note:** for {describe(*c.outcome)}, {percent(abs(c.mean) / abs(total.mean))} "
+                                    "of the total effect is interaction: the changes work through each other (one "
+                                    "only matters because of another), so no single change can be credited with it."))
+    blocks.append(("h2", "Plots"))
+    for plot in plots:
+        if not Path(plot).stem.startswith("levels_"):
+            blocks.append(("img", plot))
+    blocks.append(("p", f"*{DISCLAIMER}* Full numbers: `effects.csv`."))
+    return blocks
+
+
+def to_markdown(blocks: list[tuple[str, object]]) -> str:
+    out = []
+    for kind, value in blocks:
+        if kind == "h1":
+            out.append(f"# {value}\n")
+        elif kind == "h2":
+            out.append(f"## {value}\n")
+        elif kind == "p":
+            out.append(f"{value}\n")
+        elif kind == "ul":
+            out.append("\n".join(f"- {item}" for item in value) + "\n")
+        elif kind == "table":
+            header, *rows = value
+            lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+            lines += ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows]
+            out.append("\n".join(lines) + "\n")
+        elif kind == "img":
+            out.append(f"![{Path(value).stem}]({value})\n")
+    return "\n".join(out)
+
+
+def _inline(text: str) -> str:
+    """Escape, then the two bits of Markdown the report uses: **bold** and `code`, *italic*."""
+    import re
+
+    text = html.escape(text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+    text = re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+    return re.sub(r"\*(.+?)\*", r"<em>\1</em>", text)
+
+
+def to_html(blocks: list[tuple[str, object]], folder: Path) -> str:
+    body = []
+    for kind, value in blocks:
+        if kind in ("h1", "h2"):
+            body.append(f"<{kind}>{_inline(value)}</{kind}>")
+        elif kind == "p":
+            body.append(f"<p>{_inline(value)}</p>")
+        elif kind == "ul":
+            body.append("<ul>" + "".join(f"<li>{_inline(item)}</li>" for item in value) + "</ul>")
+        elif kind == "table":
+            header, *rows = value
+            head = "".join(f"<th>{_inline(h)}</th>" for h in header)
+            cells = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in rows)
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
+        elif kind == "img":
+            data = base64.b64encode((folder / value).read_bytes()).decode()
+            body.append(f'<figure><img alt="{html.escape(Path(value).stem)}" src="data:image/png;base64,{data}">'
+                        "</figure>")
+    style = ("body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222;"
+             "line-height:1.45}table{border-collapse:collapse;font-size:.85em;width:100%}th,td{border:1px solid "
+             "#ccc;padding:.3em .5em;text-align:left;vertical-align:top}th{background:#f3f3f3}img{max-width:100%}"
+             "figure{margin:1em 0}code{background:#f3f3f3;padding:0 .2em}li{margin:.3em 0}")
+    title = html.escape(str(blocks[0][1]))
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
+            f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")

@@ -1,0 +1,156 @@
+import dataclasses
+import json
+import shutil
+from types import MappingProxyType
+
+import pytest
+
+import sim.model.model
+from sim.analysis import regress
+from sim.cli.dispatch import main
+from sim.scenario.catalogue import load_catalogue
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A copy of two scenarios with fresh references, as the working directory."""
+    (tmp_path / "scenarios").mkdir()
+    for name in ("baseline", "russia_withdraws"):
+        shutil.copy(ROOT / "scenarios" / f"{name}.yaml", tmp_path / "scenarios")
+    shutil.copytree(ROOT / "scenarios" / "parts", tmp_path / "scenarios" / "parts")
+    monkeypatch.chdir(tmp_path)
+    assert main(["regress", "--update"]) == 0
+    return tmp_path
+
+
+def test_clean_tree_is_identical(project, capsys):
+    capsys.readouterr()
+    assert main(["regress", "--junit", "report.xml"]) == 0
+    out = capsys.readouterr().out
+    assert "baseline: identical" in out and "2 passed, 0 failed" in out
+    assert 'failures="0"' in (project / "report.xml").read_text()
+
+
+def test_model_change_drifts_and_names_the_worst_first(project, monkeypatch, capsys):
+    catalogue = load_catalogue()
+    spec = dataclasses.replace(catalogue.parameters["shocks.jihadist_surge_rate"], default=0.2)
+    changed = dataclasses.replace(catalogue, parameters=MappingProxyType({**catalogue.parameters,
+                                                                          spec.name: spec}))
+    monkeypatch.setattr(sim.model.model, "load_catalogue", lambda: changed)
+    verdict = regress.check(project / "scenarios" / "baseline.yaml", project / "results" / "reference")
+    assert verdict.status == "drift" and not verdict.edited
+    worst = max(verdict.deviations, key=lambda d: d.excess)
+    assert verdict.lines()[1].startswith(worst.line("baseline"))
+    capsys.readouterr()
+    assert main(["regress", "baseline", "--junit", "report.xml"]) == 1
+    out = capsys.readouterr().out
+    assert "baseline: DRIFT" in out and "broke tolerance" in out and "1 failed" in out
+    assert "<failure" in (project / "report.xml").read_text()
+
+
+def test_edited_scenario_says_so_and_how_to_rebless(project, capsys):
+    path = project / "scenarios" / "russia_withdraws.yaml"
+    path.write_text(path.read_text().replace("date: 2023-01", "date: 2022-06"))
+    capsys.readouterr()
+    assert main(["regress", "russia_withdraws"]) == 1
+    out = capsys.readouterr().out
+    assert "was edited since it was blessed" in out and "sim regress --update russia_withdraws" in out
+    assert main(["regress", "--update", "russia_withdraws"]) == 0
+    assert "re-blessed (was drift" in capsys.readouterr().out
+    assert main(["regress", "russia_withdraws"]) == 0
+
+
+def test_reordered_shock_draws_keep_the_distribution(project, monkeypatch):
+    """Drawing shocks from another stream: not identical, same distribution, passes."""
+    monkeypatch.setattr(sim.model.model, "STREAM_BUILTIN_SHOCKS", 77)
+    verdict = regress.check(project / "scenarios" / "baseline.yaml", project / "results" / "reference")
+    assert verdict.status == "within tolerance", verdict.lines()
+    assert verdict.passed and verdict.lines()[0] == "baseline: not identical, within tolerance"
+
+
+@pytest.mark.parametrize("damage", ["json", "csv", "missing"])
+def test_corrupt_or_missing_reference_is_bad_input(project, damage, capsys):
+    folder = project / "results" / "reference" / "baseline"
+    if damage == "json":
+        (folder / "reference.json").write_text("{not json")
+    elif damage == "csv":
+        (folder / "final.csv").write_text("metric,source,target,r0\ninfluence,morocco,algeria,abc\n")
+    else:
+        shutil.rmtree(folder)
+    assert main(["regress", "baseline"]) == 2
+    err = capsys.readouterr().err
+    assert "results/reference/baseline/" in err and "Traceback" not in err
+
+
+def test_unknown_scenario_is_bad_input(project, capsys):
+    assert main(["regress", "baselin"]) == 2
+    assert "did you mean 'baseline'" in capsys.readouterr().err
+
+
+def test_testing_helper(project):
+    from sim.testing import assert_matches_reference
+
+    assert assert_matches_reference("scenarios/baseline.yaml").status == "identical"
+
+
+def test_a_scenario_without_reference_is_a_note_not_a_failure(project, capsys):
+    """A user adds a what-if to scenarios/: regress still passes and says how to bless it."""
+    (project / "scenarios" / "my_whatif.yaml").write_text("extends: baseline.yaml\nname: my_whatif\nhorizon: 12\n")
+    capsys.readouterr()
+    assert main(["regress"]) == 0
+    out = capsys.readouterr().out
+    assert "note: no reference for my_whatif" in out and "sim regress --update my_whatif" in out
+    assert main(["regress", "my_whatif"]) == 2  # named explicitly: a missing reference is bad input
+
+
+@pytest.mark.parametrize("damage", ["cut", "edit", "old"])
+def test_a_cut_short_or_edited_reference_is_refused(project, damage, capsys):
+    """A reference summary.csv cut at a row boundary parses fine: only its row count and hash catch it."""
+    folder = project / "results" / "reference" / "baseline"
+    summary = folder / "summary.csv"
+    lines = summary.read_text().splitlines(keepends=True)
+    if damage == "cut":
+        summary.write_text("".join(lines[: len(lines) // 3]))
+    elif damage == "edit":
+        summary.write_text("".join(lines[:-1]) + lines[-1].replace(",0.", ",9.", 1))
+    else:  # blessed before references carried row counts and hashes
+        meta = json.loads((folder / "reference.json").read_text())
+        del meta["files"]
+        (folder / "reference.json").write_text(json.dumps(meta))
+    capsys.readouterr()
+    assert main(["regress", "baseline"]) == 2
+    err = capsys.readouterr().err
+    expected = {"cut": "rows where", "edit": "content differs", "old": "older version"}[damage]
+    assert expected in err and "sim regress --update baseline" in err
+
+
+@pytest.mark.parametrize("died_after", ["staged", "old_moved", "new_moved"])
+def test_an_interrupted_rebless_is_completed_never_lost(project, died_after, capsys):
+    """The folder names are the journal: whichever step a killed re-bless reached, the next run
+    of regress finds one complete reference in place and no leftovers."""
+    root = project / "results" / "reference"
+    target = root / "baseline"
+    new = root / ".baseline.new"
+    shutil.copytree(target, new)
+    (new / "marker").write_text("new")
+    if died_after in ("old_moved", "new_moved"):
+        target.rename(root / ".baseline.old")
+    if died_after == "new_moved":
+        new.rename(target)
+    capsys.readouterr()
+    assert main(["regress", "baseline"]) == 0
+    assert (target / "marker").read_text() == "new"
+    assert not list(root.glob(".*")), list(root.glob(".*"))
+
+
+def test_orphan_references_are_reported(project, capsys):
+    (project / "results" / "reference" / "deleted_whatif").mkdir()
+    capsys.readouterr()
+    assert main(["regress"]) == 0
+    assert "references without a scenario file: deleted_whatif" in capsys.readouterr().out
+
+
+def test_rebless_stages_beside_the_reference_and_leaves_nothing(project):
+    assert main(["regress", "--update", "baseline"]) == 0
+    assert not [p.name for p in (project / "results" / "reference").iterdir() if p.name.startswith(".")]

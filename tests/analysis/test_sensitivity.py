@@ -1,0 +1,121 @@
+import numpy as np
+import pytest
+from SALib.analyze import sobol as salib_sobol
+from SALib.sample import sobol as salib_sample
+
+from sim.analysis.sensitivity import default_factors, model_evaluator, problem_of, run_sensitivity
+from sim.analysis.sweep import design_points, parse_vary
+from sim.engine.experiments import Factor, evaluate_points
+from sim.engine.runner import run_chunk
+from sim.model.trajectories import SeriesLayout, Trajectories
+from sim.scenario.loader import load_scenario
+from sim.scenario.outcomes import OutcomeError, parse_outcome
+from tests.conftest import SCENARIOS
+
+
+def ishigami_trajectories(x: np.ndarray) -> Trajectories:
+    """Ishigami's inputs recorded as three 'threat' series at one month, so the analysis runs
+    through the same outcome expressions as the model's."""
+    layout = SeriesLayout((("threat", "mali", ""), ("threat", "mauritania", ""), ("threat", "morocco", "")))
+    return Trajectories("ishigami", ("2022-01",), np.arange(len(x)), layout, x[:, None, :])
+
+
+def test_sobol_recovers_ishigami_analytic_indices():
+    factors = [Factor(f"x{i}", -np.pi, np.pi) for i in range(3)]
+    # the outcome grammar has no sin(): the inputs are read through parsed outcomes, Y built from them
+    x1, x2, x3 = (parse_outcome(f"threat.{s}") for s in ("mali", "mauritania", "morocco"))
+
+    def evaluate(x: np.ndarray) -> np.ndarray:
+        t = ishigami_trajectories(x)
+        a, b, c = x1.evaluate(t), x2.evaluate(t), x3.evaluate(t)
+        return (np.sin(a) + 7 * np.sin(b) ** 2 + 0.1 * c**4 * np.sin(a))[:, None]
+
+    result = run_sensitivity(factors, ["ishigami"], evaluate, "sobol", 4096, seed=1)
+    s1, st = result.indices[0]["S1"], result.indices[0]["ST"]
+    np.testing.assert_allclose(s1, [0.3139, 0.4424, 0.0], atol=0.03)
+    np.testing.assert_allclose(st, [0.5576, 0.4424, 0.2437], atol=0.03)
+
+
+def test_model_sensitivity_equals_salib_on_the_same_samples():
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=6"])
+    factors = default_factors(["influence.adjust_rate", "agent.inertia", "relation.balance_rate"])
+    outcome = [parse_outcome("mean(influence.russia.mali)")]
+    ours = run_sensitivity(factors, ["m"], model_evaluator(scenario, factors, outcome, seed=5), "sobol", 32, seed=5)
+    problem = problem_of(factors)
+    x = salib_sample.sample(problem, 32, calc_second_order=False, seed=5)
+    y = evaluate_points(scenario, factors, x, outcome, seed=5)[:, 0, 0]
+    direct = salib_sobol.analyze(problem, y, calc_second_order=False, seed=5)
+    for key in ("S1", "ST", "S1_conf", "ST_conf"):
+        np.testing.assert_array_equal(ours.indices[0][key], direct[key])
+
+
+def test_sweep_points_equal_individual_runs():
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=8"])
+    rate, n1 = parse_vary("influence.adjust_rate=0.05:0.25:3")
+    lever, n2 = parse_vary("levers.morocco.investment=0:1:2")
+    points = design_points([rate, lever], [n1, n2], "factorial", 0, seed=0)
+    assert points.shape == (6, 2)
+    outcome = parse_outcome("influence.morocco.mali")
+    batched = evaluate_points(scenario, [rate, lever], points, [outcome], replicates_per_point=3, seed=2,
+                              chunk_replicates=7)
+    for p, (r, v) in enumerate(points):
+        single = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=8", f"parameters.influence.adjust_rate={r}",
+                                                             f"levers.morocco.investment={v}"])
+        alone = run_chunk(single, 2, np.arange(3), parameters={"influence.adjust_rate": r})
+        np.testing.assert_allclose(batched[p, :, 0], outcome.evaluate(alone), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("text", "offset", "message"), [
+    ("influence.russia.mal", 0, "unknown actor 'mal'"),
+    ("mean(influence.russia.mali@end)", 5, "takes a series without '@'"),
+    ("influence.russia.mali@2024-13", 21, "expected @YYYY-MM"),
+    ("relation.mali.algeria@end - ", 28, "ends too early"),
+    ("influence.russia.mali ^ 2", 22, "unexpected character"),
+])
+def test_outcome_errors_point_at_the_column(text, offset, message):
+    with pytest.raises(OutcomeError) as caught:
+        parse_outcome(text)
+    assert caught.value.offset == offset and message in str(caught.value)
+
+
+def test_outcome_arithmetic_and_dates():
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=14"])
+    t = run_chunk(scenario, 1, np.arange(4))
+    change = parse_outcome("relation.mali.algeria@end - relation.mali.algeria@start").evaluate(t)
+    rel = t.get("relation", "mali", "algeria")
+    np.testing.assert_allclose(change, rel[:, -1] - rel[:, 0])
+    np.testing.assert_allclose(parse_outcome("influence.morocco.mali@2022-06").evaluate(t),
+                               t.get("influence", "morocco", "mali")[:, 5])
+    np.testing.assert_allclose(parse_outcome("-2 * mean(threat.mali) / 4").evaluate(t),
+                               -t.get("threat", "mali").mean(axis=1) / 2)
+
+
+def test_factors_keep_the_users_order():
+    from sim.analysis.sensitivity import default_factors
+
+    names = [f.name for f in default_factors(["influence.saturation", "influence.adjust_rate", "influence.*"])]
+    assert names[:2] == ["influence.saturation", "influence.adjust_rate"] and len(names) == len(set(names))
+
+
+def test_replicates_per_sample_average_and_the_bar_advances(tmp_path, monkeypatch):
+    import sim.cli.analysis_jobs
+    from sim.engine.progress import Progress
+
+    seen = []
+
+    class Counting(Progress):
+        def close(self):
+            seen.append((self.done, self.total))
+            super().close()
+
+    monkeypatch.setattr(sim.cli.analysis_jobs, "Progress", Counting)
+    from sim.cli.dispatch import main
+
+    out = tmp_path / "sens"
+    assert main(["sensitivity", str(SCENARIOS / "baseline.yaml"), "--method", "morris", "--n", "2",
+                 "--params", "influence.saturation", "influence.adjust_rate", "--replicates-per-sample", "3",
+                 "--out", str(out)]) == 0
+    assert seen == [(6, 6)]  # Morris: N (D + 1) samples, every one counted
+    assert "mean of 3 replicate(s)" in (out / "summary.md").read_text()
+    rows = (out / "indices.csv").read_text().splitlines()
+    assert [r.split(",")[1] for r in rows[1:]] == ["influence.saturation", "influence.adjust_rate"]

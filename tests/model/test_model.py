@@ -1,0 +1,230 @@
+import mesa
+import numpy as np
+
+from sim.model.model import InfluenceModel
+from sim.scenario.catalogue import ACTORS
+
+
+def test_step_by_hand_like_any_mesa_model(baseline):
+    model = InfluenceModel(baseline, n_replicates=3, seed=1)
+    assert isinstance(model, mesa.Model)
+    assert {agent.actor for agent in model.agents} == set(ACTORS)
+    assert model.date == "2022-01"
+    before = model.influence.copy()
+    for _ in range(4):
+        model.step()
+    assert model.date == "2022-05"
+    assert model.influence.shape == (3, len(ACTORS), len(ACTORS))
+    assert not np.array_equal(before, model.influence)
+    trajectories = model.trajectories()
+    assert trajectories.values.shape[:2] == (3, 5)
+    assert trajectories.dates[-1] == "2022-05"
+
+
+def test_start_month_is_recorded_as_given(baseline):
+    model = InfluenceModel(baseline, n_replicates=2, seed=0)
+    mali = ACTORS.index("mali")
+    assert model.influence[0, ACTORS.index("russia"), mali] == baseline.actors["russia"].influence["mali"]
+    assert model.trajectories().get("sanctions", "mali")[0, 0] == 1.0  # imposed from the first month
+
+
+def test_event_changes_state_in_its_month(baseline):
+    model = InfluenceModel(baseline, n_replicates=1, seed=0)
+    mali = ACTORS.index("mali")
+    assert model.world.commitment[0, mali] == baseline.context["mali"].western_commitment > 0.5
+    model.step()  # 2022-02: western withdrawal announced
+    assert model.world.commitment[0, mali] == 0.05
+
+
+def test_replicate_rows_independent_of_batch(baseline):
+    ids = np.array([3, 4, 5])
+    small = InfluenceModel(baseline, n_replicates=3, seed=9, replicate_ids=ids)
+    large = InfluenceModel(baseline, n_replicates=8, seed=9)
+    for _ in range(12):
+        small.step()
+        large.step()
+    np.testing.assert_array_equal(small.trajectories().values, large.trajectories().values[3:6])
+
+
+def test_per_replicate_parameters(baseline):
+    rates = np.array([0.05, 0.3])
+    model = InfluenceModel(baseline, n_replicates=2, seed=0, parameters={"influence.adjust_rate": rates})
+    for _ in range(6):
+        model.step()
+    values = model.trajectories().values
+    assert not np.array_equal(values[0], values[1])
+
+
+def test_event_on_a_fixed_lever_persists(write_scenario):
+    """The scenario fixes a lever; a later event changes it; the change must last."""
+    from sim.scenario.loader import load_scenario
+
+    path = write_scenario("""
+name: persist
+start: 2022-01
+horizon: 6
+levers:
+  morocco: {security_cooperation: 0.2}
+  ecowas:
+    sanctions: {schedule: {2022-01: 1.0, 2022-05: 0.0}}
+events:
+  - {id: pact, date: 2022-03, set: {levers.morocco.security_cooperation: 0.9}, assumption: test}
+  - {id: lift, date: 2022-02, set: {levers.ecowas.sanctions: 0.5}, assumption: test}
+""")
+    model = InfluenceModel(load_scenario(path), n_replicates=1, seed=0)
+    column = model._lever_index["morocco.security_cooperation"]
+    sanctions = model._lever_index["ecowas.sanctions"]
+    seen, seen_sanctions = [model.fixed_effort[0, column]], [model.fixed_effort[0, sanctions]]
+    for _ in range(6):
+        model.step()
+        seen.append(model.fixed_effort[0, column])
+        seen_sanctions.append(model.fixed_effort[0, sanctions])
+    assert seen == [0.2, 0.2, 0.9, 0.9, 0.9, 0.9, 0.9]
+    assert seen_sanctions == [1.0, 0.5, 0.5, 0.5, 0.0, 0.0, 0.0]  # the next schedule point wins again
+
+
+NO_SHOCKS = {"shocks.jihadist_surge_rate": 0.0, "shocks.coup_rate": 0.0, "shocks.convoy_attack_rate": 0.0}
+
+
+def frozen_status_quo(scenario):
+    """The scenario with nothing happening: no events, triggers, shocks or lever settings."""
+    import dataclasses
+    from types import MappingProxyType
+
+    return dataclasses.replace(scenario, events=(), triggers=(), shocks=(), levers=MappingProxyType({}))
+
+
+def status_quo_efforts(scenario):
+    from sim.scenario.catalogue import load_catalogue
+
+    return {lv.key: scenario.status_quo.get(lv.actor, {}).get(lv.id, lv.initial_effort)
+            for lv in load_catalogue().levers}
+
+
+def test_the_status_quo_is_a_steady_state(baseline):
+    """Frozen status-quo efforts, no events, no shocks: nothing moves over 60 months (to 1e-9),
+    with the baseline's parameter uncertainty drawn per replicate."""
+    model = InfluenceModel(frozen_status_quo(baseline), n_replicates=8, seed=3,
+                           pinned_levers=status_quo_efforts(baseline), parameters=NO_SHOCKS)
+    w = model.world
+    fields = ("influence", "relation", "effort", "stock", "threat", "stability", "western")
+    start = {name: getattr(w, name).copy() for name in fields}
+    for _ in range(60):
+        model.step()
+    for name in fields:
+        np.testing.assert_allclose(getattr(w, name), start[name], rtol=0, atol=1e-9, err_msg=name)
+
+
+def test_adaptive_agents_keep_the_status_quo_when_nothing_changes(baseline):
+    """Agents take the status quo as revealed preference: with nothing happening they stay."""
+    model = InfluenceModel(frozen_status_quo(baseline), n_replicates=2, seed=3, parameters=NO_SHOCKS)
+    start = model.world.effort.copy()
+    for _ in range(24):
+        model.step()
+    np.testing.assert_allclose(model.world.effort, start, atol=1e-9)
+
+
+def test_an_actor_can_build_influence_where_it_starts_at_zero():
+    from sim.scenario.loader import load_scenario
+    from tests.conftest import SCENARIOS
+
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["actors.morocco.influence.mauritania=0"])
+    model = InfluenceModel(scenario, n_replicates=2, seed=0)
+    a, b = ACTORS.index("morocco"), ACTORS.index("mauritania")
+    seen = []
+    for _ in range(36):
+        model.step()
+        seen.append(model.influence[0, a, b])
+    assert 0 < seen[0] < 0.01  # slowly
+    assert seen[-1] > 0.03 and np.all(np.diff(seen) > 0)
+
+
+def test_budget_is_an_event_path_and_more_budget_means_more_effort(write_scenario):
+    from sim.scenario.loader import load_scenario
+
+    path = write_scenario("""
+name: budget_event
+start: 2022-01
+horizon: 12
+events:
+  - {id: boost, date: 2022-03, add: {actors.morocco.budget: 2.0}, assumption: test}
+""")
+    model = InfluenceModel(load_scenario(path), n_replicates=1, seed=0)
+    morocco = next(agent for agent in model.agents if agent.actor == "morocco")
+    own = model.structure.owner == ACTORS.index("morocco")
+    before = morocco.budget[0]
+    spent = []
+    for _ in range(12):
+        model.step()
+        spent.append(model.world.effort[0, own].sum())
+    assert morocco.budget[0] == before + 2.0
+    assert spent[-1] > spent[0] + 1.0
+
+
+def test_budget_policy_extend_keeps_siblings_and_reallocate_crowds_them(write_scenario):
+    from sim.scenario.loader import load_scenario
+
+    spent = {}
+    for policy in ("extend", "reallocate"):
+        path = write_scenario(f"""
+name: policy
+start: 2022-01
+horizon: 24
+actors:
+  morocco: {{budget_policy: {policy}}}
+levers:
+  morocco: {{investment: 1.0}}
+""", name=f"{policy}.yaml")
+        model = InfluenceModel(load_scenario(path), n_replicates=1, seed=0)
+        siblings = (model.structure.owner == ACTORS.index("morocco")) & np.array(
+            [key != "morocco.investment" for key in model.structure.keys])
+        for _ in range(24):
+            model.step()
+        spent[policy] = model.world.effort[0, siblings].sum()
+    reference = model.world.reference[0, siblings].sum()
+    assert abs(spent["extend"] - reference) < 0.05 * reference  # siblings keep their status-quo total
+    assert spent["reallocate"] < spent["extend"] - 0.3  # the 0.4 extra on investment came from siblings
+
+
+def test_objectives_are_an_event_path_and_change_what_the_actor_pursues(write_scenario):
+    """Morocco stops caring about Mali in 2022-03: it moves effort off its Mali-only levers."""
+    from sim.scenario.loader import load_scenario
+
+    path = write_scenario("""
+name: objectives_event
+start: 2022-01
+horizon: 18
+events:
+  - {id: refocus, date: 2022-03, set: {actors.morocco.objectives.mali: 0.0}, assumption: test}
+""")
+    changed = InfluenceModel(load_scenario(path), n_replicates=2, seed=0)
+    column = changed._lever_index["morocco.investment"]  # targets Mali only
+    start = changed.world.effort[0, column]
+    for _ in range(18):
+        changed.step()
+    morocco = ACTORS.index("morocco")
+    assert (changed._objectives[:, morocco, ACTORS.index("mali")] == 0).all()
+    assert changed.world.effort[0, column] < 0.5 * start
+
+
+def test_bad_objective_paths_are_located(write_scenario):
+    import pytest
+
+    from sim.errors import InputError
+    from sim.scenario.loader import load_scenario
+
+    path = write_scenario("""
+name: bad_objectives
+start: 2022-01
+horizon: 6
+events:
+  - {id: a, date: 2022-02, set: {actors.morocco.objectives: 0.5}, assumption: test}
+  - {id: b, date: 2022-02, set: {actors.morocco.objectives.morocco: 0.5}, assumption: test}
+  - {id: c, date: 2022-02, set: {actors.morocco.objectives.mali: 1.5}, assumption: test}
+""")
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    messages = [str(p) for p in caught.value.problems]
+    assert "expected actors.<a>.objectives.<target>" in messages[0]
+    assert "an actor has no objective on itself" in messages[1]
+    assert "actors.morocco.objectives.mali" in messages[2] and "1.5" in messages[2]

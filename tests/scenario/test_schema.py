@@ -1,0 +1,61 @@
+import jsonschema
+import pytest
+import yaml
+
+from sim.scenario import loader as sc
+from sim.scenario.schema import scenario_schema
+from tests.conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def schema():
+    value = scenario_schema()
+    jsonschema.Draft202012Validator.check_schema(value)
+    return value
+
+
+def test_schema_covers_exactly_the_loader_keys(schema):
+    assert set(schema["properties"]) == set(sc.TOP_LEVEL_KEYS)
+
+
+# the library: scenarios with a blessed reference (a user's own what-if in scenarios/ is not held to these)
+LIBRARY = sorted(p for p in SCENARIOS.glob("*.yaml") if (SCENARIOS.parent / "results" / "reference" / p.stem).is_dir())
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.name)
+def test_every_library_scenario_validates(schema, path):
+    jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+
+
+def test_every_library_scenario_declares_the_schema_for_editors():
+    assert len(LIBRARY) >= 10
+    for path in LIBRARY:
+        assert path.read_text().startswith("# yaml-language-server: $schema="), path.name
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"start": "2022-13"},
+        {"horizon": 0},
+        {"levers": {"morocco": {"medical_ad": 0.5}}},
+        {"levers": {"morocco": {"medical_aid": 1.5}}},
+        {"actors": {"marocco": {}}},
+        {"parameters": {"influence.adjust_rate": 9}},
+        {"horizn": 5},
+    ],
+)
+def test_invalid_scenarios_fail_the_schema(schema, broken):
+    data = {"name": "x", "start": "2022-01", "horizon": 6, **broken}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
+
+
+def test_generated_docs_are_current():
+    """Run `python -m tools.docs_gen` after changing the catalogues or the scenario language."""
+    from tools.docs_gen import ODD_FILE, SCHEMA_FILE, fill_generated, schema_text
+
+    assert SCHEMA_FILE.read_text() == schema_text()
+    text = ODD_FILE.read_text()
+    assert "<!-- BEGIN GENERATED: parameters -->" in text and "<!-- BEGIN GENERATED: levers -->" in text
+    assert fill_generated(text) == text

@@ -1,0 +1,1 @@
+"""Tools that maintain the repository (generated docs); not part of the runtime package."""
