@@ -76,7 +76,7 @@ class SimulationResult:
         return parsed.evaluate(self.trajectories)
 
     def summary(self) -> Summary:
-        """Mean and 5/50/95% quantiles per month and series (``summary.get(...)[:, k]``)."""
+        """Mean and 5/50/95% quantiles per month and series (``summary.get("influence", "russia", "mali").p50``)."""
         from sim.engine.summary import summarise
 
         return summarise(self.trajectories)

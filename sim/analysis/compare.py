@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.analysis.question import Answer, QuestionAccumulator, number, percent
 from sim.engine.runner import DEFAULT_CHUNK_SIZE, chunk_bounds, run_chunk
-from sim.engine.summary import Summary, SummaryReducer, series_bounds
+from sim.engine.summary import STATISTICS, Summary, SummaryReducer, series_bounds
 from sim.errors import InputError, Problem
 from sim.io.tidy import key_target, table_target
 from sim.model.trajectories import SeriesLayout, Trajectories
@@ -215,7 +215,7 @@ def write_effects(path: Path, comparison: Comparison) -> None:
         handle.write(",".join(EFFECT_COLUMNS) + "\n")
         for t, date in enumerate(d.dates):
             for s, (metric, source, target) in enumerate(d.series):
-                numbers = (b.stats[t, s, 0], w.stats[t, s, 0], *d.stats[t, s, :], d.positive[t, s])
+                numbers = (b["mean"][t, s], w["mean"][t, s], *(d[k][t, s] for k in STATISTICS), d.positive[t, s])
                 text = ",".join(repr(float(x)) for x in numbers)
                 handle.write(f"{t},{date},{metric},{source},{table_target(target)},{text}\n")
 
@@ -291,15 +291,15 @@ def largest_effects(comparison: Comparison, families=FAMILIES) -> list[Effect]:
         for s, key in enumerate(d.series):
             if key[0] not in metrics:
                 continue
-            mean = d.stats[:, s, 0]
-            spread = np.maximum(b.stats[:, s, 3] - b.stats[:, s, 1], MIN_SPREAD)
+            mean = d["mean"][:, s]
+            spread = np.maximum(b["p95"][:, s] - b["p05"][:, s], MIN_SPREAD)
             size = np.abs(mean) / spread
             t = int(np.argmax(size))
             if abs(mean[t]) > 1e-9:
                 candidates.append((float(size[t]), s, t))
         for _, s, t in sorted(candidates, reverse=True)[:count]:
             metric, source, target = d.series.series[s]
-            out.append(Effect(metric, source, target, d.dates[t], float(d.stats[t, s, 0]), float(d.stats[t, s, 1]),
-                              float(d.stats[t, s, 3]), float(d.positive[t, s]), float(b.stats[t, s, 0]),
-                              float(w.stats[t, s, 0])))
+            out.append(Effect(metric, source, target, d.dates[t], float(d["mean"][t, s]), float(d["p05"][t, s]),
+                              float(d["p95"][t, s]), float(d.positive[t, s]), float(b["mean"][t, s]),
+                              float(w["mean"][t, s])))
     return out

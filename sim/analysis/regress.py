@@ -238,7 +238,7 @@ def check(path: Path, root: Path = REFERENCE_ROOT, *, rtol: float | None = None,
                 if stat not in VALUE_CHECKED:
                     continue
                 tolerance = atol + rtol * abs(reference[k]) + float(noise[t, s, k])
-                now = float(summary.stats[t, s, k])
+                now = float(summary[stat][t, s])
                 if abs(now - reference[k]) > tolerance:
                     verdict.deviations.append(Deviation(metric, source, target, date, stat, reference[k], now,
                                                         tolerance))

@@ -103,7 +103,7 @@ def headline(summary: Summary, question=None) -> list[str]:
     def moves(metric: str, pairs: list[tuple[str, str]], label_of) -> str:
         changes = []
         for source, target in [pair for pair in pairs if summary.has(metric, *pair)]:
-            median = summary.get(metric, source, target)[:, 2]
+            median = summary.get(metric, source, target).p50
             changes.append((abs(median[end] - median[0]), label_of(source, target), median[0], median[end]))
         changes.sort(reverse=True)
         return ", ".join(f"{label} {a:+.2f} -> {b:+.2f}" if metric == "relation" else f"{label} {a:.2f} -> {b:.2f}"
@@ -130,7 +130,7 @@ def headline(summary: Summary, question=None) -> list[str]:
         for text in question.outcomes:
             key = series_key(text)
             if summary.has(*key):
-                median = summary.get(*key)[:, 2]
+                median = summary.get(*key).p50
                 asked.append(f"{describe(*key)} {number(median[0])} -> {number(median[end])}")
         if asked:
             lines.insert(0, f"Question ({span}, median of {summary.n_replicates}): " + "; ".join(asked))

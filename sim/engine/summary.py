@@ -28,6 +28,19 @@ _FIXED_POINT = 2.0**40
 
 
 @dataclass(frozen=True)
+class SeriesStats:
+    """Per-month statistics of one series, each of shape (T,)."""
+
+    mean: np.ndarray
+    p05: np.ndarray
+    p50: np.ndarray
+    p95: np.ndarray
+
+    def __getitem__(self, statistic: str) -> np.ndarray:
+        return getattr(self, statistic)
+
+
+@dataclass(frozen=True)
 class Summary:
     """``stats[t, s, k]``: statistic k (see STATISTICS) of series s at step t."""
 
@@ -39,9 +52,14 @@ class Summary:
     exact: bool = True
     positive: np.ndarray | None = None  # [t, s]: share of replicates with value > 0
 
-    def get(self, metric: str, source: str, target: str = "") -> np.ndarray:
-        """(T, 4) statistics of one series."""
-        return self.stats[:, self.series.series.index((metric, source, target)), :]
+    def __getitem__(self, statistic: str) -> np.ndarray:
+        """One statistic of every series by name (``summary["p50"]``): shape (T, S)."""
+        return self.stats[:, :, STATISTICS.index(statistic)]
+
+    def get(self, metric: str, source: str, target: str = "") -> SeriesStats:
+        """The statistics of one series, by name: ``summary.get("influence", "russia", "mali").p50``."""
+        column = self.series.series.index((metric, source, target))
+        return SeriesStats(*(self.stats[:, column, k] for k in range(len(STATISTICS))))
 
     def has(self, metric: str, source: str, target: str = "") -> bool:
         return (metric, source, target) in self.series.series

@@ -293,7 +293,7 @@ def write_summary_parquet(path: Path, summary: Summary) -> None:
     table = {"step": np.repeat(np.arange(steps), n_series),
              "date": np.repeat(np.array(summary.dates, dtype=object), n_series),
              **{name: np.tile(k, steps) for name, k in zip(("metric", "source", "target"), keys, strict=True)},
-             **{stat: summary.stats[:, :, k].reshape(-1) for k, stat in enumerate(STATISTICS)}}
+             **{stat: summary[stat].reshape(-1) for stat in STATISTICS}}
     pq.write_table(pa.table({k: (pa.array(v.tolist()).dictionary_encode() if v.dtype == object else pa.array(v))
                              for k, v in table.items()}), path, compression="zstd")
 

@@ -52,21 +52,21 @@ def fan_chart(summary: Summary, metric: str, pairs: list[tuple[str, str]], title
         colour_key = target if metric == "relation" else source
         label = ACTOR_LABELS[target] if metric == "relation" else ACTOR_LABELS[source]
         colour = COLOURS[colour_key]
-        ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.18, linewidth=0)
-        ax.plot(x, stats[:, 2], color=colour, linewidth=1.8)
-        labels.append((stats[-1, 2], label, colour))
+        ax.fill_between(x, stats.p05, stats.p95, color=colour, alpha=0.18, linewidth=0)
+        ax.plot(x, stats.p50, color=colour, linewidth=1.8)
+        labels.append((stats.p50[-1], label, colour))
     top = 0.0
     if metric == "influence" and shown:  # the rest of the whole: domestic autonomy and the unmodelled powers
         target = shown[0][1]
         complete = len(shown) == len(ACTORS) - 1
         if complete:
-            outside = 1.0 - sum(summary.get(metric, s, target)[:, 0] for s, _ in shown)
+            outside = 1.0 - sum(summary.get(metric, s, target).mean for s, _ in shown)
             ax.plot(x, outside, color=OUTSIDE_COLOUR, linewidth=1.4, linestyle="--")
             labels.append((outside[-1], "outside (mean)", OUTSIDE_COLOUR))
             top = float(outside.max())
     _time_axis(ax, summary.dates)
     if metric == "influence":  # fit the axis to the data, never beyond 1
-        top = max([top] + [summary.get(metric, *pair)[:, 3].max() for pair in shown])
+        top = max([top] + [summary.get(metric, *pair).p95.max() for pair in shown])
         ylim = (0.0, min(1.0, max(0.2, round(top * 1.15 + 0.05, 1))))
     ax.set_ylim(*ylim)
     gap = 0.055 * (ylim[1] - ylim[0])
@@ -89,9 +89,9 @@ def context_chart(summary: Summary, state: str, seed: int) -> Figure:
         if not summary.has(metric, state):
             continue
         stats = summary.get(metric, state)
-        ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.15, linewidth=0)
-        ax.plot(x, stats[:, 2], color=colour, linewidth=1.8)
-        labels.append((stats[-1, 2], metric.replace("_", " "), colour))
+        ax.fill_between(x, stats.p05, stats.p95, color=colour, alpha=0.15, linewidth=0)
+        ax.plot(x, stats.p50, color=colour, linewidth=1.8)
+        labels.append((stats.p50[-1], metric.replace("_", " "), colour))
     _time_axis(ax, summary.dates)
     ax.set_ylim(0, 1)
     for y, (_, text, colour) in zip(_spread([v for v, _, _ in labels], 0.06, 1.0), labels, strict=True):
@@ -153,10 +153,10 @@ def decisions_chart(summary: Summary, seed: int) -> Figure:
             (top, "institution", "no institution in force", "share of replicates in force"),
             (bottom, "decision", "no decision taken in any replicate", "share where it has happened")):
         shown = [(source, target) for m, source, target in summary.series
-                 if m == metric and summary.get(m, source, target)[:, 0].max() > 0]
+                 if m == metric and summary.get(m, source, target).mean.max() > 0]
         labels = []
         for k, (source, target) in enumerate(shown):
-            share = summary.get(metric, source, target)[:, 0]
+            share = summary.get(metric, source, target).mean
             colour = DECISION_COLOURS[k % len(DECISION_COLOURS)]
             style = ("-", "--", ":")[k // len(DECISION_COLOURS) % 3]
             name = target.replace("_", " ")
@@ -193,10 +193,10 @@ def levels_chart(comparison, key: tuple[str, str, str], title: str, window: tupl
     for name, summary in (("baseline", comparison.baseline), ("whatif", comparison.whatif)):
         stats = summary.get(*key)
         colour = SCENARIO_COLOURS[name]
-        column = 0 if key[0] in ("institution", "decision") else 2  # shares are means, levels medians
-        ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.18, linewidth=0)
-        ax.plot(x, stats[:, column], color=colour, linewidth=2)
-        ends.append((stats[-1, column], summary.scenario, colour))
+        column = "mean" if key[0] in ("institution", "decision") else "p50"  # shares are means, levels medians
+        ax.fill_between(x, stats.p05, stats.p95, color=colour, alpha=0.18, linewidth=0)
+        ax.plot(x, stats[column], color=colour, linewidth=2)
+        ends.append((stats[column][-1], summary.scenario, colour))
     if window:
         dates = comparison.baseline.dates
         ax.axvspan(dates.index(window[0]), dates.index(window[1]), color="#999", alpha=0.12, linewidth=0)
@@ -241,10 +241,10 @@ def difference_chart(difference: Summary, target: str, seed: int) -> Figure:
             continue
         stats = difference.get("influence", source, target)
         colour = COLOURS[source]
-        ax.fill_between(x, stats[:, 1], stats[:, 3], color=colour, alpha=0.18, linewidth=0)
-        ax.plot(x, stats[:, 0], color=colour, linewidth=1.8)
-        labels.append((stats[-1, 0], ACTOR_LABELS[source], colour))
-        extent = max(extent, 1.1 * float(np.abs(stats[:, [1, 3]]).max()))
+        ax.fill_between(x, stats.p05, stats.p95, color=colour, alpha=0.18, linewidth=0)
+        ax.plot(x, stats.mean, color=colour, linewidth=1.8)
+        labels.append((stats.mean[-1], ACTOR_LABELS[source], colour))
+        extent = max(extent, 1.1 * float(np.abs(np.stack([stats.p05, stats.p95])).max()))
     ax.axhline(0, color="#333", linewidth=0.8)
     _time_axis(ax, difference.dates)
     ax.set_ylim(-extent, extent)

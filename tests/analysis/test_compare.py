@@ -28,8 +28,8 @@ def test_known_deterministic_effect_is_covered(baseline, tmp_path):
                                                          "name=more_far"])
     comparison = compare_scenarios(baseline, whatif, 60, seed=3)
     key = ("influence", "morocco", "mali")
-    stats = comparison.difference.get(*key)[-1]
-    mean, p05, p95 = stats[0], stats[1], stats[3]
+    stats = comparison.difference.get(*key)
+    mean, p05, p95 = stats.mean[-1], stats.p05[-1], stats.p95[-1]
     assert mean > 0.01 and p05 > 0 and p05 <= mean <= p95
     assert comparison.difference.positive[-1, comparison.series.series.index(key)] == 1
     effects = {(e.metric, e.source, e.target): e for e in largest_effects(comparison, families=((("influence",), 5),))}
@@ -119,7 +119,7 @@ def test_compare_cli_writes_report_and_folders_can_be_compared(tmp_path, capsys)
         runs.append(tmp_path / name)
     folders = compare_run_folders(*runs)
     assert folders.warnings == ()
-    effect = folders.difference.get("influence", "russia", "mali")[-1, 0]
+    effect = folders.difference.get("influence", "russia", "mali").mean[-1]
     assert effect < 0
     capsys.readouterr()
 
