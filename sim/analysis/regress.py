@@ -316,13 +316,15 @@ def orphan_references(root: Path = REFERENCE_ROOT, scenarios_dir: Path = Path("s
 
 
 def junit_xml(verdicts: list[Verdict], seconds: float) -> str:
-    from xml.sax.saxutils import escape, quoteattr
+    """JUnit XML for CI dashboards, built with xml.etree (names and diffs escaped by the library)."""
+    import xml.etree.ElementTree as ET
 
-    failures = sum(not v.passed for v in verdicts)
-    cases = []
+    suite = ET.Element("testsuite", name="sim regress", tests=str(len(verdicts)),
+                       failures=str(sum(not v.passed for v in verdicts)), time=f"{seconds:.3f}")
     for v in verdicts:
-        detail = escape("\n".join(v.lines()))
-        body = "" if v.passed else f"<failure message={quoteattr(v.lines()[0])}>{detail}</failure>"
-        cases.append(f'  <testcase classname="sim.analysis.regress" name={quoteattr(v.name)}>{body}</testcase>')
-    return (f'<?xml version="1.0" encoding="utf-8"?>\n<testsuite name="sim regress" tests="{len(verdicts)}" '
-            f'failures="{failures}" time="{seconds:.3f}">\n' + "\n".join(cases) + "\n</testsuite>\n")
+        case = ET.SubElement(suite, "testcase", classname="sim.regress", name=v.name)
+        if not v.passed:
+            lines = v.lines()
+            ET.SubElement(case, "failure", message=lines[0]).text = "\n".join(lines)
+    ET.indent(suite)
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"

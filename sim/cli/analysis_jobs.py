@@ -125,21 +125,24 @@ def execute_calibrate(scenario: Scenario, scenario_path: Path, factors: list[Fac
 
 
 def overlay_yaml(result, scenario: Scenario, scenario_path: Path) -> str:
-    lines = ["# yaml-language-server: $schema=../docs/scenario.schema.json",
-             f"# Calibrated overlay for {scenario.name} ({result.method}, {result.evaluations} candidate points).",
-             f"# Copy next to {scenario_path.name} in scenarios/ to use it; scenarios may extend this file.",
-             f"extends: {scenario_path.name}", f"name: {scenario.name}_calibrated"]
+    """A scenario overlay that ``extends`` the calibrated file, written by ``yaml.safe_dump``."""
+    import yaml
+
+    header = ["# yaml-language-server: $schema=../docs/scenario.schema.json",
+              f"# Calibrated overlay for {scenario.name} ({result.method}, {result.evaluations} candidate points).",
+              f"# Copy next to {scenario_path.name} in scenarios/ to use it; scenarios may extend this file."]
+    data: dict = {"extends": scenario_path.name, "name": f"{scenario.name}_calibrated"}
     if result.posterior is None:
-        lines.append("parameters:")
-        lines += [f"  {f.name}: {float(v)!r}" for f, v in zip(result.factors, result.best, strict=True)]
+        data["parameters"] = {f.name: float(v) for f, v in zip(result.factors, result.best, strict=True)}
     else:
-        lines.append("uncertainties:  # 5-95% range of the ABC posterior, drawn uniformly per replicate")
+        header.append("# uncertainties: the 5-95% range of the ABC posterior, drawn uniformly per replicate.")
+        data["uncertainties"] = {}
         for d, f in enumerate(result.factors):
             low, high = np.quantile(result.posterior[:, d], [0.05, 0.95])
             if high <= low:
                 high = min(f.high, low + 1e-6)
-            lines.append(f"  {f.name}: {{distribution: uniform, low: {float(low)!r}, high: {float(high)!r}}}")
-    return "\n".join(lines) + "\n"
+            data["uncertainties"][f.name] = {"distribution": "uniform", "low": float(low), "high": float(high)}
+    return "\n".join(header) + "\n" + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 
 def fit_report(result, targets, scenario: Scenario, defaults: np.ndarray) -> str:

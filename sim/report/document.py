@@ -106,7 +106,8 @@ def report_sections(comparison: Comparison, question: str, effects: list[Effect]
     return blocks
 
 
-def to_markdown(blocks: list[tuple[str, object]]) -> str:
+def to_markdown(blocks: list[tuple[str, object]], image_source=str) -> str:
+    """The report as Markdown; ``image_source`` maps a plot's path to the link written (a data URI for HTML)."""
     out = []
     for kind, value in blocks:
         if kind == "h1":
@@ -123,42 +124,23 @@ def to_markdown(blocks: list[tuple[str, object]]) -> str:
             lines += ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows]
             out.append("\n".join(lines) + "\n")
         elif kind == "img":
-            out.append(f"![{Path(value).stem}]({value})\n")
+            out.append(f"![{Path(value).stem}]({image_source(value)})\n")
     return "\n".join(out)
 
 
-def _inline(text: str) -> str:
-    """Escape, then the two bits of Markdown the report uses: **bold** and `code`, *italic*."""
-    import re
-
-    text = html.escape(text)
-    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
-    text = re.sub(r"`(.+?)`", r"<code>\1</code>", text)
-    return re.sub(r"\*(.+?)\*", r"<em>\1</em>", text)
-
-
 def to_html(blocks: list[tuple[str, object]], folder: Path) -> str:
-    body = []
-    for kind, value in blocks:
-        if kind in ("h1", "h2"):
-            body.append(f"<{kind}>{_inline(value)}</{kind}>")
-        elif kind == "p":
-            body.append(f"<p>{_inline(value)}</p>")
-        elif kind == "ul":
-            body.append("<ul>" + "".join(f"<li>{_inline(item)}</li>" for item in value) + "</ul>")
-        elif kind == "table":
-            header, *rows = value
-            head = "".join(f"<th>{_inline(h)}</th>" for h in header)
-            cells = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in rows)
-            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
-        elif kind == "img":
-            data = base64.b64encode((folder / value).read_bytes()).decode()
-            body.append(f'<figure><img alt="{html.escape(Path(value).stem)}" src="data:image/png;base64,{data}">'
-                        "</figure>")
+    """One self-contained page: the Markdown rendered by markdown-it (CommonMark with tables, raw
+    HTML off, so text from scenario files is always escaped), plots embedded as data URIs."""
+    from markdown_it import MarkdownIt
+
+    def embedded(plot: str) -> str:
+        return "data:image/png;base64," + base64.b64encode((folder / plot).read_bytes()).decode()
+
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(to_markdown(blocks, embedded))
     style = ("body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222;"
              "line-height:1.45}table{border-collapse:collapse;font-size:.85em;width:100%}th,td{border:1px solid "
              "#ccc;padding:.3em .5em;text-align:left;vertical-align:top}th{background:#f3f3f3}img{max-width:100%}"
              "figure{margin:1em 0}code{background:#f3f3f3;padding:0 .2em}li{margin:.3em 0}")
     title = html.escape(str(blocks[0][1]))
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>"
-            f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+            f"<style>{style}</style></head><body>\n" + body + "</body></html>\n")

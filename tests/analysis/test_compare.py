@@ -110,7 +110,7 @@ def test_compare_cli_writes_report_and_folders_can_be_compared(tmp_path, capsys)
     for name in ("effects.csv", "report.md", "report.html", "explain.csv", "plots/difference_influence_on_mali.png"):
         assert (out / name).exists(), name
     html = (out / "report.html").read_text()
-    assert "data:image/png;base64," in html and "Russia&#x27;s influence on Mali is" in html
+    assert "data:image/png;base64," in html and "Russia's influence on Mali is" in html
     assert "Question." in (out / "report.md").read_text()
     runs = []
     for name, scenario in (("a", "baseline.yaml"), ("b", "russia_withdraws.yaml")):

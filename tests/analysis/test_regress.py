@@ -47,6 +47,10 @@ def test_model_change_drifts_and_names_the_worst_first(project, monkeypatch, cap
     out = capsys.readouterr().out
     assert "baseline: DRIFT" in out and "broke tolerance" in out and "1 failed" in out
     assert "<failure" in (project / "report.xml").read_text()
+    import xml.etree.ElementTree as ET
+
+    suite = ET.parse(project / "report.xml").getroot()  # well-formed, whatever the diff holds
+    assert suite.get("failures") == "1" and suite.find("testcase/failure").text.startswith("baseline: DRIFT")
 
 
 def test_edited_scenario_says_so_and_how_to_rebless(project, capsys):

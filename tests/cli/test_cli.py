@@ -88,6 +88,14 @@ def test_modeller_commands_end_to_end(tmp_path, capsys):
                  str(SCENARIOS / "targets" / "history_2012_2022.yaml"), "--params", "relation.reversion",
                  "--method", "abc", "--budget", "10", "--replicates", "1", "--out", str(tmp_path / "cal")]) == 0
     assert "uncertainties:" in (tmp_path / "cal" / "overlay.yaml").read_text()
+    import shutil
+
+    from sim.scenario.loader import load_scenario
+
+    shutil.copytree(SCENARIOS, tmp_path / "scenarios")  # the overlay is valid beside the file it extends
+    shutil.copy(tmp_path / "cal" / "overlay.yaml", tmp_path / "scenarios" / "calibrated.yaml")
+    overlay = load_scenario(tmp_path / "scenarios" / "calibrated.yaml")
+    assert [u.parameter for u in overlay.uncertainties if u.parameter == "relation.reversion"]
     assert "| target |" in (tmp_path / "cal" / "fit_report.md").read_text()
     assert main(["sweep", baseline, "--vary", "agent.inertia=0.9:2"]) == 2
     assert main(["sensitivity", baseline, "--outcome", "influence.russia.mal"]) == 2
