@@ -24,10 +24,10 @@ from sim.scenario.catalogue import ACTORS, load_catalogue
 from sim.scenario.conditions import evaluate
 from sim.scenario.institutions import load_institutions
 from sim.scenario.loader import BUDGET_RANGE, Scenario
+from sim.scenario.paths import CONTEXT, parse_path
 
 A = len(ACTORS)
-_CONTEXT_FIELDS = {"threat": "threat", "stability": "stability",
-                   "western_presence": "western", "western_commitment": "commitment"}
+_CONTEXT_FIELDS = {c.name: c.field for c in CONTEXT if c.field}  # sim.scenario.paths: the one table
 
 
 def _blocks(scenario: Scenario, blocks: Sequence[Scenario] | None, n: int) -> list[tuple[Scenario, np.ndarray]]:
@@ -410,18 +410,18 @@ class InfluenceModel(mesa.Model):
                     self.fired[shock.id] += hit
 
     def read_state(self, path: str) -> np.ndarray:
-        """One value per replicate for a condition path (see sim.scenario.conditions)."""
-        root, _, rest = path.partition(".")
-        if root == "step":
+        """One value per replicate for a condition path (grammar: sim.scenario.paths)."""
+        parsed = parse_path(path)
+        root, first, second = parsed.root, parsed.first, parsed.second
+        if root in ("step", "month"):
             return np.full(self.world.n_replicates, float(self.month_index))
         if root == "parameters":
-            return self.params[rest]
-        first, second = rest.split(".")
+            return self.params[first]
         w = self.world
-        if root == "effort":
-            return w.effort[:, self._lever_index[f"{first}.{second}"]]
+        if root in ("effort", "levers"):
+            return w.effort[:, self._lever_index[parsed.key]]
         if root == "institution":
-            return w.institution[:, self._institution_index[rest]]
+            return w.institution[:, self._institution_index[parsed.key]]
         a = ACTORS.index(first)
         if root == "context":
             if second == "sanctions":
@@ -439,15 +439,15 @@ class InfluenceModel(mesa.Model):
         mask = np.ones(self.world.n_replicates, bool) if where is None else where
         w = self.world
         for path, value in changes.items():
-            root, _, rest = path.partition(".")
+            parsed = parse_path(path)
+            root, first, second = parsed.root, parsed.first, parsed.second
             if root == "parameters":
-                current, spec = self.params[rest], self.catalogue.parameters[rest]
+                current, spec = self.params[first], self.catalogue.parameters[first]
                 changed = np.clip(current + value if additive else value, spec.low, spec.high)
-                self.params.set(rest, np.where(mask, changed, current))
+                self.params.set(first, np.where(mask, changed, current))
                 continue
-            first, second = rest.split(".", 1)
-            if root == "actors" and second.startswith("objectives."):  # actors.<a>.objectives.<b>
-                a, b = ACTORS.index(first), ACTORS.index(second.split(".")[1])
+            if root == "actors" and second == "objectives":  # actors.<a>.objectives.<b>
+                a, b = ACTORS.index(first), ACTORS.index(parsed.parts[2])
                 old = self._objectives[:, a, b]
                 self._objectives[:, a, b] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
                 continue
@@ -457,12 +457,12 @@ class InfluenceModel(mesa.Model):
                 agent.budget = np.where(mask, changed, agent.budget)
                 continue
             if root == "institution":
-                column = self._institution_index[rest]
+                column = self._institution_index[parsed.key]
                 old = w.institution[:, column]
                 w.institution[:, column] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
                 continue
             if root == "levers":
-                column = self._lever_index[f"{first}.{second}"]
+                column = self._lever_index[parsed.key]
                 old = self.fixed_effort[:, column]
                 base = np.where(np.isnan(old), w.effort[:, column], old)
                 new = np.nan if value == "adaptive" else np.clip(base + value if additive else value, 0, 1)

@@ -15,6 +15,7 @@ from importlib import resources
 from types import MappingProxyType
 
 from sim.errors import InputError, Problem
+from sim.scenario.paths import RECORDED_CONTEXT
 from sim.scenario.yamlsafe import Document, parse_yaml_bytes
 
 ACTORS: tuple[str, ...] = ("morocco", "algeria", "mali", "mauritania", "ecowas", "russia")
@@ -38,7 +39,7 @@ CHANNELS: tuple[str, ...] = (
     "humanitarian",
     "coercive",
 )
-CONTEXT_METRICS: tuple[str, ...] = ("threat", "stability", "western_presence", "sanctions")
+CONTEXT_METRICS: tuple[str, ...] = RECORDED_CONTEXT  # the per-state output series (sim.scenario.paths)
 METRICS: tuple[str, ...] = ("influence", "relation", "effort", "institution", "decision", *CONTEXT_METRICS)
 KINDS: tuple[str, ...] = ("pull", "coerce", "undermine", "welcome", "align")
 LEVER_PARAMETERS: tuple[str, ...] = ("weight", "goodwill", "tau_up", "tau_down", "threat_relief")

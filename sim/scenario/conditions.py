@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from sim.errors import ExpressionError, did_you_mean, expression_size_problem, too_many_tokens
 from sim.scenario.months import parse_month
+from sim.scenario.paths import READ_ROOTS, READABLE_CONTEXT, PathError, parse_path
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<month>\d{4}-\d{2}(?![\d.]))|(?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
@@ -44,7 +45,7 @@ _COMPARE: dict[str, Callable] = {
     "!=": operator.ne,
 }
 KEYWORDS = ("and", "or", "not")
-CONTEXT_NAMES = ("threat", "stability", "western_presence", "western_commitment", "sanctions")
+CONTEXT_NAMES = READABLE_CONTEXT  # sim.scenario.paths: the one table of context variables
 
 
 class ConditionError(ExpressionError):
@@ -189,18 +190,17 @@ def check_state_path(path: str, actors: tuple[str, ...], levers: dict[str, list[
 
     ``institutions`` maps each holder to its institution names (sim/scenario/institutions.py).
     """
-    if path in ("month", "step"):
+    try:
+        parsed = parse_path(path)
+    except PathError as exc:
+        return str(exc)
+    root, first, second = parsed.root, parsed.first, parsed.second
+    if root not in READ_ROOTS:
+        return f"conditions cannot read '{path}'; they read {', '.join(READ_ROOTS)}"
+    if root in ("month", "step"):
         return None
-    root, _, rest = path.partition(".")
-    roots = ("influence", "relation", "context", "effort", "institution", "parameters", "month", "step")
-    if root not in roots:
-        return f"unknown state path '{path}'{did_you_mean(root, roots)}"
     if root == "parameters":
-        return None if rest in parameters else f"unknown parameter '{rest}'{did_you_mean(rest, parameters)}"
-    parts = rest.split(".")
-    if len(parts) != 2:
-        return f"state path '{path}' should be {root}.<a>.<b>"
-    first, second = parts
+        return None if first in parameters else f"unknown parameter '{first}'{did_you_mean(first, parameters)}"
     if first not in actors:
         return f"unknown actor '{first}'{did_you_mean(first, actors)}"
     if root in ("influence", "relation") and second not in actors:
@@ -213,7 +213,7 @@ def check_state_path(path: str, actors: tuple[str, ...], levers: dict[str, list[
         own = (institutions or {}).get(first, [])
         hint = did_you_mean(second, own) or f"; expected one of {', '.join(own) or '(none)'}"
         return None if second in own else f"unknown institution '{second}' of {first}{hint}"
-    if root == "effort" and second not in levers.get(first, []):
+    if root in ("effort", "levers") and second not in levers.get(first, []):
         return f"unknown lever '{second}' for {first}{did_you_mean(second, levers.get(first, []))}"
     return None
 

@@ -23,6 +23,7 @@ from sim.scenario.catalogue import ACTORS, Catalogue, load_catalogue
 from sim.scenario.conditions import ConditionError, Node, check_state_path, parse_condition
 from sim.scenario.institutions import load_institutions
 from sim.scenario.months import format_month, parse_month
+from sim.scenario.paths import SETTABLE_CONTEXT, WRITE_ROOTS, PathError, parse_path
 from sim.scenario.sources import seed_files, seeds_dir
 from sim.scenario.yamlsafe import Document, Key, read_yaml_file
 
@@ -51,7 +52,7 @@ QUESTION_KEYS = ("text", "outcomes", "window", "threshold")
 SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")  # no separators, no "..": safe as a folder name
 ACTOR_KEYS = ("budget", "budget_policy", "objectives", "influence", "relations")
 BUDGET_POLICIES = ("extend", "reallocate")  # the first is the default
-CONTEXT_VARIABLES = ("threat", "stability", "western_presence", "western_commitment")
+CONTEXT_VARIABLES = SETTABLE_CONTEXT  # sim.scenario.paths: the one table of context variables
 CHANGE_KEYS = ("set", "add", "source", "assumption", "description")
 EVENT_KEYS = ("id", "date", *CHANGE_KEYS)
 TRIGGER_KEYS = ("id", "when", "once", "delay", *CHANGE_KEYS)
@@ -64,7 +65,7 @@ DISTRIBUTIONS = {
 }
 OUTPUT_KEYS = ("metrics", "actors")
 MERGED_BY_ID = ("events", "triggers", "shocks")
-STATE_ROOTS = ("context", "levers", "parameters", "influence", "relation", "actors", "institution")
+STATE_ROOTS = WRITE_ROOTS  # what events, triggers and shocks may change (sim.scenario.paths)
 ACTOR_STATE = ("budget", "objectives")  # actors.<a>.budget and actors.<a>.objectives.<b>: paths events may change
 MAX_HORIZON = 600
 MAX_REPLICATES = 10_000_000
@@ -1117,10 +1118,15 @@ class _Checker:
 
     def state_path(self, key: Key, path: str, value: object, additive: bool) -> float | str | None:
         """Check one ``root.a.b: value`` change of an event; return the value to apply."""
-        root, _, rest = str(path).partition(".")
+        try:
+            parsed = parse_path(str(path))
+        except PathError as exc:
+            self.fail(key, str(exc), at_key=True)
+            return None
+        root, rest = parsed.root, ".".join(parsed.parts)
         if root not in STATE_ROOTS:
-            hint = did_you_mean(root, STATE_ROOTS) or f"; expected a path starting with {', '.join(STATE_ROOTS)}"
-            self.fail(key, f"unknown state path '{path}'{hint}", at_key=True)
+            self.fail(key, f"'{path}' cannot be changed; events change paths starting with {', '.join(STATE_ROOTS)}",
+                      at_key=True)
             return None
         low, high = (-1.0, 1.0) if additive else (0.0, 1.0)
         if root == "parameters":

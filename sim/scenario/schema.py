@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from sim.scenario import loader as sc
 from sim.scenario.catalogue import ACTORS, load_catalogue
-from sim.scenario.conditions import CONTEXT_NAMES
 from sim.scenario.institutions import load_institutions
+from sim.scenario.paths import READABLE_CONTEXT as CONTEXT_NAMES
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 

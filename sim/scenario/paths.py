@@ -1,0 +1,103 @@
+"""State paths (``context.mali.threat``, ``levers.morocco.investment``): one grammar, parsed once.
+
+Conditions read state through paths, events, triggers and shocks write it through paths, the
+JSON Schema lists them and the model dispatches on them. All of them use ``parse_path`` and
+the one table of context variables below, so a path means the same thing everywhere.
+
+    path := "step" | "month"
+          | ("influence" | "relation") "." ACTOR "." ACTOR
+          | "context" "." ACTOR "." CONTEXT_VARIABLE
+          | ("levers" | "effort") "." ACTOR "." LEVER      (effort: the same lever, an older name)
+          | "institution" "." HOLDER "." NAME
+          | "parameters" "." PARAMETER                     (parameter names contain dots)
+          | "actors" "." ACTOR "." ("budget" | "objectives" "." ACTOR)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class ContextVariable:
+    """A per-state context variable: where the model keeps it and what scenarios may do with it."""
+
+    name: str
+    field: str | None  # the World attribute; None when derived (sanctions: from ECOWAS's effort)
+    settable: bool  # may be given a starting value and changed by events
+    recorded: bool  # is an output series (``threat.mali``)
+
+
+CONTEXT = (
+    ContextVariable("threat", "threat", settable=True, recorded=True),
+    ContextVariable("stability", "stability", settable=True, recorded=True),
+    ContextVariable("western_presence", "western", settable=True, recorded=True),
+    ContextVariable("western_commitment", "commitment", settable=True, recorded=False),
+    ContextVariable("sanctions", None, settable=False, recorded=True),
+)
+CONTEXT_BY_NAME = {c.name: c for c in CONTEXT}
+READABLE_CONTEXT = tuple(c.name for c in CONTEXT)
+SETTABLE_CONTEXT = tuple(c.name for c in CONTEXT if c.settable)
+RECORDED_CONTEXT = tuple(c.name for c in CONTEXT if c.recorded)
+
+PAIR_ROOTS = ("influence", "relation")
+READ_ROOTS = ("influence", "relation", "context", "effort", "levers", "institution", "parameters", "step", "month")
+WRITE_ROOTS = ("influence", "relation", "context", "levers", "institution", "parameters", "actors")
+ROOTS = tuple(dict.fromkeys(READ_ROOTS + WRITE_ROOTS))
+
+
+@dataclass(frozen=True)
+class StatePath:
+    """A parsed path: its root and the names after it (``context.mali.threat`` -> ("mali", "threat"))."""
+
+    root: str
+    parts: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return ".".join((self.root, *self.parts))
+
+    @property
+    def first(self) -> str:
+        return self.parts[0] if self.parts else ""
+
+    @property
+    def second(self) -> str:
+        return self.parts[1] if len(self.parts) > 1 else ""
+
+    @property
+    def key(self) -> str:
+        """``first.second``: a lever's ``actor.lever``, an institution's ``holder.name``."""
+        return f"{self.first}.{self.second}"
+
+
+class PathError(ValueError):
+    """A path that does not follow the grammar (names are checked against catalogues elsewhere)."""
+
+
+@lru_cache(maxsize=4096)
+def parse_path(text: str) -> StatePath:
+    """The structure of ``text``; raises PathError naming the expected form. Cached: each distinct
+    path is parsed once per process, however often the model reads or writes it."""
+    root, _, rest = str(text).partition(".")
+    if root not in ROOTS:
+        from sim.errors import did_you_mean
+
+        hint = did_you_mean(root, ROOTS) or f"; expected a path starting with {', '.join(ROOTS)}"
+        raise PathError(f"unknown state path '{text}'{hint}")
+    if root in ("step", "month"):
+        if rest:
+            raise PathError(f"state path '{text}': {root} has no parts")
+        return StatePath(root)
+    if root == "parameters":
+        if not rest:
+            raise PathError(f"state path '{text}' should be parameters.<name>")
+        return StatePath(root, (rest,))
+    parts = tuple(rest.split(".")) if rest else ()
+    if root == "actors":
+        if (len(parts) == 3 and parts[1] == "objectives") or len(parts) == 2:
+            return StatePath(root, parts)
+        raise PathError(f"state path '{text}' should be actors.<a>.budget or actors.<a>.objectives.<b>")
+    if len(parts) != 2 or not all(parts):
+        raise PathError(f"state path '{text}' should be {root}.<a>.<b>")
+    return StatePath(root, parts)
