@@ -30,9 +30,9 @@ def test_malformed_paths_say_the_expected_form(text, message):
 
 
 def test_every_context_tuple_comes_from_the_one_table():
-    assert CONTEXT_NAMES == tuple(c.name for c in CONTEXT)
-    assert CONTEXT_VARIABLES == tuple(c.name for c in CONTEXT if c.settable)
-    assert CONTEXT_METRICS == tuple(c.name for c in CONTEXT if c.recorded)
+    assert tuple(c.name for c in CONTEXT) == CONTEXT_NAMES
+    assert tuple(c.name for c in CONTEXT if c.settable) == CONTEXT_VARIABLES
+    assert tuple(c.name for c in CONTEXT if c.recorded) == CONTEXT_METRICS
 
 
 def test_levers_and_effort_name_the_same_state_in_conditions():

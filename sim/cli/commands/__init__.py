@@ -1,0 +1,1 @@
+"""One module per ``sim`` command; each exposes ``command(args) -> exit code``."""

@@ -1,0 +1,27 @@
+"""``sim validate``: check scenario files, every problem at once."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK
+
+
+def command(args: argparse.Namespace) -> int:
+    from sim.errors import InputError
+    from sim.scenario.loader import load_scenario
+
+    problems = []
+    for path in args.scenarios:
+        try:
+            load_scenario(path)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return EXIT_BAD_INPUT
+    print(f"{len(args.scenarios)} scenario(s) valid")
+    return EXIT_OK
+

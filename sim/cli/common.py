@@ -1,0 +1,71 @@
+"""What several commands share: exit codes, output and size checks before the work, outcome parsing."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+DEFAULT_TRAJECTORY_CAP = 100
+MIN_SOBOL_N = 32  # base samples below which Sobol' estimates are noise
+
+
+def scenario_or_folder(text: str):
+    from sim.scenario.loader import load_scenario
+
+    path = Path(text)
+    return path if path.is_dir() else load_scenario(path)
+
+
+
+def check_output(out: Path | None, default_root: Path) -> Path:
+    """Refuse, before the work, an --out that cannot be created (exit 2) or a default results folder
+    that cannot be written (exit 1); returns the folder whose disk will hold the output."""
+    from sim.errors import EnvironmentFailure, InputError, Problem
+    from sim.io.run_folders import unwritable_reason
+
+    if out is not None:
+        reason = unwritable_reason(out)
+        if reason:
+            raise InputError([Problem(str(out), 1, 1, reason)])
+        return out
+    reason = unwritable_reason(default_root / "new-folder")
+    if reason:
+        raise EnvironmentFailure(f"{default_root}: {reason}; pass --out to write elsewhere")
+    return default_root
+
+
+
+def check_work(work, args: argparse.Namespace, flag: str, out: Path | None = None) -> None:
+    from sim.engine.workload import refuse_if_too_big
+
+    refuse_if_too_big(work, force=args.force, flag=flag, out=out)
+
+
+
+def outcome_flags(texts: list[str], defaults: list[str], scenario=None):
+    """Parsed --outcome expressions; months they name must lie inside ``scenario``'s run."""
+    from sim.errors import InputError, Problem
+    from sim.scenario.catalogue import ACTORS, load_catalogue
+    from sim.scenario.outcomes import OutcomeError, parse_outcome
+
+    levers = {a: [lv.id for lv in load_catalogue().levers_of(a)] for a in ACTORS}
+    out, problems = [], []
+    for text in texts or defaults:
+        try:
+            outcome = parse_outcome(text, levers)
+        except OutcomeError as exc:
+            problems.append(Problem(f"--outcome {text}", 1, len("--outcome ") + exc.offset + 1, str(exc)))
+            continue
+        first, last = (scenario.date_of(0), scenario.date_of(scenario.horizon)) if scenario else ("", "9999-99")
+        outside = outcome.months_outside(first, last)
+        if outside:
+            column = len("--outcome ") + text.index("@" + outside[0]) + 2
+            problems.append(Problem(f"--outcome {text}", 1, column, f"{outside[0]} is outside the run "
+                                                                     f"{first}..{last}"))
+            continue
+        out.append(outcome)
+    if problems:
+        raise InputError(problems)
+    return out
+
