@@ -74,9 +74,9 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
     columns, problems, factors = [], [], []
     for name in names:
         try:
-            low, high = factor_bounds(name)
+            low, high = factor_bounds(name, where=f"evaluate: points[{name!r}]")
         except InputError as exc:
-            problems += [Problem(f"evaluate: points[{name!r}]", 1, 1, p.message) for p in exc.problems]
+            problems += exc.problems
             continue
         values = np.asarray(points[name], dtype=float).reshape(-1)
         bad = values[~((values >= low) & (values <= high))]  # NaN fails too

@@ -35,10 +35,10 @@ def ema_model(scenario: ScenarioLike = "baseline", *, uncertainties: Sequence[st
 
     resolved = resolve_scenario(scenario)
     patterns = list(uncertainties) if uncertainties is not None else [u.parameter for u in resolved.uncertainties]
-    factors = default_factors(patterns) if patterns else []
+    factors = default_factors(patterns, where="ema_model: uncertainties") if patterns else []
     lever_names = [f"levers.{lever}" for lever in levers]
     for lever in lever_names:
-        factor_bounds(lever)  # unknown levers are refused here, with a suggestion
+        factor_bounds(lever, where="ema_model: levers")  # unknown levers are refused here, with a suggestion
     wanted = [o.text for o in parse_outcomes(outcomes, resolved, "ema_model: outcomes")]
     seed = resolved.seed if seed is None else seed
 

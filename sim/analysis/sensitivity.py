@@ -24,7 +24,7 @@ from sim.scenario.outcomes import Outcome
 METHODS = ("sobol", "morris")
 
 
-def default_factors(patterns: Sequence[str] = ()) -> list[Factor]:
+def default_factors(patterns: Sequence[str] = (), where: str = "parameters") -> list[Factor]:
     """Catalogue parameters to vary: those matching the glob patterns in the order given, or every
     global (non-lever) parameter; parameters whose range is a single value are skipped."""
     specs = load_catalogue().parameters
@@ -32,7 +32,7 @@ def default_factors(patterns: Sequence[str] = ()) -> list[Factor]:
         names = list(dict.fromkeys(n for p in patterns for n in specs if fnmatch.fnmatchcase(n, p)))
         unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(n, p) for n in specs)]
         if unmatched:
-            raise InputError([Problem("--params", 1, 1, f"'{unmatched[0]}' matches no parameter (see sim parameters)")])
+            raise InputError([Problem(where, 1, 1, f"'{unmatched[0]}' matches no parameter (see sim parameters)")])
     else:
         names = [n for n in specs if not n.startswith("levers.")]
     return [Factor(n, specs[n].low, specs[n].high) for n in names if specs[n].high > specs[n].low]

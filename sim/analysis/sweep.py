@@ -21,7 +21,7 @@ def parse_vary(text: str) -> tuple[Factor, int | None]:
     if not sep or len(parts) not in (2, 3):
         raise InputError([Problem(f"--vary {text}", 1, 1, "expected NAME=LOW:HIGH[:N], e.g. "
                                                           "influence.adjust_rate=0.05:0.3:6")])
-    low_bound, high_bound = factor_bounds(name.strip())
+    low_bound, high_bound = factor_bounds(name.strip(), where=f"--vary {text}")
     try:
         low = float(parts[0]) if parts[0] else low_bound
         high = float(parts[1]) if parts[1] else high_bound

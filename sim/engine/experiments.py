@@ -39,8 +39,9 @@ class Factor:
         return self.name.startswith("actors.") and self.name.endswith(".budget") and self.name.count(".") == 2
 
 
-def factor_bounds(name: str, catalogue: Catalogue | None = None) -> tuple[float, float]:
-    """The plausible range of a factor; raises InputError for unknown names."""
+def factor_bounds(name: str, catalogue: Catalogue | None = None, where: str = "factor") -> tuple[float, float]:
+    """The plausible range of a factor; raises InputError for unknown names, located at ``where``
+    (the caller's name for its input: ``--vary``, ``evaluate: points``)."""
     catalogue = catalogue or load_catalogue()
     if name in catalogue.parameters:
         spec = catalogue.parameters[name]
@@ -52,7 +53,7 @@ def factor_bounds(name: str, catalogue: Catalogue | None = None) -> tuple[float,
         return BUDGET_RANGE
     choices = (list(catalogue.parameters) + [f"levers.{lv.key}" for lv in catalogue.levers]
                + [f"actors.{a}.budget" for a in ACTORS])
-    raise InputError([Problem("--vary/--params", 1, 1, f"unknown parameter or lever '{name}'"
+    raise InputError([Problem(where, 1, 1, f"unknown parameter or lever '{name}'"
                                                        f"{did_you_mean(name, choices)}")])
 
 

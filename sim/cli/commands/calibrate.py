@@ -22,7 +22,7 @@ def command(args: argparse.Namespace) -> int:
         print(Problem(args.scenario, 1, 1, "nothing to calibrate: the scenario has no uncertainties; name "
                                            "parameters with --params"), file=sys.stderr)
         return EXIT_BAD_INPUT
-    factors = default_factors(patterns)
+    factors = default_factors(patterns, where="--params")
     seed = scenario.seed if args.seed is None else args.seed
     from sim.cli.analysis_jobs import ANALYSIS_ROOT, execute_calibrate
     from sim.engine.workload import points_workload

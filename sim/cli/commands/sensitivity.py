@@ -13,7 +13,7 @@ def command(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario)
     outcomes = outcome_flags(args.outcome, ["influence.russia.mali"], scenario)
-    factors = default_factors(args.params)
+    factors = default_factors(args.params, where="--params")
     seed = scenario.seed if args.seed is None else args.seed
     if args.method == "sobol" and args.n < MIN_SOBOL_N and not args.force:
         from sim.errors import InputError, Problem
