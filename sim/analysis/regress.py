@@ -33,7 +33,8 @@ from sim import MODEL_VERSION, __version__
 from sim.engine.runner import run
 from sim.engine.summary import STATISTICS, summarise
 from sim.errors import InputError, Problem
-from sim.io.run_folders import atomic_folder, finish_replacements
+from sim.io.run_folders import atomic_folder, finish_replacements, write_summary
+from sim.io.tidy import key_target, table_target
 from sim.model.trajectories import Trajectories
 from sim.scenario.loader import Scenario, load_scenario
 
@@ -43,7 +44,6 @@ DEFAULT_RTOL, DEFAULT_ATOL, DEFAULT_ALPHA = 0.05, 0.02, 0.01
 NOISE_Z = 5.0  # standard errors of Monte-Carlo noise allowed on top of atol/rtol
 BOOTSTRAP = 40
 VALUE_CHECKED = ("mean", "p50")
-SUMMARY_HEADER = ("step", "date", "metric", "source", "target", *STATISTICS)
 REFERENCE_FILES = ("summary.csv", "final.csv")
 
 
@@ -126,17 +126,13 @@ def bless(path: Path, root: Path = REFERENCE_ROOT, *, replicates: int = DEFAULT_
     summary = summarise(trajectories)
     target = root / path.stem
     with atomic_folder(target, replace=True) as staging:
-        with open(staging / "summary.csv", "w", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(SUMMARY_HEADER)
-            for t, date in enumerate(summary.dates):
-                for s, key in enumerate(summary.series):
-                    writer.writerow([t, date, *key, *(repr(float(x)) for x in summary.stats[t, s])])
+        write_summary(staging / "summary.csv", summary, exact=True)  # the run folders' writer, full precision
         with open(staging / "final.csv", "w", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(("metric", "source", "target", *(f"r{r}" for r in trajectories.replicate_ids)))
-            for s, key in enumerate(trajectories.series):
-                writer.writerow([*key, *(repr(float(x)) for x in trajectories.values[:, -1, s])])
+            for s, (metric, source, target) in enumerate(trajectories.series):
+                writer.writerow([metric, source, table_target(target),
+                                 *(repr(float(x)) for x in trajectories.values[:, -1, s])])
         meta = {"scenario": path.stem, "scenario_sha256": scenario.content_hash,
                 "outputs_sha256": outputs_hash(trajectories),
                 "files": {name: _file_record(staging / name) for name in REFERENCE_FILES},
@@ -197,9 +193,9 @@ def _read_reference(folder: Path) -> tuple[dict, dict, dict]:
                 rows = list(csv.reader(handle))
             for line, row in enumerate(rows[1:], start=2):  # noqa: B007 - `line` locates errors below
                 if name == "summary.csv":
-                    table[(int(row[0]), row[2], row[3], row[4])] = (row[1], [float(x) for x in row[5:9]])
+                    table[(int(row[0]), row[2], row[3], key_target(row[4]))] = (row[1], [float(x) for x in row[5:9]])
                 else:
-                    table[(row[0], row[1], row[2])] = np.array([float(x) for x in row[3:]])
+                    table[(row[0], row[1], key_target(row[2]))] = np.array([float(x) for x in row[3:]])
                 if name == "final.csv" and len(row) - 3 != meta["replicates"]:
                     raise ValueError(f"expected {meta['replicates']} replicate values")
         except FileNotFoundError:
