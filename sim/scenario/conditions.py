@@ -22,7 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.errors import ExpressionError, did_you_mean, expression_size_problem, too_many_tokens
+from sim.errors import ExpressionError, did_you_mean
+from sim.scenario.expressions import Token, TokenCursor
+from sim.scenario.expressions import tokenize as tokenize_with
 from sim.scenario.months import parse_month
 from sim.scenario.paths import READ_ROOTS, READABLE_CONTEXT, PathError, parse_path
 
@@ -53,13 +55,6 @@ class ConditionError(ExpressionError):
 
 
 @dataclass(frozen=True)
-class Token:
-    kind: str
-    text: str
-    offset: int
-
-
-@dataclass(frozen=True)
 class Node:
     """A parsed condition: ``op`` is a comparison, and/or/not, ``num``, ``month`` or ``path``."""
 
@@ -69,42 +64,16 @@ class Node:
 
 
 def tokenize(text: str) -> list[Token]:
-    problem = expression_size_problem(text)
-    if problem:
-        raise ConditionError(*problem)
-    tokens, position = [], 0
-    while position < len(text):
-        if text[position:].strip() == "":
-            break
-        match = _TOKEN.match(text, position)
-        if not match or match.end() == position:
-            bad = position + (len(text[position:]) - len(text[position:].lstrip()))
-            raise ConditionError(f"unexpected character {text[bad]!r}", bad)
-        kind = match.lastgroup
-        value = match.group(kind)
-        tokens.append(Token(kind, value, match.start(kind)))
-        position = match.end()
-        if too_many_tokens(len(tokens)):
-            raise ConditionError(too_many_tokens(len(tokens)), match.start(kind))
-    return tokens
+    return tokenize_with(text, _TOKEN, ConditionError)
 
 
-class _Parser:
+class _Parser(TokenCursor):
+    error = ConditionError
+    ends_early = "condition ends too early"
+
     def __init__(self, text: str, check_path: Callable[[str], str | None]):
-        self.text = text
-        self.tokens = tokenize(text)
-        self.index = 0
+        super().__init__(text, tokenize(text))
         self.check_path = check_path
-
-    def peek(self) -> Token | None:
-        return self.tokens[self.index] if self.index < len(self.tokens) else None
-
-    def take(self) -> Token:
-        token = self.peek()
-        if token is None:
-            raise ConditionError("condition ends too early", len(self.text))
-        self.index += 1
-        return token
 
     def parse(self) -> Node:
         if not self.tokens:

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.errors import ExpressionError, did_you_mean, expression_size_problem, too_many_tokens
+from sim.errors import ExpressionError, did_you_mean
 from sim.scenario.catalogue import ACTORS, CONTEXT_METRICS, METRICS
+from sim.scenario.expressions import TokenCursor, tokenize
 from sim.scenario.months import parse_month
 
 if TYPE_CHECKING:  # parsing stays free of NumPy, so `sim validate` can check outcomes cheaply
@@ -68,23 +69,7 @@ class Outcome:
 
 
 def parse_outcome(text: str, lever_ids: dict[str, list[str]] | None = None) -> Outcome:
-    problem = expression_size_problem(text)
-    if problem:
-        raise OutcomeError(*problem)
-    tokens = []
-    position = 0
-    while position < len(text):
-        if not text[position:].strip():
-            break
-        match = _TOKEN.match(text, position)
-        if not match or match.end() == position:
-            bad = position + len(text[position:]) - len(text[position:].lstrip())
-            raise OutcomeError(f"unexpected character {text[bad]!r}", bad)
-        kind = match.lastgroup
-        tokens.append((kind, match.group(kind), match.start(kind)))
-        position = match.end()
-        if too_many_tokens(len(tokens)):
-            raise OutcomeError(too_many_tokens(len(tokens)), match.start(kind))
+    tokens = tokenize(text, _TOKEN, OutcomeError)
     parser = _Parser(text, tokens, lever_ids or {})
     if not tokens:
         raise OutcomeError("empty outcome", 0)
@@ -94,19 +79,12 @@ def parse_outcome(text: str, lever_ids: dict[str, list[str]] | None = None) -> O
     return Outcome(text, tree)
 
 
-class _Parser:
+class _Parser(TokenCursor):
+    error = OutcomeError
+
     def __init__(self, text: str, tokens: list, lever_ids: dict[str, list[str]]):
-        self.text, self.tokens, self.index, self.lever_ids = text, tokens, 0, lever_ids
-
-    def peek(self):
-        return self.tokens[self.index] if self.index < len(self.tokens) else None
-
-    def take(self):
-        token = self.peek()
-        if token is None:
-            raise OutcomeError("expression ends too early", len(self.text))
-        self.index += 1
-        return token
+        super().__init__(text, tokens)
+        self.lever_ids = lever_ids
 
     def expression(self) -> tuple:
         node = self.term()
