@@ -23,7 +23,7 @@ from sim.scenario.catalogue import ACTORS, Catalogue, load_catalogue
 from sim.scenario.conditions import ConditionError, Node, check_state_path, parse_condition
 from sim.scenario.institutions import load_institutions
 from sim.scenario.months import format_month, parse_month
-from sim.scenario.paths import SETTABLE_CONTEXT, WRITE_ROOTS, PathError, parse_path
+from sim.scenario.paths import SETTABLE_CONTEXT, WRITE_ROOTS, PathError, StatePath, parse_path
 from sim.scenario.sources import seed_files, seeds_dir
 from sim.scenario.yamlsafe import Document, Key, read_yaml_file
 
@@ -368,6 +368,21 @@ class Scenario:
     def content_hash(self) -> str:
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def change_range(path: StatePath, additive: bool, catalogue: Catalogue) -> tuple[float, float]:
+    """The values an event may give ``path`` (``set``) or add to it (``add``): one rule for the
+    checker and the JSON Schema. Institutions take whole numbers within the range."""
+    if path.root == "parameters":
+        spec = catalogue.parameters[path.first]
+        span = spec.high - spec.low
+        return (-span, span) if additive else (spec.low, spec.high)
+    if path.root == "actors" and path.second == "budget":
+        span = BUDGET_RANGE[1] - BUDGET_RANGE[0]
+        return (-span, span) if additive else BUDGET_RANGE
+    if path.root == "relation":
+        return (-2.0, 2.0) if additive else (-1.0, 1.0)
+    return (-1.0, 1.0) if additive else (0.0, 1.0)  # context, levers, influence, institution, objectives
 
 
 def _setting_to_data(setting: LeverSetting) -> object:
@@ -1128,16 +1143,13 @@ class _Checker:
             self.fail(key, f"'{path}' cannot be changed; events change paths starting with {', '.join(STATE_ROOTS)}",
                       at_key=True)
             return None
-        low, high = (-1.0, 1.0) if additive else (0.0, 1.0)
         if root == "parameters":
-            spec = self.catalogue.parameters.get(rest)
-            if spec is None:
+            if rest not in self.catalogue.parameters:
                 names = list(self.catalogue.parameters)
                 self.fail(key, f"unknown parameter '{rest}'{did_you_mean(rest, names)}", at_key=True)
                 return None
-            span = spec.high - spec.low
-            low, high = (-span, span) if additive else (spec.low, spec.high)
-            return self.number(key, value, low, high)
+            return self.number(key, value, *change_range(parsed, additive, self.catalogue))
+        low, high = change_range(parsed, additive, self.catalogue) if len(parsed.parts) >= 2 else (0.0, 1.0)
         parts = rest.split(".")
         if root == "actors" and len(parts) == 3 and parts[1] == "objectives":
             if not (self.actor_name(key, parts[0]) and self.actor_name(key, parts[2])):
@@ -1145,7 +1157,7 @@ class _Checker:
             if parts[0] == parts[2]:
                 self.fail(key, f"state path '{path}': an actor has no objective on itself", at_key=True)
                 return None
-            return self.number(key, value, -1.0 if additive else 0.0, 1.0)
+            return self.number(key, value, low, high)
         if len(parts) != 2:
             form = "actors.<a>.budget or actors.<a>.objectives.<b>" if root == "actors" else f"{root}.<a>.<b>"
             self.fail(key, f"state path '{path}' should be {form}", at_key=True)
@@ -1165,8 +1177,6 @@ class _Checker:
                     hint = "; expected actors.<a>.objectives.<target>"
                 self.fail(key, f"unknown actor variable '{second}' in '{path}'{hint}", at_key=True)
                 return None
-            span = BUDGET_RANGE[1] - BUDGET_RANGE[0]
-            low, high = (-span, span) if additive else BUDGET_RANGE
             return self.number(key, value, low, high)
         elif root == "institution":
             own = load_institutions().names_by_holder().get(first, [])
@@ -1193,7 +1203,4 @@ class _Checker:
             if first == second:
                 self.fail(key, f"state path '{path}': an actor has no {root} on itself", at_key=True)
                 return None
-            if root == "relation":
-                low = -2.0 if additive else -1.0
-                high = 2.0 if additive else 1.0
         return self.number(key, value, low, high)

@@ -12,6 +12,7 @@ from sim.scenario import loader as sc
 from sim.scenario.catalogue import ACTORS, load_catalogue
 from sim.scenario.institutions import load_institutions
 from sim.scenario.paths import READABLE_CONTEXT as CONTEXT_NAMES
+from sim.scenario.paths import parse_path
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
@@ -45,11 +46,22 @@ def _changes_schema() -> dict:
     paths += [f"actors.{a}.objectives.{b}" for a in ACTORS for b in ACTORS if a != b]
     paths += [f"institution.{key}" for key in load_institutions().keys]
     paths += [f"{root}.{a}.{b}" for root in ("influence", "relation") for a in ACTORS for b in ACTORS if a != b]
-    value = {"oneOf": [{"type": "number"}, {"const": "adaptive"}]}
-    changes = {"type": "object", "propertyNames": {"enum": paths}, "additionalProperties": value}
+
+    def changes(additive: bool) -> dict:
+        """Each path with the range the checker allows (``sim.scenario.loader.change_range``)."""
+        properties = {}
+        for text in paths:
+            path = parse_path(text)
+            low, high = sc.change_range(path, additive, catalogue)
+            value = ({"type": "integer", "minimum": int(low), "maximum": int(high)} if path.root == "institution"
+                     else _number(low, high))
+            properties[text] = ({"oneOf": [value, {"const": "adaptive"}]} if path.root == "levers" and not additive
+                                else value)
+        return {"type": "object", "properties": properties, "additionalProperties": False}
+
     return {
-        "set": {**changes, "description": "state paths set to a value"},
-        "add": {**changes, "description": "state paths changed by an amount"},
+        "set": {**changes(False), "description": "state paths set to a value"},
+        "add": {**changes(True), "description": "state paths changed by an amount"},
         "source": {"type": "string", "description": "seed file the change comes from"},
         "assumption": {"type": "string", "description": "why, when no document says so"},
         "description": {"type": "string"},

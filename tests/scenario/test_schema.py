@@ -59,3 +59,32 @@ def test_generated_docs_are_current():
     text = ODD_FILE.read_text()
     assert "<!-- BEGIN GENERATED: parameters -->" in text and "<!-- BEGIN GENERATED: levers -->" in text
     assert fill_generated(text) == text
+
+
+@pytest.mark.parametrize("path, additive", [("relation.mali.algeria", True), ("relation.mali.algeria", False),
+                                            ("actors.morocco.budget", True), ("parameters.influence.adjust_rate", True),
+                                            ("context.mali.threat", True), ("institution.mali.ecowas", False)])
+def test_checker_and_schema_agree_on_change_ranges(write_scenario, path, additive):
+    """One rule (loader.change_range) for both: the edge of the range passes both, beyond it fails both."""
+    import jsonschema
+
+    from sim.errors import InputError
+    from sim.scenario.catalogue import load_catalogue
+    from sim.scenario.paths import parse_path
+
+    low, high = sc.change_range(parse_path(path), additive, load_catalogue())
+    schema = scenario_schema()
+    for value, valid in ((high, True), (high + 1, False), (low, True), (low - 1, False)):
+        kind = "add" if additive else "set"
+        text = (f"name: x\nstart: 2022-01\nhorizon: 6\nevents:\n  - {{id: e, date: 2022-02, assumption: test, "
+                f"{kind}: {{{path}: {value}}}}}\n")
+        file = write_scenario(text)
+        try:
+            sc.load_scenario(file)
+            checker_ok = True
+        except InputError:
+            checker_ok = False
+        import yaml
+
+        schema_ok = jsonschema.Draft202012Validator(schema).is_valid(yaml.safe_load(text))
+        assert checker_ok == schema_ok == valid, (path, additive, value, checker_ok, schema_ok)
