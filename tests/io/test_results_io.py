@@ -91,8 +91,8 @@ def test_parquet_and_exact_csv_hold_the_same_numbers_and_compare_reads_both(tmp_
     pytest.importorskip("pyarrow")
     import pandas as pd
 
-    from sim.analysis.compare import read_trajectories
     from sim.cli.dispatch import main
+    from sim.io.readers import read_trajectories
 
     base = ["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "3", "--set", "horizon=4"]
     assert main([*base, "--out", str(tmp_path / "p"), "--format", "parquet"]) == 0
