@@ -33,7 +33,10 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
             whatever ``chunk_size``.
         parameters: catalogue parameters by name (``{"influence.adjust_rate": 0.2}``), fixed for
             every replicate (a fixed value replaces the scenario's uncertainty about it).
-        levers: intensities in [0, 1] (or ``"adaptive"``) by ``"actor.lever"``, for the whole run.
+        levers: intensities in [0, 1] (or ``"adaptive"``) by ``"actor.lever"``, set as ``--set
+            levers.<a>.<l>=...`` sets them: the scenario's dated events may still change a lever
+            later (the baseline launches the Atlantic Initiative in 2023-11). ``evaluate`` pins a
+            lever for the whole run instead.
         budgets: effort budgets by actor.
         outcomes: outcome expressions checked before the run and evaluated after it
             (``result.outcomes``); any other can be asked later with ``result.outcome(...)``.

@@ -124,3 +124,27 @@ def test_ema_workbench_drives_the_model():
                                        "levers.morocco.investment": experiments["levers.morocco.investment"]},
                           ["mean(influence.morocco.mali)"], replicates_per_point=4).mean(axis=1)[:, 0]
     assert np.allclose(values, direct)
+
+
+def test_the_mesa_model_checks_pins_budgets_and_seed():
+    with pytest.raises(ValueError, match="unknown actor 'france'"):
+        sim.InfluenceModel("baseline", budgets={"france": 1.0})
+    with pytest.raises(ValueError, match=r"actors.morocco.budget = -5 is outside"):
+        sim.InfluenceModel("baseline", budgets={"morocco": -5})
+    with pytest.raises(ValueError, match=r"unknown lever 'morocco\.investmentx'"):
+        sim.InfluenceModel("baseline", pinned_levers={"morocco.investmentx": 0.5})
+    with pytest.raises(ValueError, match=r"levers.morocco.investment = 5 is outside"):
+        sim.InfluenceModel("baseline", pinned_levers={"morocco.investment": 5})
+    with pytest.raises(ValueError, match="seed = -1"):
+        sim.InfluenceModel("baseline", seed=-1)
+
+
+def test_a_setting_put_into_an_unknown_place_is_blamed_on_the_setting(capsys):
+    assert main(["run", str(SCENARIOS / "baseline.yaml"), "--set", "actors.france.budget=1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("--set actors.france.budget=1:") and "unknown actor 'france'" in err
+    with pytest.raises(sim.InputError, match=r"^simulate: actors.france.budget=1"):
+        sim.simulate("baseline", budgets={"france": 1})
+    result = sim.simulate("baseline", n_replicates=2, seed=1)
+    with pytest.raises(ValueError, match="did you mean 'investment'"):
+        result.outcome("mean(effort.morocco.investmentx)")

@@ -168,6 +168,30 @@ def _verify_files(folder: Path, meta: dict) -> None:
                                       f"{folder.name}")])
 
 
+def _meta_type_problem(meta: object) -> str | None:
+    """What is wrong with the types in reference.json, or None (an edited file must not crash regress)."""
+    import math
+
+    if not isinstance(meta, dict):
+        return "expected a JSON object"
+    if not isinstance(meta.get("seed"), int) or isinstance(meta.get("seed"), bool) or meta["seed"] < 0:
+        return f"seed = {meta.get('seed')!r}, expected a whole number >= 0"
+    if not isinstance(meta.get("replicates"), int) or isinstance(meta.get("replicates"), bool) or \
+            meta["replicates"] < 1:
+        return f"replicates = {meta.get('replicates')!r}, expected a whole number >= 1"
+    tolerances = meta.get("tolerances")
+    if not isinstance(tolerances, dict) or not all(
+            isinstance(tolerances.get(k), int | float) and not isinstance(tolerances.get(k), bool)
+            and math.isfinite(tolerances[k]) and tolerances[k] >= 0 for k in ("rtol", "atol", "alpha")):
+        return f"tolerances = {tolerances!r}, expected finite rtol, atol and alpha >= 0"
+    files = meta.get("files")
+    if files is not None and (not isinstance(files, dict) or not all(
+            isinstance(r, dict) and isinstance(r.get("rows"), int) and isinstance(r.get("sha256"), str)
+            for r in files.values())):
+        return "files: expected {name: {rows: N, sha256: hex}}"
+    return None
+
+
 def _read_reference(folder: Path) -> tuple[dict, dict, dict]:
     """reference.json, summary values and final values; InputError if missing, corrupt or altered."""
     if folder.parent.is_dir():
@@ -184,6 +208,10 @@ def _read_reference(folder: Path) -> tuple[dict, dict, dict]:
         raise InputError([Problem(str(meta_path), exc.lineno, exc.colno, f"corrupt reference: {exc.msg}")]) from None
     except (KeyError, TypeError) as exc:
         raise InputError([Problem(str(meta_path), 1, 1, f"corrupt reference: missing {exc}")]) from None
+    wrong = _meta_type_problem(meta)
+    if wrong:
+        raise InputError([Problem(str(meta_path), 1, 1, f"corrupt reference: {wrong}; re-bless with: "
+                                                         f"sim regress --update {folder.name}")])
     _verify_files(folder, meta)
     summary, final = {}, {}
     for name, table in (("summary.csv", summary), ("final.csv", final)):

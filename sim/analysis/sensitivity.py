@@ -35,7 +35,11 @@ def default_factors(patterns: Sequence[str] = (), where: str = "parameters") -> 
             raise InputError([Problem(where, 1, 1, f"'{unmatched[0]}' matches no parameter (see sim parameters)")])
     else:
         names = [n for n in specs if not n.startswith("levers.")]
-    return [Factor(n, specs[n].low, specs[n].high) for n in names if specs[n].high > specs[n].low]
+    factors = [Factor(n, specs[n].low, specs[n].high) for n in names if specs[n].high > specs[n].low]
+    if not factors:
+        raise InputError([Problem(where, 1, 1, "no parameter with a range to vary among those matched "
+                                               "(each has a single value in the catalogue)")])
+    return factors
 
 
 def problem_of(factors: Sequence[Factor]) -> dict:

@@ -88,6 +88,8 @@ def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int 
                                 exact=exact)
     written = manifest["trajectories_replicates_written"]
     note = "" if written == n else (
+        f"trajectories.{file_format} holds no replicates (--trajectories 0); summary.{file_format} uses all"
+    ) if written == 0 else (
         f"trajectories.{file_format} holds replicates 0-{written - 1} of {n} (use --trajectories all for every "
         f"one); summary.{file_format} uses all"
     )

@@ -89,7 +89,8 @@ class SummaryReducer:
         if self.exact:
             self.chunks: dict[int, np.ndarray] = {}
         else:
-            self.sums = np.zeros(shape, dtype=np.int64)
+            # Python integers: exact and unbounded (an int64 total overflows past ~8 million replicates)
+            self.sums = np.zeros(shape, dtype=object)
             self.counts = np.zeros((*shape, BINS), dtype=np.int32)
 
     def add(self, first_replicate: int, values: np.ndarray) -> None:
@@ -102,7 +103,7 @@ class SummaryReducer:
         low, high = self.bounds[:, 0], self.bounds[:, 1]
         offsets = np.arange(len(self.series)) * BINS
         for t in range(len(self.dates)):  # one step at a time keeps temporaries small
-            self.sums[t] += np.rint(values[:, t] * _FIXED_POINT).astype(np.int64).sum(axis=0)
+            self.sums[t] += np.rint(values[:, t] * _FIXED_POINT).astype(np.int64).sum(axis=0).astype(object)
             scaled = (np.clip(values[:, t], low, high) - low) / (high - low) * BINS
             bins = np.minimum(scaled.astype(np.int64), BINS - 1) + offsets
             self.counts[t] += np.bincount(bins.ravel(), minlength=len(self.series) * BINS).reshape(
@@ -116,7 +117,7 @@ class SummaryReducer:
             mean = values.mean(axis=0)
             quantiles = np.quantile(values, QUANTILES, axis=0)
         else:
-            mean = self.sums / _FIXED_POINT / self.n_replicates
+            mean = (self.sums / _FIXED_POINT / self.n_replicates).astype(float)
             cumulative = np.cumsum(self.counts, axis=-1, dtype=np.int32)
             quantiles = np.stack([self._histogram_quantile(q, cumulative) for q in QUANTILES])
         stats = np.concatenate([mean[None], quantiles], axis=0).transpose(1, 2, 0)

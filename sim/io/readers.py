@@ -80,14 +80,19 @@ def _read_trajectories_parquet(path: Path) -> Trajectories:
         table = pq.read_table(path).to_pydict()
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise InputError([Problem(str(path), 1, 1, f"unreadable Parquet file: {exc}")]) from None
+    if set(table) < {"scenario", "replicate", "step", "date", "metric", "source", "target", "value"}:
+        raise InputError([Problem(str(path), 1, 1, f"unreadable Parquet trajectories: columns {sorted(table)}")])
     if not table.get("value"):
         raise InputError([Problem(str(path), 1, 1, "no trajectories in this run (was it run with --trajectories 0?)")])
-    replicates = {r: i for i, r in enumerate(dict.fromkeys(table["replicate"]))}
-    dates = dict(zip(table["step"], table["date"], strict=True))
-    keys = list(zip(table["metric"], table["source"], (key_target(t) for t in table["target"]), strict=True))
-    series = {k: i for i, k in enumerate(dict.fromkeys(keys))}
-    values = np.full((len(replicates), len(dates), len(series)), np.nan)
-    values[[replicates[r] for r in table["replicate"]], table["step"], [series[k] for k in keys]] = table["value"]
+    try:
+        replicates = {r: i for i, r in enumerate(dict.fromkeys(table["replicate"]))}
+        dates = dict(zip(table["step"], table["date"], strict=True))
+        keys = list(zip(table["metric"], table["source"], (key_target(t) for t in table["target"]), strict=True))
+        series = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+        values = np.full((len(replicates), len(dates), len(series)), np.nan)
+        values[[replicates[r] for r in table["replicate"]], table["step"], [series[k] for k in keys]] = table["value"]
+    except (KeyError, IndexError, ValueError, TypeError) as exc:
+        raise InputError([Problem(str(path), 1, 1, f"unreadable Parquet trajectories: {exc}")]) from None
     missing = int(np.isnan(values).sum())
     if missing or sorted(dates) != list(range(len(dates))):
         raise InputError([Problem(str(path), 1, 1, f"incomplete trajectories: {missing} of {values.size} values "

@@ -135,6 +135,7 @@ def remove_stale_staging(folder: Path) -> list[Path]:
 
 
 MAX_NAME_BYTES, MAX_PATH_BYTES = 255, 4000
+STAGING_BYTES = 40  # ".<name>.<pid>.<8 hex>.partial" adds this much to the last name
 
 
 def unwritable_reason(path: Path, *, folder: bool = True) -> str | None:
@@ -145,9 +146,10 @@ def unwritable_reason(path: Path, *, folder: bool = True) -> str | None:
     catches read-only filesystems and permission rules that ``os.access`` does not see.
     """
     path = Path(path)
-    for part in path.parts:
-        if len(os.fsencode(part)) > MAX_NAME_BYTES:
-            return f"a name in the path is {len(os.fsencode(part))} bytes long; at most {MAX_NAME_BYTES} allowed"
+    for i, part in enumerate(path.parts):
+        limit = MAX_NAME_BYTES - (STAGING_BYTES if i == len(path.parts) - 1 else 0)  # room for the staging name
+        if len(os.fsencode(part)) > limit:
+            return f"a name in the path is {len(os.fsencode(part))} bytes long; at most {limit} allowed"
     if len(os.fsencode(str(path.absolute()))) > MAX_PATH_BYTES:
         return f"the path is longer than {MAX_PATH_BYTES} bytes"
     if folder and path.exists():
@@ -184,6 +186,9 @@ def atomic_write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report others read follows the umask
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -243,7 +248,7 @@ def write_trajectories_parquet(path: Path, trajectories: Trajectories | None, ma
     import pyarrow.parquet as pq
 
     if trajectories is None:
-        pq.write_table(pa.table({name: pa.array([], pa.string()) for name in TRAJECTORY_COLUMNS}), path)
+        pq.write_table(_trajectory_schema().empty_table(), path)  # same column types as a full file
         return 0
     t = trajectories
     n = t.values.shape[0] if max_replicates is None else min(t.values.shape[0], max_replicates)

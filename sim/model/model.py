@@ -75,6 +75,35 @@ def _check_parameters(catalogue, parameters: Mapping[str, float | np.ndarray]) -
         raise InputError(problems)
 
 
+def _check_pins_and_budgets(catalogue, pinned: Mapping[str, object], budgets: Mapping[str, object]) -> None:
+    """Pinned levers must be catalogue levers in [0, 1] (NaN: not pinned there); budgets known actors in range."""
+    from sim.errors import InputError, Problem, did_you_mean
+
+    keys = [lv.key for lv in catalogue.levers]
+    problems = []
+    for key, value in pinned.items():
+        if key not in keys:
+            problems.append(Problem(f"pinned_levers[{key!r}]", 1, 1, f"unknown lever '{key}'{did_you_mean(key, keys)}"))
+            continue
+        values = np.asarray(value, dtype=float)
+        bad = values[~(np.isnan(values) | ((values >= 0) & (values <= 1)))]
+        if bad.size:
+            problems.append(Problem(f"pinned_levers[{key!r}]", 1, 1, f"levers.{key} = {bad.reshape(-1)[0]:g} is "
+                                                                     "outside [0.0, 1.0]"))
+    for actor, value in budgets.items():
+        if actor not in ACTORS:
+            problems.append(Problem(f"budgets[{actor!r}]", 1, 1,
+                                    f"unknown actor '{actor}'{did_you_mean(actor, ACTORS)}"))
+            continue
+        values = np.asarray(value, dtype=float)
+        bad = values[~((values >= BUDGET_RANGE[0]) & (values <= BUDGET_RANGE[1]))]
+        if bad.size:
+            problems.append(Problem(f"budgets[{actor!r}]", 1, 1, f"actors.{actor}.budget = {bad.reshape(-1)[0]:g} is "
+                                                                 f"outside [{BUDGET_RANGE[0]}, {BUDGET_RANGE[1]}]"))
+    if problems:
+        raise InputError(problems)
+
+
 class InfluenceModel(mesa.Model):
     """The influence model for ``n_replicates`` replicates of one scenario.
 
@@ -118,6 +147,11 @@ class InfluenceModel(mesa.Model):
             import secrets
 
             seed = secrets.randbits(32)
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            from sim.errors import InputError, Problem
+
+            raise InputError([Problem("seed", 1, 1, f"seed = {seed!r}; expected a whole number >= 0 or None")])
+        seed = int(seed)
         super().__init__(rng=seed)
         self.spec = scenario  # Mesa's Model keeps its own `scenario` attribute
         self.seed = seed
@@ -128,6 +162,7 @@ class InfluenceModel(mesa.Model):
         self.keys = replicate_keys(seed, ids)
         self.catalogue = load_catalogue()
         _check_parameters(self.catalogue, parameters or {})
+        _check_pins_and_budgets(self.catalogue, pinned_levers or {}, budgets or {})
         self.institutions = load_institutions()
         self._institution_index = {key: i for i, key in enumerate(self.institutions.keys)}
         self._institution_holder = np.array([ACTORS.index(i.holder) for i in self.institutions.institutions], int)

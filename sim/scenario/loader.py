@@ -675,7 +675,8 @@ class _Checker:
 
     def fail(self, key: Key, message: str, *, at_key: bool = False, offset: int | None = None) -> None:
         for origin_key, shown in self.origins.items():
-            if key[: len(origin_key)] == origin_key:
+            # the setting itself, something inside it, or the structure it was put into
+            if key[: len(origin_key)] == origin_key or (key and origin_key[: len(key)] == key):
                 column = shown.index("=") + 2 + (offset or 0) if "=" in shown else 1
                 self.problems.append(Problem(shown, 1, column, message))
                 return

@@ -158,3 +158,16 @@ def test_orphan_references_are_reported(project, capsys):
 def test_rebless_stages_beside_the_reference_and_leaves_nothing(project):
     assert main(["regress", "--update", "baseline"]) == 0
     assert not [p.name for p in (project / "results" / "reference").iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("edit", [{"seed": "abc"}, {"seed": -5}, {"tolerances": []},
+                                  {"files": {"summary.csv": "x", "final.csv": "y"}}])
+def test_a_reference_json_with_wrong_types_is_bad_input_and_update_reblesses(project, edit, capsys):
+    path = project / "results" / "reference" / "baseline" / "reference.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **edit}))
+    capsys.readouterr()
+    assert main(["regress", "baseline"]) == 2
+    assert "corrupt reference" in capsys.readouterr().err
+    assert main(["regress", "--update", "baseline"]) == 0
+    assert "re-blessed (the old reference was unreadable" in capsys.readouterr().out
+    assert main(["regress", "baseline"]) == 0

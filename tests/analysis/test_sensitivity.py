@@ -119,3 +119,14 @@ def test_replicates_per_sample_average_and_the_bar_advances(tmp_path, monkeypatc
     assert "mean of 3 replicate(s)" in (out / "summary.md").read_text()
     rows = (out / "indices.csv").read_text().splitlines()
     assert [r.split(",")[1] for r in rows[1:]] == ["influence.saturation", "influence.adjust_rate"]
+
+
+def test_params_matching_only_fixed_parameters_are_refused():
+    from sim.errors import InputError
+
+    fixed = [name for name, spec in __import__("sim.scenario.catalogue", fromlist=["x"]).load_catalogue()
+             .parameters.items() if spec.high <= spec.low]
+    if not fixed:
+        pytest.skip("every catalogue parameter has a range")
+    with pytest.raises(InputError, match="no parameter with a range to vary"):
+        default_factors([fixed[0]])

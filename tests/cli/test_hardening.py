@@ -164,7 +164,8 @@ def no_run(monkeypatch):
 
 @pytest.mark.parametrize("out, expected", [
     ("a-file/run", "is a file, so nothing can be created under it"),
-    ("x" * 300, "300 bytes long; at most 255 allowed"),
+    ("x" * 300, "300 bytes long; at most 215 allowed"),
+    ("y" * 240, "240 bytes long; at most 215 allowed"),  # fits 255, but its staging name would not
     ("exists", "already exists"),
 ])
 def test_an_impossible_out_is_refused_before_the_run(tmp_path, no_run, capsys, out, expected):

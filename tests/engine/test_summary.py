@@ -46,3 +46,14 @@ def test_run_ensemble_chunk_size_invariance_and_kept_replicates(short, trajector
     np.testing.assert_array_equal(a.kept.values, trajectories.values[:5])
     np.testing.assert_array_equal(b.kept.values, trajectories.values[:5])
     assert run_ensemble(short, 10, 3, keep=0).kept is None
+
+
+def test_streamed_mean_stays_exact_past_the_int64_range():
+    """10 million replicates at 1.0: an int64 fixed-point total would overflow (it gave -0.678)."""
+    from sim.model.trajectories import SeriesLayout
+
+    layout = SeriesLayout((("threat", "mali", ""),))
+    reducer = SummaryReducer("big", ("2022-01",), layout, 10_000_000)
+    for first in range(0, 10_000_000, 1_000_000):
+        reducer.add(first, np.ones((1_000_000, 1, 1)))
+    assert reducer.result().stats[0, 0, 0] == pytest.approx(1.0, abs=1e-12)

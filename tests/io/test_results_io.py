@@ -108,3 +108,17 @@ def test_parquet_and_exact_csv_hold_the_same_numbers_and_compare_reads_both(tmp_
     summary = pd.read_parquet(tmp_path / "p" / "summary.parquet")
     assert list(summary.columns) == list(SUMMARY_COLUMNS) and len(summary) == 5 * len(exact.series)
     assert main(["compare", str(tmp_path / "p"), str(tmp_path / "e"), "--out", str(tmp_path / "c")]) == 0
+
+
+def test_a_parquet_file_missing_a_column_is_refused_not_a_traceback(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    from sim.cli import main
+    from sim.errors import InputError
+    from sim.io.readers import read_trajectories
+
+    assert main(["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "2", "--set", "horizon=2",
+                 "--out", str(tmp_path / "p"), "--format", "parquet"]) == 0
+    path = tmp_path / "p" / "trajectories.parquet"
+    pq.write_table(pq.read_table(path).drop(["target"]), path)
+    with pytest.raises(InputError, match="unreadable Parquet trajectories"):
+        read_trajectories(path)

@@ -26,9 +26,9 @@ def command(args: argparse.Namespace) -> int:
     from sim.engine.workload import points_workload
 
     destination = check_output(args.out, ANALYSIS_ROOT)
-    check_work(points_workload(sample_count(args.method, args.n, len(factors)), args.replicates_per_sample,
-                                scenario.horizon,
-                                factors=len(factors), outcomes=len(outcomes)), args, "--n", destination)
+    work = points_workload(sample_count(args.method, args.n, len(factors)), args.replicates_per_sample,
+                           scenario.horizon, factors=len(factors), outcomes=len(outcomes))
+    check_work(work, args, "--n/--replicates-per-sample", destination)
 
     folder, result = execute_sensitivity(scenario, factors, outcomes, method=args.method, n=args.n, seed=seed,
                                          out=args.out, replicates_per_sample=args.replicates_per_sample)

@@ -27,7 +27,7 @@ def command(args: argparse.Namespace) -> int:
     destination = check_output(args.out, ANALYSIS_ROOT)
     n_points = design_size(counts, args.design, args.points)
     check_work(points_workload(n_points, args.replicates, scenario.horizon, factors=len(factors),
-                                outcomes=len(outcomes)), args, "--vary", destination)
+                                outcomes=len(outcomes)), args, "--vary/--points/--replicates", destination)
     points = design_points(factors, counts, args.design, args.points, seed)
 
     folder, values = execute_sweep(scenario, factors, points, outcomes, replicates=args.replicates, seed=seed,
