@@ -103,29 +103,11 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
 
 
 def parse_outcomes(texts: Iterable[str], scenario: Scenario, where: str) -> list:
-    """Outcome expressions parsed and checked against the scenario's months; InputError lists every problem."""
-    from sim.scenario.catalogue import ACTORS, load_catalogue
-    from sim.scenario.outcomes import OutcomeError, parse_outcome
+    """Outcome expressions checked against the catalogue and ``scenario``'s months (one InputError)."""
+    from sim.scenario.outcomes import parse_outcomes as parse
 
-    if isinstance(texts, str):
-        texts = [texts]
-    levers = {a: [lv.id for lv in load_catalogue().levers_of(a)] for a in ACTORS}
-    first, last = scenario.date_of(0), scenario.date_of(scenario.horizon)
-    out, problems = [], []
-    for text in texts:
-        try:
-            outcome = parse_outcome(str(text), levers)
-        except OutcomeError as exc:
-            problems.append(Problem(f"{where} {text}", 1, exc.offset + 1, str(exc)))
-            continue
-        outside = outcome.months_outside(first, last)
-        if outside:
-            problems.append(Problem(f"{where} {text}", 1, 1, f"{outside[0]} is outside the run {first}..{last}"))
-            continue
-        out.append(outcome)
-    if problems:
-        raise InputError(problems)
-    return out
+    return parse([texts] if isinstance(texts, str) else list(texts), scenario.date_of(0),
+                 scenario.date_of(scenario.horizon), where)
 
 
 def _count(value: object, name: str, default: int, minimum: int = 1) -> int:

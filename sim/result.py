@@ -67,14 +67,10 @@ class SimulationResult:
 
     def outcome(self, expression: str | Outcome) -> np.ndarray:
         """An outcome expression (``"mean(influence.russia.mali)"``), one value per replicate."""
-        from sim.scenario.catalogue import ACTORS, load_catalogue
-        from sim.scenario.outcomes import Outcome, parse_outcome
+        from sim.scenario.outcomes import Outcome, parse_outcomes
 
-        levers = {a: [lv.id for lv in load_catalogue().levers_of(a)] for a in ACTORS}
-        parsed = expression if isinstance(expression, Outcome) else parse_outcome(expression, levers)
-        outside = parsed.months_outside(self.dates[0], self.dates[-1])
-        if outside:
-            raise ValueError(f"{parsed.text}: {outside[0]} is outside the run {self.dates[0]}..{self.dates[-1]}")
+        parsed = expression if isinstance(expression, Outcome) else \
+            parse_outcomes([expression], self.dates[0], self.dates[-1], "outcome:")[0]
         return parsed.evaluate(self.trajectories)
 
     def summary(self) -> Summary:

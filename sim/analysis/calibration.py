@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.engine.experiments import Factor, evaluate_points
 from sim.errors import InputError, did_you_mean
-from sim.scenario.catalogue import ACTORS, load_catalogue
+from sim.scenario.catalogue import load_catalogue
 from sim.scenario.loader import Scenario
 from sim.scenario.outcomes import Outcome, OutcomeError, parse_outcome
 from sim.scenario.yamlsafe import read_yaml_file
@@ -47,7 +47,7 @@ def load_targets(path: str | Path) -> list[Target]:
     entries = doc.data.get("targets") if isinstance(doc.data, dict) else None
     if not isinstance(entries, list) or not entries:
         raise InputError([doc.problem((), "expected 'targets:' with a list of targets")])
-    levers = {a: [lv.id for lv in load_catalogue().levers_of(a)] for a in ACTORS}
+    levers = load_catalogue().lever_ids()
     for i, entry in enumerate(entries):
         key = ("targets", i)
         if not isinstance(entry, dict):

@@ -43,29 +43,8 @@ def check_work(work, args: argparse.Namespace, flag: str, out: Path | None = Non
 
 
 
-def outcome_flags(texts: list[str], defaults: list[str], scenario=None):
-    """Parsed --outcome expressions; months they name must lie inside ``scenario``'s run."""
-    from sim.errors import InputError, Problem
-    from sim.scenario.catalogue import ACTORS, load_catalogue
-    from sim.scenario.outcomes import OutcomeError, parse_outcome
+def outcome_flags(texts: list[str], defaults: list[str], scenario):
+    """Parsed --outcome expressions (the defaults when none given); months must lie inside the run."""
+    from sim.scenario.outcomes import parse_outcomes
 
-    levers = {a: [lv.id for lv in load_catalogue().levers_of(a)] for a in ACTORS}
-    out, problems = [], []
-    for text in texts or defaults:
-        try:
-            outcome = parse_outcome(text, levers)
-        except OutcomeError as exc:
-            problems.append(Problem(f"--outcome {text}", 1, len("--outcome ") + exc.offset + 1, str(exc)))
-            continue
-        first, last = (scenario.date_of(0), scenario.date_of(scenario.horizon)) if scenario else ("", "9999-99")
-        outside = outcome.months_outside(first, last)
-        if outside:
-            column = len("--outcome ") + text.index("@" + outside[0]) + 2
-            problems.append(Problem(f"--outcome {text}", 1, column, f"{outside[0]} is outside the run "
-                                                                     f"{first}..{last}"))
-            continue
-        out.append(outcome)
-    if problems:
-        raise InputError(problems)
-    return out
-
+    return parse_outcomes(texts or defaults, scenario.date_of(0), scenario.date_of(scenario.horizon), "--outcome")

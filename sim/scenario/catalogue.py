@@ -97,6 +97,10 @@ class Catalogue:
     def levers_of(self, actor: str) -> tuple[Lever, ...]:
         return tuple(lever for lever in self.levers if lever.actor == actor)
 
+    def lever_ids(self) -> dict[str, list[str]]:
+        """Each actor's lever ids, as expression parsers check ``effort.<actor>.<lever>`` against."""
+        return {a: [lv.id for lv in self.levers_of(a)] for a in ACTORS}
+
     def lever(self, actor: str, lever_id: str) -> Lever | None:
         for lever in self.levers:
             if lever.actor == actor and lever.id == lever_id:

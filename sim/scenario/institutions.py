@@ -151,7 +151,7 @@ def _decision(doc: Document, key: tuple, entry: object, catalogue: InstitutionCa
     if not (isinstance(hold, int) and not isinstance(hold, bool) and 1 <= hold <= 120):
         problems.append(doc.problem((*key, "hold"), f"hold {hold!r}, expected whole months 1..120"))
     base = load_catalogue()
-    levers = {a: [lv.id for lv in base.levers_of(a)] for a in ACTORS}
+    levers = base.lever_ids()
     institutions = catalogue.names_by_holder()
     condition = None
     try:

@@ -237,8 +237,7 @@ def question_problems(raw: object, start: int | None, horizon: int | None) -> tu
     for name in raw:
         if name not in QUESTION_KEYS:
             problems.append(((name,), f"unknown key '{name}' in question{did_you_mean(str(name), QUESTION_KEYS)}"))
-    catalogue = load_catalogue()
-    levers = {a: [lv.id for lv in catalogue.levers_of(a)] for a in ACTORS}
+    levers = load_catalogue().lever_ids()
 
     def series(text: object, key: tuple) -> bool:
         try:

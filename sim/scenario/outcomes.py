@@ -79,6 +79,36 @@ def parse_outcome(text: str, lever_ids: dict[str, list[str]] | None = None) -> O
     return Outcome(text, tree)
 
 
+def parse_outcomes(texts: list[str] | tuple[str, ...], first: str, last: str, where: str) -> list[Outcome]:
+    """Outcome expressions checked against the catalogue and the run's months ``first..last``.
+
+    Every problem is collected into one InputError located at ``where`` (``--outcome``,
+    ``simulate: outcomes``) followed by the expression, the column pointing inside it.
+    """
+    from sim.errors import InputError, Problem
+    from sim.scenario.catalogue import load_catalogue
+
+    levers = load_catalogue().lever_ids()
+    out, problems = [], []
+    for text in texts:
+        text = str(text)
+        shown, start = f"{where} {text}", len(where) + 1
+        try:
+            outcome = parse_outcome(text, levers)
+        except OutcomeError as exc:
+            problems.append(Problem(shown, 1, start + exc.offset + 1, str(exc)))
+            continue
+        outside = outcome.months_outside(first, last)
+        if outside:
+            column = start + text.index("@" + outside[0]) + 2
+            problems.append(Problem(shown, 1, column, f"{outside[0]} is outside the run {first}..{last}"))
+            continue
+        out.append(outcome)
+    if problems:
+        raise InputError(problems)
+    return out
+
+
 class _Parser(TokenCursor):
     error = OutcomeError
 
