@@ -10,9 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import math
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,61 +18,32 @@ from types import MappingProxyType
 
 from sim.errors import InputError, Problem, did_you_mean
 from sim.scenario.catalogue import ACTORS, Catalogue, load_catalogue
-from sim.scenario.conditions import ConditionError, Node, check_state_path, parse_condition
-from sim.scenario.institutions import load_institutions
-from sim.scenario.months import format_month, parse_month
-from sim.scenario.paths import SETTABLE_CONTEXT, WRITE_ROOTS, PathError, StatePath, parse_path
-from sim.scenario.sources import seed_files, seeds_dir
+from sim.scenario.conditions import Node
+from sim.scenario.format import (  # noqa: F401  (the format's constants, re-exported for callers)
+    ACTOR_STATE,
+    BUDGET_POLICIES,
+    BUDGET_RANGE,
+    CONTEXT_DEFAULTS,
+    DISTRIBUTIONS,
+    INVALID,
+    MAX_HORIZON,
+    MAX_REPLICATES,
+    MAX_SEED,
+    RELATION_RANGE,
+    UNIT_RANGE,
+    change_range,
+    question_format,
+    scenario_format,
+    shown,
+    threshold_parts,
+)
+from sim.scenario.months import format_month
+from sim.scenario.paths import SETTABLE_CONTEXT
 from sim.scenario.yamlsafe import Document, Key, read_yaml_file
 
-TOP_LEVEL_KEYS = (
-    "extends",
-    "name",
-    "description",
-    "start",
-    "horizon",
-    "seed",
-    "replicates",
-    "actors",
-    "context",
-    "levers",
-    "status_quo",
-    "institutions",
-    "parameters",
-    "events",
-    "triggers",
-    "shocks",
-    "uncertainties",
-    "outputs",
-    "question",
-)
-QUESTION_KEYS = ("text", "outcomes", "window", "threshold")
-SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")  # no separators, no "..": safe as a folder name
-ACTOR_KEYS = ("budget", "budget_policy", "objectives", "influence", "relations")
-BUDGET_POLICIES = ("extend", "reallocate")  # the first is the default
+TOP_LEVEL_KEYS = tuple(scenario_format().fields)
 CONTEXT_VARIABLES = SETTABLE_CONTEXT  # sim.scenario.paths: the one table of context variables
-CHANGE_KEYS = ("set", "add", "source", "assumption", "description")
-EVENT_KEYS = ("id", "date", *CHANGE_KEYS)
-TRIGGER_KEYS = ("id", "when", "once", "delay", *CHANGE_KEYS)
-SHOCK_KEYS = ("id", "probability", "when", *CHANGE_KEYS)
-DISTRIBUTIONS = {
-    "uniform": ("low", "high"),
-    "normal": ("mean", "sd"),
-    "triangular": ("low", "mode", "high"),
-    "choice": ("values", "weights"),
-}
-OUTPUT_KEYS = ("metrics", "actors")
 MERGED_BY_ID = ("events", "triggers", "shocks")
-STATE_ROOTS = WRITE_ROOTS  # what events, triggers and shocks may change (sim.scenario.paths)
-ACTOR_STATE = ("budget", "objectives")  # actors.<a>.budget and actors.<a>.objectives.<b>: paths events may change
-MAX_HORIZON = 600
-MAX_REPLICATES = 10_000_000
-MAX_SEED = 2**63 - 1
-BUDGET_RANGE = (0.0, 20.0)
-RELATION_RANGE = (-1.0, 1.0)
-UNIT_RANGE = (0.0, 1.0)
-
-_CONTEXT_DEFAULTS = {"threat": 0.1, "stability": 0.8, "western_presence": 0.0}
 
 
 @dataclass(frozen=True)
@@ -203,84 +172,41 @@ class Question:
         return out
 
 
-THRESHOLD = re.compile(r"^\s*(?P<left>[^<>=]+?)\s*(?P<op><=|>=|<|>)\s*(?P<right>[^<>=]+?)\s*$")
+class _Collected:
+    """A Report that keeps (key suffix, message) pairs, for a question read on its own."""
 
+    def __init__(self) -> None:
+        self.problems: list[tuple[tuple, str]] = []
 
-def threshold_parts(text: str) -> tuple[float | str, str, float | str] | None:
-    """``A op B`` split into its sides, each a finite number or a series text; None if not that form.
-
-    The one reading of a threshold, for the checker and for the evaluation alike.
-    """
-    match = THRESHOLD.match(text)
-    if not match:
-        return None
-
-    def side(part: str) -> float | str:
-        try:
-            number = float(part)
-        except ValueError:
-            return part.strip()
-        return number if math.isfinite(number) else part.strip()
-
-    return side(match.group("left")), match.group("op"), side(match.group("right"))
+    def fail(self, key: Key, message: str, *, at_key: bool = False, offset: int | None = None) -> None:
+        self.problems.append((tuple(key[1:]), message))
 
 
 def question_problems(raw: object, start: int | None, horizon: int | None) -> tuple[Question | None, list[tuple]]:
-    """Check a ``question:`` mapping; returns (question, [(key suffix, message), ...])."""
-    from sim.scenario.outcomes import OutcomeError, parse_outcome
-
+    """Check a ``question:`` mapping on its own (``sim compare --question``); returns
+    (question, [(key suffix, message), ...])."""
     if raw is None:
         return None, []
-    if not isinstance(raw, dict):
-        return None, [((), "question should be a mapping with outcomes, window, threshold, text")]
-    problems = []
-    for name in raw:
-        if name not in QUESTION_KEYS:
-            problems.append(((name,), f"unknown key '{name}' in question{did_you_mean(str(name), QUESTION_KEYS)}"))
-    levers = load_catalogue().lever_ids()
+    report = _Collected()
+    entry = question_format(load_catalogue()).read(report, ("question",), raw)
+    if entry is INVALID:
+        return None, report.problems
+    question, window_problem = _question(entry, start, horizon)
+    if window_problem:
+        report.problems.append((("window",), window_problem))
+    return question, report.problems
 
-    def series(text: object, key: tuple) -> bool:
-        try:
-            tree = parse_outcome(str(text), levers).tree
-        except OutcomeError as exc:
-            problems.append((key, f"{exc} in {text!r}"))
-            return False
-        if tree[0] != "series" or "@" in str(text):
-            problems.append((key, f"{text!r}: expected one series such as influence.morocco.mali "
-                                  "(no @, no arithmetic)"))
-            return False
-        return True
 
-    outcomes = raw.get("outcomes", [])
-    if not isinstance(outcomes, list):
-        problems.append((("outcomes",), "question.outcomes should be a list of series"))
-        outcomes = []
-    kept = tuple(str(o).strip() for i, o in enumerate(outcomes) if series(o, ("outcomes", i)))
-    window = None
-    if "window" in raw:
-        first, _, last = str(raw["window"]).partition("..")
-        months = (parse_month(first.strip()), parse_month(last.strip()))
-        if None in months or months[0] > months[1]:
-            problems.append((("window",), f"question.window = {raw['window']!r}; expected YYYY-MM..YYYY-MM"))
-        elif start is not None and horizon is not None and not start <= months[0] <= months[1] <= start + horizon:
-            problems.append((("window",), f"question.window {raw['window']} is outside the run "
-                                          f"{format_month(start)}..{format_month(start + horizon)}"))
-        else:
-            window = months
-    threshold = raw.get("threshold")
-    if threshold is not None:
-        parts = threshold_parts(str(threshold))
-        if parts is None:
-            problems.append((("threshold",), f"question.threshold = {threshold!r}; expected 'A > B' with series or "
-                                             "numbers, e.g. influence.russia.mali > influence.morocco.mali"))
-            threshold = None
-        elif not all(isinstance(side, float) or series(side, ("threshold",)) for side in (parts[0], parts[2])):
-            threshold = None
-    text = raw.get("text", "")
-    if not isinstance(text, str):
-        problems.append((("text",), "question.text should be a sentence"))
-        text = ""
-    return Question(text.strip(), kept, window, str(threshold).strip() if threshold else None), problems
+def _question(entry: dict | None, start: int | None, horizon: int | None) -> tuple[Question | None, str | None]:
+    """The question read by the format, and why its window is outside the run (or None)."""
+    if entry is None:
+        return None, None
+    window, problem = entry.get("window"), None
+    if window and start is not None and horizon is not None and not start <= window[0] <= window[1] <= start + horizon:
+        problem = (f"question.window {format_month(window[0])}..{format_month(window[1])} is outside the run "
+                   f"{format_month(start)}..{format_month(start + horizon)}")
+        window = None
+    return Question(entry.get("text", ""), tuple(entry.get("outcomes", ())), window, entry.get("threshold")), problem
 
 
 @dataclass(frozen=True)
@@ -367,21 +293,6 @@ class Scenario:
     def content_hash(self) -> str:
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def change_range(path: StatePath, additive: bool, catalogue: Catalogue) -> tuple[float, float]:
-    """The values an event may give ``path`` (``set``) or add to it (``add``): one rule for the
-    checker and the JSON Schema. Institutions take whole numbers within the range."""
-    if path.root == "parameters":
-        spec = catalogue.parameters[path.first]
-        span = spec.high - spec.low
-        return (-span, span) if additive else (spec.low, spec.high)
-    if path.root == "actors" and path.second == "budget":
-        span = BUDGET_RANGE[1] - BUDGET_RANGE[0]
-        return (-span, span) if additive else BUDGET_RANGE
-    if path.root == "relation":
-        return (-2.0, 2.0) if additive else (-1.0, 1.0)
-    return (-1.0, 1.0) if additive else (0.0, 1.0)  # context, levers, influence, institution, objectives
 
 
 def _setting_to_data(setting: LeverSetting) -> object:
@@ -568,10 +479,10 @@ def _apply_settings(doc: Document, settings: list[tuple[str, object, str]], prob
     Returns where each key came from (``shown``), so the checker's messages point at the setting.
     """
     origins: dict[Key, str] = {}
-    for name, value, shown in settings:
+    for name, value, shown_as in settings:
         parts: list[str] = name.split(".")
         if parts[0] == "extends":  # parents are resolved before overrides, so it would be ignored
-            problems.append(Problem(shown, 1, 1, "extends cannot be set from the command line (the file's parents "
+            problems.append(Problem(shown_as, 1, 1, "extends cannot be set from the command line (the file's parents "
                                                  "are already resolved); write a scenario with 'extends:' instead"))
             continue
         if parts[0] == "parameters" and len(parts) > 1:
@@ -590,10 +501,10 @@ def _apply_settings(doc: Document, settings: list[tuple[str, object, str]], prob
                 break
             target = target.setdefault(part, {})
         if not isinstance(target, dict):
-            problems.append(Problem(shown, 1, 1, f"'{name}' does not name a setting in the scenario"))
+            problems.append(Problem(shown_as, 1, 1, f"'{name}' does not name a setting in the scenario"))
             continue
         target[parts[-1]] = value
-        origins[tuple(parts)] = shown
+        origins[tuple(parts)] = shown_as
     return origins
 
 
@@ -611,7 +522,7 @@ def with_settings(scenario: Scenario, settings: Mapping[str, object], caller: st
     for name, value in settings.items():
         if isinstance(value, numbers.Real) and not isinstance(value, bool):
             value = float(value) if not isinstance(value, numbers.Integral) else int(value)
-        pairs.append((str(name), value, f"{caller} {name}={_shown(value, 40)}"))
+        pairs.append((str(name), value, f"{caller} {name}={shown(value, 40)}"))
     origins = _apply_settings(doc, pairs, problems)
     if problems:
         raise InputError(problems)
@@ -632,12 +543,6 @@ def resolve_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
                                                        f"{did_you_mean(str(scenario), names)}; library: "
                                                        f"{', '.join(names)}")])
     return load_scenario(path)
-
-
-def _shown(value: object, limit: int = 60) -> str:
-    """A bad value as an error message quotes it: its repr, cut short when it is long."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 3]}... ({len(text)} characters)"
 
 
 def _command_line_value(raw: str) -> object:
@@ -662,7 +567,8 @@ def _command_line_value(raw: str) -> object:
 
 
 class _Checker:
-    """Walks the parsed document once, collecting problems and building the Scenario."""
+    """Reads the document through the format (``sim.scenario.format``), then applies the rules
+    that span sections and builds the Scenario. Problems are all collected before raising."""
 
     def __init__(self, doc: Document, catalogue: Catalogue, origins: dict[Key, str]):
         self.doc = doc
@@ -670,537 +576,108 @@ class _Checker:
         self.origins = origins
         self.problems: list[Problem] = []
 
-    # -- reporting -------------------------------------------------------------------
-
     def fail(self, key: Key, message: str, *, at_key: bool = False, offset: int | None = None) -> None:
-        for origin_key, shown in self.origins.items():
+        for origin_key, shown_as in self.origins.items():
             # the setting itself, something inside it, or the structure it was put into
             if key[: len(origin_key)] == origin_key or (key and origin_key[: len(key)] == key):
-                column = shown.index("=") + 2 + (offset or 0) if "=" in shown else 1
-                self.problems.append(Problem(shown, 1, column, message))
+                column = shown_as.index("=") + 2 + (offset or 0) if "=" in shown_as else 1
+                self.problems.append(Problem(shown_as, 1, column, message))
                 return
         self.problems.append(self.doc.problem(key, message, at_key=at_key, offset=offset))
 
-    @staticmethod
-    def dotted(key: Key) -> str:
-        return ".".join(str(k) for k in key)
-
-    # -- typed readers ---------------------------------------------------------------
-
-    def number(self, key: Key, value: object, low: float, high: float) -> float | None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.fail(key, f"{self.dotted(key)} = {_shown(value)} is not a number; expected one in [{low}, {high}]")
-            return None
-        if not math.isfinite(value):
-            self.fail(key, f"{self.dotted(key)} = {value} is not a finite number; expected [{low}, {high}]")
-            return None
-        if not low <= value <= high:
-            self.fail(key, f"{self.dotted(key)} = {value} is outside [{low}, {high}]")
-            return None
-        return float(value)
-
-    def integer(self, key: Key, value: object, low: int, high: int) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(key, f"{self.dotted(key)} = {value!r} is not a whole number; expected {low}..{high}")
-            return None
-        if not low <= value <= high:
-            self.fail(key, f"{self.dotted(key)} = {value} is outside {low}..{high}")
-            return None
-        return value
-
-    def mapping(self, key: Key, value: object, allowed: tuple[str, ...] | None = None) -> dict:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.fail(key, f"{self.dotted(key)} should be a mapping, got {type(value).__name__} {value!r}")
-            return {}
-        if allowed is not None:
-            for name in value:
-                if name not in allowed:
-                    where = self.dotted(key) or "top level"
-                    hint = did_you_mean(name, allowed) or f"; expected one of: {', '.join(allowed)}"
-                    self.fail((*key, name), f"unknown key '{name}' in {where}{hint}", at_key=True)
-        return {k: v for k, v in value.items() if allowed is None or k in allowed}
-
-    def actor_name(self, key: Key, name: str) -> bool:
-        if name in ACTORS:
-            return True
-        self.fail(key, f"unknown actor '{name}'{did_you_mean(name, ACTORS)}", at_key=True)
-        return False
-
-    def month(self, key: Key, value: object) -> int | None:
-        month = parse_month(value)
-        if month is None:
-            self.fail(key, f"{self.dotted(key)} = {value!r} is not a month; expected YYYY-MM, e.g. 2022-07")
-        return month
-
-    # -- sections --------------------------------------------------------------------
-
     def scenario(self) -> Scenario:
-        data = self.mapping((), self.doc.data, TOP_LEVEL_KEYS)
-        name = data.get("name")
-        if not isinstance(name, str) or not name.strip():
-            self.fail(("name",), f"name = {name!r}; expected a non-empty text")
-            name = ""
-        elif not SCENARIO_NAME.fullmatch(name.strip()):
-            self.fail(("name",), f"name = {name[:60]!r}; expected up to 80 letters, digits, '_', '-' or '.', "
-                      "starting with a letter or digit (it names output folders)")
-            name = ""
-        description = data.get("description", "")
-        if not isinstance(description, str):
-            self.fail(("description",), "description should be text")
-            description = ""
-        start = self.month(("start",), data.get("start")) if "start" in data else None
-        if "start" not in data:
-            self.fail((), "missing required key 'start' (YYYY-MM)")
-        horizon = self.integer(("horizon",), data.get("horizon"), 1, MAX_HORIZON)
-        seed = self.integer(("seed",), data.get("seed", 0), 0, MAX_SEED)
-        replicates = self.integer(("replicates",), data.get("replicates", 100), 1, MAX_REPLICATES)
-        status_quo = self.status_quo(data.get("status_quo"))
-        actors = self.actors(data.get("actors"), status_quo)
-        context = self.context(data.get("context"))
-        levers = self.levers(data.get("levers"))
-        parameters = self.parameters(("parameters",), data.get("parameters"))
-        events = self.events(data.get("events"), start, horizon)
-        triggers = self.triggers(data.get("triggers"))
-        shocks = self.shocks(data.get("shocks"))
-        uncertainties = self.uncertainties(data.get("uncertainties"))
+        data = scenario_format().read(self, (), self.doc.data)
+        if data is INVALID:
+            raise InputError(self.problems)
+        start, horizon = data.get("start"), data.get("horizon")
+        status_quo = {a: MappingProxyType(v) for a, v in data.get("status_quo", {}).items()}
+        actors = self.actors(data.get("actors", {}), status_quo)
+        parameters = data.get("parameters", {})
+        uncertainties = [Uncertainty(parameter=name, distribution=kind, arguments=MappingProxyType(args))
+                         for name, (kind, args) in data.get("uncertainties", {}).items()]
         for unc in uncertainties:
             if unc.parameter in parameters:
                 self.fail(("uncertainties", unc.parameter), f"{unc.parameter} is both fixed (parameters:) and "
                           "uncertain (uncertainties:); keep one", at_key=True)
-        outputs = self.outputs(data.get("outputs"))
-        institutions = self.institutions(data.get("institutions"))
-        question, question_issues = question_problems(data.get("question"), start, horizon)
-        for suffix, message in question_issues:
-            self.fail(("question", *suffix), message)
+        question, window_problem = _question(data.get("question"), start, horizon)
+        if window_problem:
+            self.fail(("question", "window"), window_problem)
+        events = self.events(data.get("events", {}), start)
         if self.problems:
             raise InputError(self.problems)
+        outputs = data.get("outputs", {})
         return Scenario(
-            name=name.strip(),
-            description=description.strip(),
+            name=data["name"],
+            description=data.get("description", ""),
             start=start,
             horizon=horizon,
-            seed=seed,
-            replicates=replicates,
+            seed=data["seed"],
+            replicates=data["replicates"],
             actors=MappingProxyType(actors),
-            context=MappingProxyType(context),
-            levers=MappingProxyType(levers),
+            context=MappingProxyType(self.context(data.get("context", {}))),
+            levers=MappingProxyType({a: MappingProxyType({lever: LeverSetting(**s) for lever, s in settings.items()})
+                                     for a, settings in data.get("levers", {}).items()}),
             parameters=MappingProxyType(parameters),
             status_quo=MappingProxyType(status_quo),
-            institutions=MappingProxyType(institutions),
+            institutions=MappingProxyType(data.get("institutions", {})),
             question=question,
             events=tuple(events),
-            triggers=tuple(triggers),
-            shocks=tuple(shocks),
+            triggers=tuple(Trigger(id=t["id"], when=t["when"][0], condition=t["when"][1], once=t["once"],
+                                   delay=t["delay"], changes=_changes(t))
+                           for t in data.get("triggers", {}).values()),
+            shocks=tuple(Shock(id=k["id"], probability=k["probability"], when=k["when"][0] if "when" in k else None,
+                               condition=k["when"][1] if "when" in k else None, changes=_changes(k))
+                         for k in data.get("shocks", {}).values()),
             uncertainties=tuple(uncertainties),
-            outputs=outputs,
+            outputs=Outputs(metrics=tuple(outputs.get("metrics", ())), actors=tuple(outputs.get("actors", ()))),
             path=self.doc.path,
         )
 
-    def actors(self, raw: object, status_quo: Mapping[str, Mapping[str, float]]) -> dict[str, ActorSetup]:
-        table = self.mapping(("actors",), raw)
+    def actors(self, table: dict, status_quo: Mapping[str, Mapping[str, float]]) -> dict[str, ActorSetup]:
+        """Every actor, with its budget defaulting to its status-quo total; influences on one
+        target share one whole."""
         out = {}
         for actor in ACTORS:
-            entry = table.get(actor) or {}
-            key = ("actors", actor)
-            entry = self.mapping(key, entry, ACTOR_KEYS)
-            status_quo_total = sum(status_quo.get(actor, {}).get(lever.id, lever.initial_effort)
-                                   for lever in self.catalogue.levers_of(actor))
-            budget = self.number((*key, "budget"), entry.get("budget", round(status_quo_total, 12)), *BUDGET_RANGE)
-            policy = entry.get("budget_policy", BUDGET_POLICIES[0])
-            if policy not in BUDGET_POLICIES:
-                hint = did_you_mean(str(policy), BUDGET_POLICIES) or f"; expected one of {', '.join(BUDGET_POLICIES)}"
-                self.fail((*key, "budget_policy"), f"actors.{actor}.budget_policy = {policy!r}{hint}")
-                policy = BUDGET_POLICIES[0]
-            sections = {}
-            for section, low in (("objectives", 0.0), ("influence", 0.0), ("relations", -1.0)):
-                values = {}
-                for other, value in self.mapping((*key, section), entry.get(section)).items():
-                    if not self.actor_name((*key, section, other), other):
-                        continue
-                    if other == actor:
-                        self.fail((*key, section, other), f"{actor} cannot have {section} on itself")
-                        continue
-                    number = self.number((*key, section, other), value, low, 1.0)
-                    if number is not None:
-                        values[other] = number
-                sections[section] = MappingProxyType(values)
-            out[actor] = ActorSetup(budget=budget or 0.0, budget_policy=policy, **sections)
-        for name in table:
-            if name not in ACTORS:
-                self.actor_name(("actors", name), name)
+            entry = table.get(actor, {})
+            budget = entry.get("budget")
+            if budget is None:
+                budget = round(sum(status_quo.get(actor, {}).get(lever.id, lever.initial_effort)
+                                   for lever in self.catalogue.levers_of(actor)), 12)
+            out[actor] = ActorSetup(budget=budget, budget_policy=entry.get("budget_policy", BUDGET_POLICIES[0]),
+                                    **{section: MappingProxyType(entry.get(section, {}))
+                                       for section in ("objectives", "influence", "relations")})
         for target in ACTORS:
             total = sum(out[source].influence.get(target, 0.0) for source in ACTORS)
             if total > 1.0 + 1e-9:
-                self.fail(
-                    ("actors",),
-                    f"influences on {target} add up to {total:.3g}; they share one whole, expected <= 1",
-                )
+                self.fail(("actors",), f"influences on {target} add up to {total:.3g}; they share one whole, "
+                          "expected <= 1")
         return out
 
-    def context(self, raw: object) -> dict[str, CountryContext]:
-        table = self.mapping(("context",), raw)
-        for name in table:
-            if name not in ACTORS:
-                self.actor_name(("context", name), name)
+    @staticmethod
+    def context(table: dict) -> dict[str, CountryContext]:
+        """Every state's context; western commitment defaults to the western presence."""
         out = {}
         for actor in ACTORS:
-            key = ("context", actor)
-            entry = self.mapping(key, table.get(actor), CONTEXT_VARIABLES)
-            values = {}
-            for variable in CONTEXT_VARIABLES:
-                default = _CONTEXT_DEFAULTS.get(variable, values.get("western_presence", 0.0))
-                number = self.number((*key, variable), entry.get(variable, default), 0.0, 1.0)
-                values[variable] = default if number is None else number
+            values = table.get(actor) or CONTEXT_DEFAULTS
+            values = {"western_commitment": values["western_presence"], **values}
             out[actor] = CountryContext(**values)
         return out
 
-    def levers(self, raw: object) -> dict[str, dict[str, LeverSetting]]:
-        table = self.mapping(("levers",), raw)
-        out: dict[str, dict[str, LeverSetting]] = {}
-        for actor, settings in table.items():
-            if not self.actor_name(("levers", actor), actor):
-                continue
-            own = [lever.id for lever in self.catalogue.levers_of(actor)]
-            chosen = {}
-            for lever_id, value in self.mapping(("levers", actor), settings).items():
-                key = ("levers", actor, lever_id)
-                if lever_id not in own:
-                    hint = did_you_mean(lever_id, own) or f"; {actor}'s levers are: {', '.join(own)}"
-                    self.fail(key, f"unknown lever '{lever_id}' for {actor}{hint}", at_key=True)
-                    continue
-                setting = self.lever_setting(key, value)
-                if setting:
-                    chosen[lever_id] = setting
-            out[actor] = MappingProxyType(chosen)
-        return out
-
-    def status_quo(self, raw: object) -> dict[str, Mapping[str, float]]:
-        """Reference efforts before the scenario starts (default: the catalogue's, for January 2022)."""
-        out = {}
-        for actor, settings in self.mapping(("status_quo",), raw).items():
-            if not self.actor_name(("status_quo", actor), actor):
-                continue
-            own = [lever.id for lever in self.catalogue.levers_of(actor)]
-            values = {}
-            for lever_id, value in self.mapping(("status_quo", actor), settings).items():
-                key = ("status_quo", actor, lever_id)
-                if lever_id not in own:
-                    self.fail(key, f"unknown lever '{lever_id}' for {actor}{did_you_mean(lever_id, own)}", at_key=True)
-                    continue
-                number = self.number(key, value, *UNIT_RANGE)
-                if number is not None:
-                    values[lever_id] = number
-            out[actor] = MappingProxyType(values)
-        return out
-
-    def institutions(self, raw: object) -> dict[str, int]:
-        """Starting institutional state, ``holder.name: 0 | 1`` (default: the catalogue's ``initial``)."""
-        keys = load_institutions().keys
-        out = {}
-        for name, value in self.mapping(("institutions",), raw).items():
-            key = ("institutions", name)
-            if name not in keys:
-                self.fail(key, f"unknown institution '{name}'{did_you_mean(str(name), keys)}", at_key=True)
-                continue
-            if value not in (0, 1) or isinstance(value, bool):
-                self.fail(key, f"institutions.{name} = {value!r}; expected 0 (not in force) or 1 (in force)")
-                continue
-            out[name] = int(value)
-        return out
-
-    def lever_setting(self, key: Key, value: object) -> LeverSetting | None:
-        if value == "adaptive":
-            return LeverSetting("adaptive")
-        if isinstance(value, dict):
-            entry = self.mapping(key, value, ("schedule",))
-            schedule = self.mapping((*key, "schedule"), entry.get("schedule"))
-            if not schedule:
-                self.fail(key, f"{self.dotted(key)}: a schedule needs at least one 'YYYY-MM: intensity'")
-                return None
-            points = []
-            for when, intensity in schedule.items():
-                month = self.month((*key, "schedule", when), when)
-                number = self.number((*key, "schedule", when), intensity, 0.0, 1.0)
-                if month is not None and number is not None:
-                    points.append((month, number))
-            return LeverSetting("schedule", schedule=tuple(sorted(points)))
-        if isinstance(value, str):
-            self.fail(key, f"{self.dotted(key)} = {value!r}; expected an intensity in [0, 1], "
-                      "'adaptive', or {schedule: {YYYY-MM: intensity}}")
-            return None
-        number = self.number(key, value, 0.0, 1.0)
-        return None if number is None else LeverSetting("fixed", value=number)
-
-    def parameters(self, key: Key, raw: object) -> dict[str, float]:
-        out = {}
-        names = list(self.catalogue.parameters)
-        for name, value in self.mapping(key, raw).items():
-            spec = self.catalogue.parameters.get(name)
-            if spec is None:
-                self.fail((*key, name), f"unknown parameter '{name}'{did_you_mean(name, names)}", at_key=True)
-                continue
-            number = self.number((*key, name), value, spec.low, spec.high)
-            if number is not None:
-                out[name] = number
-        return out
-
-    def items_with_ids(self, section: str, raw: object, allowed: tuple[str, ...]) -> list[tuple[Key, str, dict]]:
-        """The entries of a list section, each with a unique id: (key, id, entry)."""
-        if raw is None:
-            return []
-        if not isinstance(raw, list):
-            self.fail((section,), f"{section} should be a list of entries, each with an 'id'")
-            return []
-        out, seen = [], {}
-        for index, entry in enumerate(raw):
-            key = (section, index)
-            entry = self.mapping(key, entry, allowed)
-            item_id = entry.get("id")
-            if not isinstance(item_id, str) or not item_id:
-                self.fail(key, f"every entry of {section} needs an 'id' (a short name)")
-                continue
-            if item_id in seen:
-                first = seen[item_id] + 1
-                self.fail((*key, "id"), f"duplicate {section[:-1]} id '{item_id}' (first at entry #{first})")
-                continue
-            seen[item_id] = index
-            out.append((key, item_id, entry))
-        return out
-
-    def changes(self, key: Key, item_id: str, entry: dict) -> Changes:
-        """The set/add block shared by events, triggers and shocks, with its provenance."""
-        if not entry.get("source") and not entry.get("assumption"):
-            self.fail(key, f"'{item_id}' needs a 'source' (seed file) or an 'assumption' text")
-        if not entry.get("set") and not entry.get("add"):
-            self.fail(key, f"'{item_id}' changes nothing; give 'set:' or 'add:'")
-        for name in ("source", "assumption"):
-            if name in entry and not isinstance(entry[name], str):
-                self.fail((*key, name), f"{name} should be text")
-        source, known = entry.get("source"), seed_files()
-        if isinstance(source, str) and known is not None and source.strip() not in known:
-            hint = did_you_mean(source, known) or f"; expected one of {', '.join(known)}"
-            self.fail((*key, "source"), f"source '{source}' of '{item_id}' is not a seed document in "
-                      f"{seeds_dir()}{hint}")
-        return Changes(
-            set=MappingProxyType(self.state_changes((*key, "set"), entry.get("set"), additive=False)),
-            add=MappingProxyType(self.state_changes((*key, "add"), entry.get("add"), additive=True)),
-            source=entry.get("source") if isinstance(entry.get("source"), str) else None,
-            assumption=entry.get("assumption") if isinstance(entry.get("assumption"), str) else None,
-        )
-
-    def events(self, raw: object, start: int | None, horizon: int | None) -> list[Event]:
+    def events(self, entries: dict, start: int | None) -> list[Event]:
         out = []
-        for key, event_id, entry in self.items_with_ids("events", raw, EVENT_KEYS):
-            month = self.month((*key, "date"), entry.get("date"))
+        for index, entry in entries.items():
+            month = entry.get("date")
             # an event dated after the run's end simply does not happen within it, so a what-if can
             # shorten the horizon of a parent scenario; one dated before the start is a mistake
             if month is not None and start is not None and month < start:
-                self.fail((*key, "date"), f"event '{event_id}' date {format_month(month)} is before "
-                          f"the run starts ({format_month(start)})")
-            changes = self.changes(key, event_id, entry)
-            if month is not None:
-                out.append(Event(id=event_id, month=month, set=changes.set, add=changes.add,
-                                 source=changes.source, assumption=changes.assumption))
+                self.fail(("events", index, "date"), f"event '{entry['id']}' date {format_month(month)} is "
+                          f"before the run starts ({format_month(start)})")
+            changes = _changes(entry)
+            out.append(Event(id=entry["id"], month=month, set=changes.set, add=changes.add,
+                             source=changes.source, assumption=changes.assumption))
         return out
 
-    def condition(self, key: Key, text: object) -> Node | None:
-        if not isinstance(text, str) or not text.strip():
-            self.fail(key, f"{self.dotted(key)} = {text!r}; expected a condition such as "
-                      "'influence.russia.mali > 0.4'")
-            return None
-        levers = {actor: [lv.id for lv in self.catalogue.levers_of(actor)] for actor in ACTORS}
-        names = list(self.catalogue.parameters)
-        institutions = load_institutions().names_by_holder()
-        try:
-            return parse_condition(text, lambda path: check_state_path(path, ACTORS, levers, names, institutions))
-        except ConditionError as exc:
-            self.fail(key, f"{exc} in condition {text!r}", offset=exc.offset)
-            return None
 
-    def triggers(self, raw: object) -> list[Trigger]:
-        out = []
-        for key, trigger_id, entry in self.items_with_ids("triggers", raw, TRIGGER_KEYS):
-            condition = self.condition((*key, "when"), entry.get("when"))
-            once = entry.get("once", True)
-            if not isinstance(once, bool):
-                self.fail((*key, "once"), f"once = {once!r}; expected true (fire once) or false (every month)")
-            delay = self.integer((*key, "delay"), entry.get("delay", 0), 0, MAX_HORIZON)
-            changes = self.changes(key, trigger_id, entry)
-            if condition is not None and delay is not None and isinstance(once, bool):
-                out.append(Trigger(id=trigger_id, when=entry["when"].strip(), condition=condition, once=once,
-                                   delay=delay, changes=changes))
-        return out
-
-    def shocks(self, raw: object) -> list[Shock]:
-        out = []
-        for key, shock_id, entry in self.items_with_ids("shocks", raw, SHOCK_KEYS):
-            probability = self.number((*key, "probability"), entry.get("probability"), 0.0, 1.0)
-            when = entry.get("when")
-            condition = self.condition((*key, "when"), when) if when is not None else None
-            changes = self.changes(key, shock_id, entry)
-            if probability is not None and (when is None or condition is not None):
-                out.append(Shock(id=shock_id, probability=probability, when=when.strip() if when else None,
-                                 condition=condition, changes=changes))
-        return out
-
-    def uncertainties(self, raw: object) -> list[Uncertainty]:
-        out = []
-        names = list(self.catalogue.parameters)
-        for name, entry in self.mapping(("uncertainties",), raw).items():
-            key = ("uncertainties", name)
-            spec = self.catalogue.parameters.get(name)
-            if spec is None:
-                self.fail(key, f"unknown parameter '{name}'{did_you_mean(name, names)}", at_key=True)
-                continue
-            entry = self.mapping(key, entry, ("distribution", *sorted({a for v in DISTRIBUTIONS.values() for a in v})))
-            kind = entry.get("distribution")
-            if kind not in DISTRIBUTIONS:
-                hint = did_you_mean(str(kind), list(DISTRIBUTIONS)) or f"; expected one of {', '.join(DISTRIBUTIONS)}"
-                self.fail((*key, "distribution"), f"distribution = {kind!r}{hint}")
-                continue
-            arguments = self.distribution_arguments(key, kind, entry, spec.low, spec.high)
-            if arguments is not None:
-                out.append(Uncertainty(parameter=name, distribution=kind, arguments=MappingProxyType(arguments)))
-        return out
-
-    def distribution_arguments(self, key: Key, kind: str, entry: dict, low: float, high: float) -> dict | None:
-        wanted = DISTRIBUTIONS[kind]
-        extra = [a for a in entry if a not in (*wanted, "distribution")]
-        for name in extra:
-            self.fail((*key, name), f"'{name}' does not apply to a {kind} distribution; it takes {', '.join(wanted)}",
-                      at_key=True)
-        if kind == "choice":
-            values = entry.get("values")
-            if not isinstance(values, list) or not values:
-                self.fail((*key, "values"), "a choice needs 'values: [...]' (at least one)")
-                return None
-            checked = [self.number((*key, "values", i), v, low, high) for i, v in enumerate(values)]
-            weights = entry.get("weights", [1.0] * len(values))
-            if not isinstance(weights, list) or len(weights) != len(values):
-                self.fail((*key, "weights"), f"weights should be a list of {len(values)} numbers")
-                return None
-            wchecked = [self.number((*key, "weights", i), w, 0.0, 1e9) for i, w in enumerate(weights)]
-            if None in checked or None in wchecked:
-                return None
-            if sum(wchecked) <= 0:
-                self.fail((*key, "weights"), "weights must not all be zero")
-                return None
-            return {"values": tuple(checked), "weights": tuple(wchecked)}
-        args = {}
-        for name in wanted:
-            if name not in entry:
-                self.fail(key, f"a {kind} distribution needs '{name}'")
-                return None
-            bounds = (1e-12, high - low) if name == "sd" else (low, high)
-            number = self.number((*key, name), entry[name], *bounds)
-            if number is None:
-                return None
-            args[name] = number
-        if kind == "uniform" and args["low"] >= args["high"]:
-            self.fail(key, f"uniform low {args['low']} must be below high {args['high']}")
-            return None
-        if kind == "triangular" and not (args["low"] <= args["mode"] <= args["high"] and args["low"] < args["high"]):
-            self.fail(key, f"triangular needs low <= mode <= high with low < high, got {args}")
-            return None
-        return args
-
-    def outputs(self, raw: object) -> Outputs:
-        from sim.scenario.catalogue import METRICS
-
-        entry = self.mapping(("outputs",), raw, OUTPUT_KEYS)
-        chosen = {}
-        for name, allowed in (("metrics", METRICS), ("actors", ACTORS)):
-            values = entry.get(name, [])
-            if not isinstance(values, list):
-                self.fail(("outputs", name), f"outputs.{name} should be a list")
-                continue
-            for i, value in enumerate(values):
-                if value not in allowed:
-                    hint = did_you_mean(str(value), allowed) or f"; expected one of {', '.join(allowed)}"
-                    self.fail(("outputs", name, i), f"unknown {name[:-1]} {value!r}{hint}")
-            chosen[name] = tuple(v for v in values if v in allowed)
-        return Outputs(**chosen)
-
-    def state_changes(self, key: Key, raw: object, *, additive: bool) -> dict[str, float | str]:
-        out: dict[str, float | str] = {}
-        for path, value in self.mapping(key, raw).items():
-            checked = self.state_path((*key, path), path, value, additive)
-            if checked is not None:
-                out[path] = checked
-        return out
-
-    def state_path(self, key: Key, path: str, value: object, additive: bool) -> float | str | None:
-        """Check one ``root.a.b: value`` change of an event; return the value to apply."""
-        try:
-            parsed = parse_path(str(path))
-        except PathError as exc:
-            self.fail(key, str(exc), at_key=True)
-            return None
-        root, rest = parsed.root, ".".join(parsed.parts)
-        if root not in STATE_ROOTS:
-            self.fail(key, f"'{path}' cannot be changed; events change paths starting with {', '.join(STATE_ROOTS)}",
-                      at_key=True)
-            return None
-        if root == "parameters":
-            if rest not in self.catalogue.parameters:
-                names = list(self.catalogue.parameters)
-                self.fail(key, f"unknown parameter '{rest}'{did_you_mean(rest, names)}", at_key=True)
-                return None
-            return self.number(key, value, *change_range(parsed, additive, self.catalogue))
-        low, high = change_range(parsed, additive, self.catalogue) if len(parsed.parts) >= 2 else (0.0, 1.0)
-        parts = rest.split(".")
-        if root == "actors" and len(parts) == 3 and parts[1] == "objectives":
-            if not (self.actor_name(key, parts[0]) and self.actor_name(key, parts[2])):
-                return None
-            if parts[0] == parts[2]:
-                self.fail(key, f"state path '{path}': an actor has no objective on itself", at_key=True)
-                return None
-            return self.number(key, value, low, high)
-        if len(parts) != 2:
-            form = "actors.<a>.budget or actors.<a>.objectives.<b>" if root == "actors" else f"{root}.<a>.<b>"
-            self.fail(key, f"state path '{path}' should be {form}", at_key=True)
-            return None
-        first, second = parts
-        if not self.actor_name(key, first):
-            return None
-        if root == "context":
-            if second not in CONTEXT_VARIABLES:
-                hint = did_you_mean(second, CONTEXT_VARIABLES)
-                self.fail(key, f"unknown context variable '{second}'{hint}", at_key=True)
-                return None
-        elif root == "actors":
-            if second != "budget":
-                hint = did_you_mean(second, ACTOR_STATE) or f"; expected {', '.join(ACTOR_STATE)}"
-                if second == "objectives":
-                    hint = "; expected actors.<a>.objectives.<target>"
-                self.fail(key, f"unknown actor variable '{second}' in '{path}'{hint}", at_key=True)
-                return None
-            return self.number(key, value, low, high)
-        elif root == "institution":
-            own = load_institutions().names_by_holder().get(first, [])
-            if second not in own:
-                hint = did_you_mean(second, own) or f"; expected one of {', '.join(own) or '(none)'}"
-                self.fail(key, f"unknown institution '{second}' of {first}{hint}", at_key=True)
-                return None
-            allowed = (-1, 0, 1) if additive else (0, 1)
-            if isinstance(value, bool) or value not in allowed:
-                self.fail(key, f"{path} = {value!r}; expected {' or '.join(map(str, allowed))} (an institution is in "
-                          "force or not)")
-                return None
-            return float(value)
-        elif root == "levers":
-            own = [lever.id for lever in self.catalogue.levers_of(first)]
-            if second not in own:
-                self.fail(key, f"unknown lever '{second}' for {first}{did_you_mean(second, own)}", at_key=True)
-                return None
-            if value == "adaptive" and not additive:
-                return "adaptive"
-        else:
-            if not self.actor_name(key, second):
-                return None
-            if first == second:
-                self.fail(key, f"state path '{path}': an actor has no {root} on itself", at_key=True)
-                return None
-        return self.number(key, value, low, high)
+def _changes(entry: dict) -> Changes:
+    return Changes(set=MappingProxyType(entry.get("set", {})), add=MappingProxyType(entry.get("add", {})),
+                   source=entry.get("source"), assumption=entry.get("assumption"))

@@ -105,7 +105,8 @@ def test_uncertainty_errors(write_scenario):
 """)
     assert problems(path) == [
         f"{path}:5:26: uniform low 0.2 must be below high 0.1",
-        f"{path}:6:33: distribution = 'gaussian'; expected one of uniform, normal, triangular, choice",
+        f"{path}:6:33: uncertainties.agent.inertia.distribution = 'gaussian'; "
+        "expected one of uniform, normal, triangular, choice",
         f"{path}:7:16: a normal distribution needs 'sd'",
     ]
 

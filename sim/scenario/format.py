@@ -1,0 +1,828 @@
+"""The scenario format, described once: the checker and the JSON Schema are both generated from it.
+
+Each part of a scenario file is a *spec* that can read a value (returning it checked, or
+``INVALID`` after reporting a located problem) and describe itself as JSON Schema. The loader
+reads a file through ``scenario_format()`` and then applies the few rules that span sections
+(influences on one target share one whole, an event dated before the start, a window inside
+the run); ``sim.scenario.schema`` prints the same tree for editors. A key, range, default or
+description changed here changes both.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Protocol
+
+from sim.errors import did_you_mean
+from sim.scenario.catalogue import ACTORS, METRICS, Catalogue, load_catalogue
+from sim.scenario.conditions import ConditionError, check_state_path, parse_condition
+from sim.scenario.institutions import load_institutions
+from sim.scenario.months import parse_month
+from sim.scenario.paths import READABLE_CONTEXT, SETTABLE_CONTEXT, WRITE_ROOTS, PathError, StatePath, parse_path
+from sim.scenario.sources import seed_files, seeds_dir
+from sim.scenario.yamlsafe import Key
+
+MAX_HORIZON = 600
+MAX_REPLICATES = 10_000_000
+MAX_SEED = 2**63 - 1
+BUDGET_RANGE = (0.0, 20.0)
+RELATION_RANGE = (-1.0, 1.0)
+UNIT_RANGE = (0.0, 1.0)
+BUDGET_POLICIES = ("extend", "reallocate")  # the first is the default
+DISTRIBUTIONS = {
+    "uniform": ("low", "high"),
+    "normal": ("mean", "sd"),
+    "triangular": ("low", "mode", "high"),
+    "choice": ("values", "weights"),
+}
+CONTEXT_DEFAULTS = {"threat": 0.1, "stability": 0.8, "western_presence": 0.0}  # commitment: the presence
+ACTOR_STATE = ("budget", "objectives")  # actors.<a>.budget and actors.<a>.objectives.<b>: paths events change
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")  # no separators, no "..": safe as a folder name
+
+
+class _Invalid:
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID = _Invalid()  # what a spec returns after reporting a problem: the value is left out
+
+
+class Report(Protocol):
+    """Where a spec reports a problem: the loader locates ``key`` in the file or the override."""
+
+    def fail(self, key: Key, message: str, *, at_key: bool = False, offset: int | None = None) -> None: ...
+
+
+def dotted(key: Key) -> str:
+    return ".".join(str(k) for k in key)
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value as the user wrote it, cut to ``limit`` characters for a one-line message."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}... ({len(text)} characters)"
+
+
+def _hint(name: object, choices: tuple | list, fallback: str = "") -> str:
+    return did_you_mean(str(name), [str(c) for c in choices]) or fallback
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One part of the format: how it is read and how it is described."""
+
+    description: str = field(default="", kw_only=True)
+    default: object = field(default=None, kw_only=True)  # applied when the key is absent
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        raise NotImplementedError
+
+    def schema(self) -> dict:
+        raise NotImplementedError
+
+    def expected(self) -> str:
+        """What a missing required value should be, for the message."""
+        return self.description or "a value"
+
+    def described(self, schema: dict) -> dict:
+        if self.description:
+            schema["description"] = self.description
+        if self.default is not None:
+            schema["default"] = self.default
+        return schema
+
+
+@dataclass(frozen=True)
+class Anything(Spec):
+    """A value read as written (its parent checks it); any JSON value in the schema."""
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        return value
+
+    def schema(self) -> dict:
+        return self.described({})
+
+
+@dataclass(frozen=True)
+class Number(Spec):
+    low: float
+    high: float
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        low, high = self.low, self.high
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            report.fail(key, f"{dotted(key)} = {shown(value)} is not a number; expected one in [{low}, {high}]")
+            return INVALID
+        if not math.isfinite(value):
+            report.fail(key, f"{dotted(key)} = {value} is not a finite number; expected [{low}, {high}]")
+            return INVALID
+        if not low <= value <= high:
+            report.fail(key, f"{dotted(key)} = {value} is outside [{low}, {high}]")
+            return INVALID
+        return float(value)
+
+    def schema(self) -> dict:
+        return self.described({"type": "number", "minimum": self.low, "maximum": self.high})
+
+    def expected(self) -> str:
+        return f"a number in [{self.low}, {self.high}]"
+
+
+@dataclass(frozen=True)
+class Integer(Spec):
+    low: int
+    high: int
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int):
+            report.fail(key, f"{dotted(key)} = {shown(value)} is not a whole number; expected {self.low}..{self.high}")
+            return INVALID
+        if not self.low <= value <= self.high:
+            report.fail(key, f"{dotted(key)} = {value} is outside {self.low}..{self.high}")
+            return INVALID
+        return value
+
+    def schema(self) -> dict:
+        return self.described({"type": "integer", "minimum": self.low, "maximum": self.high})
+
+    def expected(self) -> str:
+        return f"a whole number {self.low}..{self.high}"
+
+
+@dataclass(frozen=True)
+class Month(Spec):
+    def read(self, report: Report, key: Key, value: object) -> object:
+        month = parse_month(value)
+        if month is None:
+            report.fail(key, f"{dotted(key)} = {shown(value)} is not a month; expected YYYY-MM, e.g. 2022-07")
+            return INVALID
+        return month
+
+    def schema(self) -> dict:
+        return self.described({"type": "string", "pattern": MONTH_PATTERN})
+
+    def expected(self) -> str:
+        return "a month YYYY-MM"
+
+
+@dataclass(frozen=True)
+class Text(Spec):
+    """Free text; ``pattern`` (with ``rule`` in words) when it must have a form."""
+
+    pattern: re.Pattern | None = None
+    rule: str = "text"
+    non_empty: bool = False
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        if not isinstance(value, str) or (self.non_empty and not value.strip()):
+            report.fail(key, f"{dotted(key)} = {shown(value)}; expected {self.expected()}")
+            return INVALID
+        if self.pattern is not None and not self.pattern.fullmatch(value.strip()):
+            report.fail(key, f"{dotted(key)} = {shown(value)}; expected {self.rule}")
+            return INVALID
+        return value.strip()
+
+    def schema(self) -> dict:
+        schema: dict = {"type": "string"}
+        if self.non_empty:
+            schema["minLength"] = 1
+        if self.pattern is not None:
+            schema["pattern"] = f"^{self.pattern.pattern}$"
+        return self.described(schema)
+
+    def expected(self) -> str:
+        return "a non-empty text" if self.non_empty else "text"
+
+
+@dataclass(frozen=True)
+class Flag(Spec):
+    rule: str = "true or false"
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        if not isinstance(value, bool):
+            report.fail(key, f"{dotted(key)} = {shown(value)}; expected {self.rule}")
+            return INVALID
+        return value
+
+    def schema(self) -> dict:
+        return self.described({"type": "boolean"})
+
+
+@dataclass(frozen=True)
+class Choice(Spec):
+    """One of a fixed list; ``noun`` words the message as "unknown <noun>" (list items)."""
+
+    options: tuple
+    noun: str = ""
+    rule: str = ""  # the expected values in words, instead of listing them
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        numeric = all(isinstance(o, int) for o in self.options)
+        if value in self.options and not (numeric and isinstance(value, bool)):
+            return value
+        hint = f"; expected {self.rule}" if self.rule else _hint(
+            value, self.options, f"; expected one of {', '.join(map(str, self.options))}")
+        prefix = f"unknown {self.noun} {shown(value)}" if self.noun else f"{dotted(key)} = {shown(value)}"
+        report.fail(key, prefix + hint)
+        return INVALID
+
+    def schema(self) -> dict:
+        return self.described({"enum": list(self.options)})
+
+
+@dataclass(frozen=True)
+class ListOf(Spec):
+    item: Spec
+    what: str = "values"
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            report.fail(key, f"{dotted(key)} should be a list of {self.what}")
+            return INVALID
+        values = [self.item.read(report, (*key, i), v) for i, v in enumerate(value)]
+        return [v for v in values if v is not INVALID]
+
+    def schema(self) -> dict:
+        return self.described({"type": "array", "items": self.item.schema()})
+
+
+def _mapping(report: Report, key: Key, value: object) -> dict | None:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        report.fail(key, f"{dotted(key)} should be a mapping, got {type(value).__name__} {shown(value)}")
+        return None
+    return value
+
+
+RecordCheck = Callable[[Report, Key, dict], None]
+
+
+@dataclass(frozen=True)
+class Record(Spec):
+    """A mapping with known keys. ``required`` keys are enforced by the checker; they are
+    written into the schema only when ``required_in_file`` (a file that extends another may omit them)."""
+
+    fields: Mapping[str, Spec]
+    required: tuple[str, ...] = ()
+    required_in_file: bool = True
+    checks: tuple[RecordCheck, ...] = ()  # rules across the record's own keys, on the values as written
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        raw = _mapping(report, key, value)
+        if raw is None:
+            return INVALID
+        names = tuple(self.fields)
+        for name in raw:
+            if name not in self.fields:
+                where = dotted(key) or "top level"
+                hint = _hint(name, names, f"; expected one of: {', '.join(names)}")
+                report.fail((*key, name), f"unknown key '{name}' in {where}{hint}", at_key=True)
+        out = {}
+        for name, spec in self.fields.items():
+            if name in raw:
+                checked = spec.read(report, (*key, name), raw[name])
+                if checked is not INVALID:
+                    out[name] = checked
+            elif name in self.required:
+                report.fail(key, f"missing required key '{name}'; expected {spec.expected()}")
+            elif spec.default is not None:
+                out[name] = spec.default
+        for check in self.checks:
+            check(report, key, raw)
+        return out
+
+    def schema(self) -> dict:
+        schema = {"type": "object", "properties": {n: s.schema() for n, s in self.fields.items()},
+                  "additionalProperties": False}
+        if self.required and self.required_in_file:
+            schema["required"] = list(self.required)
+        return self.described(schema)
+
+
+@dataclass(frozen=True)
+class Table(Spec):
+    """A mapping keyed by names from a catalogue (actors, levers, parameters, institutions).
+
+    ``exclude`` is refused as a key (an actor has no influence on itself); ``owner`` ends the
+    unknown-name message (" for morocco").
+    """
+
+    names: tuple[str, ...]
+    value: Callable[[str], Spec]
+    noun: str
+    owner: str = ""
+    exclude: str | None = None
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        raw = _mapping(report, key, value)
+        if raw is None:
+            return INVALID
+        out = {}
+        for name, entry in raw.items():
+            if name == self.exclude:
+                report.fail((*key, name), f"{name} cannot have {key[-1]} on itself")
+                continue
+            if name not in self.names:
+                hint = _hint(name, self.names, f"; expected one of {', '.join(self.names)}")
+                report.fail((*key, name), f"unknown {self.noun} '{name}'{self.owner}{hint}", at_key=True)
+                continue
+            checked = self.value(name).read(report, (*key, name), entry)
+            if checked is not INVALID:
+                out[name] = checked
+        return out
+
+    def schema(self) -> dict:
+        properties = {n: self.value(n).schema() for n in self.names if n != self.exclude}
+        shapes = {repr(v) for v in properties.values()}
+        if len(properties) > 10 and len(shapes) == 1:  # a long table of one shape: written once
+            return self.described({"type": "object", "propertyNames": {"enum": list(properties)},
+                                   "additionalProperties": next(iter(properties.values()))})
+        return self.described({"type": "object", "additionalProperties": False, "properties": properties})
+
+
+@dataclass(frozen=True)
+class Entries(Spec):
+    """A list of records, each with a unique ``id``; read as {index in the file: record}."""
+
+    item: Record
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        section = dotted(key)
+        if value is None:
+            return {}
+        if not isinstance(value, list):
+            report.fail(key, f"{section} should be a list of entries, each with an 'id'")
+            return INVALID
+        out, seen = {}, {}
+        for index, raw in enumerate(value):
+            entry = self.item.read(report, (*key, index), raw)
+            if entry is INVALID:
+                continue
+            item_id = entry.get("id")
+            if not item_id:
+                if item_id is not None:  # a missing id is reported by the record as a missing key
+                    report.fail((*key, index), f"every entry of {section} needs an 'id' (a short name)")
+                continue
+            if item_id in seen:
+                report.fail((*key, index, "id"),
+                            f"duplicate {section[:-1]} id '{item_id}' (first at entry #{seen[item_id] + 1})")
+                continue
+            seen[item_id] = index
+            out[index] = entry
+        return out
+
+    def schema(self) -> dict:
+        return self.described({"type": "array", "items": self.item.schema()})
+
+
+# -- parts with a language of their own -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeverSettingSpec(Spec):
+    """A fixed intensity, ``adaptive``, or ``{schedule: {YYYY-MM: intensity}}``; read as
+    LeverSetting keywords (mode, value, schedule)."""
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        if value == "adaptive":
+            return {"mode": "adaptive"}
+        if isinstance(value, dict):
+            entry = Record({"schedule": Anything()}).read(report, key, value)
+            schedule = _mapping(report, (*key, "schedule"), entry.get("schedule"))
+            if schedule is None:
+                return INVALID
+            if not schedule:
+                report.fail(key, f"{dotted(key)}: a schedule needs at least one 'YYYY-MM: intensity'")
+                return INVALID
+            points = []
+            for when, intensity in schedule.items():
+                month = Month().read(report, (*key, "schedule", when), when)
+                number = Number(*UNIT_RANGE).read(report, (*key, "schedule", when), intensity)
+                if month is not INVALID and number is not INVALID:
+                    points.append((month, number))
+            return {"mode": "schedule", "schedule": tuple(sorted(points))}
+        if isinstance(value, str):
+            report.fail(key, f"{dotted(key)} = {shown(value)}; expected an intensity in [0, 1], "
+                        "'adaptive', or {schedule: {YYYY-MM: intensity}}")
+            return INVALID
+        number = Number(*UNIT_RANGE).read(report, key, value)
+        return INVALID if number is INVALID else {"mode": "fixed", "value": number}
+
+    def schema(self) -> dict:
+        month = {"type": "string", "pattern": MONTH_PATTERN}
+        intensity = Number(*UNIT_RANGE).schema()
+        return self.described({"oneOf": [
+            {**intensity, "description": "fixed intensity"},
+            {"const": "adaptive", "description": "the actor decides"},
+            {"type": "object", "additionalProperties": False, "required": ["schedule"],
+             "description": "piecewise intensity by month",
+             "properties": {"schedule": {"type": "object", "propertyNames": month,
+                                         "additionalProperties": intensity, "minProperties": 1}}},
+        ]})
+
+
+@dataclass(frozen=True)
+class ConditionSpec(Spec):
+    """A trigger or shock condition (``sim.scenario.conditions``); read as (text, parsed tree)."""
+
+    catalogue: Catalogue = field(compare=False, repr=False, kw_only=True)
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            report.fail(key, f"{dotted(key)} = {shown(value)}; expected a condition such as "
+                        "'influence.russia.mali > 0.4'")
+            return INVALID
+        levers = self.catalogue.lever_ids()
+        names = list(self.catalogue.parameters)
+        institutions = load_institutions().names_by_holder()
+        try:
+            tree = parse_condition(value, lambda path: check_state_path(path, ACTORS, levers, names, institutions))
+        except ConditionError as exc:
+            report.fail(key, f"{exc} in condition {value!r}", offset=exc.offset)
+            return INVALID
+        return value.strip(), tree
+
+    def schema(self) -> dict:
+        return self.described({"type": "string"})
+
+
+def change_range(path: StatePath, additive: bool, catalogue: Catalogue) -> tuple[float, float]:
+    """The values an event may give ``path`` (``set``) or add to it (``add``). Institutions take
+    whole numbers within the range."""
+    if path.root == "parameters":
+        spec = catalogue.parameters[path.first]
+        span = spec.high - spec.low
+        return (-span, span) if additive else (spec.low, spec.high)
+    if path.root == "actors" and path.second == "budget":
+        span = BUDGET_RANGE[1] - BUDGET_RANGE[0]
+        return (-span, span) if additive else BUDGET_RANGE
+    if path.root == "relation":
+        return (-2.0, 2.0) if additive else (-1.0, 1.0)
+    return (-1.0, 1.0) if additive else (0.0, 1.0)  # context, levers, influence, institution, objectives
+
+
+def writable_paths(catalogue: Catalogue) -> list[str]:
+    """Every state path an event may change, in a stable order."""
+    paths = [f"context.{a}.{v}" for a in ACTORS for v in SETTABLE_CONTEXT]
+    paths += [f"levers.{lv.actor}.{lv.id}" for lv in catalogue.levers]
+    paths += [f"parameters.{name}" for name in catalogue.parameters]
+    paths += [f"actors.{a}.budget" for a in ACTORS]
+    paths += [f"actors.{a}.objectives.{b}" for a in ACTORS for b in ACTORS if a != b]
+    paths += [f"institution.{key}" for key in load_institutions().keys]
+    paths += [f"{root}.{a}.{b}" for root in ("influence", "relation") for a in ACTORS for b in ACTORS if a != b]
+    return paths
+
+
+@dataclass(frozen=True)
+class StateChanges(Spec):
+    """``set:`` or ``add:`` of an event, trigger or shock: state paths with their values."""
+
+    additive: bool
+    catalogue: Catalogue = field(compare=False, repr=False, kw_only=True)
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        raw = _mapping(report, key, value)
+        if raw is None:
+            return INVALID
+        out = {}
+        for path, change in raw.items():
+            checked = self.change(report, (*key, path), str(path), change)
+            if checked is not INVALID:
+                out[path] = checked
+        return out
+
+    def change(self, report: Report, key: Key, path: str, value: object) -> object:
+        """One ``root.a.b: value``; the value to apply."""
+        try:
+            parsed = parse_path(path)
+        except PathError as exc:
+            report.fail(key, str(exc), at_key=True)
+            return INVALID
+        problem = self.path_problem(parsed)
+        if problem:
+            report.fail(key, problem, at_key=True)
+            return INVALID
+        if parsed.root == "institution":
+            allowed = (-1, 0, 1) if self.additive else (0, 1)
+            if isinstance(value, bool) or value not in allowed:
+                report.fail(key, f"{path} = {shown(value)}; expected {' or '.join(map(str, allowed))} (an "
+                            "institution is in force or not)")
+                return INVALID
+            return float(value)
+        if parsed.root == "levers" and value == "adaptive" and not self.additive:
+            return "adaptive"
+        return Number(*change_range(parsed, self.additive, self.catalogue)).read(report, key, value)
+
+    def path_problem(self, parsed: StatePath) -> str | None:
+        """Why events cannot change ``parsed``, or None."""
+        path, root, parts = str(parsed), parsed.root, parsed.parts
+        if root not in WRITE_ROOTS:
+            return f"'{path}' cannot be changed; events change paths starting with {', '.join(WRITE_ROOTS)}"
+        if root == "parameters":
+            names = list(self.catalogue.parameters)
+            return None if parsed.first in names else f"unknown parameter '{parsed.first}'{_hint(parsed.first, names)}"
+        objectives = root == "actors" and len(parts) == 3 and parts[1] == "objectives"
+        if len(parts) != 2 and not objectives:
+            form = "actors.<a>.budget or actors.<a>.objectives.<b>" if root == "actors" else f"{root}.<a>.<b>"
+            return f"state path '{path}' should be {form}"
+        first, second = parts[0], parts[-1]
+        for actor in (first, second) if objectives or root in ("influence", "relation") else (first,):
+            if actor not in ACTORS:
+                return f"unknown actor '{actor}'{_hint(actor, ACTORS)}"
+        if objectives or root in ("influence", "relation"):
+            noun = "objective" if objectives else root
+            return f"state path '{path}': an actor has no {noun} on itself" if first == second else None
+        if root == "context" and second not in SETTABLE_CONTEXT:
+            return f"unknown context variable '{second}'{_hint(second, SETTABLE_CONTEXT)}"
+        if root == "actors" and second != "budget":
+            hint = ("; expected actors.<a>.objectives.<target>" if second == "objectives"
+                    else _hint(second, ACTOR_STATE, f"; expected {', '.join(ACTOR_STATE)}"))
+            return f"unknown actor variable '{second}' in '{path}'{hint}"
+        if root == "institution":
+            own = load_institutions().names_by_holder().get(first, [])
+            if second not in own:
+                fallback = f"; expected one of {', '.join(own) or '(none)'}"
+                return f"unknown institution '{second}' of {first}{_hint(second, own, fallback)}"
+        if root == "levers":
+            own = self.catalogue.lever_ids().get(first, [])
+            if second not in own:
+                return f"unknown lever '{second}' for {first}{_hint(second, own)}"
+        return None
+
+    def schema(self) -> dict:
+        properties = {}
+        for text in writable_paths(self.catalogue):
+            path = parse_path(text)
+            low, high = change_range(path, self.additive, self.catalogue)
+            value = ({"type": "integer", "minimum": int(low), "maximum": int(high)} if path.root == "institution"
+                     else Number(low, high).schema())
+            properties[text] = ({"oneOf": [value, {"const": "adaptive"}]} if path.root == "levers" and not self.additive
+                                else value)
+        return self.described({"type": "object", "properties": properties, "additionalProperties": False})
+
+
+@dataclass(frozen=True)
+class UncertaintySpec(Spec):
+    """How one parameter is drawn per replicate, within the parameter's range ``low..high``;
+    read as (distribution, arguments)."""
+
+    low: float
+    high: float
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        arguments = tuple(sorted({a for args in DISTRIBUTIONS.values() for a in args}))
+        entry = Record({"distribution": Anything(), **{a: Anything() for a in arguments}}).read(report, key, value)
+        if entry is INVALID:
+            return INVALID
+        kind = Choice(tuple(DISTRIBUTIONS)).read(report, (*key, "distribution"), entry.get("distribution"))
+        if kind is INVALID:
+            return INVALID
+        wanted = DISTRIBUTIONS[kind]
+        for name in entry:
+            if name not in (*wanted, "distribution"):
+                report.fail((*key, name), f"'{name}' does not apply to a {kind} distribution; it takes "
+                            f"{', '.join(wanted)}", at_key=True)
+        args = self.choice(report, key, entry) if kind == "choice" else self.shaped(report, key, kind, entry)
+        return INVALID if args is INVALID else (kind, args)
+
+    def choice(self, report: Report, key: Key, entry: dict) -> object:
+        values = entry.get("values")
+        if not isinstance(values, list) or not values:
+            report.fail((*key, "values"), "a choice needs 'values: [...]' (at least one)")
+            return INVALID
+        checked = [Number(self.low, self.high).read(report, (*key, "values", i), v) for i, v in enumerate(values)]
+        weights = entry.get("weights", [1.0] * len(values))
+        if not isinstance(weights, list) or len(weights) != len(values):
+            report.fail((*key, "weights"), f"weights should be a list of {len(values)} numbers")
+            return INVALID
+        weighed = [Number(0.0, 1e9).read(report, (*key, "weights", i), w) for i, w in enumerate(weights)]
+        if INVALID in checked or INVALID in weighed:
+            return INVALID
+        if sum(weighed) <= 0:
+            report.fail((*key, "weights"), "weights must not all be zero")
+            return INVALID
+        return {"values": tuple(checked), "weights": tuple(weighed)}
+
+    def shaped(self, report: Report, key: Key, kind: str, entry: dict) -> object:
+        args = {}
+        for name in DISTRIBUTIONS[kind]:
+            if name not in entry:
+                report.fail(key, f"a {kind} distribution needs '{name}'")
+                return INVALID
+            bounds = (1e-12, self.high - self.low) if name == "sd" else (self.low, self.high)
+            number = Number(*bounds).read(report, (*key, name), entry[name])
+            if number is INVALID:
+                return INVALID
+            args[name] = number
+        if kind == "uniform" and args["low"] >= args["high"]:
+            report.fail(key, f"uniform low {args['low']} must be below high {args['high']}")
+            return INVALID
+        if kind == "triangular" and not (args["low"] <= args["mode"] <= args["high"] and args["low"] < args["high"]):
+            report.fail(key, f"triangular needs low <= mode <= high with low < high, got {args}")
+            return INVALID
+        return args
+
+    def schema(self) -> dict:
+        arguments = sorted({a for args in DISTRIBUTIONS.values() for a in args})
+        return self.described({"type": "object", "additionalProperties": False, "required": ["distribution"],
+                               "properties": {"distribution": {"enum": list(DISTRIBUTIONS)},
+                                              **{a: {"type": ["number", "array"]} for a in arguments}}})
+
+
+@dataclass(frozen=True)
+class SeriesSpec(Spec):
+    """One plain series (``influence.morocco.mali``: no @, no arithmetic), as the question names them."""
+
+    catalogue: Catalogue = field(compare=False, repr=False, kw_only=True)
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        from sim.scenario.outcomes import OutcomeError, parse_outcome
+
+        text = str(value)
+        try:
+            tree = parse_outcome(text, self.catalogue.lever_ids()).tree
+        except OutcomeError as exc:
+            report.fail(key, f"{exc} in {text!r}")
+            return INVALID
+        if tree[0] != "series" or "@" in text:
+            report.fail(key, f"{text!r}: expected one series such as influence.morocco.mali (no @, no arithmetic)")
+            return INVALID
+        return text.strip()
+
+    def schema(self) -> dict:
+        return self.described({"type": "string"})
+
+
+THRESHOLD = re.compile(r"^\s*(?P<left>[^<>=]+?)\s*(?P<op><=|>=|<|>)\s*(?P<right>[^<>=]+?)\s*$")
+
+
+def threshold_parts(text: str) -> tuple[float | str, str, float | str] | None:
+    """``A op B`` split into its sides, each a finite number or a series text; None if not that form.
+
+    The one reading of a threshold, for the checker and for the evaluation alike.
+    """
+    match = THRESHOLD.match(text)
+    if not match:
+        return None
+
+    def side(part: str) -> float | str:
+        try:
+            number = float(part)
+        except ValueError:
+            return part.strip()
+        return number if math.isfinite(number) else part.strip()
+
+    return side(match.group("left")), match.group("op"), side(match.group("right"))
+
+
+@dataclass(frozen=True)
+class ThresholdSpec(SeriesSpec):
+    """``A op B`` with A and B series or numbers (``influence.russia.mali > influence.morocco.mali``)."""
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        parts = threshold_parts(str(value))
+        if parts is None:
+            report.fail(key, f"{dotted(key)} = {shown(value)}; expected 'A > B' with series or numbers, e.g. "
+                        "influence.russia.mali > influence.morocco.mali")
+            return INVALID
+        sides = [s if isinstance(s, float) else super(ThresholdSpec, self).read(report, key, s)
+                 for s in (parts[0], parts[2])]
+        return INVALID if INVALID in sides else str(value).strip()
+
+
+@dataclass(frozen=True)
+class WindowSpec(Spec):
+    """``YYYY-MM..YYYY-MM``, read as a pair of absolute months (the run's bounds are checked later)."""
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        first, _, last = str(value).partition("..")
+        months = (parse_month(first.strip()), parse_month(last.strip()))
+        if None in months or months[0] > months[1]:
+            report.fail(key, f"{dotted(key)} = {shown(value)}; expected YYYY-MM..YYYY-MM")
+            return INVALID
+        return months
+
+    def schema(self) -> dict:
+        return self.described({"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}\\.\\.[0-9]{4}-[0-9]{2}$"})
+
+
+# -- the format --------------------------------------------------------------------------
+
+
+def _provenance(report: Report, key: Key, entry: dict) -> None:
+    """Every change says where it comes from: a seed document or an assumption in words."""
+    item_id = entry.get("id") or ""
+    if not entry.get("source") and not entry.get("assumption"):
+        report.fail(key, f"'{item_id}' needs a 'source' (seed file) or an 'assumption' text")
+    if not entry.get("set") and not entry.get("add"):
+        report.fail(key, f"'{item_id}' changes nothing; give 'set:' or 'add:'")
+    source, known = entry.get("source"), seed_files()
+    if isinstance(source, str) and known is not None and source.strip() not in known:
+        hint = _hint(source, known, f"; expected one of {', '.join(known)}")
+        report.fail((*key, "source"), f"source '{source}' of '{item_id}' is not a seed document in {seeds_dir()}{hint}")
+
+
+def _changes(catalogue: Catalogue) -> dict[str, Spec]:
+    return {
+        "set": StateChanges(False, catalogue=catalogue, description="state paths set to a value"),
+        "add": StateChanges(True, catalogue=catalogue, description="state paths changed by an amount"),
+        "source": Text(description="seed file the change comes from"),
+        "assumption": Text(description="why, when no document says so"),
+        "description": Text(),
+    }
+
+
+def question_format(catalogue: Catalogue) -> Record:
+    return Record({
+        "text": Text(description="the question in words"),
+        "outcomes": ListOf(SeriesSpec(catalogue=catalogue), what="series",
+                           description="series the report answers first, e.g. influence.morocco.mali"),
+        "window": WindowSpec(description="YYYY-MM..YYYY-MM"),
+        "threshold": ThresholdSpec(catalogue=catalogue,
+                                   description="e.g. influence.russia.mali > influence.morocco.mali"),
+    }, description="what the what-if asks: sim compare leads its report with the answer")
+
+
+def _per_actor(value: Spec, owner: str | None = None) -> Table:
+    return Table(ACTORS, lambda _: value, noun="actor", exclude=owner)
+
+
+def _actor(actor: str) -> Record:
+    return Record({
+        "budget": Number(*BUDGET_RANGE, description="total effort per month across the actor's levers; "
+                         "default: its status-quo total"),
+        "budget_policy": Choice(BUDGET_POLICIES, default=BUDGET_POLICIES[0],
+                                description="extend: fixed levers are funded on top of the budget (default); "
+                                            "reallocate: they are paid from it, crowding adaptive levers out"),
+        "objectives": _per_actor(Number(0.0, 1.0), actor),
+        "influence": _per_actor(Number(*UNIT_RANGE), actor),
+        "relations": _per_actor(Number(*RELATION_RANGE), actor),
+    })
+
+
+def _levers_of(catalogue: Catalogue, actor: str, value: Callable[[str], Spec]) -> Table:
+    return Table(tuple(catalogue.lever_ids()[actor]), value, noun="lever", owner=f" for {actor}")
+
+
+@lru_cache(maxsize=1)
+def scenario_format() -> Record:
+    """The whole scenario file, top to bottom, on the packaged catalogues."""
+    catalogue = load_catalogue()
+    institutions = load_institutions()
+    institution_text = dict(zip(institutions.keys, (i.description for i in institutions.institutions), strict=True))
+    descriptions = {(lv.actor, lv.id): lv.description for lv in catalogue.levers}
+    changes = _changes(catalogue)
+    condition = ConditionSpec(catalogue=catalogue,
+                              description="e.g. influence.russia.mali > 0.4 and month >= 2023-01")
+    parameters = catalogue.parameters
+    return Record({
+        "extends": Text(description="parent scenario file, relative to this one"),
+        "name": Text(pattern=SCENARIO_NAME, non_empty=True,
+                     rule="up to 80 letters, digits, '_', '-' or '.', starting with a letter or digit "
+                          "(it names output folders)"),
+        "description": Text(),
+        "start": Month(description="first month, YYYY-MM"),
+        "horizon": Integer(1, MAX_HORIZON, description="monthly steps"),
+        "seed": Integer(0, MAX_SEED, default=0),
+        "replicates": Integer(1, MAX_REPLICATES, default=100),
+        "actors": Table(ACTORS, _actor, noun="actor"),
+        "context": _per_actor(Record({v: Number(*UNIT_RANGE, default=CONTEXT_DEFAULTS.get(v))
+                                      for v in SETTABLE_CONTEXT})),
+        "levers": Table(ACTORS, lambda a: _levers_of(
+            catalogue, a, lambda lever: LeverSettingSpec(description=descriptions[a, lever])), noun="actor"),
+        "status_quo": Table(ACTORS, lambda a: _levers_of(catalogue, a, lambda _: Number(*UNIT_RANGE)), noun="actor"),
+        "institutions": Table(institutions.keys, lambda k: Choice((0, 1), description=institution_text[k],
+                                                                  rule="0 (not in force) or 1 (in force)"),
+                              noun="institution",
+                              description="starting institutional state, 1 in force / member / present"),
+        "parameters": Table(tuple(parameters), lambda n: Number(
+            parameters[n].low, parameters[n].high,
+            description=f"{parameters[n].unit}; default {parameters[n].default}. {parameters[n].rationale}"),
+            noun="parameter"),
+        "events": Entries(Record({"id": Text(non_empty=True), "date": Month(), **changes}, required=("id", "date"),
+                                 checks=(_provenance,))),
+        "triggers": Entries(Record({
+            "id": Text(non_empty=True), "when": condition,
+            "once": Flag(default=True, rule="true (fire once) or false (every month)"),
+            "delay": Integer(0, MAX_HORIZON, default=0), **changes,
+        }, required=("id", "when"), checks=(_provenance,))),
+        "shocks": Entries(Record({
+            "id": Text(non_empty=True), "probability": Number(0.0, 1.0, description="per month"),
+            "when": condition, **changes,
+        }, required=("id", "probability"), checks=(_provenance,))),
+        "uncertainties": Table(tuple(parameters), lambda n: UncertaintySpec(parameters[n].low, parameters[n].high),
+                               noun="parameter"),
+        "outputs": Record({"metrics": ListOf(Choice(METRICS, noun="metric")),
+                           "actors": ListOf(Choice(ACTORS, noun="actor"))}),
+        "question": question_format(catalogue),
+    }, required=("name", "start", "horizon"), required_in_file=False,
+        description=f"Context variables readable in conditions: {', '.join(READABLE_CONTEXT)}.")
