@@ -1,52 +1,32 @@
-"""Trigger conditions: a small grammar parsed here, never evaluated as Python.
+"""Trigger conditions: the boolean dialect of the scenario expression language.
 
-    expression := or
-    or         := and ("or" and)*
-    and        := not ("and" not)*
-    not        := "not" not | comparison
-    comparison := operand [("<" | "<=" | ">" | ">=" | "==" | "!=") operand]
-    operand    := NUMBER | YYYY-MM | path | "(" expression ")"
-    path       := influence.<actor>.<actor> | relation.<actor>.<actor>
-                | context.<actor>.<threat|stability|western_presence|western_commitment|sanctions>
-                | effort.<actor>.<lever> | institution.<holder>.<name> | parameters.<name> | month | step
+Conditions read the current month's state through paths (``sim.scenario.paths``):
 
-``month`` compares with YYYY-MM literals (``month >= 2023-01``). A parsed condition is
-evaluated on the model's arrays and gives one truth value per replicate.
+    influence.<actor>.<actor> | relation.<actor>.<actor>
+    | context.<actor>.<threat|stability|western_presence|western_commitment|sanctions>
+    | levers.<actor>.<lever> (or effort.<actor>.<lever>) | institution.<holder>.<name>
+    | parameters.<name> | month | step
+
+and must be true or false: ``influence.russia.mali > 0.4 and month >= 2023-01``, or with
+arithmetic, ``influence.russia.mali - influence.morocco.mali > 0.1``. ``month`` compares with
+YYYY-MM literals. The grammar is ``sim.scenario.expressions``; a parsed condition gives one
+truth value per replicate.
 """
 
 from __future__ import annotations
 
-import operator
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.errors import ExpressionError, did_you_mean
-from sim.scenario.expressions import Token, TokenCursor
-from sim.scenario.expressions import tokenize as tokenize_with
-from sim.scenario.months import parse_month
+from sim.scenario.expressions import KEYWORDS, Dialect, Node, parse
+from sim.scenario.expressions import evaluate as evaluate_node
 from sim.scenario.paths import READ_ROOTS, READABLE_CONTEXT, PathError, parse_path
 
-_TOKEN = re.compile(
-    r"\s*(?:(?P<month>\d{4}-\d{2}(?![\d.]))|(?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)|(?P<op><=|>=|==|!=|<|>)"
-    r"|(?P<paren>[()])|(?P<minus>-))"
-)
 if TYPE_CHECKING:
     import numpy as np
 
-# operator functions work elementwise on arrays; NumPy itself is not imported to parse
-# (keeps `sim validate` fast).
-_COMPARE: dict[str, Callable] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
-KEYWORDS = ("and", "or", "not")
+__all__ = ["KEYWORDS", "ConditionError", "Node", "check_state_path", "evaluate", "parse_condition"]
 CONTEXT_NAMES = READABLE_CONTEXT  # sim.scenario.paths: the one table of context variables
 
 
@@ -54,103 +34,27 @@ class ConditionError(ExpressionError):
     """A syntax or name error in a trigger condition."""
 
 
-@dataclass(frozen=True)
-class Node:
-    """A parsed condition: ``op`` is a comparison, and/or/not, ``num``, ``month`` or ``path``."""
-
-    op: str
-    args: tuple = ()
-    value: object = None
-
-
-def tokenize(text: str) -> list[Token]:
-    return tokenize_with(text, _TOKEN, ConditionError)
-
-
-class _Parser(TokenCursor):
+class _Conditions(Dialect):
     error = ConditionError
-    ends_early = "condition ends too early"
+    noun = "condition"
+    name_noun = "state path"
+    boolean = True
 
-    def __init__(self, text: str, check_path: Callable[[str], str | None]):
-        super().__init__(text, tokenize(text))
+    def __init__(self, check_path: Callable[[str], str | None]):
         self.check_path = check_path
 
-    def parse(self) -> Node:
-        if not self.tokens:
-            raise ConditionError("empty condition", 0)
-        node = self.or_()
-        extra = self.peek()
-        if extra is not None:
-            raise ConditionError(f"unexpected {extra.text!r}; expected 'and', 'or' or the end", extra.offset)
-        return node
-
-    def _is_word(self, word: str) -> bool:
-        token = self.peek()
-        return token is not None and token.kind == "name" and token.text == word
-
-    def or_(self) -> Node:
-        node = self.and_()
-        while self._is_word("or"):
-            self.take()
-            node = Node("or", (node, self.and_()))
-        return node
-
-    def and_(self) -> Node:
-        node = self.not_()
-        while self._is_word("and"):
-            self.take()
-            node = Node("and", (node, self.not_()))
-        return node
-
-    def not_(self) -> Node:
-        if self._is_word("not"):
-            self.take()
-            return Node("not", (self.not_(),))
-        return self.comparison()
-
-    def comparison(self) -> Node:
-        left = self.operand()
-        token = self.peek()
-        if token is not None and token.kind == "op":
-            self.take()
-            return Node(token.text, (left, self.operand()))
-        if left.op in ("num", "month", "path"):
-            where = token.offset if token else len(self.text)
-            raise ConditionError("expected a comparison such as '> 0.4' after the value", where)
-        return left
-
-    def operand(self) -> Node:
-        token = self.take()
-        if token.kind == "paren" and token.text == "(":
-            node = self.or_()
-            closing = self.peek()
-            if closing is None or closing.text != ")":
-                raise ConditionError("missing ')'", closing.offset if closing else len(self.text))
-            self.take()
-            return node
-        if token.kind == "minus":
-            number = self.take()
-            if number.kind != "number":
-                raise ConditionError("expected a number after '-'", number.offset)
-            return Node("num", value=-float(number.text))
-        if token.kind == "number":
-            return Node("num", value=float(token.text))
-        if token.kind == "month":
-            month = parse_month(token.text)
-            if month is None:
-                raise ConditionError(f"{token.text!r} is not a valid month", token.offset)
-            return Node("month", value=month)
-        if token.kind == "name" and token.text not in KEYWORDS:
-            problem = self.check_path(token.text)
-            if problem:
-                raise ConditionError(problem, token.offset)
-            return Node("path", value=token.text)
-        raise ConditionError(f"unexpected {token.text!r}; expected a number, a month or a state path", token.offset)
+    def name(self, text: str, offset: int) -> object:
+        if "@" in text:
+            raise ConditionError("conditions read the current month; '@' belongs to outcomes", offset + text.index("@"))
+        problem = self.check_path(text)
+        if problem:
+            raise ConditionError(problem, offset)
+        return text
 
 
 def parse_condition(text: str, check_path: Callable[[str], str | None]) -> Node:
     """Parse ``text``; ``check_path`` returns an error message for an unknown path, or None."""
-    return _Parser(text, check_path).parse()
+    return parse(text, _Conditions(check_path))
 
 
 def check_state_path(path: str, actors: tuple[str, ...], levers: dict[str, list[str]],
@@ -189,23 +93,4 @@ def check_state_path(path: str, actors: tuple[str, ...], levers: dict[str, list[
 
 def evaluate(node: Node, read: Callable[[str], np.ndarray], month: int) -> np.ndarray:
     """Evaluate on the model: ``read(path)`` gives one value per replicate, shape (R,)."""
-    import numpy as np
-
-    if node.op == "or":
-        return evaluate(node.args[0], read, month) | evaluate(node.args[1], read, month)
-    if node.op == "and":
-        return evaluate(node.args[0], read, month) & evaluate(node.args[1], read, month)
-    if node.op == "not":
-        return ~evaluate(node.args[0], read, month)
-    if node.op in _COMPARE:
-        left, right = (_value(arg, read, month) for arg in node.args)
-        return np.asarray(_COMPARE[node.op](left, right), dtype=bool)
-    raise ValueError(f"cannot evaluate {node.op}")  # unreachable for parsed conditions
-
-
-def _value(node: Node, read: Callable[[str], np.ndarray], month: int) -> np.ndarray | float:
-    if node.op in ("num", "month"):
-        return node.value
-    if node.op == "path":
-        return float(month) if node.value == "month" else read(node.value)
-    return evaluate(node, read, month).astype(float)
+    return evaluate_node(node, lambda name: float(month) if name.value == "month" else read(name.value))

@@ -1,17 +1,50 @@
-"""What the two expression languages share: size limits, tokenizing, and the parser's cursor.
+"""The one expression language of scenarios: trigger conditions and outcomes are two dialects of it.
 
-Trigger conditions (``sim.scenario.conditions``: comparisons joined by and/or/not) and outcome
-expressions (``sim.scenario.outcomes``: arithmetic over series) differ only in their token
-patterns and grammar rules; the loop that turns text into located tokens, the limits checked
-before it (so no hostile expression reaches a recursive parser) and the cursor are here.
+    expression := or
+    or         := and ("or" and)*
+    and        := not ("and" not)*
+    not        := "not" not | comparison
+    comparison := sum [("<" | "<=" | ">" | ">=" | "==" | "!=") sum]
+    sum        := product (("+" | "-") product)*
+    product    := unary (("*" | "/") unary)*
+    unary      := "-" unary | atom
+    atom       := NUMBER | YYYY-MM | "(" expression ")" | FUNCTION "(" NAME ")" | NAME ["@" WHEN]
+
+A dialect says what a NAME means and which parts it allows: conditions
+(``sim.scenario.conditions``) read state paths (``influence.russia.mali``) and must be true or
+false; outcomes (``sim.scenario.outcomes``) read recorded series, may name a month
+(``@2024-12``) and take ``mean``/``min``/``max`` over the run. Nothing is ever evaluated as
+Python: the parser builds ``Node`` trees and ``evaluate`` walks them on NumPy arrays, one
+value per replicate. The size limits are checked before parsing, so no hostile expression
+reaches the recursive parser.
 """
 
 from __future__ import annotations
 
+import operator
 import re
-from typing import NamedTuple
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 from sim.errors import ExpressionError, expression_size_problem, too_many_tokens
+from sim.scenario.months import parse_month
+
+if TYPE_CHECKING:  # parsing stays free of NumPy, so `sim validate` is fast
+    import numpy as np
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<month>\d{4}-\d{2}(?![\d.]))"
+    r"|(?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:@[A-Za-z0-9_-]+)?)"
+    r"|(?P<compare><=|>=|==|!=|<|>)|(?P<arith>[-+*/])|(?P<paren>[()]))"
+)
+KEYWORDS = ("and", "or", "not")
+COMPARISONS: dict[str, Callable] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne,
+}
+ARITHMETIC = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}  # NumPy ufuncs: x / 0 gives inf
+BOOLEAN_OPS = ("and", "or", "not", *COMPARISONS)
 
 
 class Token(NamedTuple):
@@ -20,12 +53,48 @@ class Token(NamedTuple):
     offset: int  # 0-based position in the expression, for located messages
 
 
-def tokenize(text: str, pattern: re.Pattern, error: type[ExpressionError]) -> list[Token]:
-    """Located tokens of ``text`` by ``pattern`` (named groups, leading whitespace allowed).
+@dataclass(frozen=True)
+class Node:
+    """A parsed expression: ``op`` is ``num``, ``month``, ``name``, ``func``, ``neg``, an
+    arithmetic or comparison operator, or and/or/not. A ``name`` holds what the dialect
+    resolved it to; a ``func`` holds its function name and its one ``name`` argument."""
 
-    Raises ``error`` for a character no group matches, and before any work for an expression
-    over the size, depth or token limits of ``sim.errors``.
-    """
+    op: str
+    args: tuple = ()
+    value: object = None
+
+    @property
+    def is_boolean(self) -> bool:
+        return self.op in BOOLEAN_OPS
+
+    def walk(self):
+        """This node and every node below it."""
+        yield self
+        for arg in self.args:
+            yield from arg.walk()
+
+
+class Dialect:
+    """What one language makes of names; subclasses say what else they allow."""
+
+    error: type[ExpressionError] = ExpressionError
+    noun = "expression"
+    name_noun = "name"  # what a name is called in messages
+    boolean = False  # the whole expression, and every operand of and/or/not, is true or false
+    functions: tuple[str, ...] = ()
+    months = True  # YYYY-MM literals
+
+    def name(self, text: str, offset: int) -> object:
+        """What ``text`` reads (raise ``self.error`` with ``offset`` for an unknown name)."""
+        raise NotImplementedError
+
+    def function_argument(self, function: str, text: str, offset: int) -> object:
+        return self.name(text, offset)
+
+
+def tokenize(text: str, error: type[ExpressionError] = ExpressionError) -> list[Token]:
+    """Located tokens of ``text``; raises ``error`` for a character no token matches, and
+    before any work for an expression over the size, depth or token limits of ``sim.errors``."""
     problem = expression_size_problem(text)
     if problem:
         raise error(*problem)
@@ -33,7 +102,7 @@ def tokenize(text: str, pattern: re.Pattern, error: type[ExpressionError]) -> li
     while position < len(text):
         if not text[position:].strip():
             break
-        match = pattern.match(text, position)
+        match = _TOKEN.match(text, position)
         if not match or match.end() == position:
             bad = position + len(text[position:]) - len(text[position:].lstrip())
             raise error(f"unexpected character {text[bad]!r}", bad)
@@ -45,14 +114,15 @@ def tokenize(text: str, pattern: re.Pattern, error: type[ExpressionError]) -> li
     return tokens
 
 
-class TokenCursor:
-    """Walks a token list for a recursive-descent parser."""
+def parse(text: str, dialect: Dialect) -> Node:
+    """The tree of ``text`` in ``dialect``; raises ``dialect.error`` with the offset of the problem."""
+    return _Parser(text, dialect).parse()
 
-    error: type[ExpressionError] = ExpressionError
-    ends_early = "expression ends too early"
 
-    def __init__(self, text: str, tokens: list[Token]):
-        self.text, self.tokens, self.index = text, tokens, 0
+class _Parser:
+    def __init__(self, text: str, dialect: Dialect):
+        self.text, self.dialect, self.error = text, dialect, dialect.error
+        self.tokens, self.index = tokenize(text, dialect.error), 0
 
     def peek(self) -> Token | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -60,6 +130,141 @@ class TokenCursor:
     def take(self) -> Token:
         token = self.peek()
         if token is None:
-            raise self.error(self.ends_early, len(self.text))
+            raise self.error(f"{self.dialect.noun} ends too early", len(self.text))
         self.index += 1
         return token
+
+    def here(self) -> int:
+        token = self.peek()
+        return token.offset if token else len(self.text)
+
+    def parse(self) -> Node:
+        if not self.tokens:
+            raise self.error(f"empty {self.dialect.noun}", 0)
+        node = self.truth(self.or_())
+        extra = self.peek()
+        if extra is not None:
+            expected = "'and', 'or' or the end" if self.dialect.boolean else "an operator or the end"
+            raise self.error(f"unexpected {extra.text!r}; expected {expected}", extra.offset)
+        return node
+
+    def truth(self, node: Node) -> Node:
+        """In a boolean dialect, a value where a truth is needed is a mistake."""
+        if self.dialect.boolean and not node.is_boolean:
+            raise self.error("expected a comparison such as '> 0.4' after the value", self.here())
+        return node
+
+    def is_word(self, word: str) -> bool:
+        token = self.peek()
+        return token is not None and token.kind == "name" and token.text == word
+
+    def or_(self) -> Node:
+        node = self.and_()
+        while self.is_word("or"):
+            self.take()
+            node = Node("or", (self.truth(node), self.truth(self.and_())))
+        return node
+
+    def and_(self) -> Node:
+        node = self.not_()
+        while self.is_word("and"):
+            self.take()
+            node = Node("and", (self.truth(node), self.truth(self.not_())))
+        return node
+
+    def not_(self) -> Node:
+        if self.is_word("not"):
+            self.take()
+            return Node("not", (self.truth(self.not_()),))
+        return self.comparison()
+
+    def comparison(self) -> Node:
+        left = self.sum()
+        token = self.peek()
+        if token is not None and token.kind == "compare":
+            self.take()
+            return Node(token.text, (left, self.sum()))
+        return left
+
+    def sum(self) -> Node:
+        node = self.product()
+        while (token := self.peek()) and token.kind == "arith" and token.text in "+-":
+            self.take()
+            node = Node(token.text, (node, self.product()))
+        return node
+
+    def product(self) -> Node:
+        node = self.unary()
+        while (token := self.peek()) and token.kind == "arith" and token.text in "*/":
+            self.take()
+            node = Node(token.text, (node, self.unary()))
+        return node
+
+    def unary(self) -> Node:
+        token = self.peek()
+        if token is not None and token.kind == "arith" and token.text == "-":
+            self.take()
+            inner = self.unary()
+            return Node("num", value=-inner.value) if inner.op == "num" else Node("neg", (inner,))
+        return self.atom()
+
+    def atom(self) -> Node:
+        token = self.take()
+        if token.kind == "paren" and token.text == "(":
+            node = self.or_()
+            if (closing := self.peek()) is None or closing.text != ")":
+                raise self.error("missing ')'", self.here())
+            self.take()
+            return node
+        if token.kind == "number":
+            return Node("num", value=float(token.text))
+        if token.kind == "month" and self.dialect.months:
+            month = parse_month(token.text)
+            if month is None:
+                raise self.error(f"{token.text!r} is not a valid month", token.offset)
+            return Node("month", value=month)
+        if token.kind == "name" and token.text in self.dialect.functions:
+            return self.function(token)
+        if token.kind == "name" and token.text not in KEYWORDS:
+            return Node("name", value=self.dialect.name(token.text, token.offset))
+        name = self.dialect.name_noun
+        what = f"a number, a month or a {name}" if self.dialect.months else f"a number or a {name}"
+        raise self.error(f"unexpected {token.text!r}; expected {what}", token.offset)
+
+    def function(self, token: Token) -> Node:
+        opening = self.take()
+        if opening.text != "(":
+            raise self.error(f"expected '(' after {token.text}", opening.offset)
+        inner = self.take()
+        if inner.kind != "name" or inner.text in KEYWORDS:
+            raise self.error(f"{token.text}(...) takes one name", inner.offset)
+        argument = self.dialect.function_argument(token.text, inner.text, inner.offset)
+        if (closing := self.take()).text != ")":
+            raise self.error("missing ')'", closing.offset)
+        return Node("func", (Node("name", value=argument),), value=token.text)
+
+
+def evaluate(node: Node, read: Callable[[Node], np.ndarray | float]) -> np.ndarray | float:
+    """The value of ``node``, one per replicate; ``read`` gives the value of a ``name`` or
+    ``func`` node. Truths are boolean arrays; a truth used as a number counts as 0 or 1."""
+    import numpy as np
+
+    op = node.op
+    if op in ("num", "month"):
+        return node.value
+    if op in ("name", "func"):
+        return read(node)
+    values = [evaluate(arg, read) for arg in node.args]
+    if op == "and":
+        return np.logical_and(*values)
+    if op == "or":
+        return np.logical_or(*values)
+    if op == "not":
+        return np.logical_not(values[0])
+    numbers = [np.asarray(v, dtype=float) if np.asarray(v).dtype == bool else v for v in values]
+    if op == "neg":
+        return np.negative(numbers[0])
+    if op in COMPARISONS:
+        return np.asarray(COMPARISONS[op](*numbers), dtype=bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return getattr(np, ARITHMETIC[op])(*numbers)

@@ -649,11 +649,11 @@ class SeriesSpec(Spec):
 
         text = str(value)
         try:
-            tree = parse_outcome(text, self.catalogue.lever_ids()).tree
+            outcome = parse_outcome(text, self.catalogue.lever_ids())
         except OutcomeError as exc:
             report.fail(key, f"{exc} in {text!r}")
             return INVALID
-        if tree[0] != "series" or "@" in text:
+        if outcome.single_series is None or "@" in text:
             report.fail(key, f"{text!r}: expected one series such as influence.morocco.mali (no @, no arithmetic)")
             return INVALID
         return text.strip()

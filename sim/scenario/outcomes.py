@@ -1,26 +1,26 @@
-"""Outcome expressions: named quantities computed from trajectories, parsed, never eval'd.
+"""Outcome expressions: the numeric dialect of the scenario expression language.
 
-    expression := term (("+" | "-") term)*
-    term       := factor (("*" | "/") factor)*
-    factor     := NUMBER | "-" factor | "(" expression ")" | FUNC "(" series ")" | series
-    series     := METRIC "." SOURCE ["." TARGET] ["@" (YYYY-MM | "start" | "end")]
-    FUNC       := mean | min | max            (over the months of the run)
+Outcomes read recorded series (``sim.scenario.expressions`` has the grammar):
+
+    series   := METRIC "." SOURCE ["." TARGET] ["@" (YYYY-MM | "start" | "end")]
+    FUNCTION := mean | min | max            (over the months of the run, of a series without @)
 
 Examples: ``influence.morocco.mali@2024-12``, ``mean(influence.russia.mali)``,
-``relation.mali.algeria@end - relation.mali.algeria@start``, ``threat.mali``. A bare series
-means its value at the end of the run. Evaluated per replicate: shape (R,).
+``relation.mali.algeria@end - relation.mali.algeria@start``, ``threat.mali``, and comparisons,
+which count as 1 or 0 per replicate (their mean is a probability):
+``influence.russia.mali > influence.morocco.mali``. A bare series means its value at the end
+of the run. Evaluated per replicate: shape (R,).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sim.errors import ExpressionError, did_you_mean
 from sim.scenario.catalogue import ACTORS, CONTEXT_METRICS, METRICS
-from sim.scenario.expressions import TokenCursor, tokenize
+from sim.scenario.expressions import Dialect, Node, evaluate, parse
 from sim.scenario.months import parse_month
 
 if TYPE_CHECKING:  # parsing stays free of NumPy, so `sim validate` can check outcomes cheaply
@@ -28,9 +28,6 @@ if TYPE_CHECKING:  # parsing stays free of NumPy, so `sim validate` can check ou
 
     from sim.model.trajectories import Trajectories
 
-_TOKEN = re.compile(r"\s*(?:(?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+)"
-                    r"|(?P<series>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:@[A-Za-z0-9_-]+)?)"
-                    r"|(?P<op>[-+*/()]))")
 FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "mean": lambda x: x.mean(axis=1),
     "min": lambda x: x.min(axis=1),
@@ -42,41 +39,112 @@ class OutcomeError(ExpressionError):
     """A syntax or name error in an outcome expression."""
 
 
+class Series(NamedTuple):
+    """One recorded series at one month: ``key`` is (metric, source, target), ``when`` a
+    YYYY-MM text, "start", "end", or "all" (the argument of a function over the run)."""
+
+    key: tuple[str, str, str]
+    when: str
+
+
 @dataclass(frozen=True)
 class Outcome:
     """A parsed outcome expression; call ``evaluate(trajectories)`` for one value per replicate."""
 
     text: str
-    tree: tuple
+    tree: Node
 
     def evaluate(self, trajectories: Trajectories) -> np.ndarray:
         import numpy as np
 
-        return np.broadcast_to(_evaluate(self.tree, trajectories), (trajectories.values.shape[0],)).astype(float)
+        value = evaluate(self.tree, lambda node: _read(node, trajectories))
+        return np.broadcast_to(np.asarray(value, dtype=float), (trajectories.values.shape[0],)).astype(float)
 
     def series(self) -> list[tuple[str, str, str]]:
         """Every series the expression reads."""
-        out: list = []
-        _collect(self.tree, out)
-        return out
+        return [node.value.key for node in self.tree.walk() if node.op == "name"]
+
+    @property
+    def single_series(self) -> Series | None:
+        """The series when the whole expression is one series (``influence.morocco.mali@end``)."""
+        return self.tree.value if self.tree.op == "name" else None
 
     def months_outside(self, first: str, last: str) -> list[str]:
         """Months named with ``@YYYY-MM`` that fall outside ``first..last``: checked before a run,
         so a mistyped year is refused in a second rather than after the computation."""
-        found: list[str] = []
-        _collect_months(self.tree, found)
+        found = [node.value.when for node in self.tree.walk()
+                 if node.op == "name" and node.value.when not in ("start", "end", "all")]
         return [m for m in found if not first <= m <= last]
 
 
+class _Outcomes(Dialect):
+    error = OutcomeError
+    noun = "outcome"
+    name_noun = "series"
+    functions = tuple(FUNCTIONS)
+    months = False
+
+    def __init__(self, lever_ids: dict[str, list[str]]):
+        self.lever_ids = lever_ids
+
+    def name(self, text: str, offset: int) -> Series:
+        name, _, when = text.partition("@")
+        key = self.series_key(name, offset)
+        if when and when not in ("start", "end") and parse_month(when) is None:
+            raise OutcomeError(f"'@{when}': expected @YYYY-MM, @start or @end", offset + len(name))
+        return Series(key, when or "end")
+
+    def function_argument(self, function: str, text: str, offset: int) -> Series:
+        if "@" in text:
+            raise OutcomeError(f"{function}(...) takes a series without '@', e.g. {function}(influence.russia.mali)",
+                               offset)
+        return Series(self.series_key(text, offset), "all")
+
+    def series_key(self, name: str, offset: int) -> tuple[str, str, str]:
+        parts = name.split(".")
+        metric = parts[0]
+        if metric not in METRICS:
+            raise OutcomeError(f"unknown metric '{metric}'{did_you_mean(metric, METRICS)}", offset)
+        expected = 2 if metric in CONTEXT_METRICS else 3
+        if len(parts) != expected:
+            form = f"{metric}.<state>" if expected == 2 else f"{metric}.<source>.<target>"
+            raise OutcomeError(f"'{name}' should be {form}", offset)
+        source = parts[1]
+        if source not in ACTORS:
+            raise OutcomeError(f"unknown actor '{source}'{did_you_mean(source, ACTORS)}", offset)
+        target = parts[2] if expected == 3 else ""
+        if metric in ("influence", "relation") and target not in ACTORS:
+            raise OutcomeError(f"unknown actor '{target}'{did_you_mean(target, ACTORS)}", offset)
+        if metric in ("institution", "decision"):
+            from sim.scenario.institutions import load_institutions
+
+            catalogue = load_institutions()
+            own = (catalogue.names_by_holder().get(source, []) if metric == "institution"
+                   else [d.id for d in catalogue.decisions if d.actor == source])
+            if target not in own:
+                raise OutcomeError(f"unknown {metric} '{target}' of {source}{did_you_mean(target, own)}", offset)
+        if metric == "effort" and self.lever_ids and target not in self.lever_ids.get(source, []):
+            hint = did_you_mean(target, self.lever_ids.get(source, []))
+            raise OutcomeError(f"unknown lever '{target}' for {source}{hint}", offset)
+        return metric, source, target
+
+
 def parse_outcome(text: str, lever_ids: dict[str, list[str]] | None = None) -> Outcome:
-    tokens = tokenize(text, _TOKEN, OutcomeError)
-    parser = _Parser(text, tokens, lever_ids or {})
-    if not tokens:
-        raise OutcomeError("empty outcome", 0)
-    tree = parser.expression()
-    if parser.index < len(tokens):
-        raise OutcomeError(f"unexpected {tokens[parser.index][1]!r}", tokens[parser.index][2])
-    return Outcome(text, tree)
+    return Outcome(text, parse(text, _Outcomes(lever_ids or {})))
+
+
+def _read(node: Node, t: Trajectories) -> np.ndarray:
+    series: Series = node.args[0].value if node.op == "func" else node.value
+    values = t.get(*series.key)
+    if node.op == "func":
+        return FUNCTIONS[node.value](values)
+    if series.when == "start":
+        return values[:, 0]
+    if series.when == "end":
+        return values[:, -1]
+    if series.when not in t.dates:
+        raise OutcomeError(f"{series.when} is outside the run {t.dates[0]}..{t.dates[-1]}", 0)
+    return values[:, t.dates.index(series.when)]
 
 
 def parse_outcomes(texts: list[str] | tuple[str, ...], first: str, last: str, where: str) -> list[Outcome]:
@@ -107,132 +175,3 @@ def parse_outcomes(texts: list[str] | tuple[str, ...], first: str, last: str, wh
     if problems:
         raise InputError(problems)
     return out
-
-
-class _Parser(TokenCursor):
-    error = OutcomeError
-
-    def __init__(self, text: str, tokens: list, lever_ids: dict[str, list[str]]):
-        super().__init__(text, tokens)
-        self.lever_ids = lever_ids
-
-    def expression(self) -> tuple:
-        node = self.term()
-        while (token := self.peek()) and token[1] in "+-" and token[0] == "op":
-            self.take()
-            node = (token[1], node, self.term())
-        return node
-
-    def term(self) -> tuple:
-        node = self.factor()
-        while (token := self.peek()) and token[1] in "*/" and token[0] == "op":
-            self.take()
-            node = (token[1], node, self.factor())
-        return node
-
-    def factor(self) -> tuple:
-        kind, value, offset = self.take()
-        if kind == "number":
-            return ("num", float(value))
-        if value == "-":
-            return ("neg", self.factor())
-        if value == "(":
-            node = self.expression()
-            closing = self.peek()
-            if not closing or closing[1] != ")":
-                raise OutcomeError("missing ')'", closing[2] if closing else len(self.text))
-            self.take()
-            return node
-        if kind == "series" and value in FUNCTIONS:
-            opening = self.take()
-            if opening[1] != "(":
-                raise OutcomeError(f"expected '(' after {value}", opening[2])
-            inner_kind, inner, inner_offset = self.take()
-            if inner_kind != "series" or "@" in inner:
-                raise OutcomeError(f"{value}(...) takes a series without '@', e.g. {value}(influence.russia.mali)",
-                                   inner_offset)
-            closing = self.take()
-            if closing[1] != ")":
-                raise OutcomeError("missing ')'", closing[2])
-            return ("func", value, self.series(inner, inner_offset)[1])
-        if kind == "series":
-            return self.series(value, offset)
-        raise OutcomeError(f"unexpected {value!r}", offset)
-
-    def series(self, value: str, offset: int) -> tuple:
-        name, _, when = value.partition("@")
-        parts = name.split(".")
-        metric = parts[0]
-        if metric not in METRICS:
-            raise OutcomeError(f"unknown metric '{metric}'{did_you_mean(metric, METRICS)}", offset)
-        expected = 2 if metric in CONTEXT_METRICS else 3
-        if len(parts) != expected:
-            form = f"{metric}.<state>" if expected == 2 else f"{metric}.<source>.<target>"
-            raise OutcomeError(f"'{name}' should be {form}", offset)
-        source = parts[1]
-        if source not in ACTORS:
-            raise OutcomeError(f"unknown actor '{source}'{did_you_mean(source, ACTORS)}", offset)
-        target = parts[2] if expected == 3 else ""
-        if metric in ("influence", "relation") and target not in ACTORS:
-            raise OutcomeError(f"unknown actor '{target}'{did_you_mean(target, ACTORS)}", offset)
-        if metric in ("institution", "decision"):
-            from sim.scenario.institutions import load_institutions
-
-            catalogue = load_institutions()
-            own = (catalogue.names_by_holder().get(source, []) if metric == "institution"
-                   else [d.id for d in catalogue.decisions if d.actor == source])
-            if target not in own:
-                raise OutcomeError(f"unknown {metric} '{target}' of {source}{did_you_mean(target, own)}", offset)
-        if metric == "effort" and self.lever_ids and target not in self.lever_ids.get(source, []):
-            hint = did_you_mean(target, self.lever_ids.get(source, []))
-            raise OutcomeError(f"unknown lever '{target}' for {source}{hint}", offset)
-        if when and when not in ("start", "end") and parse_month(when) is None:
-            raise OutcomeError(f"'@{when}': expected @YYYY-MM, @start or @end", offset + len(name))
-        return ("series", (metric, source, target), when or "end")
-
-
-def _evaluate(node: tuple, t: Trajectories):
-    import numpy as np
-
-    op = node[0]
-    if op == "num":
-        return node[1]
-    if op == "neg":
-        return -_evaluate(node[1], t)
-    if op in "+-*/":
-        left, right = _evaluate(node[1], t), _evaluate(node[2], t)
-        return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[op](left, right)
-    if op == "func":
-        return FUNCTIONS[node[1]](t.get(*node[2]))
-    key, when = node[1], node[2]
-    values = t.get(*key)
-    if when == "start":
-        return values[:, 0]
-    if when == "end":
-        return values[:, -1]
-    if when not in t.dates:
-        raise OutcomeError(f"{when} is outside the run {t.dates[0]}..{t.dates[-1]}", 0)
-    return values[:, t.dates.index(when)]
-
-
-def _collect(node: tuple, out: list) -> None:
-    if node[0] == "series":
-        out.append(node[1])
-    elif node[0] == "func":
-        out.append(node[2])
-    elif node[0] in ("neg",):
-        _collect(node[1], out)
-    elif node[0] in "+-*/" and len(node) == 3:
-        _collect(node[1], out)
-        _collect(node[2], out)
-
-
-def _collect_months(node: tuple, out: list) -> None:
-    if node[0] == "series":
-        if node[2] not in ("start", "end"):
-            out.append(node[2])
-    elif node[0] == "neg":
-        _collect_months(node[1], out)
-    elif node[0] in "+-*/" and len(node) == 3:
-        _collect_months(node[1], out)
-        _collect_months(node[2], out)

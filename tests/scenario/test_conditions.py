@@ -57,3 +57,21 @@ def test_syntax_errors_point_at_the_column(text, offset, message):
         parse(text)
     assert caught.value.offset == offset
     assert message in str(caught.value)
+
+
+def test_conditions_take_arithmetic_from_the_one_grammar():
+    assert run("influence.russia.mali - relation.mali.algeria > 0.5") == [False, False, True]
+    assert run("-relation.mali.algeria * 2 >= 0.4") == [True, False, True]
+    assert run("(influence.russia.mali + 0.1) / 2 > 0.25") == [False, True, True]
+
+
+@pytest.mark.parametrize(("text", "offset", "message"), [
+    ("influence.russia.mali@2023-01 > 0", 21, "'@' belongs to outcomes"),
+    ("influence.russia.mali + 1", 25, "expected a comparison"),
+    ("influence.russia.mali > 0.4 and relation.mali.algeria", 53, "expected a comparison"),
+    ("mean(influence.russia.mali) > 1", 0, "unknown"),
+])
+def test_condition_only_errors(text, offset, message):
+    with pytest.raises(ConditionError) as caught:
+        parse(text)
+    assert (caught.value.offset, message in str(caught.value)) == (offset, True), str(caught.value)

@@ -18,11 +18,12 @@ def command(args: argparse.Namespace) -> int:
     parsed = outcome_flags(args.outcome, [f"influence.{a}.mali" for a in ACTORS if a != "mali"], scenario)
     outcomes = []
     for outcome in parsed:
-        if outcome.tree[0] != "series" or outcome.tree[2] != "end":
+        series = outcome.single_series
+        if series is None or series.when != "end":
             print(Problem(f"--outcome {outcome.text}", 1, 11, "explain takes a series at the end of the run, "
                           "e.g. influence.russia.mali"), file=sys.stderr)
             return EXIT_BAD_INPUT
-        outcomes.append(outcome.tree[1])
+        outcomes.append(series.key)
     if against is not None and (against.start, against.horizon) != (scenario.start, scenario.horizon):
         raise InputError([Problem(against.path, 1, 1, "start and horizon must match the scenario's to explain the "
                                   f"difference ({scenario.date_of(0)}+{scenario.horizon} vs "
