@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.analysis.regress import REFERENCE_ROOT, Verdict, check
+from sim.analysis.regress import Verdict, check
+
+REFERENCE_ROOT = Path("results/reference")  # relative to the caller's working directory, as pytest runs
 
 
 def assert_matches_reference(scenario: str | Path, reference_root: str | Path = REFERENCE_ROOT,
                              **tolerances: float) -> Verdict:
-    """Fail (AssertionError with the readable diff) unless the scenario matches its reference."""
+    """Fail (AssertionError with the readable diff) unless the scenario matches its reference
+    (``reference_root/<scenario name>``, by default ``results/reference`` of the project being tested)."""
     verdict = check(Path(scenario), Path(reference_root), **tolerances)
     if not verdict.passed:
         raise AssertionError("\n".join(verdict.lines()))

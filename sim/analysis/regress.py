@@ -38,7 +38,6 @@ from sim.io.tidy import key_target, table_target
 from sim.model.trajectories import Trajectories
 from sim.scenario.loader import Scenario, load_scenario
 
-REFERENCE_ROOT = Path("results/reference")
 DEFAULT_REPLICATES = 64
 DEFAULT_RTOL, DEFAULT_ATOL, DEFAULT_ALPHA = 0.05, 0.02, 0.01
 NOISE_Z = 5.0  # standard errors of Monte-Carlo noise allowed on top of atol/rtol
@@ -117,7 +116,7 @@ def _run(scenario: Scenario, replicates: int, seed: int) -> Trajectories:
     return run(scenario, n_replicates=replicates, seed=seed)
 
 
-def bless(path: Path, root: Path = REFERENCE_ROOT, *, replicates: int = DEFAULT_REPLICATES, seed: int | None = None,
+def bless(path: Path, root: Path, *, replicates: int = DEFAULT_REPLICATES, seed: int | None = None,
           rtol: float = DEFAULT_RTOL, atol: float = DEFAULT_ATOL, alpha: float = DEFAULT_ALPHA) -> Path:
     """Write (or replace) the reference of one scenario file, atomically."""
     scenario = load_scenario(path)
@@ -233,7 +232,7 @@ def _read_reference(folder: Path) -> tuple[dict, dict, dict]:
     return meta, summary, final
 
 
-def check(path: Path, root: Path = REFERENCE_ROOT, *, rtol: float | None = None, atol: float | None = None,
+def check(path: Path, root: Path, *, rtol: float | None = None, atol: float | None = None,
           alpha: float | None = None) -> Verdict:
     """Re-run one scenario at its reference's seed and replicates and judge the outputs."""
     meta, ref_summary, ref_final = _read_reference(root / path.stem)
@@ -311,8 +310,8 @@ def _distribution_drift(trajectories: Trajectories, reference: dict, alpha: floa
     return drifted
 
 
-def discover(names: list[str], scenarios_dir: Path = Path("scenarios")) -> list[Path]:
-    """Scenario files to check: the named ones (stem or path), or every file in ``scenarios/``."""
+def discover(names: list[str], scenarios_dir: Path) -> list[Path]:
+    """Scenario files to check: the named ones (stem or path), or every file in ``scenarios_dir``."""
     if not names:
         return sorted(scenarios_dir.glob("*.yaml"))
     out, problems = [], []
@@ -331,7 +330,7 @@ def discover(names: list[str], scenarios_dir: Path = Path("scenarios")) -> list[
     return out
 
 
-def orphan_references(root: Path = REFERENCE_ROOT, scenarios_dir: Path = Path("scenarios")) -> list[str]:
+def orphan_references(root: Path, scenarios_dir: Path) -> list[str]:
     """Reference folders whose scenario file is gone: stale, never checked, worth a note."""
     if not root.is_dir():
         return []

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     levers = commands.add_parser("levers", help="the lever catalogue with its evidence")
     levers.add_argument("--actor", help="only this actor's levers")
     levers.add_argument("--json", action="store_true", help="machine-readable output (stable keys)")
-    levers.add_argument("--response", metavar="SCENARIO", nargs="?", const="scenarios/baseline.yaml",
+    levers.add_argument("--response", metavar="SCENARIO", nargs="?", const="baseline",
                         help="run each lever from 0 to 1 in SCENARIO (default: the baseline) and print what it "
                              "moves at the end of the run (paired, budgets extended)")
     levers.add_argument("--replicates", type=int, default=40, help="replicates per variant with --response")
@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     regress.add_argument("--rtol", type=_tolerance, help="relative tolerance on summaries (default: the reference's)")
     regress.add_argument("--atol", type=_tolerance, help="absolute tolerance on summaries (default: the reference's)")
     regress.add_argument("--junit", type=Path, help="also write JUnit XML here")
+    regress.add_argument("--references", type=Path, default=Path("results/reference"), metavar="DIR",
+                         help="the blessed references (default: results/reference)")
+    regress.add_argument("--scenarios-dir", type=Path, default=Path("scenarios"), metavar="DIR",
+                         help="where scenario names are looked up (default: scenarios)")
 
     sweep = commands.add_parser("sweep", help="vary parameters or lever intensities over a grid or a hypercube")
     sweep.add_argument("scenario", help="scenario file")

@@ -171,3 +171,17 @@ def test_a_reference_json_with_wrong_types_is_bad_input_and_update_reblesses(pro
     assert main(["regress", "--update", "baseline"]) == 0
     assert "re-blessed (the old reference was unreadable" in capsys.readouterr().out
     assert main(["regress", "baseline"]) == 0
+
+
+def test_roots_are_explicit_so_any_working_directory_works(project, tmp_path_factory, monkeypatch, capsys):
+    """The analysis layer takes its folders as arguments; only the CLI defaults them to ./results."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    references, library = project / "results" / "reference", project / "scenarios"
+    paths = regress.discover([], library)
+    assert [p.name for p in paths] == ["baseline.yaml", "russia_withdraws.yaml"]
+    assert regress.check(paths[0], references).status == "identical"
+    assert regress.orphan_references(references, library) == []
+    capsys.readouterr()
+    assert main(["regress", "--references", str(references), "--scenarios-dir", str(library)]) == 0
+    assert "2 passed, 0 failed" in capsys.readouterr().out
+    assert main(["regress"]) == 0  # nothing here: no scenarios, nothing to check

@@ -31,12 +31,12 @@ def _lever_response(args: argparse.Namespace, levers: list) -> int:
     import json
 
     from sim.analysis.response import MIN_RESPONSE, lever_responses, response_table, strongest
-    from sim.scenario.loader import load_scenario
+    from sim.scenario.loader import resolve_scenario
 
     if args.replicates < 2:
         print(f"--replicates = {args.replicates}; expected at least 2", file=sys.stderr)
         return EXIT_BAD_INPUT
-    scenario = load_scenario(args.response)
+    scenario = resolve_scenario(args.response)  # a file, or a library name such as baseline
     responses = lever_responses(scenario, n_replicates=args.replicates, levers=levers)
     if args.json:
         print(json.dumps([dataclasses.asdict(r) for r in responses], indent=2))

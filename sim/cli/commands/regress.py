@@ -13,7 +13,8 @@ def command(args: argparse.Namespace) -> int:
     from sim.analysis import regress
     from sim.errors import InputError
 
-    paths = regress.discover(args.scenarios)
+    references, library = args.references, args.scenarios_dir
+    paths = regress.discover(args.scenarios, library)
     if args.junit:
         from sim.errors import Problem
         from sim.io.run_folders import unwritable_reason
@@ -25,12 +26,12 @@ def command(args: argparse.Namespace) -> int:
         for path in paths:
             unreadable = ""
             try:
-                before = regress.check(path)
+                before = regress.check(path, references)
             except InputError as exc:  # no reference yet, or an unreadable one: bless from scratch
                 before = None
-                if (regress.REFERENCE_ROOT / path.stem / "reference.json").exists():
+                if (references / path.stem / "reference.json").exists():
                     unreadable = exc.problems[0].message
-            regress.bless(path)
+            regress.bless(path, references)
             change = (f"re-blessed (the old reference was unreadable: {unreadable})" if unreadable
                       else "new reference") if before is None else {
                 "identical": "unchanged", "within tolerance": "re-blessed (was within tolerance)",
@@ -39,17 +40,17 @@ def command(args: argparse.Namespace) -> int:
             print(f"{path.stem}: {change}")
         return EXIT_OK
     if not args.scenarios:  # every scenario with a reference; the others are a note, not a failure
-        unreferenced = [p.stem for p in paths if not (regress.REFERENCE_ROOT / p.stem).is_dir()]
+        unreferenced = [p.stem for p in paths if not (references / p.stem).is_dir()]
         paths = [p for p in paths if p.stem not in unreferenced]
         if unreferenced:
             print(f"note: no reference for {', '.join(unreferenced)} (not checked; bless with "
                   f"sim regress --update {' '.join(unreferenced)})")
-    orphans = regress.orphan_references()
+    orphans = regress.orphan_references(references, library)
     if orphans:
         print(f"note: references without a scenario file: {', '.join(orphans)} (stale; remove "
-              f"{regress.REFERENCE_ROOT}/<name> or restore scenarios/<name>.yaml)")
+              f"{references}/<name> or restore {library}/<name>.yaml)")
     start = time.perf_counter()
-    verdicts = [regress.check(path, rtol=args.rtol, atol=args.atol) for path in paths]
+    verdicts = [regress.check(path, references, rtol=args.rtol, atol=args.atol) for path in paths]
     for verdict in verdicts:
         print("\n".join(verdict.lines()))
     if args.junit:
