@@ -13,18 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.analysis.question import Answer, QuestionAccumulator, number, percent
+from sim.analysis.question import Answer, QuestionAccumulator
 from sim.engine.runner import DEFAULT_CHUNK_SIZE, chunk_bounds, run_chunk
-from sim.engine.summary import STATISTICS, Summary, SummaryReducer, series_bounds
+from sim.engine.summary import Summary, SummaryReducer, series_bounds
 from sim.errors import InputError, Problem
 from sim.io.readers import read_manifest, read_trajectories, trajectories_file
-from sim.io.tidy import table_target
 from sim.model.trajectories import SeriesLayout, Trajectories
-from sim.scenario.catalogue import ACTOR_LABELS
 from sim.scenario.loader import Question, Scenario
-
-EFFECT_COLUMNS = ("step", "date", "metric", "source", "target", "baseline_mean", "whatif_mean",
-                  "mean_difference", "p05_difference", "p50_difference", "p95_difference", "p_whatif_higher")
 
 
 @dataclass(frozen=True)
@@ -128,19 +123,10 @@ def compare_run_folders(baseline: Path, whatif: Path) -> Comparison:
     return Comparison(*out, warnings=tuple(warnings))
 
 
-def write_effects(path: Path, comparison: Comparison) -> None:
-    d, b, w = comparison.difference, comparison.baseline, comparison.whatif
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(",".join(EFFECT_COLUMNS) + "\n")
-        for t, date in enumerate(d.dates):
-            for s, (metric, source, target) in enumerate(d.series):
-                numbers = (b["mean"][t, s], w["mean"][t, s], *(d[k][t, s] for k in STATISTICS), d.positive[t, s])
-                text = ",".join(repr(float(x)) for x in numbers)
-                handle.write(f"{t},{date},{metric},{source},{table_target(target)},{text}\n")
-
-
 @dataclass(frozen=True)
 class Effect:
+    """One of the largest effects of a what-if, at the month it is largest (words: sim.report.prose)."""
+
     metric: str
     source: str
     target: str
@@ -151,42 +137,6 @@ class Effect:
     p_higher: float
     baseline: float = float("nan")  # baseline mean at that month
     whatif: float = float("nan")
-
-    def sentence(self) -> str:
-        """e.g. "In 2022-06, Algeria's influence on Mali is 0.036 lower (90%: 0.026 to 0.048) ..."."""
-        direction = "higher" if self.mean > 0 else "lower"
-        unit = " percentage points" if self.metric in ("institution", "decision") else ""
-        scale = 100 if unit else 1
-        if self.low * self.high > 0:
-            low, high = sorted((abs(self.low) * scale, abs(self.high) * scale))
-            interval = f"90%: {number(low)} to {number(high)}"
-        else:
-            interval = (f"the 90% interval {number(self.low * scale, signed=True)} to "
-                        f"{number(self.high * scale, signed=True)} includes no change")
-        subject = describe(self.metric, self.source, self.target)
-        levels = ""
-        if self.baseline == self.baseline:  # not NaN
-            levels = f"; {number(self.baseline * scale)} in the baseline, {number(self.whatif * scale)} in the what-if"
-            if unit:
-                levels = f"; {percent(self.baseline)} of baseline replicates, {percent(self.whatif)} of what-if ones"
-        subject = subject[0].lower() + subject[1:] if subject.startswith("The ") else subject
-        return (f"In {self.date}, {subject} is "
-                f"{number(abs(self.mean) * scale)}{unit} {direction} ({interval}{levels}; higher in "
-                f"{percent(self.p_higher)} of paired replicates)")
-
-
-def describe(metric: str, source: str, target: str) -> str:
-    if metric == "influence":
-        return f"{ACTOR_LABELS[source]}'s influence on {ACTOR_LABELS[target]}"
-    if metric == "relation":
-        return f"{ACTOR_LABELS[source]}'s attitude towards {ACTOR_LABELS[target]}"
-    if metric == "effort":
-        return f"{ACTOR_LABELS[source]}'s effort on {target.replace('_', ' ')}"
-    if metric == "institution":
-        return f"The share of replicates where {ACTOR_LABELS[source]}'s {target.replace('_', ' ')} is in force"
-    if metric == "decision":
-        return f"The share of replicates where {target.replace('_', ' ')} has happened"
-    return f"{metric.replace('_', ' ').capitalize()} in {ACTOR_LABELS[source]}"
 
 
 FAMILIES: tuple[tuple[tuple[str, ...], int], ...] = (

@@ -109,31 +109,3 @@ class QuestionAccumulator:
 def _spread(values: np.ndarray) -> Spread:
     low, high = np.quantile(values, [0.05, 0.95])
     return Spread(float(values.mean()), float(low), float(high))
-
-
-def number(x: float, *, signed: bool = False) -> str:
-    """A number a reader can trust: never "0.00" for something that is not zero.
-
-    Whole numbers from 10 (percentage points), two decimals from 0.1, three from 0.01, else two
-    significant figures (0.0036, 4.1e-05).
-    """
-    sign = "+" if signed and x > 0 else ""
-    if x == 0:
-        return "0"
-    size = abs(x)
-    if size >= 10:  # percentage points
-        return f"{sign}{x:.0f}"
-    if size >= 0.1:
-        return f"{sign}{x:.2f}"
-    if size >= 0.01:
-        return f"{sign}{x:.3f}"
-    return f"{sign}{x:.2g}" if size >= 1e-4 else f"{sign}{x:.1e}"
-
-
-def percent(share: float) -> str:
-    """Shares as percentages, with "<1%" / ">99%" rather than a rounded 0% or 100% that is not exact."""
-    if 0 < share < 0.01:
-        return "<1%"
-    if 0.99 < share < 1:
-        return ">99%"
-    return f"{share:.0%}"

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim import MODEL_VERSION, __version__
-from sim.analysis.compare import Comparison, compare_run_folders, compare_scenarios, largest_effects, write_effects
+from sim.analysis.compare import Comparison, compare_run_folders, compare_scenarios, largest_effects
 from sim.analysis.explain import Contribution, explain
 from sim.engine.progress import Progress
-from sim.io.run_folders import atomic_folder, safe_name
+from sim.io.run_folders import atomic_folder, safe_name, write_effects
+from sim.report.prose import effect_sentence
 from sim.scenario.loader import Question, Scenario
 
 COMPARE_ROOT = Path("results/compare")
@@ -47,7 +48,7 @@ def execute_compare(baseline: Scenario | Path, whatif: Scenario | Path, *, repli
     pair = f"{safe_name(comparison.whatif.scenario)}-vs-{safe_name(comparison.baseline.scenario)}"
     out = out or COMPARE_ROOT / f"{pair}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}"
     with atomic_folder(out) as staging:
-        write_effects(staging / "effects.csv", comparison)
+        write_effects(staging / "effects.csv", comparison.baseline, comparison.whatif, comparison.difference)
         plots = _compare_plots(staging, comparison, contributions, effects, seed)
         if contributions:
             (staging / "explain.csv").write_text(_explain_csv(contributions))
@@ -62,7 +63,7 @@ def execute_compare(baseline: Scenario | Path, whatif: Scenario | Path, *, repli
                     "package_version": __version__, "model_version": MODEL_VERSION,
                     "finished_utc": datetime.now(UTC).isoformat()}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return out, comparison, [e.sentence() for e in effects]
+    return out, comparison, [effect_sentence(e) for e in effects]
 
 
 def _compare_plots(folder: Path, comparison: Comparison, contributions: list[Contribution], effects, seed) -> list[str]:
@@ -71,8 +72,8 @@ def _compare_plots(folder: Path, comparison: Comparison, contributions: list[Con
     figures = {f"difference_influence_on_{state}": difference_chart(comparison.difference, state, seed)
                for state in FOCUS_STATES}
     if comparison.answer:
-        from sim.analysis.compare import describe
         from sim.report.plots import levels_chart
+        from sim.report.prose import describe
 
         answer = comparison.answer
         window = (answer.first, answer.last) if answer.question.window else None
@@ -80,13 +81,13 @@ def _compare_plots(folder: Path, comparison: Comparison, contributions: list[Con
             figures[f"levels_{'_'.join(a.series)}"] = levels_chart(comparison, a.series, describe(*a.series),
                                                                    window, seed)
     if effects and not comparison.answer:  # no question asked: the levels behind the largest effect
-        from sim.analysis.compare import describe
         from sim.report.plots import levels_chart
+        from sim.report.prose import describe
 
         top = (effects[0].metric, effects[0].source, effects[0].target)
         figures[f"levels_{'_'.join(top)}"] = levels_chart(comparison, top, describe(*top), None, seed)
     if contributions and effects:
-        from sim.analysis.compare import describe
+        from sim.report.prose import describe
 
         top = (effects[0].metric, effects[0].source, effects[0].target)
         figures["explain_top_effect"] = contribution_chart(contributions, top, f"What explains: {describe(*top)}",
@@ -107,8 +108,8 @@ def execute_explain(scenario: Scenario, against: Scenario | None, *, replicates:
                     out: Path | None, outcomes: list[tuple[str, str, str]]) -> tuple[Path, list[Contribution]]:
     contributions = explain(scenario, outcomes, against=against, n_replicates=replicates, seed=seed)
     out = out or COMPARE_ROOT / f"explain-{safe_name(scenario.name)}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}"
-    from sim.analysis.compare import describe
     from sim.report.plots import contribution_chart, save_figures
+    from sim.report.prose import describe
 
     with atomic_folder(out) as staging:
         (staging / "explain.csv").write_text(_explain_csv(contributions))

@@ -125,8 +125,8 @@ def headline(summary: Summary, question=None) -> list[str]:
         + moves("influence", [(a, "mauritania") for a in ACTORS if a != "mauritania"], source_label),
     ]
     if question and question.outcomes:
-        from sim.analysis.compare import describe
-        from sim.analysis.question import number, series_key
+        from sim.analysis.question import series_key
+        from sim.report.prose import describe, number
 
         asked = []
         for text in question.outcomes:

@@ -323,3 +323,19 @@ def write_run_folder(out: Path, *, manifest: dict, trajectories: Trajectories | 
                     "state_target": STATE_TARGET}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
+
+
+EFFECT_COLUMNS = ("step", "date", "metric", "source", "target", "baseline_mean", "whatif_mean",
+                  "mean_difference", "p05_difference", "p50_difference", "p95_difference", "p_whatif_higher")
+
+
+def write_effects(path: Path, baseline: Summary, whatif: Summary, difference: Summary) -> None:
+    """effects.csv of a comparison: per month and series, both means and the paired difference."""
+    d, b, w = difference, baseline, whatif
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(EFFECT_COLUMNS) + "\n")
+        for t, date in enumerate(d.dates):
+            for s, (metric, source, target) in enumerate(d.series):
+                numbers = (b["mean"][t, s], w["mean"][t, s], *(d[k][t, s] for k in STATISTICS), d.positive[t, s])
+                text = ",".join(repr(float(x)) for x in numbers)
+                handle.write(f"{t},{date},{metric},{source},{table_target(target)},{text}\n")

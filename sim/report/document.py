@@ -6,9 +6,10 @@ import base64
 import html
 from pathlib import Path
 
-from sim.analysis.compare import Comparison, Effect, describe
+from sim.analysis.compare import Comparison, Effect
 from sim.analysis.explain import Contribution
-from sim.analysis.question import Answer, number, percent
+from sim.analysis.question import Answer
+from sim.report.prose import describe, effect_sentence, number, percent
 
 DISCLAIMER = ("The model is a structured thought experiment grounded in the source documents, not a forecast; "
               "intervals show spread over shocks and uncertain parameters, not over model structure.")
@@ -72,7 +73,7 @@ def report_sections(comparison: Comparison, question: str, effects: list[Effect]
         blocks.append(("p", "No measurable difference: the what-if changes nothing the model records."))
     families: dict[str, list[str]] = {}
     for effect in effects:
-        families.setdefault(FAMILY_TITLES.get(effect.metric, "Other"), []).append(effect.sentence())
+        families.setdefault(FAMILY_TITLES.get(effect.metric, "Other"), []).append(effect_sentence(effect))
     for title, sentences in families.items():
         blocks.append(("p", f"**{title}** (each series at the month where the what-if moves it most, relative "
                             "to the baseline's own spread)"))

@@ -6,6 +6,7 @@ import pytest
 from sim.analysis.compare import compare_run_folders, compare_scenarios, largest_effects
 from sim.analysis.explain import components, explain
 from sim.cli.dispatch import main
+from sim.report.prose import effect_sentence
 from sim.scenario.loader import load_scenario
 from tests.conftest import SCENARIOS
 
@@ -34,14 +35,14 @@ def test_known_deterministic_effect_is_covered(baseline, tmp_path):
     assert comparison.difference.positive[-1, comparison.series.series.index(key)] == 1
     effects = {(e.metric, e.source, e.target): e for e in largest_effects(comparison, families=((("influence",), 5),))}
     assert key in effects and ("influence", "morocco", "mauritania") in effects  # the lever targets both
-    sentence = effects[key].sentence()
+    sentence = effect_sentence(effects[key])
     assert "Morocco's influence on Mali is" in sentence and "higher" in sentence and "in the baseline" in sentence
 
 
 def test_largest_effects_look_over_the_whole_run_and_never_print_zero(baseline):
     """Sanctions lifted at once: the effect on Mali's attitude to ECOWAS is largest in 2022 and
     fades by the end; the report must find it where it is, with its real size."""
-    from sim.analysis.question import number
+    from sim.report.prose import number
 
     whatif = load_scenario(SCENARIOS / "ecowas_early_lift.yaml", ["horizon=24"])
     comparison = compare_scenarios(baseline, whatif, 40, seed=3)
@@ -50,7 +51,8 @@ def test_largest_effects_look_over_the_whole_run_and_never_print_zero(baseline):
     assert (relation.source, relation.target) == ("mali", "ecowas") and relation.date < "2023-01"
     assert {e.metric for e in effects} >= {"influence", "relation"}
     for e in effects:
-        assert " is 0 " not in e.sentence() and not re.search(r"\b0\.00(?!\d)", e.sentence()), e.sentence()
+        text = effect_sentence(e)
+        assert " is 0 " not in text and not re.search(r"\b0\.00(?!\d)", text), text
     assert number(0.0036) == "0.0036" and number(0.036) == "0.036" and number(-0.36, signed=True) == "-0.36"
     assert number(4.2e-6) == "4.2e-06" and number(0.0) == "0"
 

@@ -28,10 +28,10 @@ def command(args: argparse.Namespace) -> int:
         raise InputError([Problem(against.path, 1, 1, "start and horizon must match the scenario's to explain the "
                                   f"difference ({scenario.date_of(0)}+{scenario.horizon} vs "
                                   f"{against.date_of(0)}+{against.horizon}), as sim compare requires")])
-    from sim.analysis.compare import describe
     from sim.analysis.explain import components
     from sim.cli.compare_job import COMPARE_ROOT, execute_explain
     from sim.engine.workload import points_workload
+    from sim.report.prose import describe
 
     destination = check_output(args.out, COMPARE_ROOT)
     variants = len(components(scenario, against)) + 2
