@@ -55,8 +55,9 @@ def command(args: argparse.Namespace) -> int:
         print("\n".join(verdict.lines()))
     if args.junit:
         from sim.io.run_folders import atomic_write_text
+        from sim.report.junit import junit_xml
 
-        atomic_write_text(args.junit, regress.junit_xml(verdicts, time.perf_counter() - start))
+        atomic_write_text(args.junit, junit_xml(verdicts, time.perf_counter() - start))
     failed = [v.name for v in verdicts if not v.passed]
     print(f"{len(verdicts) - len(failed)} passed, {len(failed)} failed")
     return EXIT_CHECK_FAILED if failed else EXIT_OK
