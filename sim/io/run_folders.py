@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.engine.summary import STATISTICS, Summary
-from sim.io.tidy import STATE_TARGET, table_target
+from sim.io.tidy import STATE_TARGET, key_columns, table_target
 from sim.model.trajectories import Trajectories
 
 
@@ -293,8 +293,7 @@ def write_summary_parquet(path: Path, summary: Summary) -> None:
     import pyarrow.parquet as pq
 
     steps, n_series = len(summary.dates), len(summary.series)
-    keys = [np.array([table_target(k[i]) if i == 2 else k[i] for k in summary.series], dtype=object)
-            for i in range(3)]
+    keys = key_columns(summary.series)
     table = {"step": np.repeat(np.arange(steps), n_series),
              "date": np.repeat(np.array(summary.dates, dtype=object), n_series),
              **{name: np.tile(k, steps) for name, k in zip(("metric", "source", "target"), keys, strict=True)},

@@ -23,11 +23,15 @@ def key_target(target: str) -> str:
     return "" if target == STATE_TARGET else target
 
 
+def key_columns(series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """metric, source and target of each series as object arrays, the target as tables write it."""
+    return tuple(np.array([table_target(k[i]) if i == 2 else k[i] for k in series], dtype=object) for i in range(3))
+
+
 def tidy_columns(t: Trajectories) -> dict[str, np.ndarray]:
     """One row per replicate, month and series, as columns (keys as object arrays, no empty target)."""
     n, steps, n_series = t.values.shape
-    metric, source, target = (np.array([table_target(k[i]) if i == 2 else k[i] for k in t.series], dtype=object)
-                              for i in range(3))
+    metric, source, target = key_columns(t.series)
     return {
         "replicate": np.repeat(t.replicate_ids.astype(np.int64), steps * n_series),
         "step": np.tile(np.repeat(np.arange(steps, dtype=np.int64), n_series), n),
