@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine.executors import Executor
 from sim.engine.experiments import Factor, evaluate_points
 from sim.errors import InputError, did_you_mean
 from sim.scenario.catalogue import load_catalogue
@@ -96,13 +97,14 @@ def load_targets(path: str | Path) -> list[Target]:
 
 
 def loss_function(scenario: Scenario, factors: Sequence[Factor], targets: Sequence[Target], *, replicates: int,
-                  seed: int) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+                  seed: int, executor: Executor | None = None) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """points (P, D) -> (loss (P,), target means (P, n_targets)), one batched run per call."""
     outcomes = [t.outcome for t in targets]
     weights = np.array([t.weight for t in targets])
 
     def evaluate(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        values = evaluate_points(scenario, factors, points, outcomes, replicates_per_point=replicates, seed=seed)
+        values = evaluate_points(scenario, factors, points, outcomes, replicates_per_point=replicates, seed=seed,
+                                 executor=executor)
         means = values.mean(axis=1)
         distance = np.stack([t.distance(means[:, j]) for j, t in enumerate(targets)], axis=1)
         return (weights * distance**2).sum(axis=1), means

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.question import Answer, QuestionAccumulator
-from sim.engine.runner import DEFAULT_CHUNK_SIZE, chunk_bounds, run_chunk
-from sim.engine.summary import Summary, SummaryReducer, series_bounds
+from sim.engine.executors import Executor, SerialExecutor
+from sim.engine.runner import DEFAULT_CHUNK_SIZE, chunk_bounds, chunk_units, parallel_chunk_size, run_chunk
+from sim.engine.summary import PartialSummary, Summary, SummaryReducer, series_bounds
 from sim.errors import InputError, Problem
 from sim.io.readers import read_manifest, read_trajectories, trajectories_file
 from sim.model.trajectories import SeriesLayout, Trajectories
@@ -37,11 +38,11 @@ class Comparison:
 
 def compare_scenarios(baseline: Scenario, whatif: Scenario, n_replicates: int, seed: int, *,
                       chunk_size: int = DEFAULT_CHUNK_SIZE, question: Question | None = None,
-                      on_step: Callable[[int], None] | None = None) -> Comparison:
+                      on_step: Callable[[int], None] | None = None, executor: Executor | None = None) -> Comparison:
     """Run both scenarios on the same replicates and reduce baseline, what-if and difference.
 
     ``question`` (default: the what-if's, else the baseline's ``question:``) is answered from the
-    same replicates.
+    same replicates. Chunks run on ``executor`` (default: this process) and are folded in order.
     """
     problems = []
     if (baseline.start, baseline.horizon) != (whatif.start, whatif.horizon):
@@ -55,28 +56,52 @@ def compare_scenarios(baseline: Scenario, whatif: Scenario, n_replicates: int, s
                         "plots and folders can tell them apart")
     if baseline.content_hash == whatif.content_hash:
         warnings.append("the two scenarios are identical: every difference is zero by construction")
-    reducers: dict[str, SummaryReducer] = {}
+    executor = executor or SerialExecutor()
     question = question or whatif.question or baseline.question
     asked = QuestionAccumulator(question, baseline) if question else None
-    for ids in chunk_bounds(n_replicates, chunk_size):
-        pair = [run_chunk(s, seed, ids, on_step=on_step) for s in (baseline, whatif)]
-        if asked:
-            asked.add(*pair)
-        common = [key for key in pair[0].series if key in set(pair[1].series)]
-        base, what = (_columns(t, common) for t in pair)
+    reducers: dict[str, SummaryReducer] = {}
+    tasks = ((baseline, whatif, ids, seed, n_replicates, question)
+             for ids in chunk_bounds(n_replicates, parallel_chunk_size(n_replicates, chunk_size, executor)))
+    units = chunk_units(baseline)
+    for part in executor.map(compare_chunk, tasks, units=lambda task: 2 * units(task), on_step=on_step):
         if not reducers:
-            layout = SeriesLayout(tuple(common))
-            reducers = {
-                "baseline": SummaryReducer(baseline.name, base.dates, layout, n_replicates),
-                "whatif": SummaryReducer(whatif.name, base.dates, layout, n_replicates),
-                "difference": SummaryReducer(f"{whatif.name} - {baseline.name}", base.dates, layout, n_replicates,
-                                             bounds=series_bounds(layout, difference=True)),
-            }
-        reducers["baseline"].add(int(ids[0]), base.values)
-        reducers["whatif"].add(int(ids[0]), what.values)
-        reducers["difference"].add(int(ids[0]), what.values - base.values)
+            reducers = {name: SummaryReducer(*layout, n_replicates, bounds=series_bounds(layout[2], difference=True)
+                                             if name == "difference" else None)
+                        for name, layout in part.layouts.items()}
+        for name, partial in part.partials.items():
+            reducers[name].merge(partial)
+        if asked:
+            asked.merge(part.asked)
     return Comparison(*(reducers[k].result() for k in ("baseline", "whatif", "difference")), warnings=tuple(warnings),
                       answer=asked.result() if asked else None)
+
+
+@dataclass(frozen=True)
+class ComparedChunk:
+    """One chunk of a comparison, reduced where it ran."""
+
+    partials: dict[str, PartialSummary]  # baseline, whatif, difference
+    layouts: dict[str, tuple]  # (scenario name, dates, series) of each
+    asked: QuestionAccumulator | None
+
+
+def compare_chunk(baseline: Scenario, whatif: Scenario, ids: np.ndarray, seed: int, n_replicates: int,
+                  question: Question | None, on_step: Callable[[int], None] | None = None) -> ComparedChunk:
+    """Both scenarios on one chunk of replicates, and their paired difference (a pure function)."""
+    pair = [run_chunk(s, seed, ids, on_step=on_step) for s in (baseline, whatif)]
+    asked = None
+    if question:
+        asked = QuestionAccumulator(question, baseline)
+        asked.add(*pair)
+    common = [key for key in pair[0].series if key in set(pair[1].series)]
+    base, what = (_columns(t, common) for t in pair)
+    layout = SeriesLayout(tuple(common))
+    names = {"baseline": baseline.name, "whatif": whatif.name, "difference": f"{whatif.name} - {baseline.name}"}
+    layouts = {k: (name, base.dates, layout) for k, name in names.items()}
+    values = {"baseline": base.values, "whatif": what.values, "difference": what.values - base.values}
+    partials = {k: SummaryReducer(*layouts[k], n_replicates, bounds=series_bounds(layout, difference=True)
+                                  if k == "difference" else None).partial(int(ids[0]), v) for k, v in values.items()}
+    return ComparedChunk(partials, layouts, asked)
 
 
 def _columns(trajectories: Trajectories, keys: list[tuple[str, str, str]]) -> Trajectories:

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.runner import run, run_blocks
+from sim.engine.executors import Executor, SerialExecutor
+from sim.engine.runner import DEFAULT_CHUNK_SIZE, chunk_bounds, chunk_units, parallel_chunk_size, run_blocks, run_chunk
 from sim.scenario.catalogue import load_catalogue
 from sim.scenario.loader import Scenario, scenario_from_data
 
@@ -210,42 +211,60 @@ def _ablations(scenario: Scenario, against: Scenario | None) -> list[Component]:
 
 def explain(scenario: Scenario, outcomes: list[tuple[str, str, str]], *, against: Scenario | None = None,
             n_replicates: int = 200, seed: int | None = None, at: list[str] | None = None,
-            on_step: Callable[[int], None] | None = None) -> list[Contribution]:
+            on_step: Callable[[int], None] | None = None, executor: Executor | None = None,
+            chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Contribution]:
     """Each component's contribution to each outcome series at the end of the run, or at the
-    month ``at[i]`` given for outcome i (the month where a comparison found its effect largest)."""
+    month ``at[i]`` given for outcome i (the month where a comparison found its effect largest).
+
+    Replicates run in chunks on ``executor`` (default: this process), folded in order."""
     seed = scenario.seed if seed is None else seed
+    executor = executor or SerialExecutor()
     parts = components(scenario, against)
     variants = [scenario_from_data(c.variant, f"{scenario.path} without {c.label}") for c in parts]
-    extra = [against] if against is not None else []
-    batched, separate = [], []
-    for i, variant in enumerate([*variants, *extra]):
-        (batched if variant.starting_state() == scenario.starting_state() else separate).append(i)
-    blocks = run_blocks([scenario, *[([*variants, *extra])[i] for i in batched]], n_replicates, seed)
-    results = dict(zip(batched, blocks[1:], strict=True))
-    for i in separate:
-        results[i] = run(([*variants, *extra])[i], n_replicates, seed, on_step=on_step)
+    others = [*variants, *([against] if against is not None else [])]
+    tasks = ((scenario, tuple(others), tuple(outcomes), ids, seed, tuple(at) if at else None)
+             for ids in chunk_bounds(n_replicates, parallel_chunk_size(n_replicates, chunk_size, executor)))
+    units = chunk_units(scenario)
+    chunks = list(executor.map(explain_chunk, tasks, units=lambda task: units(task) * (1 + len(others)),
+                               on_step=on_step))
+    full_end = np.concatenate([c[0] for c in chunks])
+    ends = [np.concatenate([c[1][i] for c in chunks]) for i in range(len(others))]
+    out = []
+    explained = np.zeros_like(full_end)
+    index = {c.label: i for i, c in enumerate(parts)}
+    for i, component in enumerate(parts):
+        reference = full_end if component.relative_to is None else ends[index[component.relative_to]]
+        paired = reference - ends[i]
+        explained += paired
+        out += _contributions(component.label, component.evidence, outcomes, paired)
+    if against is not None:
+        total = full_end - ends[len(parts)]
+        remainder = total - explained  # per replicate
+        out += _contributions("interaction remainder", "total effect minus the contributions above", outcomes,
+                              remainder)
+        out += _contributions("total effect", f"{scenario.name} minus {against.name}", outcomes, total)
+    return out
+
+
+def explain_chunk(scenario: Scenario, others: tuple[Scenario, ...], outcomes: tuple, ids: np.ndarray, seed: int,
+                  at: tuple[str, ...] | None, on_step: Callable[[int], None] | None = None
+                  ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The outcomes of the scenario and of each variant on one chunk of replicates, shape
+    (replicates, outcomes) each. Variants sharing the scenario's starting state run as blocks
+    of one batched model; the others separately (a pure function, for any backend)."""
 
     def ends(trajectories) -> np.ndarray:
         steps = [-1 if at is None else trajectories.dates.index(at[i]) for i in range(len(outcomes))]
         return np.stack([trajectories.get(*key)[:, step] for key, step in zip(outcomes, steps, strict=True)],
                         axis=1)  # (R, outcomes)
 
-    full_end = ends(blocks[0])
-    out = []
-    explained = np.zeros_like(full_end)
-    index = {c.label: i for i, c in enumerate(parts)}
-    for i, component in enumerate(parts):
-        reference = full_end if component.relative_to is None else ends(results[index[component.relative_to]])
-        paired = reference - ends(results[i])
-        explained += paired
-        out += _contributions(component.label, component.evidence, outcomes, paired)
-    if against is not None:
-        total = full_end - ends(results[len(parts)])
-        remainder = total - explained  # per replicate
-        out += _contributions("interaction remainder", "total effect minus the contributions above", outcomes,
-                              remainder)
-        out += _contributions("total effect", f"{scenario.name} minus {against.name}", outcomes, total)
-    return out
+    batched = [i for i, v in enumerate(others) if v.starting_state() == scenario.starting_state()]
+    blocks = run_blocks([scenario, *[others[i] for i in batched]], len(ids), seed, replicate_ids=ids)
+    results = dict(zip(batched, blocks[1:], strict=True))
+    for i, variant in enumerate(others):
+        if i not in results:
+            results[i] = run_chunk(variant, seed, ids, on_step=on_step)
+    return ends(blocks[0]), [ends(results[i]) for i in range(len(others))]
 
 
 def _contributions(label: str, evidence: str, outcomes, paired: np.ndarray) -> list[Contribution]:

@@ -84,6 +84,12 @@ class QuestionAccumulator:
             if self.question.threshold:
                 self.holds[name].append(self._threshold(t))
 
+    def merge(self, other: QuestionAccumulator) -> None:
+        """Fold in the numbers another accumulator collected from the next chunk."""
+        for name in ("baseline", "whatif"):
+            self.means[name] += other.means[name]
+            self.holds[name] += other.holds[name]
+
     def _threshold(self, t: Trajectories) -> np.ndarray:
         left, op, right = threshold_parts(self.question.threshold or "")
         sides = [side if isinstance(side, float) else self._window(t, side) for side in (left, right)]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.executors import Executor
 from sim.engine.experiments import Factor, evaluate_points
 from sim.errors import InputError, Problem
 from sim.scenario.catalogue import load_catalogue
@@ -117,11 +118,12 @@ def run_sensitivity(factors: Sequence[Factor], outcome_names: Sequence[str],
 
 def model_evaluator(scenario: Scenario, factors: Sequence[Factor], outcomes: Sequence[Outcome], seed: int,
                     on_chunk: Callable[[int], None] | None = None,
-                    replicates_per_sample: int = 1) -> Callable[[np.ndarray], np.ndarray]:
+                    replicates_per_sample: int = 1,
+                    executor: Executor | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """``X -> Y``: each sample's outcomes averaged over replicates 0..K-1 (the same K random
     streams for every sample, so the indices measure the parameters, not the noise)."""
     def evaluate(x: np.ndarray) -> np.ndarray:
         return evaluate_points(scenario, factors, x, outcomes, replicates_per_point=replicates_per_sample, seed=seed,
-                               on_chunk=on_chunk).mean(axis=1)
+                               on_chunk=on_chunk, executor=executor).mean(axis=1)
 
     return evaluate

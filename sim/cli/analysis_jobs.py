@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine.executors import Executor
 from sim.engine.experiments import Factor, evaluate_points
 from sim.engine.progress import Progress
 from sim.io.run_folders import atomic_folder, safe_name
@@ -23,11 +24,12 @@ def _stamp() -> str:
 
 
 def execute_sweep(scenario: Scenario, factors: list[Factor], points: np.ndarray, outcomes: list[Outcome], *,
-                  replicates: int, seed: int, out: Path | None) -> tuple[Path, np.ndarray]:
+                  replicates: int, seed: int, out: Path | None,
+                  executor: Executor | None = None) -> tuple[Path, np.ndarray]:
     progress = Progress(len(points), "sweep", unit="point")
     try:
         values = evaluate_points(scenario, factors, points, outcomes, replicates_per_point=replicates, seed=seed,
-                                 on_chunk=progress.advance)
+                                 on_chunk=progress.advance, executor=executor)
     finally:
         progress.close()
     out = out or ANALYSIS_ROOT / f"sweep-{safe_name(scenario.name)}-{_stamp()}"
@@ -50,13 +52,14 @@ def execute_sweep(scenario: Scenario, factors: list[Factor], points: np.ndarray,
 
 
 def execute_sensitivity(scenario: Scenario, factors: list[Factor], outcomes: list[Outcome], *, method: str, n: int,
-                        seed: int, out: Path | None, replicates_per_sample: int = 1):
+                        seed: int, out: Path | None, replicates_per_sample: int = 1,
+                        executor: Executor | None = None):
     from sim.analysis.sensitivity import model_evaluator, run_sensitivity, sample_count
 
     progress = Progress(sample_count(method, n, len(factors)), "sensitivity", unit="sample")
     try:
         evaluate = model_evaluator(scenario, factors, outcomes, seed, on_chunk=progress.advance,
-                                   replicates_per_sample=replicates_per_sample)
+                                   replicates_per_sample=replicates_per_sample, executor=executor)
         result = run_sensitivity(factors, [o.text for o in outcomes], evaluate, method, n, seed,
                                  replicates_per_sample=replicates_per_sample)
     finally:
@@ -102,11 +105,12 @@ def summary_markdown(result, scenario: Scenario, seed: int) -> str:
 
 
 def execute_calibrate(scenario: Scenario, scenario_path: Path, factors: list[Factor], targets, *, method: str,
-                      budget: int, replicates: int, seed: int, out: Path | None):
+                      budget: int, replicates: int, seed: int, out: Path | None,
+                      executor: Executor | None = None):
     from sim.analysis.calibration import calibrate_abc, calibrate_de, loss_function
     from sim.scenario.catalogue import load_catalogue
 
-    loss = loss_function(scenario, factors, targets, replicates=replicates, seed=seed)
+    loss = loss_function(scenario, factors, targets, replicates=replicates, seed=seed, executor=executor)
     specs = load_catalogue().parameters
     defaults = np.array([scenario.parameters.get(f.name, specs[f.name].default) for f in factors])
     calibrate = calibrate_de if method == "de" else calibrate_abc

@@ -11,6 +11,7 @@ from pathlib import Path
 from sim import MODEL_VERSION, __version__
 from sim.analysis.compare import Comparison, compare_run_folders, compare_scenarios, largest_effects
 from sim.analysis.explain import Contribution, explain
+from sim.engine.executors import Executor
 from sim.engine.progress import Progress
 from sim.io.run_folders import atomic_folder, safe_name, write_effects
 from sim.report.prose import effect_sentence
@@ -22,7 +23,8 @@ EXPLAIN_COLUMNS = ("component", "evidence", "metric", "source", "target", "contr
 
 def execute_compare(baseline: Scenario | Path, whatif: Scenario | Path, *, replicates: int | None, seed: int | None,
                     out: Path | None, explain_replicates: int = 100,
-                    question: Question | None = None) -> tuple[Path, Comparison, list[str]]:
+                    question: Question | None = None,
+                    executor: Executor | None = None) -> tuple[Path, Comparison, list[str]]:
     """Compare two scenarios (run with common random numbers) or two run folders.
 
     ``question`` overrides the scenarios' own ``question:`` (scenario files only).
@@ -32,7 +34,8 @@ def execute_compare(baseline: Scenario | Path, whatif: Scenario | Path, *, repli
         seed = baseline.seed if seed is None else seed
         progress = Progress(2 * n * baseline.horizon, "compare")
         try:
-            comparison = compare_scenarios(baseline, whatif, n, seed, question=question, on_step=progress.advance)
+            comparison = compare_scenarios(baseline, whatif, n, seed, question=question, on_step=progress.advance,
+                                           executor=executor)
         finally:
             progress.close()
         question, scenarios = whatif.description, (baseline, whatif)
@@ -44,7 +47,8 @@ def execute_compare(baseline: Scenario | Path, whatif: Scenario | Path, *, repli
     if scenarios and effects:
         outcomes = [(e.metric, e.source, e.target) for e in effects]
         contributions = explain(scenarios[1], outcomes, against=scenarios[0],
-                                n_replicates=min(n, explain_replicates), seed=seed, at=[e.date for e in effects])
+                                n_replicates=min(n, explain_replicates), seed=seed, at=[e.date for e in effects],
+                                executor=executor)
     pair = f"{safe_name(comparison.whatif.scenario)}-vs-{safe_name(comparison.baseline.scenario)}"
     out = out or COMPARE_ROOT / f"{pair}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}"
     with atomic_folder(out) as staging:
@@ -105,8 +109,10 @@ def _explain_csv(contributions: list[Contribution]) -> str:
 
 
 def execute_explain(scenario: Scenario, against: Scenario | None, *, replicates: int, seed: int | None,
-                    out: Path | None, outcomes: list[tuple[str, str, str]]) -> tuple[Path, list[Contribution]]:
-    contributions = explain(scenario, outcomes, against=against, n_replicates=replicates, seed=seed)
+                    out: Path | None, outcomes: list[tuple[str, str, str]],
+                    executor: Executor | None = None) -> tuple[Path, list[Contribution]]:
+    contributions = explain(scenario, outcomes, against=against, n_replicates=replicates, seed=seed,
+                            executor=executor)
     out = out or COMPARE_ROOT / f"explain-{safe_name(scenario.name)}-{datetime.now(UTC).strftime('%Y%m%d-%H%M%S-%f')}"
     from sim.report.plots import contribution_chart, save_figures
     from sim.report.prose import describe

@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--exact", action="store_true",
                      help="CSV numbers that read back to the same float64 (default: 10 significant digits)")
     _add_force(run)
+    _add_backend(run)
 
     validate = commands.add_parser("validate", help="check scenario files; exit 2 with one line per problem")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="a threshold whose probability the report gives, e.g. "
                               "'influence.russia.mali > influence.morocco.mali'")
     _add_force(compare)
+    _add_backend(compare)
 
     regress = commands.add_parser("regress", help="check scenarios against blessed references (CI)")
     regress.add_argument("scenarios", nargs="*",
@@ -103,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     sweep.add_argument("--out", type=Path, help="folder to create")
     _add_force(sweep)
+    _add_backend(sweep)
 
     sens = commands.add_parser("sensitivity", help="global sensitivity analysis with SALib (Sobol', Morris)")
     sens.add_argument("scenario", help="scenario file")
@@ -119,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     sens.add_argument("--out", type=Path, help="folder to create")
     _add_force(sens)
+    _add_backend(sens)
 
     cal = commands.add_parser("calibrate", help="fit uncertain parameters to documented history")
     cal.add_argument("scenario", help="scenario file (e.g. scenarios/history_2012_2022.yaml)")
@@ -132,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     cal.add_argument("--out", type=Path, help="folder to create")
     _add_force(cal)
+    _add_backend(cal)
 
     explain = commands.add_parser("explain", help="attribute outcomes to levers and events by ablation")
     explain.add_argument("scenario", help="scenario file")
@@ -143,7 +148,21 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     explain.add_argument("--out", type=Path, help="folder to create")
     _add_force(explain)
+    _add_backend(explain)
     return parser
+
+
+def _add_backend(command: argparse.ArgumentParser) -> None:
+    from sim.engine.executors import BACKENDS
+
+    group = command.add_argument_group("where the work runs (outputs are identical on every backend)")
+    group.add_argument("--workers", type=_positive_int, default=1,
+                       help="worker processes (default 1; more than 1 uses the processes backend)")
+    group.add_argument("--backend", choices=BACKENDS,
+                       help="serial (this process), processes (a local pool) or dask (a LocalCluster on "
+                            "127.0.0.1, or --scheduler); default: serial, or processes with --workers > 1")
+    group.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run on an existing Dask cluster (implies --backend dask; needs sahel-sim[dask])")
 
 
 def _add_force(command: argparse.ArgumentParser) -> None:
@@ -200,7 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import importlib
 
-        return importlib.import_module(f"sim.cli.commands.{args.command}").command(args)
+        module = importlib.import_module(f"sim.cli.commands.{args.command}")
+        if not hasattr(args, "workers"):
+            return module.command(args)
+        from sim.cli.common import executor_from_args
+
+        with executor_from_args(args) as args.executor:  # workers and clusters stop with the command
+            return module.command(args)
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

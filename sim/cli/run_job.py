@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from sim import MODEL_VERSION, __version__
+from sim.engine.executors import Executor
 from sim.engine.progress import Progress
 from sim.engine.runner import DEFAULT_CHUNK_SIZE, run_ensemble
 from sim.engine.summary import Summary
@@ -34,7 +35,7 @@ class RunOutcome:
 def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int | None = None,
                 out: Path | None = None, trajectory_cap: int | None = 100,
                 chunk_size: int | None = None, command: list[str] | None = None, file_format: str = "csv",
-                exact: bool = False) -> RunOutcome:
+                exact: bool = False, executor: Executor | None = None) -> RunOutcome:
     """Run ``scenario`` and write its run folder; returns where and a short headline."""
     n = scenario.replicates if replicates is None else replicates
     seed = scenario.seed if seed is None else seed
@@ -43,7 +44,7 @@ def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int 
     progress = Progress(total=n * scenario.horizon, label=f"{scenario.name}")
     try:
         ensemble = run_ensemble(scenario, n, seed, chunk_size=chunk_size or DEFAULT_CHUNK_SIZE,
-                                keep=trajectory_cap, on_step=progress.advance)
+                                keep=trajectory_cap, on_step=progress.advance, executor=executor)
     finally:
         progress.close()
     summary, trajectories = ensemble.summary, ensemble.kept

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.executors import Executor, SerialExecutor
 from sim.engine.runner import run_chunk
 from sim.errors import InputError, Problem, did_you_mean
 from sim.scenario.catalogue import ACTORS, Catalogue, load_catalogue
@@ -60,25 +61,38 @@ def factor_bounds(name: str, catalogue: Catalogue | None = None, where: str = "f
 def evaluate_points(scenario: Scenario, factors: Sequence[Factor], points: np.ndarray,
                     outcomes: Sequence[Outcome], *, replicates_per_point: int = 1, seed: int | None = None,
                     chunk_replicates: int = DEFAULT_CHUNK_REPLICATES,
-                    on_chunk: Callable[[int], None] | None = None) -> np.ndarray:
+                    on_chunk: Callable[[int], None] | None = None, executor: Executor | None = None) -> np.ndarray:
     """Outcome values for every point and replicate: shape (P, K, n_outcomes).
 
-    ``points[p, d]`` is the value of ``factors[d]`` at point p.
+    ``points[p, d]`` is the value of ``factors[d]`` at point p. Blocks of points run on
+    ``executor`` (default: this process) and are placed by their index, so the values do not
+    depend on where they ran; ``on_chunk`` is told how many points each finished block held.
     """
     seed = scenario.seed if seed is None else seed
+    executor = executor or SerialExecutor()
     n_points, k = points.shape[0], replicates_per_point
     out = np.empty((n_points, k, len(outcomes)))
     per_chunk = max(1, chunk_replicates // k)
-    for first in range(0, n_points, per_chunk):
-        block = points[first: first + per_chunk]
-        rows = np.repeat(block, k, axis=0)  # point-major: p0r0, p0r1, ..., p1r0, ...
-        ids = np.tile(np.arange(k), len(block))
-        parameters = {f.name: rows[:, d] for d, f in enumerate(factors) if not (f.is_lever or f.is_budget)}
-        pinned = {f.name.removeprefix("levers."): rows[:, d] for d, f in enumerate(factors) if f.is_lever}
-        budgets = {f.name.split(".")[1]: rows[:, d] for d, f in enumerate(factors) if f.is_budget}
-        trajectories = run_chunk(scenario, seed, ids, parameters=parameters, pinned_levers=pinned, budgets=budgets)
-        values = np.stack([o.evaluate(trajectories) for o in outcomes], axis=1)
-        out[first: first + len(block)] = values.reshape(len(block), k, len(outcomes))
-        if on_chunk:
-            on_chunk(len(block))
+    if executor.workers > 1:  # a few blocks per worker
+        per_chunk = max(1, min(per_chunk, -(-n_points // (4 * executor.workers))))
+    starts = range(0, n_points, per_chunk)
+    tasks = ((scenario, tuple(factors), points[first: first + per_chunk], tuple(outcomes), k, seed) for first in starts)
+    results = executor.map(evaluate_block, tasks, units=lambda task: len(task[2]), on_step=on_chunk)
+    for first, values in zip(starts, results, strict=True):
+        out[first: first + len(values)] = values
     return out
+
+
+def evaluate_block(scenario: Scenario, factors: tuple[Factor, ...], block: np.ndarray, outcomes: tuple[Outcome, ...],
+                   k: int, seed: int, on_step: Callable[[int], None] | None = None) -> np.ndarray:
+    """Outcome values of one block of points, shape (points, k, outcomes): a pure function, for any backend."""
+    rows = np.repeat(block, k, axis=0)  # point-major: p0r0, p0r1, ..., p1r0, ...
+    ids = np.tile(np.arange(k), len(block))
+    parameters = {f.name: rows[:, d] for d, f in enumerate(factors) if not (f.is_lever or f.is_budget)}
+    pinned = {f.name.removeprefix("levers."): rows[:, d] for d, f in enumerate(factors) if f.is_lever}
+    budgets = {f.name.split(".")[1]: rows[:, d] for d, f in enumerate(factors) if f.is_budget}
+    trajectories = run_chunk(scenario, seed, ids, parameters=parameters, pinned_levers=pinned, budgets=budgets)
+    values = np.stack([o.evaluate(trajectories) for o in outcomes], axis=1)
+    if on_step:
+        on_step(len(block))
+    return values.reshape(len(block), k, len(outcomes))

@@ -3,20 +3,21 @@
 ``run`` keeps every replicate in memory (for Python users and small ensembles);
 ``run_ensemble`` streams chunks into a summary so 100 000 replicates fit in memory.
 
-``run_chunk`` is a pure function ``(scenario, seed, replicate ids) -> Trajectories``; the
-execution strategy (serial today) sits behind ``run`` alone, so another backend can be
-added without touching the model.
+``run_chunk`` is a pure function ``(scenario, seed, replicate ids) -> Trajectories``, so
+chunks can run anywhere: ``sim.engine.executors`` runs them serially, in a local process pool
+or on Dask, and the results are folded in chunk order, identical whatever the backend.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.summary import Summary, SummaryReducer
+from sim.engine.executors import Executor, SerialExecutor
+from sim.engine.summary import PartialSummary, Summary, SummaryReducer
 from sim.model.trajectories import Trajectories
 from sim.scenario.loader import Scenario
 
@@ -48,15 +49,19 @@ def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
     return trajectories
 
 
-def run_blocks(scenarios: list[Scenario], n_replicates: int, seed: int) -> list[Trajectories]:
+def run_blocks(scenarios: list[Scenario], n_replicates: int, seed: int,
+               replicate_ids: np.ndarray | None = None) -> list[Trajectories]:
     """Run variants of ``scenarios[0]`` side by side as replicate blocks of one batched model.
 
     Block b's replicate r uses the same random streams as replicate r of a separate run of
     ``scenarios[b]``, so results equal separate runs; one model advances them all.
+    ``replicate_ids`` (default ``0 .. n_replicates - 1``) picks a chunk of the replicates.
     """
     from sim.model.model import InfluenceModel
 
-    ids = np.tile(np.arange(n_replicates), len(scenarios))
+    replicate_ids = np.arange(n_replicates) if replicate_ids is None else replicate_ids
+    n_replicates = len(replicate_ids)
+    ids = np.tile(replicate_ids, len(scenarios))
     model = InfluenceModel(scenarios[0], n_replicates=len(ids), seed=seed, replicate_ids=ids, blocks=scenarios,
                            collect=False)
     for _ in range(scenarios[0].horizon):
@@ -78,17 +83,35 @@ def chunk_bounds(n_replicates: int, chunk_size: int) -> Iterator[np.ndarray]:
         yield np.arange(lo, min(lo + chunk_size, n_replicates))
 
 
-class SerialExecutor:
-    """Runs chunks one after another in this process: the execution seam.
+def chunk_units(scenario: Scenario) -> Callable[[tuple], int]:
+    """Progress units (replicate-months) of a task whose third argument is its replicate ids."""
+    return lambda task: len(task[2]) * scenario.horizon
 
-    Another backend (processes, a cluster) implements the same ``map``; because a chunk is
-    a pure function of its replicate ids, results do not depend on the backend.
-    """
 
-    def map(self, function: Callable[[np.ndarray], Trajectories],
-            chunks: Iterable[np.ndarray]) -> Iterator[Trajectories]:
-        for ids in chunks:
-            yield function(ids)
+@dataclass(frozen=True)
+class ChunkReduction:
+    """What a worker sends back for one chunk of an ensemble: its partial summary and the
+    replicates the caller keeps whole."""
+
+    partial: PartialSummary
+    kept: Trajectories | None
+    layout: tuple  # (scenario name, dates, series) for the reducer
+
+
+def reduce_chunk(scenario: Scenario, seed: int, ids: np.ndarray, n_total: int, keep: int,
+                 on_step: Callable[[int], None] | None = None) -> ChunkReduction:
+    """Run one chunk and reduce it where it ran (a pure function, for any backend)."""
+    chunk = run_chunk(scenario, seed, ids, on_step=on_step).select(scenario.outputs.metrics, scenario.outputs.actors)
+    reducer = SummaryReducer(chunk.scenario, chunk.dates, chunk.series, n_total)
+    kept = chunk.head(keep) if keep > 0 else None
+    return ChunkReduction(reducer.partial(int(ids[0]), chunk.values), kept, (chunk.scenario, chunk.dates, chunk.series))
+
+
+def parallel_chunk_size(n_replicates: int, chunk_size: int, executor: Executor) -> int:
+    """A chunk size that gives every worker work (a few chunks each); results do not depend on it."""
+    if executor.workers <= 1:
+        return chunk_size
+    return max(1, min(chunk_size, -(-n_replicates // (4 * executor.workers))))
 
 
 @dataclass(frozen=True)
@@ -101,27 +124,29 @@ class Ensemble:
 
 def run_ensemble(scenario: Scenario, n_replicates: int | None = None, seed: int | None = None, *,
                  chunk_size: int = DEFAULT_CHUNK_SIZE, keep: int | None = 100,
-                 executor: SerialExecutor | None = None,
+                 executor: Executor | None = None,
                  on_step: Callable[[int], None] | None = None) -> Ensemble:
-    """Run any number of replicates in bounded memory: chunks are reduced as they stream.
+    """Run any number of replicates in bounded memory: chunks are reduced where they run and
+    folded here in chunk order.
 
     Args:
         keep: how many of the first replicates to keep whole (None: all; 0: none).
+        executor: where chunks run (default: this process); the results do not depend on it.
     """
     n = scenario.replicates if n_replicates is None else n_replicates
     seed = scenario.seed if seed is None else seed
     executor = executor or SerialExecutor()
-    reducer, kept = None, []
     budget = n if keep is None else keep
-    for chunk in executor.map(lambda ids: run_chunk(scenario, seed, ids, on_step=on_step), chunk_bounds(n, chunk_size)):
-        chunk = chunk.select(scenario.outputs.metrics, scenario.outputs.actors)
+    tasks = ((scenario, seed, ids, n, max(0, min(len(ids), budget - int(ids[0]))))
+             for ids in chunk_bounds(n, parallel_chunk_size(n, chunk_size, executor)))
+    reducer, kept = None, []
+    for result in executor.map(reduce_chunk, tasks, units=chunk_units(scenario), on_step=on_step):
         if reducer is None:
-            reducer = SummaryReducer(chunk.scenario, chunk.dates, chunk.series, n)
-        reducer.add(int(chunk.replicate_ids[0]), chunk.values)
-        taken = sum(c.values.shape[0] for c in kept)
-        if taken < budget:
-            kept.append(chunk.head(budget - taken))
-        del chunk  # free this chunk before the next one is computed
+            reducer = SummaryReducer(*result.layout, n)
+        reducer.merge(result.partial)
+        if result.kept is not None:
+            kept.append(result.kept)
+        del result  # free this chunk before the next one arrives
     return Ensemble(reducer.result(), _concatenate(kept) if kept else None)
 
 
@@ -138,7 +163,7 @@ def _concatenate(chunks: list[Trajectories]) -> Trajectories:
 
 def run(scenario: Scenario, n_replicates: int | None = None, seed: int | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
-        on_step: Callable[[int], None] | None = None) -> Trajectories:
+        on_step: Callable[[int], None] | None = None, executor: Executor | None = None) -> Trajectories:
     """Run an ensemble and return every replicate's trajectories.
 
     Args:
@@ -147,7 +172,10 @@ def run(scenario: Scenario, n_replicates: int | None = None, seed: int | None = 
         seed: the run's seed (default: the scenario's ``seed``).
         chunk_size: replicates advanced together; results do not depend on it.
         on_step: called with the number of replicate-steps done, for progress bars.
+        executor: where chunks run (default: this process); results do not depend on it.
     """
     n = scenario.replicates if n_replicates is None else n_replicates
     seed = scenario.seed if seed is None else seed
-    return _concatenate([run_chunk(scenario, seed, ids, on_step=on_step) for ids in chunk_bounds(n, chunk_size)])
+    executor = executor or SerialExecutor()
+    tasks = ((scenario, seed, ids) for ids in chunk_bounds(n, parallel_chunk_size(n, chunk_size, executor)))
+    return _concatenate(list(executor.map(run_chunk, tasks, units=chunk_units(scenario), on_step=on_step)))

@@ -74,6 +74,19 @@ def series_bounds(series: SeriesLayout, difference: bool = False) -> np.ndarray:
     return bounds
 
 
+@dataclass(frozen=True)
+class PartialSummary:
+    """One chunk's contribution to a summary: its values (exact summaries) or its integer sums
+    and histogram counts."""
+
+    first: int
+    count: int
+    positive: np.ndarray
+    values: np.ndarray | None = None
+    sums: np.ndarray | None = None
+    counts: np.ndarray | None = None
+
+
 class SummaryReducer:
     """Accumulates chunks of shape (R_chunk, T, S) in any order; ``result()`` gives a Summary."""
 
@@ -95,19 +108,34 @@ class SummaryReducer:
 
     def add(self, first_replicate: int, values: np.ndarray) -> None:
         """Add replicates ``first_replicate ..`` (values shape (R_chunk, T, S))."""
-        self.seen += values.shape[0]
-        self.positive += (values > 0).sum(axis=0)
+        self.merge(self.partial(first_replicate, values))
+
+    def partial(self, first_replicate: int, values: np.ndarray) -> PartialSummary:
+        """The reduction of one chunk, small enough to send from a worker (its values only when the
+        summary is exact); ``merge`` folds it in. Sums are integers, so folding is exact."""
+        positive = (values > 0).sum(axis=0)
         if self.exact:
-            self.chunks[first_replicate] = values
-            return
+            return PartialSummary(first_replicate, values.shape[0], positive, values=values)
+        shape = (len(self.dates), len(self.series))
+        sums = np.zeros(shape, dtype=object)
+        counts = np.zeros((*shape, BINS), dtype=np.uint16 if values.shape[0] < 2**16 else np.int32)
         low, high = self.bounds[:, 0], self.bounds[:, 1]
         offsets = np.arange(len(self.series)) * BINS
         for t in range(len(self.dates)):  # one step at a time keeps temporaries small
-            self.sums[t] += np.rint(values[:, t] * _FIXED_POINT).astype(np.int64).sum(axis=0).astype(object)
+            sums[t] = np.rint(values[:, t] * _FIXED_POINT).astype(np.int64).sum(axis=0).astype(object)
             scaled = (np.clip(values[:, t], low, high) - low) / (high - low) * BINS
             bins = np.minimum(scaled.astype(np.int64), BINS - 1) + offsets
-            self.counts[t] += np.bincount(bins.ravel(), minlength=len(self.series) * BINS).reshape(
-                len(self.series), BINS).astype(np.int32)
+            counts[t] = np.bincount(bins.ravel(), minlength=len(self.series) * BINS).reshape(len(self.series), BINS)
+        return PartialSummary(first_replicate, values.shape[0], positive, sums=sums, counts=counts)
+
+    def merge(self, part: PartialSummary) -> None:
+        self.seen += part.count
+        self.positive += part.positive
+        if self.exact:
+            self.chunks[part.first] = part.values
+            return
+        self.sums += part.sums
+        self.counts += part.counts
 
     def result(self) -> Summary:
         if self.seen != self.n_replicates:

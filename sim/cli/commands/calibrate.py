@@ -32,7 +32,8 @@ def command(args: argparse.Namespace) -> int:
                                 outcomes=len(targets)), args, "--budget", destination)
 
     folder, result = execute_calibrate(scenario, Path(args.scenario), factors, targets, method=args.method,
-                                       budget=args.budget, replicates=args.replicates, seed=seed, out=args.out)
+                                       budget=args.budget, replicates=args.replicates, seed=seed, out=args.out,
+                                       executor=args.executor)
     print(f"calibration folder: {folder}")
     print(f"loss {result.default_loss:.4g} -> {result.best_loss:.4g}; "
           f"{sum(t.distance(result.best_means[j]) == 0 for j, t in enumerate(targets))}/{len(targets)} targets hit")

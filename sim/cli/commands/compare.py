@@ -42,7 +42,7 @@ def command(args: argparse.Namespace) -> int:
             raise InputError([Problem(flags.get(key[0], "--outcome") if key else "--outcome", 1, 1, message)
                               for key, message in issues])
     folder, comparison, sentences = execute_compare(baseline, whatif, replicates=args.replicates, seed=args.seed,
-                                                    out=args.out, question=question)
+                                                    out=args.out, question=question, executor=args.executor)
     for warning in comparison.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"comparison folder: {folder}")

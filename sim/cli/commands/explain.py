@@ -39,7 +39,7 @@ def command(args: argparse.Namespace) -> int:
                 args, "--replicates", destination)
 
     folder, contributions = execute_explain(scenario, against, replicates=args.replicates, seed=args.seed,
-                                            out=args.out, outcomes=outcomes)
+                                            out=args.out, outcomes=outcomes, executor=args.executor)
     print(f"explain folder: {folder}")
     for outcome in outcomes:
         rows = sorted((c for c in contributions if c.outcome == outcome), key=lambda c: -abs(c.mean))

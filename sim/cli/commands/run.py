@@ -33,7 +33,7 @@ def command(args: argparse.Namespace) -> int:
 
     outcome = execute_run(scenario, replicates=args.replicates, seed=args.seed, out=args.out,
                           trajectory_cap=cap, chunk_size=args.chunk_size, command=sys.argv,
-                          file_format=args.file_format, exact=args.exact)
+                          file_format=args.file_format, exact=args.exact, executor=args.executor)
     print(f"run folder: {outcome.folder}")
     if outcome.trajectories_note:
         print(outcome.trajectories_note)

@@ -31,7 +31,8 @@ def command(args: argparse.Namespace) -> int:
     check_work(work, args, "--n/--replicates-per-sample", destination)
 
     folder, result = execute_sensitivity(scenario, factors, outcomes, method=args.method, n=args.n, seed=seed,
-                                         out=args.out, replicates_per_sample=args.replicates_per_sample)
+                                         out=args.out, replicates_per_sample=args.replicates_per_sample,
+                                         executor=args.executor)
     print(f"sensitivity folder: {folder} ({result.n_runs} samples x {args.replicates_per_sample} replicate(s), "
           f"{result.seconds:.1f} s)")
     for j, outcome in enumerate(result.outcomes):

@@ -31,7 +31,7 @@ def command(args: argparse.Namespace) -> int:
     points = design_points(factors, counts, args.design, args.points, seed)
 
     folder, values = execute_sweep(scenario, factors, points, outcomes, replicates=args.replicates, seed=seed,
-                                   out=args.out)
+                                   out=args.out, executor=args.executor)
     print(f"sweep folder: {folder} ({len(points)} points x {args.replicates} replicates, one batched ensemble)")
     for j, outcome in enumerate(outcomes):
         means = values[:, :, j].mean(axis=1)

@@ -1,0 +1,230 @@
+"""Where chunks run: in this process, in a local pool of processes, or on a Dask cluster.
+
+Every task is a pure function of its arguments (a chunk of replicates, a block of design
+points), and every backend yields the results in task order, never arrival order, so the
+caller folds them in chunk-index order and the outputs are bit-identical whatever the backend
+or the number of workers. Workers of the local backends watch the driver and exit when it
+dies, so a killed ``sim`` leaves no process behind.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from types import MappingProxyType
+from typing import Protocol
+
+BACKENDS = ("serial", "processes", "dask")
+
+
+
+def _read_only(data: dict) -> MappingProxyType:
+    return MappingProxyType(data)
+
+
+# Scenarios hold read-only mappings; they travel to workers as the plain dicts they wrap.
+copyreg.pickle(MappingProxyType, lambda proxy: (_read_only, (dict(proxy),)))
+
+
+class Executor(Protocol):
+    """Runs ``function(*task)`` for each task and yields the results in task order."""
+
+    workers: int
+
+    def map(self, function: Callable, tasks: Iterable[tuple], *, units: Callable[[tuple], int] | None = None,
+            on_step: Callable[[int], None] | None = None) -> Iterator: ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """This process, one task after another (the default). ``on_step`` is handed to the
+    function, which reports its progress month by month."""
+
+    workers = 1
+
+    def map(self, function: Callable, tasks: Iterable[tuple], *, units: Callable[[tuple], int] | None = None,
+            on_step: Callable[[int], None] | None = None) -> Iterator:
+        for task in tasks:
+            yield function(*task, on_step=on_step) if on_step else function(*task)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> SerialExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _Windowed:
+    """Submits tasks a few ahead of the one being folded, and yields them in order; progress is
+    reported as each task completes (``units(task)`` work units)."""
+
+    workers: int
+
+    def submit(self, function: Callable, task: tuple):  # -> a future with add_done_callback and result()
+        raise NotImplementedError
+
+    def map(self, function: Callable, tasks: Iterable[tuple], *, units: Callable[[tuple], int] | None = None,
+            on_step: Callable[[int], None] | None = None) -> Iterator:
+        window: deque = deque()
+        try:
+            for task in tasks:
+                future = self.submit(function, task)
+                if on_step and units:
+                    done = units(task)
+                    future.add_done_callback(lambda f, n=done: None if f.cancelled() else on_step(n))
+                window.append(future)
+                if len(window) >= 2 * self.workers:  # bounded memory: a few chunks in flight
+                    yield window.popleft().result()
+            while window:
+                yield window.popleft().result()
+        finally:
+            for future in window:
+                future.cancel()
+
+
+class ProcessExecutor(_Windowed):
+    """A local pool of ``workers`` spawned processes (no state inherited by fork)."""
+
+    def __init__(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=start_worker, initargs=(os.getpid(),))
+
+    def submit(self, function: Callable, task: tuple):
+        return self.pool.submit(function, *task)
+
+    def close(self) -> None:
+        processes = list(getattr(self.pool, "_processes", {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:  # an interrupted run must not wait for chunks nobody will fold
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+
+    def __enter__(self) -> ProcessExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class DaskExecutor(_Windowed):
+    """Dask distributed: a LocalCluster of ``workers`` processes bound to 127.0.0.1 (its
+    dashboard too), or an existing cluster at ``scheduler`` (``tcp://host:port``)."""
+
+    def __init__(self, workers: int, scheduler: str | None = None):
+        import logging
+
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if scheduler:
+            self.client = Client(scheduler, timeout="10s")
+            self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        else:
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                        dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+            from sim.engine.dask_plugins import NannyWatch, WorkerWatch
+
+            self.client.register_plugin(NannyWatch(os.getpid()))
+            self.client.register_plugin(WorkerWatch(os.getpid()))
+            self.workers = workers
+
+    @property
+    def dashboard(self) -> str:
+        return self.client.dashboard_link
+
+    def submit(self, function: Callable, task: tuple):
+        return self.client.submit(function, *task, pure=False)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def __enter__(self) -> DaskExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LazyExecutor:
+    """Starts the real executor on first use, so bad input is refused before any process or
+    cluster starts; ``workers`` is the requested count (it sizes the chunks)."""
+
+    def __init__(self, backend: str | None, workers: int, scheduler: str | None = None):
+        self.backend, self.workers, self.scheduler = backend, workers, scheduler
+        self.started: Executor | None = None
+
+    def map(self, function: Callable, tasks: Iterable[tuple], *, units: Callable[[tuple], int] | None = None,
+            on_step: Callable[[int], None] | None = None) -> Iterator:
+        if self.started is None:
+            self.started = make_executor(self.backend, self.workers, self.scheduler)
+        return self.started.map(function, tasks, units=units, on_step=on_step)
+
+    def close(self) -> None:
+        if self.started is not None:
+            self.started.close()
+
+    def __enter__(self) -> LazyExecutor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def make_executor(backend: str | None = None, workers: int = 1, scheduler: str | None = None) -> Executor:
+    """The executor for ``backend`` (default: serial for one worker, processes for more; dask
+    when a scheduler is given)."""
+    backend = backend or ("dask" if scheduler else "processes" if workers > 1 else "serial")
+    if backend == "serial":
+        return SerialExecutor()
+    if backend == "processes":
+        return ProcessExecutor(workers)
+    if backend == "dask":
+        return DaskExecutor(workers, scheduler)
+    raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+
+
+def start_worker(driver: int) -> None:
+    """A local worker's start: watch the driver, and import the model while the driver prepares
+    the first tasks (Mesa's import is the slowest part of a first chunk)."""
+    watch_driver(driver)
+    import sim.model.model  # noqa: F401
+    from sim.scenario.catalogue import load_catalogue
+
+    load_catalogue()
+
+
+def watch_driver(driver: int, interval: float = 0.5) -> None:
+    """In a worker: exit as soon as the driver process ``driver`` is gone, or this process's
+    parent (the driver, or a Dask nanny) is, which shows as a new parent id."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(driver, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # alive, owned by someone else
+                pass
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="sim-driver-watch", daemon=True).start()
