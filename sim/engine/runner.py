@@ -111,7 +111,7 @@ def parallel_chunk_size(n_replicates: int, chunk_size: int, executor: Executor) 
     """A chunk size that gives every worker work (a few chunks each); results do not depend on it."""
     if executor.workers <= 1:
         return chunk_size
-    return max(1, min(chunk_size, -(-n_replicates // (4 * executor.workers))))
+    return max(1, min(chunk_size, -(-n_replicates // (2 * executor.workers))))
 
 
 @dataclass(frozen=True)

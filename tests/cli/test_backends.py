@@ -1,0 +1,38 @@
+"""--workers, --backend and --scheduler on the command line."""
+
+import pytest
+
+from sim.cli.dispatch import main
+from tests.conftest import ROOT
+
+BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
+
+
+def test_run_with_two_workers_writes_the_serial_files(tmp_path):
+    args = ["run", BASELINE, "--replicates", "40", "--set", "horizon=12", "--trajectories", "all"]
+    assert main([*args, "--out", str(tmp_path / "serial")]) == 0
+    assert main([*args, "--workers", "2", "--out", str(tmp_path / "pool")]) == 0
+    for name in ("summary.csv", "trajectories.csv"):
+        assert (tmp_path / "pool" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--backend", "serial", "--workers", "2"], "the serial backend has one worker"),
+    (["--scheduler", "tcp://127.0.0.1:1", "--backend", "processes"], "cannot use it"),
+    (["--scheduler", "127.0.0.1:8786"], "expected a scheduler address such as tcp://"),
+    (["--workers", "0"], "0 must be at least 1"),
+    (["--backend", "threads"], "invalid choice"),
+])
+def test_bad_backend_flags_are_refused_before_any_work(tmp_path, capsys, flags, message):
+    assert main(["run", BASELINE, "--replicates", "4", "--out", str(tmp_path / "x"), *flags]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_an_unreachable_scheduler_is_an_environment_failure(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    code = main(["run", BASELINE, "--replicates", "4", "--set", "horizon=3", "--scheduler", "tcp://127.0.0.1:9",
+                 "--out", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "tcp://127.0.0.1:9" in err, err
+    assert not (tmp_path / "x").exists()
