@@ -47,26 +47,28 @@ def problem_of(factors: Sequence[Factor]) -> dict:
     return {"num_vars": len(factors), "names": [f.name for f in factors], "bounds": [[f.low, f.high] for f in factors]}
 
 
-def sample_count(method: str, n: int, n_factors: int) -> int:
-    """Model runs a design needs: Sobol' (first and total order) N(D+2), Morris N(D+1)."""
-    return n * (n_factors + 2) if method == "sobol" else n * (n_factors + 1)
+def sample_count(method: str, n: int, n_factors: int, second_order: bool = False) -> int:
+    """Model runs a design needs: Sobol' N(D+2), N(2D+2) with second-order indices; Morris N(D+1)."""
+    if method == "sobol":
+        return n * (2 * n_factors + 2 if second_order else n_factors + 2)
+    return n * (n_factors + 1)
 
 
-def sample(problem: dict, method: str, n: int, seed: int) -> np.ndarray:
+def sample(problem: dict, method: str, n: int, seed: int, second_order: bool = False) -> np.ndarray:
     if method == "sobol":
         from SALib.sample import sobol
 
-        return sobol.sample(problem, n, calc_second_order=False, seed=seed)
+        return sobol.sample(problem, n, calc_second_order=second_order, seed=seed)
     from SALib.sample import morris
 
     return morris.sample(problem, n, num_levels=4, seed=seed)
 
 
-def analyse(problem: dict, method: str, x: np.ndarray, y: np.ndarray, seed: int) -> dict:
+def analyse(problem: dict, method: str, x: np.ndarray, y: np.ndarray, seed: int, second_order: bool = False) -> dict:
     if method == "sobol":
         from SALib.analyze import sobol
 
-        return sobol.analyze(problem, y, calc_second_order=False, seed=seed)
+        return sobol.analyze(problem, y, calc_second_order=second_order, seed=seed)
     from SALib.analyze import morris
 
     return morris.analyze(problem, x, y, num_levels=4, seed=seed)
@@ -81,6 +83,7 @@ class SensitivityResult:
     n_runs: int  # samples evaluated
     seconds: float
     replicates_per_sample: int = 1
+    second_order: bool = False  # Sobol' S2 for every pair of factors
 
     def table(self) -> list[dict]:
         rows = []
@@ -88,6 +91,18 @@ class SensitivityResult:
         for outcome, result in zip(self.outcomes, self.indices, strict=True):
             for i, name in enumerate(self.names):
                 rows.append({"outcome": outcome, "parameter": name, **{k: float(result[k][i]) for k in keys}})
+        return rows
+
+    def pairs(self) -> list[dict]:
+        """Second-order Sobol' indices, one row per outcome and pair of factors (empty without them)."""
+        if not self.second_order:
+            return []
+        rows = []
+        for outcome, result in zip(self.outcomes, self.indices, strict=True):
+            for i, first in enumerate(self.names):
+                for j in range(i + 1, len(self.names)):
+                    rows.append({"outcome": outcome, "parameter": first, "other": self.names[j],
+                                 "S2": float(result["S2"][i, j]), "S2_conf": float(result["S2_conf"][i, j])})
         return rows
 
     def confidence(self, outcome_index: int = 0) -> dict[str, float]:
@@ -103,17 +118,17 @@ class SensitivityResult:
 
 def run_sensitivity(factors: Sequence[Factor], outcome_names: Sequence[str],
                     evaluate: Callable[[np.ndarray], np.ndarray], method: str, n: int, seed: int,
-                    replicates_per_sample: int = 1) -> SensitivityResult:
+                    replicates_per_sample: int = 1, second_order: bool = False) -> SensitivityResult:
     """Sample, evaluate (``evaluate(X) -> Y`` with Y of shape (samples, outcomes)), analyse."""
     import time
 
     start = time.perf_counter()
     problem = problem_of(factors)
-    x = sample(problem, method, n, seed)
+    x = sample(problem, method, n, seed, second_order)
     y = evaluate(x)
-    indices = [analyse(problem, method, x, y[:, j], seed) for j in range(y.shape[1])]
+    indices = [analyse(problem, method, x, y[:, j], seed, second_order) for j in range(y.shape[1])]
     return SensitivityResult(method, problem["names"], list(outcome_names), indices, len(x),
-                             time.perf_counter() - start, replicates_per_sample)
+                             time.perf_counter() - start, replicates_per_sample, second_order)
 
 
 def model_evaluator(scenario: Scenario, factors: Sequence[Factor], outcomes: Sequence[Outcome], seed: int,

@@ -53,15 +53,15 @@ def execute_sweep(scenario: Scenario, factors: list[Factor], points: np.ndarray,
 
 def execute_sensitivity(scenario: Scenario, factors: list[Factor], outcomes: list[Outcome], *, method: str, n: int,
                         seed: int, out: Path | None, replicates_per_sample: int = 1,
-                        executor: Executor | None = None):
+                        executor: Executor | None = None, second_order: bool = False):
     from sim.analysis.sensitivity import model_evaluator, run_sensitivity, sample_count
 
-    progress = Progress(sample_count(method, n, len(factors)), "sensitivity", unit="sample")
+    progress = Progress(sample_count(method, n, len(factors), second_order), "sensitivity", unit="sample")
     try:
         evaluate = model_evaluator(scenario, factors, outcomes, seed, on_chunk=progress.advance,
                                    replicates_per_sample=replicates_per_sample, executor=executor)
         result = run_sensitivity(factors, [o.text for o in outcomes], evaluate, method, n, seed,
-                                 replicates_per_sample=replicates_per_sample)
+                                 replicates_per_sample=replicates_per_sample, second_order=second_order)
     finally:
         progress.close()
     out = out or ANALYSIS_ROOT / f"sensitivity-{method}-{safe_name(scenario.name)}-{_stamp()}"
@@ -74,6 +74,14 @@ def execute_sensitivity(scenario: Scenario, factors: list[Factor], outcomes: lis
         writer.writeheader()
         writer.writerows({k: (repr(v) if isinstance(v, float) else v) for k, v in row.items()} for row in rows)
         (staging / "indices.csv").write_text(buffer.getvalue())
+        if result.second_order:
+            pairs = io.StringIO()
+            writer = csv.DictWriter(pairs, fieldnames=["outcome", "parameter", "other", "S2", "S2_conf"],
+                                    lineterminator="\n")
+            writer.writeheader()
+            writer.writerows({k: (repr(v) if isinstance(v, float) else v) for k, v in row.items()}
+                             for row in result.pairs())
+            (staging / "second_order.csv").write_text(pairs.getvalue())
         save_figures({f"sensitivity_{j}": sensitivity_chart(result, j) for j in range(len(outcomes))},
                      staging / "plots")
         (staging / "summary.md").write_text(summary_markdown(result, scenario, seed))

@@ -119,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--replicates-per-sample", type=_positive_int, default=1, metavar="K",
                       help="replicates averaged per sample, the same K random streams for every sample "
                            "(default 1; stated in summary.md)")
+    sens.add_argument("--second-order", action="store_true",
+                      help="Sobol' only: also the interaction index S2 of every pair (N(2D+2) samples "
+                           "instead of N(D+2)); written to second_order.csv")
     sens.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     sens.add_argument("--out", type=Path, help="folder to create")
     _add_force(sens)

@@ -130,3 +130,22 @@ def test_params_matching_only_fixed_parameters_are_refused():
         pytest.skip("every catalogue parameter has a range")
     with pytest.raises(InputError, match="no parameter with a range to vary"):
         default_factors([fixed[0]])
+
+
+def test_second_order_indices_find_the_one_interaction():
+    """y = a + b + 4ab (c inert) on [-1, 1]^3: the (a, b) interaction carries 16/22 of the variance."""
+    from sim.analysis.sensitivity import run_sensitivity, sample_count
+    from sim.engine.experiments import Factor
+
+    factors = [Factor(name, -1.0, 1.0) for name in ("a", "b", "c")]
+
+    def evaluate(x):
+        return (x[:, 0] + x[:, 1] + 4 * x[:, 0] * x[:, 1])[:, None]
+
+    result = run_sensitivity(factors, ["y"], evaluate, "sobol", 1024, 3, second_order=True)
+    assert result.n_runs == sample_count("sobol", 1024, 3, second_order=True) == 1024 * 8
+    pairs = {(row["parameter"], row["other"]): row["S2"] for row in result.pairs()}
+    assert abs(pairs["a", "b"] - 16 / 22) < 0.1
+    assert abs(pairs["a", "c"]) < 0.05 and abs(pairs["b", "c"]) < 0.05
+    first_order_only = run_sensitivity(factors, ["y"], evaluate, "sobol", 64, 3)
+    assert first_order_only.pairs() == [] and first_order_only.n_runs == 64 * 5

@@ -21,18 +21,24 @@ def command(args: argparse.Namespace) -> int:
         raise InputError([Problem("--n", 1, 1, f"--n {args.n}: Sobol' indices from fewer than {MIN_SOBOL_N} base "
                                                "samples are noise (total indices above 1 and the like); use --n "
                                                f"{MIN_SOBOL_N} or more (a power of 2), or --force")])
+    if args.second_order and args.method != "sobol":
+        from sim.errors import InputError, Problem
+
+        raise InputError([Problem("--second-order", 1, 1, "second-order indices are Sobol' indices; "
+                                                          "use --method sobol")])
     from sim.analysis.sensitivity import sample_count
     from sim.cli.analysis_jobs import ANALYSIS_ROOT, execute_sensitivity
     from sim.engine.workload import points_workload
 
     destination = check_output(args.out, ANALYSIS_ROOT)
-    work = points_workload(sample_count(args.method, args.n, len(factors)), args.replicates_per_sample,
-                           scenario.horizon, factors=len(factors), outcomes=len(outcomes))
+    samples = sample_count(args.method, args.n, len(factors), args.second_order)
+    work = points_workload(samples, args.replicates_per_sample, scenario.horizon, factors=len(factors),
+                           outcomes=len(outcomes))
     check_work(work, args, "--n/--replicates-per-sample", destination)
 
     folder, result = execute_sensitivity(scenario, factors, outcomes, method=args.method, n=args.n, seed=seed,
                                          out=args.out, replicates_per_sample=args.replicates_per_sample,
-                                         executor=args.executor)
+                                         executor=args.executor, second_order=args.second_order)
     print(f"sensitivity folder: {folder} ({result.n_runs} samples x {args.replicates_per_sample} replicate(s), "
           f"{result.seconds:.1f} s)")
     for j, outcome in enumerate(result.outcomes):
