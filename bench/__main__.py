@@ -7,6 +7,10 @@
 2. batched engine vs a bare NumPy implementation of the same step (below; checked to agree)
 3. peak memory of R = 100 000 x 120 steps with summaries only (separate process, VmHWM)
 4. wall time of `sim validate scenarios/*.yaml` and `sim --help` (separate processes)
+5. processes and Dask (2 workers each) vs serial on one streamed ensemble, with and without
+   starting the workers; the outputs are checked to be identical
+6. Sobol' over 30 factors with second-order indices (N = 1024; --quick: N = 64), serial and on
+   2 worker processes
 """
 
 from __future__ import annotations
@@ -182,6 +186,67 @@ def main() -> None:
     python = wall([sys.executable, "-c", "pass"])
     print(f"4. sim validate ({len(files)} files): {validate:.3f} s; sim --help: {help_time:.3f} s "
           f"(target < 0.5 s; bare Python start-up {python:.3f} s)")
+
+    backends_n = 4_000 if args.quick else 20_000
+    print(f"5. backends, baseline R={backends_n} x 60 months, summaries only:")
+    print("\n".join(time_backends(backends_n)), flush=True)
+
+    sobol_n = 64 if args.quick else 1024
+    print(f"6. Sobol' with second order, 30 factors, N={sobol_n}:")
+    print("\n".join(time_sobol(sobol_n)))
+
+
+def time_backends(n: int) -> list[str]:
+    """Seconds of one streamed ensemble of the baseline on each backend: cold (workers started
+    inside the timing) and warm (a second run on the same workers)."""
+    from sim.engine.executors import make_executor
+    from sim.engine.runner import run_ensemble
+
+    scenario = load_scenario("scenarios/baseline.yaml")
+    start = time.perf_counter()
+    reference = run_ensemble(scenario, n, 1, keep=0).summary.stats
+    serial = time.perf_counter() - start
+    lines = [f"   serial: {serial:.1f} s ({serial / (n * scenario.horizon) * 1e6:.1f} us per replicate-month)"]
+    for backend in ("processes", "dask"):
+        try:
+            start = time.perf_counter()
+            with make_executor(backend, 2) as executor:
+                same = np.array_equal(run_ensemble(scenario, n, 1, keep=0, executor=executor).summary.stats, reference)
+                cold = time.perf_counter() - start
+                start = time.perf_counter()
+                same &= np.array_equal(run_ensemble(scenario, n, 1, keep=0, executor=executor).summary.stats,
+                                       reference)
+                warm = time.perf_counter() - start
+        except ImportError:
+            lines.append(f"   {backend}: not installed (pip install 'sahel-sim[dask]')")
+            continue
+        lines.append(f"   {backend}, 2 workers: {cold:.1f} s with start-up ({serial / cold:.2f}x), {warm:.1f} s warm "
+                     f"({serial / warm:.2f}x; target >= 1.6x); identical to serial: {same}")
+    return lines
+
+
+def time_sobol(n: int) -> list[str]:
+    """Sobol' with second-order indices over 30 factors (the first 30 catalogue parameters with a range)."""
+    from sim.analysis.sensitivity import default_factors, model_evaluator, run_sensitivity
+    from sim.engine.executors import make_executor
+    from sim.scenario.outcomes import parse_outcome
+
+    scenario = load_scenario("scenarios/baseline.yaml")
+    factors = default_factors()[:30]
+    outcomes = [parse_outcome("influence.russia.mali")]
+    lines, results = [], {}
+    for backend, workers in (("serial", 1), ("processes", 2)):
+        start = time.perf_counter()
+        with make_executor(backend, workers) as executor:
+            evaluate = model_evaluator(scenario, factors, outcomes, 1, executor=executor)
+            result = run_sensitivity(factors, [o.text for o in outcomes], evaluate, "sobol", n, 1, second_order=True)
+        results[backend] = result.indices[0]["S2"]
+        seconds = time.perf_counter() - start
+        plural = "s" if workers > 1 else ""
+        lines.append(f"   {backend} ({workers} worker{plural}): {seconds:.1f} s for {result.n_runs} samples")
+    same = np.array_equal(results["serial"], results["processes"], equal_nan=True)
+    lines.append(f"   identical indices: {same} (target: under 15 s with 2 workers)")
+    return lines
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ ScenarioLike = Scenario | str | os.PathLike
 def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: int | None = None,
              parameters: Mapping[str, float] | None = None, levers: Mapping[str, float | str] | None = None,
              budgets: Mapping[str, float] | None = None, outcomes: Iterable[str] | None = None,
-             chunk_size: int | None = None) -> SimulationResult:
+             chunk_size: int | None = None, workers: int = 1, backend: str | None = None,
+             scheduler: str | None = None) -> SimulationResult:
     """Run an ensemble of ``scenario`` and return its trajectories with access by name.
 
     Args:
@@ -41,6 +42,9 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
         outcomes: outcome expressions checked before the run and evaluated after it
             (``result.outcomes``); any other can be asked later with ``result.outcome(...)``.
         chunk_size: replicates advanced together (memory vs speed; results do not change).
+        workers, backend, scheduler: where the chunks run, as ``--workers``, ``--backend`` and
+            ``--scheduler`` (default: this process). The numbers do not change. Scripts that use the
+            processes backend need the ``if __name__ == "__main__":`` guard (spawned workers import them).
     """
     from sim.engine.runner import DEFAULT_CHUNK_SIZE, run
 
@@ -54,18 +58,21 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
     seed = _count(seed, "seed", resolved.seed, minimum=0)
     chunk = _count(chunk_size, "chunk_size", DEFAULT_CHUNK_SIZE)
     wanted = parse_outcomes(outcomes or (), resolved, "simulate: outcomes")
-    trajectories = run(resolved, n_replicates=n, seed=seed, chunk_size=chunk)
+    with _executor("simulate", workers, backend, scheduler) as executor:
+        trajectories = run(resolved, n_replicates=n, seed=seed, chunk_size=chunk, executor=executor)
     return SimulationResult(resolved, seed, trajectories, tuple(wanted))
 
 
 def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterable[str], *,
-             replicates_per_point: int = 1, seed: int | None = None) -> np.ndarray:
+             replicates_per_point: int = 1, seed: int | None = None, workers: int = 1, backend: str | None = None,
+             scheduler: str | None = None) -> np.ndarray:
     """Outcomes at many parameter points in one batched ensemble: shape (points, replicates, outcomes).
 
     ``points`` maps names to equal-length columns (a dict of arrays, or a pandas DataFrame):
     catalogue parameters, ``levers.<actor>.<lever>`` intensities or ``actors.<actor>.budget``.
     Every point runs replicates 0..K-1 (common random numbers), so differences between points
     are the parameters' doing. This is the engine behind sweeps, sensitivity and calibration.
+    ``workers``, ``backend`` and ``scheduler`` choose where blocks of points run, as in ``simulate``.
     """
     from sim.engine.experiments import Factor, evaluate_points, factor_bounds
 
@@ -98,8 +105,17 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
         raise InputError([Problem("evaluate: outcomes", 1, 1, "no outcomes; expected e.g. "
                                                               "['mean(influence.russia.mali)']")])
     k = _count(replicates_per_point, "replicates_per_point", 1)
-    return evaluate_points(resolved, factors, np.stack(columns, axis=1), wanted, replicates_per_point=k,
-                           seed=_count(seed, "seed", resolved.seed, minimum=0))
+    seed = _count(seed, "seed", resolved.seed, minimum=0)
+    with _executor("evaluate", workers, backend, scheduler) as executor:
+        return evaluate_points(resolved, factors, np.stack(columns, axis=1), wanted, replicates_per_point=k,
+                               seed=seed, executor=executor)
+
+
+def _executor(caller: str, workers: int, backend: str | None, scheduler: str | None):
+    """The executor asked for, checked as the command line checks ``--workers`` and ``--backend``."""
+    from sim.engine.executors import checked_executor
+
+    return checked_executor(backend, _count(workers, "workers", 1), scheduler, lambda name: f"{caller}: {name}")
 
 
 def parse_outcomes(texts: Iterable[str], scenario: Scenario, where: str) -> list:

@@ -21,24 +21,9 @@ def scenario_or_folder(text: str):
 def executor_from_args(args: argparse.Namespace):
     """The executor that ``--backend``, ``--workers`` and ``--scheduler`` ask for, checked now and
     started on first use (so bad input never waits for a cluster)."""
-    import importlib.util
+    from sim.engine.executors import checked_executor
 
-    from sim.engine.executors import LazyExecutor
-    from sim.errors import InputError, Problem
-
-    backend, workers, scheduler = args.backend, args.workers, args.scheduler
-    if scheduler and backend not in (None, "dask"):
-        raise InputError([Problem(f"--scheduler {scheduler}", 1, 1, f"a scheduler is a Dask cluster; "
-                                  f"--backend {backend} cannot use it (drop it or use --backend dask)")])
-    if backend == "serial" and workers > 1:
-        raise InputError([Problem(f"--workers {workers}", 1, 1, "the serial backend has one worker; "
-                                  "use --backend processes or dask for more")])
-    if (backend == "dask" or scheduler) and importlib.util.find_spec("distributed") is None:
-        raise InputError([Problem("--backend dask", 1, 1, "needs Dask: pip install 'sahel-sim[dask]'")])
-    if scheduler and not scheduler.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
-        raise InputError([Problem(f"--scheduler {scheduler}", 1, 13, "expected a scheduler address such as "
-                                  "tcp://10.0.0.5:8786")])
-    return LazyExecutor(backend, workers, scheduler)
+    return checked_executor(args.backend, args.workers, args.scheduler, lambda name: f"--{name}")
 
 
 def check_output(out: Path | None, default_root: Path) -> Path:

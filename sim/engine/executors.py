@@ -194,6 +194,31 @@ class LazyExecutor:
         self.close()
 
 
+def checked_executor(backend: str | None, workers: int, scheduler: str | None,
+                     label: Callable[[str], str] = lambda name: name) -> LazyExecutor:
+    """An executor for these settings, refused (InputError naming each setting by ``label``, e.g.
+    ``--workers``) when they contradict each other; started on first use."""
+    import importlib.util
+
+    from sim.errors import InputError, Problem
+
+    if backend is not None and backend not in BACKENDS:
+        raise InputError([Problem(f"{label('backend')} {backend}", 1, 1, f"unknown backend; expected one of "
+                                  f"{', '.join(BACKENDS)}")])
+    if scheduler and backend not in (None, "dask"):
+        raise InputError([Problem(f"{label('scheduler')} {scheduler}", 1, 1, f"a scheduler is a Dask cluster; "
+                                  f"backend {backend} cannot use it (drop it or use the dask backend)")])
+    if backend == "serial" and workers > 1:
+        raise InputError([Problem(f"{label('workers')} {workers}", 1, 1, "the serial backend has one worker; "
+                                  "use the processes or dask backend for more")])
+    if (backend == "dask" or scheduler) and importlib.util.find_spec("distributed") is None:
+        raise InputError([Problem(f"{label('backend')} dask", 1, 1, "needs Dask: pip install 'sahel-sim[dask]'")])
+    if scheduler and not scheduler.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
+        raise InputError([Problem(f"{label('scheduler')} {scheduler}", 1, 1, "expected a scheduler address "
+                                  "such as tcp://10.0.0.5:8786")])
+    return LazyExecutor(backend, workers, scheduler)
+
+
 def make_executor(backend: str | None = None, workers: int = 1, scheduler: str | None = None) -> Executor:
     """The executor for ``backend`` (default: serial for one worker, processes for more; dask
     when a scheduler is given)."""
