@@ -21,9 +21,15 @@ def scenario_or_folder(text: str):
 def executor_from_args(args: argparse.Namespace):
     """The executor that ``--backend``, ``--workers`` and ``--scheduler`` ask for, checked now and
     started on first use (so bad input never waits for a cluster)."""
+    import sys
+
     from sim.engine.executors import checked_executor
 
-    return checked_executor(args.backend, args.workers, args.scheduler, lambda name: f"--{name}")
+    def announce(executor) -> None:
+        if getattr(executor, "dashboard", None):
+            print(f"Dask dashboard: {executor.dashboard}", file=sys.stderr)
+
+    return checked_executor(args.backend, args.workers, args.scheduler, lambda name: f"--{name}", announce)
 
 
 def check_output(out: Path | None, default_root: Path) -> Path:

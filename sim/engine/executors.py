@@ -173,14 +173,18 @@ class LazyExecutor:
     """Starts the real executor on first use, so bad input is refused before any process or
     cluster starts; ``workers`` is the requested count (it sizes the chunks)."""
 
-    def __init__(self, backend: str | None, workers: int, scheduler: str | None = None):
+    def __init__(self, backend: str | None, workers: int, scheduler: str | None = None,
+                 on_start: Callable[[Executor], None] | None = None):
         self.backend, self.workers, self.scheduler = backend, workers, scheduler
+        self.on_start = on_start  # e.g. to print where the Dask dashboard is
         self.started: Executor | None = None
 
     def map(self, function: Callable, tasks: Iterable[tuple], *, units: Callable[[tuple], int] | None = None,
             on_step: Callable[[int], None] | None = None) -> Iterator:
         if self.started is None:
             self.started = make_executor(self.backend, self.workers, self.scheduler)
+            if self.on_start:
+                self.on_start(self.started)
         return self.started.map(function, tasks, units=units, on_step=on_step)
 
     def close(self) -> None:
@@ -195,7 +199,8 @@ class LazyExecutor:
 
 
 def checked_executor(backend: str | None, workers: int, scheduler: str | None,
-                     label: Callable[[str], str] = lambda name: name) -> LazyExecutor:
+                     label: Callable[[str], str] = lambda name: name,
+                     on_start: Callable[[Executor], None] | None = None) -> LazyExecutor:
     """An executor for these settings, refused (InputError naming each setting by ``label``, e.g.
     ``--workers``) when they contradict each other; started on first use."""
     import importlib.util
@@ -216,7 +221,7 @@ def checked_executor(backend: str | None, workers: int, scheduler: str | None,
     if scheduler and not scheduler.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
         raise InputError([Problem(f"{label('scheduler')} {scheduler}", 1, 1, "expected a scheduler address "
                                   "such as tcp://10.0.0.5:8786")])
-    return LazyExecutor(backend, workers, scheduler)
+    return LazyExecutor(backend, workers, scheduler, on_start)
 
 
 def make_executor(backend: str | None = None, workers: int = 1, scheduler: str | None = None) -> Executor:
