@@ -216,6 +216,10 @@ def checked_executor(backend: str | None, workers: int, scheduler: str | None,
     if backend == "serial" and workers > 1:
         raise InputError([Problem(f"{label('workers')} {workers}", 1, 1, "the serial backend has one worker; "
                                   "use the processes or dask backend for more")])
+    cpus = os.cpu_count() or 1
+    if workers > cpus and not scheduler:
+        raise InputError([Problem(f"{label('workers')} {workers}", 1, 1, f"this machine has {cpus} CPUs; more local "
+                                  "workers than that only compete for them (use a scheduler for a cluster)")])
     if (backend == "dask" or scheduler) and importlib.util.find_spec("distributed") is None:
         raise InputError([Problem(f"{label('backend')} dask", 1, 1, "needs Dask: pip install 'sahel-sim[dask]'")])
     if scheduler and not scheduler.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):

@@ -50,3 +50,9 @@ def test_the_api_takes_the_same_backends():
         sim.simulate("baseline", n_replicates=3, workers=2, backend="serial")
     with pytest.raises(sim.InputError, match="unknown backend"):
         sim.evaluate("baseline", {"influence.adjust_rate": [0.1]}, ["threat.mali"], backend="threads")
+
+
+def test_more_local_workers_than_cpus_is_refused(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert main(["run", BASELINE, "--replicates", "4", "--workers", "1000", "--out", str(tmp_path / "x")]) == 2
+    assert "this machine has 2 CPUs" in capsys.readouterr().err
