@@ -115,7 +115,8 @@ def _executor(caller: str, workers: int, backend: str | None, scheduler: str | N
     """The executor asked for, checked as the command line checks ``--workers`` and ``--backend``."""
     from sim.engine.executors import checked_executor
 
-    return checked_executor(backend, _count(workers, "workers", 1), scheduler, lambda name: f"{caller}: {name}")
+    return checked_executor(backend, _count(workers, f"{caller}: workers", 1), scheduler,
+                            lambda name: f"{caller}: {name}")
 
 
 def parse_outcomes(texts: Iterable[str], scenario: Scenario, where: str) -> list:

@@ -28,6 +28,9 @@ class InputError(ValueError):
         self.problems = sorted(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):  # raised in a worker process, it arrives whole
+        return type(self), (self.problems,)
+
 
 class EnvironmentFailure(Exception):
     """The machine, not the input, stops the work (an unwritable results folder): exit code 1, one line."""
@@ -66,6 +69,9 @@ class ExpressionError(ValueError):
     def __init__(self, message: str, offset: int):
         super().__init__(message)
         self.offset = offset
+
+    def __reduce__(self):  # raised in a worker process, it arrives whole
+        return type(self), (str(self), self.offset)
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:

@@ -1,12 +1,12 @@
 """Dask plugins of the local cluster (imported only when the dask backend is used).
 
-Every nanny and worker of a LocalCluster started by ``sim`` watches the driver process and
-exits when it is gone, so a killed driver leaves no Dask processes behind.
+Every worker process of a LocalCluster started by ``sim`` watches the driver and exits when
+it is gone (the nannies run inside the driver), and leaves Ctrl-C to the driver.
 """
 
 from __future__ import annotations
 
-from distributed.diagnostics.plugin import NannyPlugin, WorkerPlugin
+from distributed.diagnostics.plugin import WorkerPlugin
 
 from sim.engine.executors import watch_driver
 
@@ -18,14 +18,9 @@ class WorkerWatch(WorkerPlugin):
         self.driver = driver
 
     def setup(self, worker: object) -> None:
-        watch_driver(self.driver)
+        import signal
+        import threading
 
-
-class NannyWatch(NannyPlugin):
-    name = "sim-driver-watch-nanny"
-
-    def __init__(self, driver: int):
-        self.driver = driver
-
-    def setup(self, nanny: object) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver handles Ctrl-C and stops us
         watch_driver(self.driver)

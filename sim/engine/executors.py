@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Protocol
 
 BACKENDS = ("serial", "processes", "dask")
+ABORT_GRACE = 15.0  # seconds an interrupted pool may take to finish its running chunks
 
 
 
@@ -82,12 +83,25 @@ class _Windowed:
                     future.add_done_callback(lambda f, n=done: None if f.cancelled() else on_step(n))
                 window.append(future)
                 if len(window) >= 2 * self.workers:  # bounded memory: a few chunks in flight
-                    yield window.popleft().result()
+                    yield self.result(window.popleft())
             while window:
-                yield window.popleft().result()
+                yield self.result(window.popleft())
         finally:
             for future in window:
                 future.cancel()
+
+    def result(self, future):
+        """The task's result; its own exception if it raised one; an EnvironmentFailure when the
+        worker running it died (killed, out of memory)."""
+        from sim.errors import EnvironmentFailure
+
+        try:
+            return future.result()
+        except Exception as exc:
+            if type(exc).__name__ in ("BrokenProcessPool", "KilledWorker"):
+                raise EnvironmentFailure(f"a worker process died while running a chunk ({type(exc).__name__}: the "
+                                         "machine may be out of memory); nothing was written") from None
+            raise
 
 
 class ProcessExecutor(_Windowed):
@@ -104,20 +118,32 @@ class ProcessExecutor(_Windowed):
     def submit(self, function: Callable, task: tuple):
         return self.pool.submit(function, *task)
 
-    def close(self) -> None:
-        processes = list(getattr(self.pool, "_processes", {}).values())
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:  # an interrupted run must not wait for chunks nobody will fold
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join(timeout=5)
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers. After an interrupt the running chunks are let finish (workers ignore
+        SIGINT, so none dies half-way through sending a result, which would leave the pool's
+        reader waiting forever); past a grace period they are killed and the process exits."""
+        if abort:
+            processes = list(getattr(self.pool, "_processes", {}).values())
+
+            def kill() -> None:
+                for process in processes:
+                    if process.is_alive():
+                        process.kill()
+                os._exit(130)
+
+            timer = threading.Timer(ABORT_GRACE, kill)
+            timer.daemon = True
+            timer.start()
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            timer.cancel()
+            return
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> ProcessExecutor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(abort=exc_type is not None)
 
 
 class DaskExecutor(_Windowed):
@@ -133,26 +159,38 @@ class DaskExecutor(_Windowed):
         # Two Dask defaults slow the model's many mid-sized NumPy temporaries down 2-3x: the
         # statistical profiler (a stack sample every 10 ms) and MALLOC_TRIM_THRESHOLD_=65536, which
         # freezes glibc's adaptive thresholds so every temporary is fresh memory from the kernel.
+        # Set for the workers this cluster starts only, not for the caller's own Dask work.
         environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
         environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-        dask.config.set({"distributed.worker.profile.enabled": False, "distributed.nanny.pre-spawn-environ": environ})
         self.cluster = None
         if scheduler:
+            from sim.errors import EnvironmentFailure
+
             self.client = Client(scheduler, timeout="10s")
+            try:
+                self.client.wait_for_workers(1, timeout=10)
+            except TimeoutError:
+                self.client.close()
+                raise EnvironmentFailure(f"the Dask cluster at {scheduler} has no workers (waited 10 s); "
+                                         "nothing was written") from None
             self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
         else:
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                        dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+            with dask.config.set({"distributed.worker.profile.enabled": False,
+                                  "distributed.nanny.pre-spawn-environ": environ}):
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                            silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
-            from sim.engine.dask_plugins import NannyWatch, WorkerWatch
+            from sim.engine.dask_plugins import WorkerWatch
 
-            self.client.register_plugin(NannyWatch(os.getpid()))
+            # the nannies live in this process; only the worker processes watch it
             self.client.register_plugin(WorkerWatch(os.getpid()))
             self.workers = workers
 
     @property
-    def dashboard(self) -> str:
-        return self.client.dashboard_link
+    def dashboard(self) -> str | None:
+        """The local cluster's dashboard address (None for an existing cluster: it has its own)."""
+        return self.client.dashboard_link if self.cluster is not None else None
 
     def submit(self, function: Callable, task: tuple):
         return self.client.submit(function, *task, pure=False)
@@ -175,27 +213,39 @@ class LazyExecutor:
 
     def __init__(self, backend: str | None, workers: int, scheduler: str | None = None,
                  on_start: Callable[[Executor], None] | None = None):
-        self.backend, self.workers, self.scheduler = backend, workers, scheduler
+        self.backend, self.requested, self.scheduler = backend, workers, scheduler
         self.on_start = on_start  # e.g. to print where the Dask dashboard is
         self.started: Executor | None = None
 
-    def map(self, function: Callable, tasks: Iterable[tuple], *, units: Callable[[tuple], int] | None = None,
-            on_step: Callable[[int], None] | None = None) -> Iterator:
+    @property
+    def workers(self) -> int:
+        """The requested count; an existing cluster is asked (so chunks are sized for it)."""
+        if self.scheduler:
+            return self.start().workers
+        return self.requested
+
+    def start(self) -> Executor:
         if self.started is None:
-            self.started = make_executor(self.backend, self.workers, self.scheduler)
+            self.started = make_executor(self.backend, self.requested, self.scheduler)
             if self.on_start:
                 self.on_start(self.started)
-        return self.started.map(function, tasks, units=units, on_step=on_step)
+        return self.started
 
-    def close(self) -> None:
-        if self.started is not None:
+    def map(self, function: Callable, tasks: Iterable[tuple], *, units: Callable[[tuple], int] | None = None,
+            on_step: Callable[[int], None] | None = None) -> Iterator:
+        return self.start().map(function, tasks, units=units, on_step=on_step)
+
+    def close(self, abort: bool = False) -> None:
+        if isinstance(self.started, ProcessExecutor):
+            self.started.close(abort)
+        elif self.started is not None:
             self.started.close()
 
     def __enter__(self) -> LazyExecutor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(abort=exc_type is not None)
 
 
 def checked_executor(backend: str | None, workers: int, scheduler: str | None,
@@ -210,22 +260,35 @@ def checked_executor(backend: str | None, workers: int, scheduler: str | None,
     if backend is not None and backend not in BACKENDS:
         raise InputError([Problem(f"{label('backend')} {backend}", 1, 1, f"unknown backend; expected one of "
                                   f"{', '.join(BACKENDS)}")])
-    if scheduler and backend not in (None, "dask"):
+    if scheduler is not None and backend not in (None, "dask"):
         raise InputError([Problem(f"{label('scheduler')} {scheduler}", 1, 1, f"a scheduler is a Dask cluster; "
                                   f"backend {backend} cannot use it (drop it or use the dask backend)")])
     if backend == "serial" and workers > 1:
         raise InputError([Problem(f"{label('workers')} {workers}", 1, 1, "the serial backend has one worker; "
                                   "use the processes or dask backend for more")])
     cpus = os.cpu_count() or 1
-    if workers > cpus and not scheduler:
+    if workers > cpus and scheduler is None:
         raise InputError([Problem(f"{label('workers')} {workers}", 1, 1, f"this machine has {cpus} CPUs; more local "
                                   "workers than that only compete for them (use a scheduler for a cluster)")])
     if (backend == "dask" or scheduler) and importlib.util.find_spec("distributed") is None:
         raise InputError([Problem(f"{label('backend')} dask", 1, 1, "needs Dask: pip install 'sahel-sim[dask]'")])
-    if scheduler and not scheduler.startswith(("tcp://", "tls://", "ws://", "wss://", "inproc://")):
+    if scheduler is not None and not _scheduler_address(scheduler):
         raise InputError([Problem(f"{label('scheduler')} {scheduler}", 1, 1, "expected a scheduler address "
-                                  "such as tcp://10.0.0.5:8786")])
+                                  "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786 (port 1-65535)")])
     return LazyExecutor(backend, workers, scheduler, on_start)
+
+
+def _scheduler_address(text: str) -> bool:
+    """``tcp://host:port`` with a port in 1..65535 (TLS needs security settings, not supported here)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return False
+    return parts.scheme == "tcp" and bool(parts.hostname) and port is not None and 0 < port < 65536 \
+        and parts.path in ("", "/")
 
 
 def make_executor(backend: str | None = None, workers: int = 1, scheduler: str | None = None) -> Executor:
@@ -244,6 +307,9 @@ def make_executor(backend: str | None = None, workers: int = 1, scheduler: str |
 def start_worker(driver: int) -> None:
     """A local worker's start: watch the driver, and import the model while the driver prepares
     the first tasks (Mesa's import is the slowest part of a first chunk)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle; it stops us
     watch_driver(driver)
     import sim.model.model  # noqa: F401
     from sim.scenario.catalogue import load_catalogue

@@ -11,17 +11,26 @@ class Progress:
     enough to call every month, and nothing is drawn when output is not a terminal."""
 
     def __init__(self, total: int, label: str = "running", delay: float = 1.0, unit: str = "it"):
+        import threading
+
         from tqdm.auto import tqdm
 
         self.total = max(total, 1)
         self.done = 0
+        self.lock, self.closed = threading.Lock(), False
         self.enabled = sys.stderr.isatty() and not os.environ.get("CI")
         self.bar = tqdm(total=self.total, desc=label, delay=delay, unit=unit, unit_scale=True, leave=False,
                         file=sys.stderr, disable=not self.enabled, dynamic_ncols=True)
 
     def advance(self, units: int = 1) -> None:
-        self.done += units
-        self.bar.update(units)
+        """Thread-safe: pools report finished chunks from their own threads."""
+        with self.lock:
+            if self.closed:
+                return
+            self.done += units
+            self.bar.update(units)
 
     def close(self) -> None:
-        self.bar.close()
+        with self.lock:
+            self.closed = True
+            self.bar.close()

@@ -21,11 +21,12 @@ def command(args: argparse.Namespace) -> int:
         raise InputError([Problem("--n", 1, 1, f"--n {args.n}: Sobol' indices from fewer than {MIN_SOBOL_N} base "
                                                "samples are noise (total indices above 1 and the like); use --n "
                                                f"{MIN_SOBOL_N} or more (a power of 2), or --force")])
-    if args.second_order and args.method != "sobol":
+    if args.second_order and (args.method != "sobol" or len(factors) < 2):
         from sim.errors import InputError, Problem
 
-        raise InputError([Problem("--second-order", 1, 1, "second-order indices are Sobol' indices; "
-                                                          "use --method sobol")])
+        why = ("second-order indices are Sobol' indices; use --method sobol" if args.method != "sobol"
+               else f"second-order indices need at least two factors; --params gives {len(factors)}")
+        raise InputError([Problem("--second-order", 1, 1, why)])
     from sim.analysis.sensitivity import sample_count
     from sim.cli.analysis_jobs import ANALYSIS_ROOT, execute_sensitivity
     from sim.engine.workload import points_workload
