@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.engine.executors import Executor, SerialExecutor
-from sim.engine.runner import DEFAULT_CHUNK_SIZE, chunk_bounds, chunk_units, parallel_chunk_size, run_blocks, run_chunk
+from sim.engine.runner import DEFAULT_CHUNK_SIZE, chunk_bounds, parallel_chunk_size, run_blocks, run_chunk
 from sim.scenario.catalogue import load_catalogue
 from sim.scenario.loader import Scenario, scenario_from_data
 
@@ -224,8 +224,8 @@ def explain(scenario: Scenario, outcomes: list[tuple[str, str, str]], *, against
     others = [*variants, *([against] if against is not None else [])]
     tasks = ((scenario, tuple(others), tuple(outcomes), ids, seed, tuple(at) if at else None)
              for ids in chunk_bounds(n_replicates, parallel_chunk_size(n_replicates, chunk_size, executor)))
-    units = chunk_units(scenario)
-    chunks = list(executor.map(explain_chunk, tasks, units=lambda task: units(task) * (1 + len(others)),
+    runs = 1 + len(others)  # the scenario and each variant, per replicate-month
+    chunks = list(executor.map(explain_chunk, tasks, units=lambda task: len(task[3]) * scenario.horizon * runs,
                                on_step=on_step))
     full_end = np.concatenate([c[0] for c in chunks])
     ends = [np.concatenate([c[1][i] for c in chunks]) for i in range(len(others))]

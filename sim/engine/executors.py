@@ -22,7 +22,6 @@ BACKENDS = ("serial", "processes", "dask")
 ABORT_GRACE = 15.0  # seconds an interrupted pool may take to finish its running chunks
 
 
-
 def _read_only(data: dict) -> MappingProxyType:
     return MappingProxyType(data)
 
@@ -39,10 +38,24 @@ class Executor(Protocol):
     def map(self, function: Callable, tasks: Iterable[tuple], *, units: Callable[[tuple], int] | None = None,
             on_step: Callable[[int], None] | None = None) -> Iterator: ...
 
-    def close(self) -> None: ...
+    def close(self, abort: bool = False) -> None: ...
 
 
-class SerialExecutor:
+class _Closing:
+    """Executors are context managers: leaving the block stops the workers; ``abort`` says it
+    was left by an exception (an interrupt, a failed chunk)."""
+
+    def close(self, abort: bool = False) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(abort=exc_type is not None)
+
+
+class SerialExecutor(_Closing):
     """This process, one task after another (the default). ``on_step`` is handed to the
     function, which reports its progress month by month."""
 
@@ -53,17 +66,8 @@ class SerialExecutor:
         for task in tasks:
             yield function(*task, on_step=on_step) if on_step else function(*task)
 
-    def close(self) -> None:
-        pass
 
-    def __enter__(self) -> SerialExecutor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class _Windowed:
+class _Windowed(_Closing):
     """Submits tasks a few ahead of the one being folded, and yields them in order; progress is
     reported as each task completes (``units(task)`` work units)."""
 
@@ -93,12 +97,15 @@ class _Windowed:
     def result(self, future):
         """The task's result; its own exception if it raised one; an EnvironmentFailure when the
         worker running it died (killed, out of memory)."""
+        from concurrent.futures.process import BrokenProcessPool
+
         from sim.errors import EnvironmentFailure
 
         try:
             return future.result()
         except Exception as exc:
-            if type(exc).__name__ in ("BrokenProcessPool", "KilledWorker"):
+            # Dask's KilledWorker is matched by name: distributed is an optional extra
+            if isinstance(exc, BrokenProcessPool) or type(exc).__name__ == "KilledWorker":
                 raise EnvironmentFailure(f"a worker process died while running a chunk ({type(exc).__name__}: the "
                                          "machine may be out of memory); nothing was written") from None
             raise
@@ -138,12 +145,6 @@ class ProcessExecutor(_Windowed):
             timer.cancel()
             return
         self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def __enter__(self) -> ProcessExecutor:
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        self.close(abort=exc_type is not None)
 
 
 class DaskExecutor(_Windowed):
@@ -195,19 +196,13 @@ class DaskExecutor(_Windowed):
     def submit(self, function: Callable, task: tuple):
         return self.client.submit(function, *task, pure=False)
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
 
-    def __enter__(self) -> DaskExecutor:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class LazyExecutor:
+class LazyExecutor(_Closing):
     """Starts the real executor on first use, so bad input is refused before any process or
     cluster starts; ``workers`` is the requested count (it sizes the chunks)."""
 
@@ -236,16 +231,8 @@ class LazyExecutor:
         return self.start().map(function, tasks, units=units, on_step=on_step)
 
     def close(self, abort: bool = False) -> None:
-        if isinstance(self.started, ProcessExecutor):
+        if self.started is not None:
             self.started.close(abort)
-        elif self.started is not None:
-            self.started.close()
-
-    def __enter__(self) -> LazyExecutor:
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        self.close(abort=exc_type is not None)
 
 
 def checked_executor(backend: str | None, workers: int, scheduler: str | None,
@@ -319,7 +306,7 @@ def start_worker(driver: int) -> None:
 
 def watch_driver(driver: int, interval: float = 0.5) -> None:
     """In a worker: exit as soon as the driver process ``driver`` is gone, or this process's
-    parent (the driver, or a Dask nanny) is, which shows as a new parent id."""
+    parent is (a new parent id: re-parented after its parent died)."""
     parent = os.getppid()
 
     def watch() -> None:
