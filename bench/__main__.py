@@ -71,6 +71,8 @@ def bare_numpy_run(scenario, n: int) -> tuple[float, np.ndarray]:
     budget = np.stack([a.budget for a in agents], axis=1)  # (R, A)
     extend = np.stack([a.extend for a in agents], axis=1)  # (R, A)
     targets = s.target_mask * objectives[s.owner]  # (L, A)
+    pairs = s.targets  # (lever, target) pairs, the sparse form of the target mask
+    care = objectives[pairs.owner, pairs.actor]  # (P,)
     weight, goodwill = p.lever_matrix("weight"), p.lever_matrix("goodwill")
     goodwill_flow = goodwill * p["relation.goodwill_scale"][:, None]
     tau_up, tau_down, relief = p.lever_matrix("tau_up"), p.lever_matrix("tau_down"), p.lever_matrix("threat_relief")
@@ -101,16 +103,18 @@ def bare_numpy_run(scenario, n: int) -> tuple[float, np.ndarray]:
     for t in range(1, HORIZON + 1):
         # sense
         sanction = dyn.sanctions(w.effort, s)
-        rec = dyn.lever_receptivity(dyn.receptivity(w, sanction, p), s)  # (R, L, A)
-        # every lever's marginal value to its owner, all actors at once
+        rec = dyn.receptivity(w, sanction, p)  # (R, C, A)
+        pair_rec = dyn.pair_receptivity(rec, s)  # (R, P)
+        # every lever's marginal value to its owner, all actors at once, pair by pair
         gain = np.zeros_like(weight)
-        room = 1.0 - w.influence[:, owner_of[pull], :]
-        gain[:, pull] = dyn.ordered_sum(rec[:, pull, :] * room * targets[pull], axis=2) * weight[:, pull]
+        pull_pairs = s.is_pull[pairs.lever]
+        term = np.where(pull_pairs, pair_rec * (1.0 - w.influence[:, pairs.owner, pairs.actor]), 0.0) * care
+        gain[:, pull] = pairs.per_lever(term, len(s.keys))[:, pull] * weight[:, pull]
         hold = dyn.ordered_sum(w.influence[:, rival, :] * targets[undermine], axis=2)  # rivals' hold
         gain[:, undermine] = hold * weight[:, undermine]
-        gain[:, welcome] = rec[:, welcome, owner_of[welcome]] * welcome_targets * weight[:, welcome]
+        gain[:, welcome] = welcome_targets * weight[:, welcome] * rec[:, s.channel[welcome], owner_of[welcome]]
         room_rel = 1.0 - w.relation[:, owner_of[align], :]
-        gain[:, align] = dyn.ordered_sum(room_rel * targets[align], axis=2) * goodwill[:, align] * exchange
+        gain[:, align] = dyn.ordered_sum(room_rel * targets[align], axis=2) * (goodwill[:, align] * exchange)
         value = np.maximum(gain, 0.0) * dyn.saturate_slope(w.stock, half)
         # all actors allocate at once: the status-quo mix tilted by value, within the budget
         tilt = np.clip((value + 1e-9) / value_0, 0.1, 10.0) ** focus
@@ -121,10 +125,13 @@ def bare_numpy_run(scenario, n: int) -> tuple[float, np.ndarray]:
         # advance
         w.effort = dyn.enforce_budgets(np.clip(w.effort, 0.0, 1.0), fixed, w.reference, s, budget, extend)
         sanction = dyn.sanctions(w.effort, s)
-        rec = dyn.lever_receptivity(dyn.receptivity(w, sanction, p), s)
+        pair_rec = dyn.pair_receptivity(dyn.receptivity(w, sanction, p), s)
         w.stock = dyn.update_stocks(w.stock, w.effort, tau_up, tau_down)
         effective = dyn.saturate(w.stock, half)
-        raw = (w.legacy + dyn.lever_pull(effective, rec, s, weight)) * dyn.pull_multiplier(w, effective, s, p, weight)
+        openness = dyn.institutional_openness(w.institution, m._institution_holder, m._institution_partner,
+                                              p["institution.openness"])
+        multiplier = dyn.pull_multiplier(w, effective, s, p, weight) * openness
+        raw = (w.legacy + dyn.lever_pull(effective, pair_rec, s, weight)) * multiplier
         w.influence = dyn.update_influence(w, raw, dyn.outside_pull(w, p), p)
         flows = dyn.goodwill_flows(effective, goodwill_flow, s, w.relation)
         w.relation = dyn.update_relations(w, dyn.relation_forcing(w, flows, p), p)

@@ -77,13 +77,15 @@ def series_bounds(series: SeriesLayout, difference: bool = False) -> np.ndarray:
 @dataclass(frozen=True)
 class PartialSummary:
     """One chunk's contribution to a summary: its values (exact summaries) or its integer sums
-    and histogram counts."""
+    and histogram counts, sparse: a chunk of R replicates fills at most R of each series'
+    bins, so it sends the filled bins' flat indices into (T, S, BINS) and their counts."""
 
     first: int
     count: int
     positive: np.ndarray
     values: np.ndarray | None = None
     sums: np.ndarray | None = None
+    bins: np.ndarray | None = None
     counts: np.ndarray | None = None
 
 
@@ -118,15 +120,29 @@ class SummaryReducer:
             return PartialSummary(first_replicate, values.shape[0], positive, values=values)
         shape = (len(self.dates), len(self.series))
         sums = np.zeros(shape, dtype=object)
-        counts = np.zeros((*shape, BINS), dtype=np.uint16 if values.shape[0] < 2**16 else np.int32)
+        filled, counts = [], []
+        per_month = len(self.series) * BINS
         low, high = self.bounds[:, 0], self.bounds[:, 1]
+        width = high - low
         offsets = np.arange(len(self.series)) * BINS
         for t in range(len(self.dates)):  # one step at a time keeps temporaries small
-            sums[t] = np.rint(values[:, t] * _FIXED_POINT).astype(np.int64).sum(axis=0).astype(object)
-            scaled = (np.clip(values[:, t], low, high) - low) / (high - low) * BINS
-            bins = np.minimum(scaled.astype(np.int64), BINS - 1) + offsets
-            counts[t] = np.bincount(bins.ravel(), minlength=len(self.series) * BINS).reshape(len(self.series), BINS)
-        return PartialSummary(first_replicate, values.shape[0], positive, sums=sums, counts=counts)
+            month = np.ascontiguousarray(values[:, t])
+            fixed = month * _FIXED_POINT
+            np.rint(fixed, out=fixed)
+            sums[t] = fixed.astype(np.int64).sum(axis=0).astype(object)
+            scaled = np.clip(month, low, high, out=fixed)  # (clip - low) / width * BINS, in place
+            scaled -= low
+            scaled /= width
+            scaled *= BINS
+            bins = scaled.astype(np.int64)
+            np.minimum(bins, BINS - 1, out=bins)
+            bins += offsets
+            counted = np.bincount(bins.ravel(), minlength=per_month)
+            nonzero = np.flatnonzero(counted)
+            filled.append(nonzero + t * per_month)
+            counts.append(counted[nonzero].astype(np.int32))
+        return PartialSummary(first_replicate, values.shape[0], positive, sums=sums,
+                              bins=np.concatenate(filled), counts=np.concatenate(counts))
 
     def merge(self, part: PartialSummary) -> None:
         self.seen += part.count
@@ -135,7 +151,8 @@ class SummaryReducer:
             self.chunks[part.first] = part.values
             return
         self.sums += part.sums
-        self.counts += part.counts
+        flat = self.counts.reshape(-1)  # a view: the bins of one part are distinct
+        flat[part.bins] += part.counts
 
     def result(self) -> Summary:
         if self.seen != self.n_replicates:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model.dynamics import ordered_sum, saturate_slope
+from sim.model.dynamics import KIND_ALIGN, KIND_PULL, KIND_UNDERMINE, ordered_sum, saturate_slope
 from sim.scenario.catalogue import ACTORS
 from sim.scenario.conditions import evaluate
 
@@ -100,7 +100,8 @@ class ActorAgent(mesa.Agent):
         """(v / v0) ** focus per own lever, bounded: how much more each lever is worth than at the start."""
         now = self.model.lever_value[:, self.levers]
         then = self.model.lever_value_0[:, self.levers]
-        ratio = np.clip((now + 1e-9) / (then + 1e-9), *VALUE_RATIO_BOUNDS)
+        low, high = VALUE_RATIO_BOUNDS
+        ratio = np.minimum(np.maximum((now + 1e-9) / (then + 1e-9), low), high)  # np.clip, without its overhead
         return ratio ** self.model.params["agent.focus"][:, None]
 
 
@@ -116,19 +117,20 @@ def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:
     """
     s, world, p = model.structure, model.world, model.params
     weight, goodwill = p.lever_matrix("weight"), p.lever_matrix("goodwill")
-    targets = s.target_mask * objectives[..., s.owner, :]  # ([R,] L, A): each lever's targets weighted by care
-    gain = np.zeros_like(weight)
-    pull = np.flatnonzero(s.is_pull)
-    room = 1.0 - world.influence[:, s.owner[pull], :]  # influence the owner can still win
-    gain[:, pull] = ordered_sum(model.lever_rec[:, pull, :] * room * targets[..., pull, :], axis=2) * weight[:, pull]
-    for lever, rival in zip(s.undermine_levers, s.rival_index, strict=True):
-        gain[:, lever] = ordered_sum(world.influence[:, rival, :] * targets[..., lever, :], axis=1) * weight[:, lever]
-    for lever in np.flatnonzero(s.is_welcome):
-        own_need = model.lever_rec[:, lever, s.owner[lever]]
-        gain[:, lever] = own_need * ordered_sum(targets[..., lever, :], axis=-1) * weight[:, lever]
-    exchange = p["agent.goodwill_value"]
-    for lever in np.flatnonzero(s.is_align):
-        room_rel = 1.0 - world.relation[:, s.owner[lever], :]
-        gain[:, lever] = ordered_sum(room_rel * targets[..., lever, :], axis=1) * goodwill[:, lever] * exchange
+    pairs = s.targets  # (lever, target) pairs: each term below is one lever at one of its targets
+    care = objectives[..., pairs.owner, pairs.actor]  # how much the owner cares about the target
+    kind = s.pair_kind
+    term = np.select(
+        [kind == KIND_PULL, kind == KIND_UNDERMINE, kind == KIND_ALIGN],
+        [model.pair_rec * (1.0 - world.influence[:, pairs.owner, pairs.actor]),  # room left to win
+         world.influence[:, pairs.rival, pairs.actor],  # the rival's hold
+         1.0 - world.relation[:, pairs.owner, pairs.actor]],  # room left in the owner's attitude
+        1.0,  # welcome: the owner's own need, per lever below
+    ) * care
+    rate = np.where(s.is_align, goodwill * p["agent.goodwill_value"][:, None], weight)
+    welcome = np.flatnonzero(s.is_welcome)
+    own_need = np.ones_like(weight)
+    own_need[:, welcome] = model.receptivity[:, s.channel[welcome], s.owner[welcome]]
+    gain = pairs.per_lever(term, len(s.keys)) * rate * own_need
     slope = saturate_slope(world.stock, p["influence.saturation"][:, None])
     return np.maximum(gain, 0.0) * slope

@@ -8,6 +8,7 @@ numbers: uniforms come in as arguments, so the same inputs always give the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -16,6 +17,85 @@ from sim.scenario.catalogue import ACTORS, CHANNELS, Catalogue
 CH = {name: i for i, name in enumerate(CHANNELS)}
 A = len(ACTORS)
 MOROCCO, MALI = ACTORS.index("morocco"), ACTORS.index("mali")
+KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, KIND_ALIGN = range(4)  # pair_kind codes (coerce levers pull)
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """How to sum the columns of a (R, P) array into the cells of a (R, size) one.
+
+    ``first[c]`` is the first column that goes into cell c (P, a zero column, if none);
+    ``more[k]`` holds the cells that receive a (k + 2)-th column and those columns. Adding
+    layer by layer sums each cell's columns left to right in their own order, so each row
+    rounds the same way whatever R is, and the work is one pass per layer, not per replicate.
+    """
+
+    first: np.ndarray  # (size,) int
+    more: tuple[tuple[np.ndarray, np.ndarray], ...]  # per layer: (cells, columns)
+
+    @classmethod
+    def of(cls, cell: np.ndarray, size: int) -> Grouping:
+        """Group columns by ``cell`` (P,), keeping their order within a cell."""
+        members = [np.flatnonzero(cell == c) for c in range(size)]
+        first = np.array([m[0] if len(m) else len(cell) for m in members], dtype=int)
+        depth = max((len(m) for m in members), default=0)
+        more = tuple(
+            (np.array([c for c, m in enumerate(members) if len(m) > k], dtype=int),
+             np.array([m[k] for m in members if len(m) > k], dtype=int))
+            for k in range(1, depth)
+        )
+        return cls(first, more)
+
+    def sum(self, values: np.ndarray) -> np.ndarray:
+        padded = np.concatenate([values, np.zeros((values.shape[0], 1))], axis=1)
+        total = padded[:, self.first]
+        for cells, columns in self.more:
+            total[:, cells] += padded[:, columns]
+        return total
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """The set cells of a sparse (L, A) lever mask, as (lever, actor) pairs.
+
+    Levers reach one or two actors each, so working on the P pairs rather than the L x A
+    grid does a fifth of the arithmetic (docs/performance.md).
+    """
+
+    lever: np.ndarray  # (P,) lever of each pair, lever-major, actors ascending within a lever
+    actor: np.ndarray  # (P,) the actor the pair reaches
+    owner: np.ndarray  # (P,) owner of the pair's lever
+    rival: np.ndarray  # (P,) rival of an undermine lever; the owner for other kinds
+
+    @classmethod
+    def of(cls, mask: np.ndarray, owner: np.ndarray, rival: np.ndarray) -> Pairs:
+        lever, actor = np.nonzero(mask)
+        return cls(lever, actor, owner[lever], rival[lever])
+
+    @cached_property
+    def by_lever(self) -> Grouping:
+        return Grouping.of(self.lever, int(self.lever.max(initial=-1)) + 1)
+
+    @cached_property
+    def by_actor(self) -> Grouping:
+        return Grouping.of(self.actor, A)
+
+    @cached_property
+    def by_owner_and_actor(self) -> Grouping:
+        return Grouping.of(self.owner * A + self.actor, A * A)
+
+    def per_lever(self, values: np.ndarray, n_levers: int) -> np.ndarray:
+        """Sum pair values into their levers: (R, P) -> (R, L)."""
+        out = self.by_lever.sum(values)
+        return out if out.shape[1] == n_levers else np.pad(out, ((0, 0), (0, n_levers - out.shape[1])))
+
+    def per_actor(self, values: np.ndarray) -> np.ndarray:
+        """Sum pair values into the actors they reach: (R, P) -> (R, A)."""
+        return self.by_actor.sum(values)
+
+    def per_owner_and_actor(self, values: np.ndarray) -> np.ndarray:
+        """Sum pair values into [r, owner, actor reached]: (R, P) -> (R, A, A)."""
+        return self.by_owner_and_actor.sum(values).reshape(-1, A, A)
 
 
 @dataclass(frozen=True)
@@ -34,6 +114,34 @@ class Structure:
     rival_onehot: np.ndarray  # (L, A), undermine levers only
     relief_mask: np.ndarray  # (L, A): where a lever's threat relief lands (targets; the owner for welcome levers)
     convoy_exposed: np.ndarray  # (L,) bool: Morocco's economic levers in Mali
+
+    @cached_property
+    def targets(self) -> Pairs:
+        """(lever, target) pairs: the sparse form of ``target_mask``."""
+        return Pairs.of(self.target_mask, self.owner, self._rival_or_owner)
+
+    @cached_property
+    def relief(self) -> Pairs:
+        """(lever, state relieved) pairs: the sparse form of ``relief_mask``."""
+        return Pairs.of(self.relief_mask, self.owner, self._rival_or_owner)
+
+    @cached_property
+    def coercive_targets(self) -> Pairs:
+        """(lever, target) pairs of coercive-channel levers only (sanctions)."""
+        return Pairs.of(self.target_mask * (self.channel == CH["coercive"])[:, None], self.owner,
+                        self._rival_or_owner)
+
+    @cached_property
+    def pair_kind(self) -> np.ndarray:
+        """Kind code (KIND_PULL ...) of each of ``targets``' pairs."""
+        kind = np.select([self.is_pull, self.is_undermine, self.is_welcome, self.is_align],
+                         [KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, KIND_ALIGN], -1)
+        return kind[self.targets.lever]
+
+    @property
+    def _rival_or_owner(self) -> np.ndarray:
+        has_rival = self.rival_onehot.any(axis=1)
+        return np.where(has_rival, self.rival_onehot.argmax(axis=1), self.owner)
 
     @property
     def undermine_levers(self) -> np.ndarray:
@@ -153,8 +261,8 @@ def owner_totals(values: np.ndarray, structure: Structure) -> np.ndarray:
 
 def sanctions(effort: np.ndarray, structure: Structure) -> np.ndarray:
     """Sanctions in force on each state: coercive effort aimed at it, capped at 1. (R, A)."""
-    coercive = structure.channel == CH["coercive"]
-    return np.minimum(lever_totals(effort[:, coercive], structure.target_mask[coercive]), 1.0)
+    coercive = structure.coercive_targets
+    return np.minimum(coercive.per_actor(effort[:, coercive.lever]), 1.0)
 
 
 def receptivity(world: World, sanction: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
@@ -170,9 +278,10 @@ def receptivity(world: World, sanction: np.ndarray, p: dict[str, np.ndarray]) ->
     return rec
 
 
-def lever_receptivity(rec: np.ndarray, structure: Structure) -> np.ndarray:
-    """Receptivity each lever meets at each state: (R, L, A)."""
-    return rec[:, structure.channel, :]
+def pair_receptivity(rec: np.ndarray, structure: Structure) -> np.ndarray:
+    """Receptivity each lever meets at each of its targets: (R, P), P the (lever, target) pairs."""
+    targets = structure.targets
+    return rec[:, structure.channel[targets.lever], targets.actor]
 
 
 def adaptive_room(effort: np.ndarray, fixed: np.ndarray, reference: np.ndarray, structure: Structure,
@@ -208,24 +317,15 @@ def update_stocks(stock: np.ndarray, effort: np.ndarray, tau_up: np.ndarray, tau
     return stock + (effort - stock) / np.maximum(tau, 1.0)
 
 
-def by_owner(values: np.ndarray, structure: Structure) -> np.ndarray:
-    """Sum lever rows into their owners: (R, L, X) -> (R, A, X), out[r, owner, x].
-
-    Segment sums over each owner's block of levers (no per-replicate matrix products, and
-    each row rounds the same way whatever R is).
-    """
-    starts = structure.owner_starts
-    if starts is None:
-        return np.einsum("rlx,la->rax", values, structure.owner_onehot)
-    return np.add.reduceat(values, starts, axis=1)
-
-
-def lever_pull(effective: np.ndarray, lever_rec: np.ndarray, structure: Structure,
+def lever_pull(effective: np.ndarray, pair_rec: np.ndarray, structure: Structure,
                weight: np.ndarray) -> np.ndarray:
-    """Pull each actor's pull-kind levers exert on each state: [r, actor, state]."""
-    s = structure
+    """Pull each actor's pull-kind levers exert on each state: [r, actor, state].
+
+    ``pair_rec`` (R, P) is :func:`pair_receptivity`.
+    """
+    s, targets = structure, structure.targets
     strength = weight * effective * s.is_pull  # (R, L)
-    return by_owner(strength[:, :, None] * lever_rec * s.target_mask, s)
+    return targets.per_owner_and_actor(strength[:, targets.lever] * pair_rec)
 
 
 def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
@@ -237,7 +337,7 @@ def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
     """
     s = structure
     welcome = weight * effective * s.is_welcome
-    openness = 1.0 + by_owner(welcome[:, :, None] * s.target_mask, s)  # [r, state, actor]
+    openness = 1.0 + s.targets.per_owner_and_actor(welcome[:, s.targets.lever])  # [r, state, actor]
     log_keep = np.zeros_like(openness)  # [r, rival, state]
     for lever, rival in zip(s.undermine_levers, s.rival_index, strict=True):  # few undermine levers
         damage = np.clip(weight[:, lever] * effective[:, lever], 0.0, 0.95)
@@ -316,10 +416,10 @@ def goodwill_flows(effective: np.ndarray, goodwill: np.ndarray, structure: Struc
     proportion to how much the target likes the rival being undermined: (1 + liking) / 2, so a
     neutral target resents meddling half as much as a friend of the rival, an enemy not at all.
     """
-    s = structure
+    s, targets = structure, structure.targets
     g = goodwill * effective  # (R, L)
-    flows = np.swapaxes(by_owner((g * (s.is_pull | s.is_align))[:, :, None] * s.target_mask, s), 1, 2)
-    flows += by_owner((g * (s.is_welcome | s.is_align))[:, :, None] * s.target_mask, s)
+    flows = np.swapaxes(targets.per_owner_and_actor((g * (s.is_pull | s.is_align))[:, targets.lever]), 1, 2)
+    flows += targets.per_owner_and_actor((g * (s.is_welcome | s.is_align))[:, targets.lever])
     u = s.undermine_levers
     if len(u):
         liking_of_rival = 0.5 * (1.0 + relation[:, :, s.rival_index])  # [r, target, undermine lever]
@@ -367,7 +467,8 @@ def threat_relief(effective: np.ndarray, relief: np.ndarray, structure: Structur
     A security lever relieves its targets; a welcome lever (a state inviting a foreign force)
     relieves its owner, the state the force operates in.
     """
-    return lever_totals(relief * effective, structure.relief_mask)
+    pairs = structure.relief
+    return pairs.per_actor((relief * effective)[:, pairs.lever])
 
 
 def solve_context_bases(threat_0: np.ndarray, stability_0: np.ndarray, relief_0: np.ndarray,

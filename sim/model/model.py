@@ -312,7 +312,7 @@ class InfluenceModel(mesa.Model):
         self._sense_with(w.reference)
         effective, weight = self._effective(), p.lever_matrix("weight")
         multiplier = self._multiplier(effective, weight)
-        lever_pull = dyn.lever_pull(effective, self.lever_rec, s, weight)
+        lever_pull = dyn.lever_pull(effective, self.pair_rec, s, weight)
         w.western_0 = w.western.copy()  # per replicate, after the start month's changes
         w.legacy, w.outside_0 = dyn.solve_legacy(w.influence, lever_pull, multiplier, p["influence.legacy_floor"])
         w.anchor = dyn.solve_anchor(w.relation, dyn.relation_forcing(w, self._goodwill_flows(effective), p), p)
@@ -325,7 +325,7 @@ class InfluenceModel(mesa.Model):
         """Pull of every actor on every state: (legacy + levers) times liking, openness, undermining."""
         w, s = self.world, self.structure
         effective, weight = self._effective(), self.params.lever_matrix("weight")
-        levers = dyn.lever_pull(effective, self.lever_rec, s, weight)
+        levers = dyn.lever_pull(effective, self.pair_rec, s, weight)
         return (w.legacy + levers) * self._multiplier(effective, weight)
 
     def _multiplier(self, effective: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -373,7 +373,8 @@ class InfluenceModel(mesa.Model):
     def _sense_with(self, effort: np.ndarray) -> None:
         self.sanction = dyn.sanctions(effort, self.structure)
         rec = dyn.receptivity(self.world, self.sanction, self.params)
-        self.lever_rec = dyn.lever_receptivity(rec, self.structure)
+        self.receptivity = rec  # (R, C, A)
+        self.pair_rec = dyn.pair_receptivity(rec, self.structure)  # (R, P)
 
     def _advance(self) -> None:
         w, s, p = self.world, self.structure, self.params

@@ -131,8 +131,8 @@ def test_lever_pull_sums_weight_stock_receptivity_per_target():
     effective = np.array([[0.5, 1.0, 0, 0, 0, 0]])
     weight = np.array([[1.0, 2.0, 0.3, 0.5, 0.4, 0.0]])
     rec = np.ones((1, 6, A))
-    rec[0, 1, MAU] = 0.5
-    pull = dyn.lever_pull(effective, rec, S, weight)
+    rec[0, 1, MAU] = 0.5  # receptivity per lever and state, gathered at the (lever, target) pairs
+    pull = dyn.lever_pull(effective, rec[:, S.targets.lever, S.targets.actor], S, weight)
     assert pull[0, MOR, MALI] == pytest.approx(0.5 * 1.0 + 1.0 * 2.0)
     assert pull[0, MOR, MAU] == pytest.approx(1.0 * 2.0 * 0.5)
     assert pull[0, RUS, MALI] == 0.0
@@ -293,3 +293,30 @@ def test_shocks_fire_below_their_probability():
     assert w.threat[0, MALI] == pytest.approx(0.6)
     assert w.stability[0, MAU] == pytest.approx(0.3) and w.threat[0, MAU] == pytest.approx(0.6)
     assert w.stock[0, 0] == pytest.approx(0.5) and w.stock[0, 1] == 1.0  # only economic levers hit
+
+
+def test_pair_sums_equal_the_dense_grid_and_each_row_rounds_alone():
+    """The sparse (lever, target) sums give the dense L x A products, and a replicate's sums do
+    not depend on how many replicates sit beside it (the engine's determinism rests on it)."""
+    from sim.model.model import InfluenceModel
+
+    structure = InfluenceModel("baseline", n_replicates=1).structure
+    pairs, mask = structure.targets, structure.target_mask
+    values = np.random.default_rng(3).random((7, len(structure.keys)))  # (R, L)
+    dense = np.einsum("rl,la,lb->rab", values, structure.owner_onehot, mask)  # [r, owner, target]
+    per_pair = values[:, pairs.lever]
+    np.testing.assert_allclose(pairs.per_owner_and_actor(per_pair), dense, rtol=1e-12)
+    np.testing.assert_allclose(pairs.per_actor(per_pair), values @ mask, rtol=1e-12)
+    np.testing.assert_allclose(pairs.per_lever(per_pair, len(structure.keys)), values * mask.sum(axis=1),
+                               rtol=1e-12)
+    assert pairs.by_owner_and_actor.more, "some cell has several levers, so the layered adds are exercised"
+    for r in range(len(values)):
+        alone = per_pair[r : r + 1]
+        assert np.array_equal(pairs.per_owner_and_actor(alone)[0], pairs.per_owner_and_actor(per_pair)[r])
+        assert np.array_equal(pairs.per_actor(alone)[0], pairs.per_actor(per_pair)[r])
+
+
+def test_a_grouping_leaves_cells_without_columns_at_zero():
+    grouping = dyn.Grouping.of(np.array([2, 0, 2]), size=4)
+    out = grouping.sum(np.array([[1.0, 10.0, 100.0]]))
+    assert out.tolist() == [[10.0, 0.0, 101.0, 0.0]]
