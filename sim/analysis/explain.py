@@ -259,7 +259,8 @@ def explain_chunk(scenario: Scenario, others: tuple[Scenario, ...], outcomes: tu
                         axis=1)  # (R, outcomes)
 
     batched = [i for i, v in enumerate(others) if v.starting_state() == scenario.starting_state()]
-    blocks = run_blocks([scenario, *[others[i] for i in batched]], len(ids), seed, replicate_ids=ids)
+    blocks = run_blocks([scenario, *[others[i] for i in batched]], len(ids), seed, replicate_ids=ids,
+                        on_step=on_step)
     results = dict(zip(batched, blocks[1:], strict=True))
     for i, variant in enumerate(others):
         if i not in results:

@@ -11,10 +11,11 @@ MIN_SOBOL_N = 32  # base samples below which Sobol' estimates are noise
 
 
 def scenario_or_folder(text: str):
-    from sim.scenario.loader import load_scenario
+    """A run folder, a scenario file, or a library scenario by name (``baseline``)."""
+    from sim.scenario.loader import resolve_scenario
 
     path = Path(text)
-    return path if path.is_dir() else load_scenario(path)
+    return path if path.is_dir() else resolve_scenario(text)
 
 
 

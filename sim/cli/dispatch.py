@@ -152,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--out", type=Path, help="folder to create")
     _add_force(explain)
     _add_backend(explain)
+
+    dashboard = commands.add_parser("dashboard", help="the what-if page in a browser, on 127.0.0.1 "
+                                    "(needs sahel-sim[dashboard])")
+    dashboard.add_argument("scenario", nargs="?", default="baseline",
+                           help="scenario file or library name to start from (default: baseline)")
+    dashboard.add_argument("--folder", type=Path, help="where scenarios are listed and saved (default: ./scenarios)")
+    dashboard.add_argument("--port", type=_port, default=8765, help="port on 127.0.0.1 (default 8765; 0: any free)")
     return parser
 
 
@@ -191,6 +198,16 @@ def _seed(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"seed {value} must be >= 0")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {value} must be 0..65535")
     return value
 
 

@@ -50,12 +50,14 @@ def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
 
 
 def run_blocks(scenarios: list[Scenario], n_replicates: int, seed: int,
-               replicate_ids: np.ndarray | None = None) -> list[Trajectories]:
+               replicate_ids: np.ndarray | None = None,
+               on_step: Callable[[int], None] | None = None) -> list[Trajectories]:
     """Run variants of ``scenarios[0]`` side by side as replicate blocks of one batched model.
 
     Block b's replicate r uses the same random streams as replicate r of a separate run of
     ``scenarios[b]``, so results equal separate runs; one model advances them all.
     ``replicate_ids`` (default ``0 .. n_replicates - 1``) picks a chunk of the replicates.
+    ``on_step`` is told the replicate-months of every block after each month.
     """
     from sim.model.model import InfluenceModel
 
@@ -66,6 +68,8 @@ def run_blocks(scenarios: list[Scenario], n_replicates: int, seed: int,
                            collect=False)
     for _ in range(scenarios[0].horizon):
         model.step()
+        if on_step:
+            on_step(len(ids))
     whole = model.trajectories()
     model.release()
     out = []

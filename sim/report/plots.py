@@ -27,7 +27,7 @@ OUTSIDE_COLOUR = "#777777"
 FOCUS_STATES = ("mali", "mauritania")
 
 
-def _time_axis(ax, dates: tuple[str, ...]) -> None:
+def time_axis(ax, dates: tuple[str, ...]) -> None:
     ticks = [i for i, d in enumerate(dates) if d.endswith("-01")]
     ax.set_xticks(ticks, [dates[i][:4] for i in ticks])
     ax.set_xlim(0, len(dates) - 1)
@@ -64,7 +64,7 @@ def fan_chart(summary: Summary, metric: str, pairs: list[tuple[str, str]], title
             ax.plot(x, outside, color=OUTSIDE_COLOUR, linewidth=1.4, linestyle="--")
             labels.append((outside[-1], "outside (mean)", OUTSIDE_COLOUR))
             top = float(outside.max())
-    _time_axis(ax, summary.dates)
+    time_axis(ax, summary.dates)
     if metric == "influence":  # fit the axis to the data, never beyond 1
         top = max([top] + [summary.get(metric, *pair).p95.max() for pair in shown])
         ylim = (0.0, min(1.0, max(0.2, round(top * 1.15 + 0.05, 1))))
@@ -92,7 +92,7 @@ def context_chart(summary: Summary, state: str, seed: int) -> Figure:
         ax.fill_between(x, stats.p05, stats.p95, color=colour, alpha=0.15, linewidth=0)
         ax.plot(x, stats.p50, color=colour, linewidth=1.8)
         labels.append((stats.p50[-1], metric.replace("_", " "), colour))
-    _time_axis(ax, summary.dates)
+    time_axis(ax, summary.dates)
     ax.set_ylim(0, 1)
     for y, (_, text, colour) in zip(_spread([v for v, _, _ in labels], 0.06, 1.0), labels, strict=True):
         ax.text(1.01, y, text, transform=ax.get_yaxis_transform(), fontsize=8, color=colour, va="center")
@@ -169,7 +169,7 @@ def decisions_chart(summary: Summary, seed: int) -> Figure:
             ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", color="#555")
         ax.set_ylim(-0.02, 1.05)
         ax.set_ylabel(ylabel)
-        _time_axis(ax, summary.dates)
+        time_axis(ax, summary.dates)
     top.set_xlabel("")
     top.set_title("Institutions in force and decisions taken (share of replicates)")
     fig.subplots_adjust(bottom=0.1, right=0.7, hspace=0.12)
@@ -202,7 +202,7 @@ def levels_chart(comparison, key: tuple[str, str, str], title: str, window: tupl
         ax.axvspan(dates.index(window[0]), dates.index(window[1]), color="#999", alpha=0.12, linewidth=0)
         ax.text(dates.index(window[0]), 1.0, " question window", transform=ax.get_xaxis_transform(), fontsize=7,
                 va="top", color="#555")
-    _time_axis(ax, comparison.baseline.dates)
+    time_axis(ax, comparison.baseline.dates)
     low, high = ax.get_ylim()
     for y, (_, text, colour) in zip(_spread([v for v, _, _ in ends], 0.06 * (high - low), high), ends, strict=True):
         ax.text(1.01, y, text, transform=ax.get_yaxis_transform(), color=colour, fontsize=8, va="center")
@@ -246,7 +246,7 @@ def difference_chart(difference: Summary, target: str, seed: int) -> Figure:
         labels.append((stats.mean[-1], ACTOR_LABELS[source], colour))
         extent = max(extent, 1.1 * float(np.abs(np.stack([stats.p05, stats.p95])).max()))
     ax.axhline(0, color="#333", linewidth=0.8)
-    _time_axis(ax, difference.dates)
+    time_axis(ax, difference.dates)
     ax.set_ylim(-extent, extent)
     for y, (_, text, colour) in zip(_spread([v for v, _, _ in labels], 0.1 * extent, extent), labels, strict=True):
         ax.text(1.01, y, text, transform=ax.get_yaxis_transform(), fontsize=8, color=colour, va="center")

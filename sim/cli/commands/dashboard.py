@@ -1,0 +1,60 @@
+"""``sim dashboard``: serve the what-if page (sim/dashboard/app.py) on 127.0.0.1 with Solara."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from sim.cli.common import EXIT_BAD_INPUT
+
+# Solara's CDN proxy serves assets from the cache that the solara-assets package installs; pointing
+# the proxy at a closed local port means a missing asset fails loudly instead of being fetched.
+OFFLINE_CDN = "http://127.0.0.1:9/"
+
+
+def command(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("solara") is None or importlib.util.find_spec("solara_assets") is None:
+        print("dashboard: needs the dashboard extra: pip install 'sahel-sim[dashboard]'", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from sim.scenario.loader import resolve_scenario
+
+    scenario = resolve_scenario(args.scenario)  # a bad scenario exits 2 here, before any server starts
+    folder = args.folder or (Path("scenarios") if Path("scenarios").is_dir() else Path("."))
+    if not folder.is_dir():
+        print(f"dashboard: --folder {folder}: not a folder", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    port = _free_port(args.port)
+    if port is None:
+        print(f"dashboard: port {args.port} on 127.0.0.1 is in use; pass another --port (0: any free one)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    env = {**os.environ, "SIM_DASHBOARD_SCENARIO": str(Path(scenario.path).resolve()),
+           "SIM_DASHBOARD_FOLDER": str(folder.resolve()),
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_ASSETS_CDN": OFFLINE_CDN}
+    print(f"dashboard: http://127.0.0.1:{port}/ (scenario {scenario.name}; saves to {folder}); Ctrl-C stops it",
+          file=sys.stderr, flush=True)
+    solara = [sys.executable, "-m", "solara", "run", "sim.dashboard.app", "--host", "127.0.0.1", "--port", str(port),
+              "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
+    server = subprocess.Popen(solara, env=env)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        server.wait(timeout=15)
+        return 130
+
+
+def _free_port(wanted: int) -> int | None:
+    """``wanted`` if it is free on 127.0.0.1 (0: any free port), else None."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: TIME_WAIT is free
+        try:
+            probe.bind(("127.0.0.1", wanted))
+        except OSError:
+            return None
+        return probe.getsockname()[1]

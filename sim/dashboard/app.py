@@ -1,0 +1,190 @@
+"""The what-if page (Solara): pick a scenario, move levers, budgets and parameters, run, and read
+the baseline and the what-if side by side with the question's answer and the attribution.
+
+``sim dashboard`` serves it on 127.0.0.1. The work is done by sim/dashboard/session.py; this
+module only lays it out. Every reactive value below is per browser session (Solara scopes them
+to the visitor's kernel), so two people on one server do not move each other's sliders.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import solara
+from solara.lab import task
+
+import sim.model.model  # noqa: F401  (Mesa and the engine load with the server, not on the first run)
+from sim.dashboard import charts, session
+from sim.errors import InputError
+from sim.scenario.catalogue import ACTOR_LABELS
+
+FOLDER = Path(os.environ.get("SIM_DASHBOARD_FOLDER", "scenarios"))
+CHOICES = session.scenario_choices(FOLDER if FOLDER.is_dir() else None)
+START = os.environ.get("SIM_DASHBOARD_SCENARIO") or next(p for k, p in CHOICES.items() if k.endswith(": baseline"))
+if START not in CHOICES.values():
+    CHOICES = {f"file: {Path(START).name}": START, **CHOICES}
+
+scenario_path = solara.reactive(START)
+moved = solara.reactive({})  # setting path -> value, only the sliders the user moved
+outcomes = solara.reactive(list(session.DEFAULT_OUTCOMES))
+threshold = solara.reactive("")
+replicates = solara.reactive(session.DEFAULT_REPLICATES)
+save_as = solara.reactive("")
+notice = solara.reactive("")
+
+
+@task
+def run_whatif(path: str, settings: dict, wanted: list, test: str, n: int) -> session.WhatIfRun:
+    base = session.load_choice(path)
+    shown = [-1]
+
+    def progress(fraction: float) -> None:
+        percent = int(100 * fraction) // 5 * 5  # a few updates, not one per month: each one redraws the bar
+        if percent != shown[0]:
+            shown[0] = percent
+            run_whatif.progress = percent
+
+    return session.run_whatif(base, settings, wanted, threshold=test, replicates=n, on_progress=progress)
+
+
+def _label_of(path: str) -> str:
+    return next(label for label, p in CHOICES.items() if p == path)
+
+
+@solara.component
+def ControlSlider(control: session.Control):
+    value = moved.value.get(control.path, control.value)
+
+    def set_value(new: float) -> None:
+        moved.set({**moved.value, control.path: round(float(new), 6)})
+
+    css = f"sim-{control.path.replace('.', '-')}"  # a stable handle for tests and user stylesheets
+    with solara.Tooltip(control.hint), solara.Column(gap="0px", classes=["sim-control", css]):
+        solara.SliderFloat(control.label, value=value, min=control.low, max=control.high, step=control.step,
+                           on_value=set_value, thumb_label=True)
+        changed = control.path in moved.value
+        solara.Text(f"{'moved from ' if changed else ''}{control.now}",
+                    style={"font-size": "0.75em", "color": "#b00" if changed else "#666"})
+
+
+@solara.component
+def Controls(base):
+    groups: dict[str, list[session.Control]] = {}
+    for control in session.controls(base):
+        groups.setdefault(control.group, []).append(control)
+    actors = [g for g in groups if not g.startswith("parameters")]
+    with solara.ColumnsResponsive(default=12, medium=6, large=4):
+        for actor in actors:
+            with solara.Card(ACTOR_LABELS[actor], margin=1):
+                for control in groups[actor]:
+                    ControlSlider(control)
+    with solara.Details("Model parameters", expand=False), solara.ColumnsResponsive(default=12, medium=6, large=4):
+        for group in (g for g in groups if g.startswith("parameters")):
+            with solara.Card(group.split(": ", 1)[1], margin=1):
+                for control in groups[group]:
+                    ControlSlider(control)
+
+
+@solara.component
+def Results(run: session.WhatIfRun):
+    answer = run.comparison.answer
+    solara.Text(f"{run.whatif.name} against {run.baseline.name}, {run.replicates} paired replicates, seed "
+                f"{run.seed}; answered in {run.seconds:.1f} s.", classes=["sim-summary"])
+    if not run.settings:
+        solara.Info("No slider moved: the what-if is the baseline, so every difference is zero.")
+    for warning in run.comparison.warnings if run.settings else ():
+        solara.Warning(warning)
+    with solara.Div(classes=["sim-chart"]):
+        solara.FigureMatplotlib(charts.fan_charts(run), format="png")
+    if answer:
+        solara.HTML(tag="div", unsafe_innerHTML=charts.answer_html(answer), classes=["sim-answer"])
+    if run.contributions:
+        solara.Markdown("**What moved the outcomes** (`sim explain`, at the end of the run):")
+        solara.HTML(tag="div", unsafe_innerHTML=charts.contributions_html(run.contributions),
+                    classes=["sim-explain"])
+
+
+STYLE = ".sim-control .v-label{min-width:11em;font-size:.85em} .sim-answer li{margin:.4em 0} " \
+        ".sim-contributions{border-collapse:collapse;font-size:.85em} .sim-contributions td,.sim-contributions th" \
+        "{border:1px solid #ccc;padding:.2em .5em}"
+
+
+@solara.component
+def RunProgress():
+    """Its own component, so that progress redraws the bar and not the page's sixty sliders."""
+    solara.ProgressLinear(run_whatif.progress if run_whatif.pending else False)
+
+
+@solara.component
+def ResultsArea():
+    if run_whatif.error:
+        solara.Error(str(run_whatif.exception))
+    run = run_whatif.value if run_whatif.finished else run_whatif.latest
+    if run_whatif.pending:
+        solara.Info("running..." if run is None else "running... (showing the previous run until this one ends)")
+    if run is not None:
+        Results(run)
+    elif not run_whatif.pending:
+        solara.Info("Move levers below and press 'Run what-if'. Hover a lever for its evidence.")
+
+
+def _load(path: str):
+    try:
+        return session.load_choice(path), None
+    except InputError as error:
+        return None, str(error)
+
+
+@solara.component
+def Page():
+    solara.Title("Sahel influence: what-if")
+    solara.Style(STYLE)
+    base, problem = solara.use_memo(lambda: _load(scenario_path.value), [scenario_path.value])
+    series = solara.use_memo(lambda: session.outcome_choices(base) if base else [], [base])
+    if problem:
+        solara.Error(problem)
+        return
+
+    def pick(label: str) -> None:
+        scenario_path.set(CHOICES[label])
+        moved.set({})
+
+    def start_run() -> None:
+        notice.set("")
+        run_whatif(scenario_path.value, dict(moved.value), list(outcomes.value), threshold.value,
+                   int(replicates.value))
+
+    def save() -> None:
+        name = (save_as.value.strip() or f"{base.name}_whatif") + ("" if save_as.value.endswith(".yaml") else ".yaml")
+        target = FOLDER / Path(name).name
+        try:
+            saved = session.save_whatif(base, moved.value, target)
+            notice.set(f"saved {target} (scenario '{saved.name}', checked by the loader)")
+        except InputError as error:
+            notice.set(str(error))
+
+    def report() -> bytes:
+        run = run_whatif.value
+        return session.report_html(run, Path(tempfile.mkdtemp(prefix="sim-dashboard-")))
+
+    with solara.Sidebar():
+        solara.Select("Scenario", values=list(CHOICES), value=_label_of(scenario_path.value), on_value=pick)
+        solara.InputInt("Replicates", value=replicates, continuous_update=False)
+        solara.SelectMultiple("Outcomes", values=outcomes.value, all_values=series, on_value=outcomes.set)
+        solara.InputText("Threshold (e.g. influence.russia.mali > 0.3)", value=threshold, continuous_update=False)
+        solara.Button("Run what-if", on_click=start_run, color="primary", disabled=run_whatif.pending,
+                      classes=["sim-run"])
+        RunProgress()
+        solara.Button("Reset sliders", on_click=lambda: moved.set({}), text=True)
+        solara.Text(f"{len(moved.value)} setting(s) moved", classes=["sim-moved"])
+        solara.InputText("Save as (file name)", value=save_as, continuous_update=True, classes=["sim-save-name"])
+        solara.Button("Save what-if as scenario", on_click=save, outlined=True, classes=["sim-save"])
+        if run_whatif.finished and run_whatif.value is not None:
+            solara.FileDownload(report, filename="report.html", label="Download report.html")
+        if notice.value:
+            solara.Info(notice.value, classes=["sim-notice"])
+    with solara.Column():
+        ResultsArea()
+        Controls(base)

@@ -1,0 +1,241 @@
+"""What the dashboard does, apart from the page: the controls a scenario offers, the what-if
+they make, its paired run with the question's answer and the attribution, and what can be
+saved from it. Everything here is plain Python, so it is tested without a browser, and the
+page (sim/dashboard/app.py) only lays it out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sim.analysis.compare import Comparison, compare_scenarios
+from sim.analysis.explain import Contribution, explain
+from sim.analysis.question import series_key
+from sim.errors import InputError, Problem
+from sim.scenario.catalogue import ACTORS, load_catalogue
+from sim.scenario.format import BUDGET_RANGE
+from sim.scenario.loader import LIBRARY, Question, Scenario, load_scenario, question_problems, with_settings
+from sim.scenario.months import format_month
+
+DEFAULT_REPLICATES = 200
+EXPLAIN_REPLICATES = 100  # as sim compare: attribution needs fewer replicates than the levels
+MAIN_PARAMETER_GROUPS = ("influence", "relation", "context", "receptivity", "agent", "institution", "shocks")
+DEFAULT_OUTCOMES = ("influence.morocco.mali", "influence.russia.mali")
+
+
+@dataclass(frozen=True)
+class Control:
+    """One slider: a dotted setting path (as ``--set`` takes) and where it starts."""
+
+    path: str  # levers.<actor>.<lever> | actors.<actor>.budget | parameters.<name>
+    label: str
+    group: str  # an actor, or "parameters: <prefix>"
+    low: float
+    high: float
+    value: float  # what the scenario has now (the slider's start)
+    now: str  # how the scenario sets it, in words ("adaptive, status quo 0.30", "fixed 0.20", ...)
+    hint: str  # evidence: the lever's source file and quote, or the parameter's rationale
+
+    @property
+    def step(self) -> float:
+        return round((self.high - self.low) / 100, 6) or 0.01
+
+
+def scenario_choices(folder: Path | None = None) -> dict[str, str]:
+    """Scenarios to pick from, label -> what ``load_choice`` takes: the library, then ``folder``'s files."""
+    choices = {f"library: {p.stem}": str(p) for p in sorted(LIBRARY.glob("*.yaml"))}
+    if folder is not None and folder.resolve() != LIBRARY.resolve():
+        choices |= {f"{folder.name}/{p.name}": str(p) for p in sorted(folder.glob("*.y*ml"))}
+    return choices
+
+
+def load_choice(path: str) -> Scenario:
+    return load_scenario(path)
+
+
+def controls(scenario: Scenario) -> list[Control]:
+    """Every lever's intensity and every actor's budget, grouped by actor, then the main parameters."""
+    catalogue = load_catalogue()
+    out: list[Control] = []
+    for actor in ACTORS:
+        setup = scenario.actors[actor]
+        out.append(Control(f"actors.{actor}.budget", "budget", actor, BUDGET_RANGE[0], max(BUDGET_RANGE[1] / 4,
+                           2 * setup.budget), setup.budget, f"{setup.budget:.2f} ({setup.budget_policy})",
+                           "Total effort per month across this actor's levers."))
+        for lever in (lv for lv in catalogue.levers if lv.actor == actor):
+            value, now = _lever_now(scenario, actor, lever.id, lever.initial_effort)
+            quotes = "\n".join(f"{e.source}: \u201c{e.quote}\u201d" for e in lever.evidence)
+            out.append(Control(f"levers.{lever.key}", lever.id.replace("_", " "), actor, 0.0, 1.0, value, now,
+                               f"{lever.description}\n{quotes}"))
+    for name, spec in catalogue.parameters.items():
+        prefix = name.split(".", 1)[0]
+        if prefix not in MAIN_PARAMETER_GROUPS:
+            continue
+        value = float(scenario.parameters.get(name, spec.default))
+        drawn = any(u.parameter == name for u in scenario.uncertainties)
+        now = f"{value:g} {spec.unit}".strip() + (", drawn per replicate" if drawn else "")
+        out.append(Control(f"parameters.{name}", name.split(".", 1)[1].replace("_", " "), f"parameters: {prefix}",
+                           spec.low, spec.high, value, now, spec.rationale))
+    return out
+
+
+def _lever_now(scenario: Scenario, actor: str, lever: str, status_quo: float) -> tuple[float, str]:
+    status_quo = float(scenario.status_quo.get(actor, {}).get(lever, status_quo))
+    setting = scenario.levers.get(actor, {}).get(lever)
+    if setting is None or setting.mode == "adaptive":
+        return status_quo, f"adaptive (status quo {status_quo:.2f})"
+    if setting.mode == "fixed":
+        return float(setting.value), f"fixed {setting.value:.2f}"
+    steps = ", ".join(f"{format_month(m)}: {v:.2f}" for m, v in setting.schedule)
+    return float(setting.schedule[0][1]), f"schedule ({steps})"
+
+
+def whatif_scenario(base: Scenario, settings: Mapping[str, float], name: str | None = None) -> Scenario:
+    """``base`` with the moved sliders applied, checked by the loader as ``--set`` values are."""
+    if not settings:
+        return base
+    renamed = {"name": name or f"{base.name}_whatif",
+               "description": f"{base.name} with " + ", ".join(f"{k}={v:g}" for k, v in settings.items())}
+    return with_settings(base, {**renamed, **settings}, "dashboard:")
+
+
+def question_for(base: Scenario, outcomes: list[str], threshold: str = "") -> Question:
+    """The report's question from the page's outcome picks and threshold, checked as ``--outcome`` is."""
+    raw = {"outcomes": list(outcomes), **({"threshold": threshold} if threshold.strip() else {})}
+    question, issues = question_problems(raw, base.start, base.horizon)
+    if issues:
+        raise InputError([Problem("dashboard: question", 1, 1, message) for _, message in issues])
+    return question
+
+
+@dataclass(frozen=True)
+class WhatIfRun:
+    """One press of the run button: the paired comparison and the attribution of its outcomes."""
+
+    baseline: Scenario
+    whatif: Scenario
+    settings: dict[str, float]
+    comparison: Comparison
+    contributions: list[Contribution]
+    replicates: int
+    seed: int
+    seconds: float
+
+
+def run_whatif(base: Scenario, settings: Mapping[str, float], outcomes: list[str], *, threshold: str = "",
+               replicates: int = DEFAULT_REPLICATES, seed: int | None = None,
+               on_progress: Callable[[float], None] | None = None) -> WhatIfRun:
+    """Baseline and what-if on the same replicates, the question answered, and ``sim explain``'s
+    attribution of each outcome at the end of the run (what ``sim compare`` and ``sim explain`` do)."""
+    started = time.perf_counter()
+    whatif = whatif_scenario(base, settings)
+    question = question_for(base, outcomes, threshold)
+    seed = base.seed if seed is None else seed
+    n_explain = min(replicates, EXPLAIN_REPLICATES)
+    total = 2 * replicates * base.horizon + (n_explain * base.horizon * (2 + len(settings)) if settings else 0)
+    done = 0
+
+    def advance(units: int) -> None:
+        nonlocal done
+        done += units
+        if on_progress:
+            on_progress(min(done / total, 1.0))
+
+    comparison = compare_scenarios(base, whatif, replicates, seed, question=question, on_step=advance)
+    contributions = []
+    if settings:
+        contributions = explain(whatif, [series_key(o) for o in question.outcomes], against=base,
+                                n_replicates=n_explain, seed=seed, on_step=advance)
+    if on_progress:
+        on_progress(1.0)
+    return WhatIfRun(base, whatif, dict(settings), comparison, contributions, replicates, seed,
+                     time.perf_counter() - started)
+
+
+def whatif_yaml(base: Scenario, settings: Mapping[str, float], name: str, *, extends: str | None) -> str:
+    """The what-if as a scenario file: ``extends:`` the base plus the moved sliders, or (``extends``
+    None) the whole resolved scenario."""
+    import yaml
+
+    whatif = whatif_scenario(base, settings, name)
+    if extends is None:
+        return yaml.safe_dump(whatif.to_dict(), sort_keys=False, allow_unicode=True)
+    data: dict = {"extends": extends, "name": whatif.name, "description": whatif.description}
+    for path, value in settings.items():
+        node = data
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = float(value)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def save_whatif(base: Scenario, settings: Mapping[str, float], path: Path) -> Scenario:
+    """Write the what-if to ``path`` and return it as the loader reads it back.
+
+    The file is written beside ``path`` under a temporary name, read back by the loader, and
+    renamed into place only if it gives exactly the what-if that was run (so a bad file never
+    appears and an existing file is never replaced). The short form (``extends:`` the base plus
+    the moved sliders) is preferred; the whole scenario is written when the base cannot be named.
+    """
+    import os
+    import tempfile
+
+    path = Path(path)
+    if path.suffix not in (".yaml", ".yml"):
+        raise InputError([Problem(str(path), 1, 1, "expected a file name ending in .yaml")])
+    if path.exists():
+        raise InputError([Problem(str(path), 1, 1, "file exists; choose another name (nothing was written)")])
+    if not path.parent.is_dir():
+        raise InputError([Problem(str(path), 1, 1, f"folder {path.parent} does not exist (nothing was written)")])
+    wanted = whatif_scenario(base, settings, path.stem)
+    for extends in (_extends_reference(base, path), None):
+        if extends is False:
+            continue
+        fd, staging = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(whatif_yaml(base, settings, path.stem, extends=extends))
+            saved = load_scenario(staging)
+            if saved.content_hash == wanted.content_hash:
+                os.chmod(staging, 0o644)
+                os.replace(staging, path)
+                return load_scenario(path)
+        finally:
+            Path(staging).unlink(missing_ok=True)
+    raise InputError([Problem(str(path), 1, 1, "the saved what-if did not read back as the one that was run")])
+
+
+def _extends_reference(base: Scenario, path: Path) -> str | bool:
+    """How a file at ``path`` can name ``base`` in ``extends:`` (False: it cannot)."""
+    source = Path(base.path).resolve() if base.path else None
+    if source is None or not source.is_file():
+        return False
+    if source.parent == LIBRARY.resolve():
+        return source.stem
+    try:
+        return str(source.relative_to(path.resolve().parent))
+    except ValueError:
+        return False
+
+
+def report_html(run: WhatIfRun, folder: Path) -> bytes:
+    """``sim compare``'s report of the run's settings (the same command, written under ``folder``)."""
+    from sim.cli.compare_job import execute_compare
+
+    out, _, _ = execute_compare(run.baseline, run.whatif, replicates=run.replicates, seed=run.seed,
+                                out=folder / f"{run.whatif.name}-vs-{run.baseline.name}-{time.time_ns()}",
+                                question=run.comparison.answer.question if run.comparison.answer else None)
+    return (out / "report.html").read_bytes()
+
+
+def outcome_choices(scenario: Scenario) -> list[str]:
+    """Series a strategist can ask about: influence first, then context, then attitudes."""
+    from sim.scenario.catalogue import CONTEXT_METRICS
+
+    pairs = [(a, b) for a in ACTORS for b in ACTORS if a != b]
+    return ([f"influence.{a}.{b}" for a, b in pairs] + [f"{m}.{a}" for m in CONTEXT_METRICS for a in ACTORS]
+            + [f"relation.{a}.{b}" for a, b in pairs])

@@ -1,0 +1,142 @@
+"""The what-if page in a real browser: Playwright driving Debian's chromium against ``sim dashboard``.
+
+The browser may reach 127.0.0.1 only (every other request is aborted and recorded), and the
+server's asset proxy points at a closed port, so the page loading at all shows that every
+JavaScript and CSS asset is served locally from the installed packages.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium); "
+                       ".ci/run installs it"),
+    pytest.mark.skipif(not all(__import__("importlib.util").util.find_spec(m) for m in ("solara", "playwright")),
+                       reason="the dashboard extra or playwright is not installed (pip install -e '.[dev]')"),
+]
+SIM = [sys.executable, "-m", "sim"]
+OUTCOMES = ("influence.morocco.mali", "influence.russia.mali")
+LEVER = "levers-morocco-security_cooperation"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dashboard")
+    process = subprocess.Popen([*SIM, "dashboard", "baseline", "--folder", str(folder), "--port", "0"],
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                               env={**os.environ, "NO_PROXY": "127.0.0.1"})
+    first = process.stderr.readline()
+    match = re.search(r"http://127\.0\.0\.1:(\d+)/", first)
+    assert match, first
+    url = match.group(0)
+    deadline = time.time() + 60
+    import urllib.request
+
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            assert process.poll() is None and time.time() < deadline, "the dashboard did not start"
+            time.sleep(0.3)
+    yield url, folder
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        yield launched
+        launched.close()
+
+
+def _open(browser, url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    outside: list[str] = []
+
+    def local_only(route):
+        host = route.request.url.split("/")[2].split(":")[0] if "://" in route.request.url else ""
+        if route.request.url.startswith("data:") or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", local_only)
+    page.goto(url)
+    page.locator(".sim-run").wait_for(timeout=60_000)
+    page.locator(f".sim-{LEVER} [role=slider]").wait_for(state="attached", timeout=60_000)
+    return page, outside
+
+
+def _run(page, expect: str) -> tuple[str, list[str], float]:
+    """Press run; wait until the results name ``expect`` ("X against Y") and the run has ended."""
+    started = time.perf_counter()
+    page.locator(".sim-run").click()
+    page.locator(".sim-summary").filter(has_text=expect).wait_for(timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('.sim-run[disabled]')", timeout=60_000)
+    seconds = time.perf_counter() - started
+    chart = page.evaluate("async () => { const i = document.querySelector('.sim-chart img');"
+                          " const b = await (await fetch(i.src)).arrayBuffer();"
+                          " return Array.from(new Uint8Array(b)).join(','); }")  # the PNG's bytes
+    answers = [li.inner_text().strip() for li in page.locator(".sim-answer li").all()]
+    return chart, answers, seconds
+
+
+def test_the_page_loads_with_no_request_leaving_the_machine(server, browser):
+    url, _ = server
+    page, outside = _open(browser, url)
+    assert page.locator(".sim-control").count() >= 26 + 6, "a slider for every lever and budget"
+    assert outside == [], f"requests left 127.0.0.1: {outside[:5]}"
+    page.close()
+
+
+def test_moving_a_slider_changes_the_chart_and_numbers_as_sim_compare_does(server, browser, tmp_path):
+    url, folder = server
+    page, outside = _open(browser, url)
+    first_chart, first_answer, _ = _run(page, "baseline against baseline")
+    assert len(first_answer) == len(OUTCOMES)
+    assert all("0 lower" in a or "0 no different" in a or "includes no change" in a for a in first_answer), \
+        "unchanged sliders: the what-if is the baseline"
+
+    slider = page.locator(f".sim-{LEVER} [role=slider]")
+    before = float(slider.get_attribute("aria-valuenow"))
+    slider.focus()
+    for _ in range(60):  # 0.01 a press: security cooperation 0.20 -> 0.80
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => Number(document.querySelector('.sim-{LEVER} [role=slider]')"
+                           f".getAttribute('aria-valuenow')) > {before + 0.5}")
+    page.locator(".sim-moved").filter(has_text="1 setting").wait_for()
+    chart, answer, seconds = _run(page, "baseline_whatif against baseline")
+    assert chart != first_chart
+    assert answer != first_answer
+    assert seconds < 10, f"a 200-replicate what-if took {seconds:.1f} s in the browser"
+
+    page.locator(".sim-save-name input").fill("security_push.yaml")
+    page.locator(".sim-save").click()
+    page.locator(".sim-notice").filter(has_text="saved").wait_for(timeout=30_000)
+    saved = folder / "security_push.yaml"
+    assert saved.is_file()
+    compared = subprocess.run([*SIM, "compare", "baseline", str(saved), "--replicates", "200",
+                               *[f"--outcome={o}" for o in OUTCOMES], "--out", str(tmp_path / "cmp")],
+                              capture_output=True, text=True, check=True)
+    printed = [line[2:] for line in compared.stdout.splitlines() if line.startswith("* ")]
+    assert printed == answer, "the page's numbers are sim compare's on the saved settings"
+    assert "higher" in answer[0], "more security cooperation raises Morocco's influence on Mali"
+    assert outside == []
+    page.close()
