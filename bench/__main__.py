@@ -202,6 +202,9 @@ def main() -> None:
     print(f"6. Sobol' with second order, 30 factors, N={sobol_n}:")
     print("\n".join(time_sobol(sobol_n)))
 
+    print("7. dashboard what-if, 200 paired replicates with the attribution and the fan charts (warm):")
+    print(time_dashboard(200))
+
 
 def time_backends(n: int) -> list[str]:
     """Seconds of one streamed ensemble of the baseline on each backend: cold (workers started
@@ -254,6 +257,34 @@ def time_sobol(n: int) -> list[str]:
     same = np.array_equal(results["serial"], results["processes"], equal_nan=True)
     lines.append(f"   identical indices: {same} (target: under 15 s with 2 workers)")
     return lines
+
+
+def time_dashboard(n: int) -> str:
+    """What one press of the dashboard's run button costs in the server (sim/dashboard/session.py),
+    against the plain paired comparison it contains, measured in the same run."""
+    import io
+
+    from sim.analysis.compare import compare_scenarios
+
+    try:
+        from sim.dashboard import charts, session
+    except ImportError:
+        return "   not installed (pip install 'sahel-sim[dashboard]')"
+    base = load_scenario("scenarios/baseline.yaml")
+    settings = {"levers.morocco.security_cooperation": 0.8}
+    outcomes = ["influence.morocco.mali", "influence.russia.mali"]
+    session.run_whatif(base, settings, outcomes, replicates=20)  # imports and first-touch costs
+    runs, plain = [], []
+    for _ in range(3):
+        start = time.perf_counter()
+        run = session.run_whatif(base, settings, outcomes, replicates=n)
+        charts.fan_charts(run).savefig(io.BytesIO(), format="png")
+        runs.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        compare_scenarios(base, session.whatif_scenario(base, settings), n, base.seed)
+        plain.append(time.perf_counter() - start)
+    return (f"   {min(runs):.2f} s best of 3 (target < 3 s), of which the paired comparison alone takes "
+            f"{min(plain):.2f} s ({min(runs) / min(plain):.1f}x)")
 
 
 if __name__ == "__main__":

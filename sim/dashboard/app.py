@@ -32,21 +32,27 @@ outcomes = solara.reactive(list(session.DEFAULT_OUTCOMES))
 threshold = solara.reactive("")
 replicates = solara.reactive(session.DEFAULT_REPLICATES)
 save_as = solara.reactive("")
+whatif_name = solara.reactive("")  # the name the what-if was saved under, used by later runs and reports
+runs = solara.reactive(0)
+resets = solara.reactive(0)  # bumping it remounts the sliders at the scenario's values
+progress = solara.reactive(0)  # percent; not the task's own .progress, which would redraw the results too
 notice = solara.reactive("")
 
 
 @task
-def run_whatif(path: str, settings: dict, wanted: list, test: str, n: int) -> session.WhatIfRun:
+def run_whatif(number: int, path: str, settings: dict, wanted: list, test: str, n: int,
+               name: str) -> tuple[int, session.WhatIfRun]:
     base = session.load_choice(path)
     shown = [-1]
 
-    def progress(fraction: float) -> None:
+    def report_progress(fraction: float) -> None:
         percent = int(100 * fraction) // 5 * 5  # a few updates, not one per month: each one redraws the bar
         if percent != shown[0]:
             shown[0] = percent
-            run_whatif.progress = percent
+            progress.set(percent)
 
-    return session.run_whatif(base, settings, wanted, threshold=test, replicates=n, on_progress=progress)
+    return number, session.run_whatif(base, settings, wanted, threshold=test, replicates=n, name=name or None,
+                                      on_progress=report_progress)
 
 
 def _label_of(path: str) -> str:
@@ -55,18 +61,22 @@ def _label_of(path: str) -> str:
 
 @solara.component
 def ControlSlider(control: session.Control):
-    value = moved.value.get(control.path, control.value)
+    """One slider. It keeps its own value and only writes ``moved``, so moving it redraws itself,
+    not the sixty others (which would each re-read ``moved``)."""
+    value = solara.use_reactive(moved.peek().get(control.path, control.value))
+    changed = solara.use_reactive(control.path in moved.peek())
 
     def set_value(new: float) -> None:
-        moved.set({**moved.value, control.path: round(float(new), 6)})
+        value.set(round(float(new), 6))
+        changed.set(True)
+        moved.set({**moved.peek(), control.path: value.value})
 
     css = f"sim-{control.path.replace('.', '-')}"  # a stable handle for tests and user stylesheets
     with solara.Tooltip(control.hint), solara.Column(gap="0px", classes=["sim-control", css]):
-        solara.SliderFloat(control.label, value=value, min=control.low, max=control.high, step=control.step,
+        solara.SliderFloat(control.label, value=value.value, min=control.low, max=control.high, step=control.step,
                            on_value=set_value, thumb_label=True)
-        changed = control.path in moved.value
-        solara.Text(f"{'moved from ' if changed else ''}{control.now}",
-                    style={"font-size": "0.75em", "color": "#b00" if changed else "#666"})
+        solara.Text(f"{'moved from ' if changed.value else ''}{control.now}",
+                    style={"font-size": "0.75em", "color": "#b00" if changed.value else "#666"})
 
 
 @solara.component
@@ -88,16 +98,17 @@ def Controls(base):
 
 
 @solara.component
-def Results(run: session.WhatIfRun):
+def Results(number: int, run: session.WhatIfRun):
     answer = run.comparison.answer
-    solara.Text(f"{run.whatif.name} against {run.baseline.name}, {run.replicates} paired replicates, seed "
-                f"{run.seed}; answered in {run.seconds:.1f} s.", classes=["sim-summary"])
+    solara.Text(f"Run {number}: {run.whatif.name} against {run.baseline.name}, {run.replicates} paired replicates, "
+                f"seed {run.seed}; answered in {run.seconds:.1f} s.", classes=["sim-summary"])
     if not run.settings:
         solara.Info("No slider moved: the what-if is the baseline, so every difference is zero.")
     for warning in run.comparison.warnings if run.settings else ():
         solara.Warning(warning)
+    figure = solara.use_memo(lambda: charts.fan_charts(run), [number])
     with solara.Div(classes=["sim-chart"]):
-        solara.FigureMatplotlib(charts.fan_charts(run), format="png")
+        solara.FigureMatplotlib(figure, dependencies=[number], format="png")
     if answer:
         solara.HTML(tag="div", unsafe_innerHTML=charts.answer_html(answer), classes=["sim-answer"])
     if run.contributions:
@@ -114,18 +125,18 @@ STYLE = ".sim-control .v-label{min-width:11em;font-size:.85em} .sim-answer li{ma
 @solara.component
 def RunProgress():
     """Its own component, so that progress redraws the bar and not the page's sixty sliders."""
-    solara.ProgressLinear(run_whatif.progress if run_whatif.pending else False)
+    solara.ProgressLinear(progress.value if progress.value < 100 else False)
 
 
 @solara.component
 def ResultsArea():
     if run_whatif.error:
         solara.Error(str(run_whatif.exception))
-    run = run_whatif.value if run_whatif.finished else run_whatif.latest
+    latest = run_whatif.value if run_whatif.finished else run_whatif.latest
     if run_whatif.pending:
-        solara.Info("running..." if run is None else "running... (showing the previous run until this one ends)")
-    if run is not None:
-        Results(run)
+        solara.Info("running..." if latest is None else "running... (showing the previous run until this one ends)")
+    if latest is not None:
+        Results(*latest)
     elif not run_whatif.pending:
         solara.Info("Move levers below and press 'Run what-if'. Hover a lever for its evidence.")
 
@@ -150,41 +161,58 @@ def Page():
     def pick(label: str) -> None:
         scenario_path.set(CHOICES[label])
         moved.set({})
+        whatif_name.set("")
+        resets.set(resets.value + 1)
+
+    with solara.Sidebar():
+        solara.Select("Scenario", values=list(CHOICES), value=_label_of(scenario_path.value), on_value=pick)
+        solara.InputInt("Replicates", value=replicates, continuous_update=True)
+        solara.SelectMultiple("Outcomes", values=outcomes.value, all_values=series, on_value=outcomes.set)
+        solara.InputText("Threshold (e.g. influence.russia.mali > 0.3)", value=threshold, continuous_update=True,
+                         classes=["sim-threshold"])
+        RunPanel(base)
+    with solara.Column():
+        ResultsArea()
+        Controls(base).key(f"controls-{scenario_path.value}-{resets.value}")
+
+
+@solara.component
+def RunPanel(base):
+    """Run, reset, save and download: what changes while a run is pending, apart from the sliders."""
 
     def start_run() -> None:
         notice.set("")
-        run_whatif(scenario_path.value, dict(moved.value), list(outcomes.value), threshold.value,
-                   int(replicates.value))
+        progress.set(0)
+        runs.set(runs.value + 1)
+        run_whatif(runs.value, scenario_path.value, dict(moved.value), list(outcomes.value), threshold.value,
+                   int(replicates.value), whatif_name.value)
+
+    def reset() -> None:
+        moved.set({})
+        resets.set(resets.value + 1)
 
     def save() -> None:
         name = (save_as.value.strip() or f"{base.name}_whatif") + ("" if save_as.value.endswith(".yaml") else ".yaml")
         target = FOLDER / Path(name).name
         try:
             saved = session.save_whatif(base, moved.value, target)
+            whatif_name.set(saved.name)
             notice.set(f"saved {target} (scenario '{saved.name}', checked by the loader)")
         except InputError as error:
             notice.set(str(error))
 
     def report() -> bytes:
-        run = run_whatif.value
+        _, run = run_whatif.value
         return session.report_html(run, Path(tempfile.mkdtemp(prefix="sim-dashboard-")))
 
-    with solara.Sidebar():
-        solara.Select("Scenario", values=list(CHOICES), value=_label_of(scenario_path.value), on_value=pick)
-        solara.InputInt("Replicates", value=replicates, continuous_update=False)
-        solara.SelectMultiple("Outcomes", values=outcomes.value, all_values=series, on_value=outcomes.set)
-        solara.InputText("Threshold (e.g. influence.russia.mali > 0.3)", value=threshold, continuous_update=False)
-        solara.Button("Run what-if", on_click=start_run, color="primary", disabled=run_whatif.pending,
-                      classes=["sim-run"])
-        RunProgress()
-        solara.Button("Reset sliders", on_click=lambda: moved.set({}), text=True)
-        solara.Text(f"{len(moved.value)} setting(s) moved", classes=["sim-moved"])
-        solara.InputText("Save as (file name)", value=save_as, continuous_update=True, classes=["sim-save-name"])
-        solara.Button("Save what-if as scenario", on_click=save, outlined=True, classes=["sim-save"])
-        if run_whatif.finished and run_whatif.value is not None:
-            solara.FileDownload(report, filename="report.html", label="Download report.html")
-        if notice.value:
-            solara.Info(notice.value, classes=["sim-notice"])
-    with solara.Column():
-        ResultsArea()
-        Controls(base)
+    solara.Button("Run what-if", on_click=start_run, color="primary", disabled=run_whatif.pending,
+                  classes=["sim-run"])
+    RunProgress()
+    solara.Button("Reset sliders", on_click=reset, text=True)
+    solara.Text(f"{len(moved.value)} setting(s) moved", classes=["sim-moved"])
+    solara.InputText("Save as (file name)", value=save_as, continuous_update=True, classes=["sim-save-name"])
+    solara.Button("Save what-if as scenario", on_click=save, outlined=True, classes=["sim-save"])
+    if run_whatif.finished and run_whatif.value is not None:
+        solara.FileDownload(report, filename="report.html", label="Download report.html")
+    if notice.value:
+        solara.Info(notice.value, classes=["sim-notice"])

@@ -126,12 +126,12 @@ class WhatIfRun:
 
 
 def run_whatif(base: Scenario, settings: Mapping[str, float], outcomes: list[str], *, threshold: str = "",
-               replicates: int = DEFAULT_REPLICATES, seed: int | None = None,
+               replicates: int = DEFAULT_REPLICATES, seed: int | None = None, name: str | None = None,
                on_progress: Callable[[float], None] | None = None) -> WhatIfRun:
     """Baseline and what-if on the same replicates, the question answered, and ``sim explain``'s
     attribution of each outcome at the end of the run (what ``sim compare`` and ``sim explain`` do)."""
     started = time.perf_counter()
-    whatif = whatif_scenario(base, settings)
+    whatif = whatif_scenario(base, settings, name)
     question = question_for(base, outcomes, threshold)
     seed = base.seed if seed is None else seed
     n_explain = min(replicates, EXPLAIN_REPLICATES)

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -109,7 +110,7 @@ def test_the_page_loads_with_no_request_leaving_the_machine(server, browser):
 def test_moving_a_slider_changes_the_chart_and_numbers_as_sim_compare_does(server, browser, tmp_path):
     url, folder = server
     page, outside = _open(browser, url)
-    first_chart, first_answer, _ = _run(page, "baseline against baseline")
+    first_chart, first_answer, _ = _run(page, "Run 1: baseline against baseline")
     assert len(first_answer) == len(OUTCOMES)
     assert all("0 lower" in a or "0 no different" in a or "includes no change" in a for a in first_answer), \
         "unchanged sliders: the what-if is the baseline"
@@ -122,7 +123,7 @@ def test_moving_a_slider_changes_the_chart_and_numbers_as_sim_compare_does(serve
     page.wait_for_function(f"() => Number(document.querySelector('.sim-{LEVER} [role=slider]')"
                            f".getAttribute('aria-valuenow')) > {before + 0.5}")
     page.locator(".sim-moved").filter(has_text="1 setting").wait_for()
-    chart, answer, seconds = _run(page, "baseline_whatif against baseline")
+    chart, answer, seconds = _run(page, "Run 2: baseline_whatif against baseline")
     assert chart != first_chart
     assert answer != first_answer
     assert seconds < 10, f"a 200-replicate what-if took {seconds:.1f} s in the browser"
@@ -138,5 +139,17 @@ def test_moving_a_slider_changes_the_chart_and_numbers_as_sim_compare_does(serve
     printed = [line[2:] for line in compared.stdout.splitlines() if line.startswith("* ")]
     assert printed == answer, "the page's numbers are sim compare's on the saved settings"
     assert "higher" in answer[0], "more security cooperation raises Morocco's influence on Mali"
+    assert "security_cooperation" in page.locator(".sim-explain").inner_text(), "explain's attribution is shown"
+
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_text("Download report.html").click()
+    report = Path(download.value.path()).read_text()
+    assert report.startswith("<!DOCTYPE html>") and "baseline_whatif compared with baseline" in report
+    assert "data:image/png;base64," in report, "the report's charts are embedded"
+
+    page.locator(".sim-threshold input").fill("influence.russia.mali > influence.morocco.mali")
+    page.locator(".sim-threshold input").press("Enter")
+    _, with_threshold, _ = _run(page, "Run 3: security_push against baseline")
+    assert len(with_threshold) == len(OUTCOMES) + 1 and "holds in" in with_threshold[-1]
     assert outside == []
     page.close()
