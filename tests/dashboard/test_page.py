@@ -1,8 +1,9 @@
 """The what-if page in a real browser: Playwright driving Debian's chromium against ``sim dashboard``.
 
-The browser may reach 127.0.0.1 only (every other request is aborted and recorded), and the
-server's asset proxy points at a closed port, so the page loading at all shows that every
-JavaScript and CSS asset is served locally from the installed packages.
+The network is blocked for both ends: the browser may reach 127.0.0.1 only (every other request
+is aborted and recorded), and the server's HTTP clients and its asset proxy point at a closed
+port. The page loading at all shows that every JavaScript and CSS asset is served locally from
+the installed packages.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ pytestmark = [
 SIM = [sys.executable, "-m", "sim"]
 OUTCOMES = ("influence.morocco.mali", "influence.russia.mali")
 LEVER = "levers-morocco-security_cooperation"
+# the server's HTTP clients (requests, urllib) go through a proxy on a closed port: any call out fails
+NO_NETWORK = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "ALL_PROXY": "http://127.0.0.1:9",
+              "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +38,7 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dashboard")
     process = subprocess.Popen([*SIM, "dashboard", "baseline", "--folder", str(folder), "--port", "0"],
                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                               env={**os.environ, "NO_PROXY": "127.0.0.1"})
+                               env={**os.environ, **NO_NETWORK})
     first = process.stderr.readline()
     match = re.search(r"http://127\.0\.0\.1:(\d+)/", first)
     assert match, first
