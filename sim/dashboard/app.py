@@ -20,11 +20,19 @@ from sim.dashboard import charts, session
 from sim.errors import InputError
 from sim.scenario.catalogue import ACTOR_LABELS
 
-FOLDER = Path(os.environ.get("SIM_DASHBOARD_FOLDER", "scenarios"))
-CHOICES = session.scenario_choices(FOLDER if FOLDER.is_dir() else None)
-START = os.environ.get("SIM_DASHBOARD_SCENARIO") or next(p for k, p in CHOICES.items() if k.endswith(": baseline"))
-if START not in CHOICES.values():
-    CHOICES = {f"file: {Path(START).name}": START, **CHOICES}
+FOLDER = Path(os.environ.get("SIM_DASHBOARD_FOLDER", "."))
+
+
+def scenario_choices() -> dict[str, str]:
+    """The library, the folder's files (read again after each save), and the starting file."""
+    choices = session.scenario_choices(FOLDER if FOLDER.is_dir() else None)
+    if START not in choices.values():
+        choices = {f"file: {Path(START).name}": START, **choices}
+    return choices
+
+
+START = os.environ.get("SIM_DASHBOARD_SCENARIO") or str(session.LIBRARY / "baseline.yaml")
+choices = solara.reactive(scenario_choices())
 
 scenario_path = solara.reactive(START)
 moved = solara.reactive({})  # setting path -> value, only the sliders the user moved
@@ -56,7 +64,7 @@ def run_whatif(number: int, path: str, settings: dict, wanted: list, test: str, 
 
 
 def _label_of(path: str) -> str:
-    return next(label for label, p in CHOICES.items() if p == path)
+    return next((label for label, p in choices.value.items() if p == path), path)
 
 
 @solara.component
@@ -70,6 +78,7 @@ def ControlSlider(control: session.Control):
         value.set(round(float(new), 6))
         changed.set(True)
         moved.set({**moved.peek(), control.path: value.value})
+        whatif_name.set("")  # a saved name belongs to the settings it was saved with
 
     css = f"sim-{control.path.replace('.', '-')}"  # a stable handle for tests and user stylesheets
     with solara.Tooltip(control.hint), solara.Column(gap="0px", classes=["sim-control", css]):
@@ -154,18 +163,18 @@ def Page():
     solara.Style(STYLE)
     base, problem = solara.use_memo(lambda: _load(scenario_path.value), [scenario_path.value])
     series = solara.use_memo(lambda: session.outcome_choices(base) if base else [], [base])
-    if problem:
-        solara.Error(problem)
-        return
 
     def pick(label: str) -> None:
-        scenario_path.set(CHOICES[label])
+        scenario_path.set(choices.value[label])
         moved.set({})
         whatif_name.set("")
         resets.set(resets.value + 1)
 
     with solara.Sidebar():
-        solara.Select("Scenario", values=list(CHOICES), value=_label_of(scenario_path.value), on_value=pick)
+        solara.Select("Scenario", values=list(choices.value), value=_label_of(scenario_path.value), on_value=pick)
+        if problem:  # the picker stays, so another scenario can be chosen
+            solara.Error(problem)
+            return
         solara.InputInt("Replicates", value=replicates, continuous_update=True)
         solara.SelectMultiple("Outcomes", values=outcomes.value, all_values=series, on_value=outcomes.set)
         solara.InputText("Threshold (e.g. influence.russia.mali > 0.3)", value=threshold, continuous_update=True,
@@ -181,6 +190,8 @@ def RunPanel(base):
     """Run, reset, save and download: what changes while a run is pending, apart from the sliders."""
 
     def start_run() -> None:
+        if run_whatif.pending:  # a second click while one runs (the button's disabled state is the browser's)
+            return
         notice.set("")
         progress.set(0)
         runs.set(runs.value + 1)
@@ -189,21 +200,27 @@ def RunPanel(base):
 
     def reset() -> None:
         moved.set({})
+        whatif_name.set("")
         resets.set(resets.value + 1)
 
     def save() -> None:
-        name = (save_as.value.strip() or f"{base.name}_whatif") + ("" if save_as.value.endswith(".yaml") else ".yaml")
+        name = save_as.value.strip() or f"{base.name}_whatif"
+        if not name.lower().endswith((".yaml", ".yml")):
+            name += ".yaml"
         target = FOLDER / Path(name).name
         try:
             saved = session.save_whatif(base, moved.value, target)
-            whatif_name.set(saved.name)
-            notice.set(f"saved {target} (scenario '{saved.name}', checked by the loader)")
         except InputError as error:
             notice.set(str(error))
+            return
+        whatif_name.set(saved.name)
+        choices.set(scenario_choices())
+        notice.set(f"saved {target} (scenario '{saved.name}', checked by the loader)")
 
     def report() -> bytes:
         _, run = run_whatif.value
-        return session.report_html(run, Path(tempfile.mkdtemp(prefix="sim-dashboard-")))
+        with tempfile.TemporaryDirectory(prefix="sim-dashboard-") as scratch:
+            return session.report_html(run, Path(scratch))
 
     solara.Button("Run what-if", on_click=start_run, color="primary", disabled=run_whatif.pending,
                   classes=["sim-run"])

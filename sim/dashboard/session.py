@@ -21,6 +21,7 @@ from sim.scenario.loader import LIBRARY, Question, Scenario, load_scenario, ques
 from sim.scenario.months import format_month
 
 DEFAULT_REPLICATES = 200
+MAX_REPLICATES = 20_000  # a page that waits minutes is a batch job: use sim compare for more
 EXPLAIN_REPLICATES = 100  # as sim compare: attribution needs fewer replicates than the levels
 MAIN_PARAMETER_GROUPS = ("influence", "relation", "context", "receptivity", "agent", "institution", "shocks")
 DEFAULT_OUTCOMES = ("influence.morocco.mali", "influence.russia.mali")
@@ -94,16 +95,20 @@ def _lever_now(scenario: Scenario, actor: str, lever: str, status_quo: float) ->
 
 
 def whatif_scenario(base: Scenario, settings: Mapping[str, float], name: str | None = None) -> Scenario:
-    """``base`` with the moved sliders applied, checked by the loader as ``--set`` values are."""
-    if not settings:
+    """``base`` with the moved sliders applied, checked by the loader as ``--set`` values are.
+
+    With nothing moved and no ``name`` it is ``base`` itself; a ``name`` always renames it."""
+    if not settings and not name:
         return base
-    renamed = {"name": name or f"{base.name}_whatif",
-               "description": f"{base.name} with " + ", ".join(f"{k}={v:g}" for k, v in settings.items())}
+    changes = ", ".join(f"{k}={v:g}" for k, v in settings.items()) or "nothing changed"
+    renamed = {"name": name or f"{base.name}_whatif", "description": f"{base.name} with {changes}"}
     return with_settings(base, {**renamed, **settings}, "dashboard:")
 
 
 def question_for(base: Scenario, outcomes: list[str], threshold: str = "") -> Question:
     """The report's question from the page's outcome picks and threshold, checked as ``--outcome`` is."""
+    if not outcomes:
+        raise InputError([Problem("dashboard: outcomes", 1, 1, "pick at least one outcome to report")])
     raw = {"outcomes": list(outcomes), **({"threshold": threshold} if threshold.strip() else {})}
     question, issues = question_problems(raw, base.start, base.horizon)
     if issues:
@@ -131,6 +136,9 @@ def run_whatif(base: Scenario, settings: Mapping[str, float], outcomes: list[str
     """Baseline and what-if on the same replicates, the question answered, and ``sim explain``'s
     attribution of each outcome at the end of the run (what ``sim compare`` and ``sim explain`` do)."""
     started = time.perf_counter()
+    if not 1 <= replicates <= MAX_REPLICATES:
+        raise InputError([Problem("dashboard: replicates", 1, 1, f"replicates = {replicates}; expected 1.."
+                                  f"{MAX_REPLICATES} (sim compare runs larger ensembles)")])
     whatif = whatif_scenario(base, settings, name)
     question = question_for(base, outcomes, threshold)
     seed = base.seed if seed is None else seed
@@ -185,11 +193,15 @@ def save_whatif(base: Scenario, settings: Mapping[str, float], path: Path) -> Sc
     import tempfile
 
     path = Path(path)
-    if path.suffix not in (".yaml", ".yml"):
+    if path.suffix.lower() not in (".yaml", ".yml"):
         raise InputError([Problem(str(path), 1, 1, "expected a file name ending in .yaml")])
-    if path.exists():
+    try:
+        exists, folder = path.exists(), path.parent.is_dir()
+    except OSError as error:  # a name too long for the file system, and the like
+        raise InputError([Problem(str(path)[:120], 1, 1, f"cannot use this file name: {error.strerror}")]) from None
+    if exists:
         raise InputError([Problem(str(path), 1, 1, "file exists; choose another name (nothing was written)")])
-    if not path.parent.is_dir():
+    if not folder:
         raise InputError([Problem(str(path), 1, 1, f"folder {path.parent} does not exist (nothing was written)")])
     wanted = whatif_scenario(base, settings, path.stem)
     for extends in (_extends_reference(base, path), None):
@@ -223,11 +235,12 @@ def _extends_reference(base: Scenario, path: Path) -> str | bool:
 
 
 def report_html(run: WhatIfRun, folder: Path) -> bytes:
-    """``sim compare``'s report of the run's settings (the same command, written under ``folder``)."""
+    """``sim compare``'s report of the run's settings (the same command, written under ``folder``,
+    which the caller removes)."""
     from sim.cli.compare_job import execute_compare
 
     out, _, _ = execute_compare(run.baseline, run.whatif, replicates=run.replicates, seed=run.seed,
-                                out=folder / f"{run.whatif.name}-vs-{run.baseline.name}-{time.time_ns()}",
+                                out=folder / "compare",
                                 question=run.comparison.answer.question if run.comparison.answer else None)
     return (out / "report.html").read_bytes()
 

@@ -694,6 +694,10 @@ class ThresholdSpec(SeriesSpec):
             report.fail(key, f"{dotted(key)} = {shown(value)}; expected 'A > B' with series or numbers, e.g. "
                         "influence.russia.mali > influence.morocco.mali")
             return INVALID
+        if all(isinstance(side, float) for side in (parts[0], parts[2])):
+            report.fail(key, f"{dotted(key)} = {shown(value)}; compares two numbers: one side must be a series, "
+                        "e.g. influence.russia.mali > 0.3")
+            return INVALID
         sides = [s if isinstance(s, float) else super(ThresholdSpec, self).read(report, key, s)
                  for s in (parts[0], parts[2])]
         return INVALID if INVALID in sides else str(value).strip()

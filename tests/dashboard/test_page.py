@@ -157,3 +157,37 @@ def test_moving_a_slider_changes_the_chart_and_numbers_as_sim_compare_does(serve
     assert len(with_threshold) == len(OUTCOMES) + 1 and "holds in" in with_threshold[-1]
     assert outside == []
     page.close()
+
+
+def test_requests_from_other_sites_or_names_are_refused(server):
+    """Loopback alone does not stop a web page in the user's browser: the server admits only
+    requests addressed to 127.0.0.1:PORT and coming from there (no DNS rebinding, no cross-site
+    websocket)."""
+    import http.client
+    import socket
+
+    url, _ = server
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+
+    def status(headers: dict) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.putrequest("GET", "/", skip_host=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        return connection.getresponse().status
+
+    assert status({"Host": f"127.0.0.1:{port}"}) == 200
+    assert status({"Host": "evil.example"}) == 403
+    assert status({"Host": f"127.0.0.1:{port}", "Origin": "http://evil.example"}) == 403
+
+    def websocket(origin: str) -> str:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall((f"GET /jupyter/api/kernels/00000000-0000-0000-0000-000000000000/channels HTTP/1.1\r\n"
+                         f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                         f"Origin: {origin}\r\n\r\n").encode())
+            return raw.recv(200).decode("latin-1").split("\r\n", 1)[0]
+
+    assert " 403 " in websocket("http://evil.example") + " "
+    assert " 403 " not in websocket(f"http://127.0.0.1:{port}") + " ", "the page's own origin passes the guard"

@@ -80,3 +80,23 @@ def test_a_base_the_file_cannot_name_is_saved_whole(tmp_path):
     saved = session.save_whatif(copy, MOVE, out / "w.yaml")
     assert not (out / "w.yaml").read_text().startswith("extends")
     assert saved.content_hash == session.whatif_scenario(copy, MOVE, "w").content_hash
+
+
+def test_bad_run_inputs_are_refused_before_any_work():
+    with pytest.raises(InputError, match="at least one outcome"):
+        session.run_whatif(BASE, MOVE, [])
+    for replicates in (0, -5, session.MAX_REPLICATES + 1):
+        with pytest.raises(InputError, match="replicates"):
+            session.run_whatif(BASE, MOVE, ["influence.morocco.mali"], replicates=replicates)
+    with pytest.raises(InputError, match="two numbers"):
+        session.question_for(BASE, ["influence.morocco.mali"], "1 > 0")
+
+
+def test_a_name_too_long_for_the_file_system_is_refused_not_raised(tmp_path):
+    with pytest.raises(InputError, match="cannot use this file name"):
+        session.save_whatif(BASE, MOVE, tmp_path / ("c" * 300 + ".yaml"))
+
+
+def test_saving_with_nothing_moved_still_uses_the_typed_name(tmp_path):
+    saved = session.save_whatif(BASE, {}, tmp_path / "same.yaml")
+    assert saved.name == "same" and saved.levers == BASE.levers

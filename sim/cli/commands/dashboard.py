@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from sim.cli.common import EXIT_BAD_INPUT
@@ -24,8 +25,8 @@ def command(args: argparse.Namespace) -> int:
     from sim.scenario.loader import resolve_scenario
 
     scenario = resolve_scenario(args.scenario)  # a bad scenario exits 2 here, before any server starts
-    folder = args.folder or (Path("scenarios") if Path("scenarios").is_dir() else Path("."))
-    if not folder.is_dir():
+    folder = args.folder or Path(".")
+    if not str(folder).strip() or not folder.is_dir():
         print(f"dashboard: --folder {folder}: not a folder", file=sys.stderr)
         return EXIT_BAD_INPUT
     port = _free_port(args.port)
@@ -35,12 +36,13 @@ def command(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     env = {**os.environ, "SIM_DASHBOARD_SCENARIO": str(Path(scenario.path).resolve()),
            "SIM_DASHBOARD_FOLDER": str(folder.resolve()),
-           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_ASSETS_CDN": OFFLINE_CDN}
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_ASSETS_CDN": OFFLINE_CDN,
+           "IPYTHONDIR": str(Path(tempfile.gettempdir()) / "sim-dashboard-ipython")}  # Solara's kernels keep history
     print(f"dashboard: http://127.0.0.1:{port}/ (scenario {scenario.name}; saves to {folder}); Ctrl-C stops it",
           file=sys.stderr, flush=True)
-    solara = [sys.executable, "-m", "solara", "run", "sim.dashboard.app", "--host", "127.0.0.1", "--port", str(port),
-              "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
-    server = subprocess.Popen(solara, env=env)
+    # -P: the working directory stays off sys.path, so a file there named like a module (click.py) cannot shadow it
+    server = subprocess.Popen([sys.executable, "-P", "-m", "sim.dashboard.server", str(port), str(os.getpid())],
+                              env=env)
     try:
         return server.wait()
     except KeyboardInterrupt:

@@ -1,0 +1,60 @@
+"""Serve the what-if page: Solara's Starlette app on 127.0.0.1, behind a guard that admits this
+machine's own pages only.
+
+Binding to loopback is not enough: any web site the user visits could script the page's
+websocket (cross-site websocket hijacking) or reach it through a DNS name that resolves to
+127.0.0.1 (DNS rebinding). So every request must carry ``Host: 127.0.0.1:PORT`` or
+``localhost:PORT``, and a request that says where it comes from (``Origin``) must come from
+there too. Run as ``python -m sim.dashboard.server PORT PARENT_PID`` by ``sim dashboard``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def guarded(app, port: int):
+    """``app`` behind the Host and Origin check (an ASGI middleware)."""
+    hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
+    origins = {f"http://{host}" for host in hosts}
+
+    async def guard(scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            headers = dict(scope["headers"])
+            host = headers.get(b"host", b"").decode("latin-1")
+            origin = headers.get(b"origin")
+            if host not in hosts or (origin is not None and origin.decode("latin-1") not in origins):
+                if scope["type"] == "websocket":
+                    await receive()  # the connect message, then refuse it (the client sees 403)
+                    await send({"type": "websocket.close", "code": 1008})
+                    return
+                await send({"type": "http.response.start", "status": 403,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send({"type": "http.response.body",
+                            "body": b"forbidden: the dashboard only answers pages of 127.0.0.1 itself\n"})
+                return
+        await app(scope, receive, send)
+
+    return guard
+
+
+def main(port: int, parent: int) -> None:
+    import warnings
+
+    import uvicorn
+
+    from sim.engine.executors import watch_driver
+
+    watch_driver(parent)  # the server goes when `sim dashboard` goes, even on SIGKILL
+    # plain http is right on loopback; Solara warns about its session cookie on every first visit
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+    os.environ["SOLARA_APP"] = "sim.dashboard.app"
+    os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = "127.0.0.1", str(port)
+    from solara.server.starlette import app
+
+    uvicorn.run(guarded(app, port), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]))
