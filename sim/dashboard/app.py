@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import solara
@@ -21,6 +22,7 @@ from sim.errors import InputError
 from sim.scenario.catalogue import ACTOR_LABELS
 
 FOLDER = Path(os.environ.get("SIM_DASHBOARD_FOLDER", "."))
+PROGRESS_INTERVAL = 0.5  # seconds between progress bar updates
 
 
 def scenario_choices() -> dict[str, str]:
@@ -49,18 +51,20 @@ notice = solara.reactive("")
 
 @task
 def run_whatif(number: int, path: str, settings: dict, wanted: list, test: str, n: int,
-               name: str) -> tuple[int, session.WhatIfRun]:
+               name: str) -> tuple[int, session.WhatIfRun, bytes]:
     base = session.load_choice(path)
-    shown = [-1]
+    last = [time.perf_counter()]
 
     def report_progress(fraction: float) -> None:
-        percent = int(100 * fraction) // 5 * 5  # a few updates, not one per month: each one redraws the bar
-        if percent != shown[0]:
-            shown[0] = percent
-            progress.set(percent)
+        # each update is a redraw and a message to the browser (tens of ms): a few a second, not one a month
+        now = time.perf_counter()
+        if now - last[0] >= PROGRESS_INTERVAL:
+            last[0] = now
+            progress.set(int(100 * fraction))
 
-    return number, session.run_whatif(base, settings, wanted, threshold=test, replicates=n, name=name or None,
-                                      on_progress=report_progress)
+    run = session.run_whatif(base, settings, wanted, threshold=test, replicates=n, name=name or None,
+                             on_progress=report_progress)
+    return number, run, charts.png(charts.fan_charts(run))  # drawn here, off the page's render path
 
 
 def _label_of(path: str) -> str:
@@ -107,7 +111,7 @@ def Controls(base):
 
 
 @solara.component
-def Results(number: int, run: session.WhatIfRun):
+def Results(number: int, run: session.WhatIfRun, chart: bytes):
     answer = run.comparison.answer
     solara.Text(f"Run {number}: {run.whatif.name} against {run.baseline.name}, {run.replicates} paired replicates, "
                 f"seed {run.seed}; answered in {run.seconds:.1f} s.", classes=["sim-summary"])
@@ -115,9 +119,8 @@ def Results(number: int, run: session.WhatIfRun):
         solara.Info("No slider moved: the what-if is the baseline, so every difference is zero.")
     for warning in run.comparison.warnings if run.settings else ():
         solara.Warning(warning)
-    figure = solara.use_memo(lambda: charts.fan_charts(run), [number])
     with solara.Div(classes=["sim-chart"]):
-        solara.FigureMatplotlib(figure, dependencies=[number], format="png")
+        solara.Image(chart, format="png")
     if answer:
         solara.HTML(tag="div", unsafe_innerHTML=charts.answer_html(answer), classes=["sim-answer"])
     if run.contributions:
@@ -218,7 +221,7 @@ def RunPanel(base):
         notice.set(f"saved {target} (scenario '{saved.name}', checked by the loader)")
 
     def report() -> bytes:
-        _, run = run_whatif.value
+        _, run, _ = run_whatif.value
         with tempfile.TemporaryDirectory(prefix="sim-dashboard-") as scratch:
             return session.report_html(run, Path(scratch))
 
