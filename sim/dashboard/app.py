@@ -58,7 +58,7 @@ def run_whatif(number: int, path: str, settings: dict, wanted: list, test: str, 
     def report_progress(fraction: float) -> None:
         # each update is a redraw and a message to the browser (tens of ms): a few a second, not one a month
         now = time.perf_counter()
-        if now - last[0] >= PROGRESS_INTERVAL:
+        if now - last[0] >= PROGRESS_INTERVAL or fraction >= 1.0:  # and always the end, which hides the bar
             last[0] = now
             progress.set(int(100 * fraction))
 
