@@ -157,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "(needs sahel-sim[dashboard])")
     dashboard.add_argument("scenario", nargs="?", default="baseline",
                            help="scenario file or library name to start from (default: baseline)")
-    dashboard.add_argument("--folder", type=Path, help="where scenarios are listed and saved (default: ./scenarios)")
+    dashboard.add_argument("--folder", type=Path,
+                           help="where scenario files are listed and what-ifs saved (default: the current folder)")
     dashboard.add_argument("--port", type=_port, default=8765, help="port on 127.0.0.1 (default 8765; 0: any free)")
     return parser
 
