@@ -15,6 +15,7 @@ from pathlib import Path
 
 import solara
 from solara.lab import task
+from solara.lifecycle import kernel_closed_event
 
 import sim.model.model  # noqa: F401  (Mesa and the engine load with the server, not on the first run)
 from sim.dashboard import charts, session
@@ -47,6 +48,11 @@ runs = solara.reactive(0)
 resets = solara.reactive(0)  # bumping it remounts the sliders at the scenario's values
 progress = solara.reactive(0)  # percent; not the task's own .progress, which would redraw the results too
 notice = solara.reactive("")
+stop = solara.reactive(False)  # set by the cancel button, read by the running run at its next month
+
+
+class RunCancelled(Exception):
+    """Raised inside a run when its user pressed cancel (nothing has been written by then)."""
 
 
 @task
@@ -54,8 +60,11 @@ def run_whatif(number: int, path: str, settings: dict, wanted: list, test: str, 
                name: str) -> tuple[int, session.WhatIfRun, bytes]:
     base = session.load_choice(path)
     last = [time.perf_counter()]
+    closed = kernel_closed_event()  # set when the tab has been gone for a while (SOLARA_KERNEL_CULL_TIMEOUT)
 
     def report_progress(fraction: float) -> None:
+        if stop.peek() or closed.is_set():
+            raise RunCancelled("run cancelled")
         # each update is a redraw and a message to the browser (tens of ms): a few a second, not one a month
         now = time.perf_counter()
         if now - last[0] >= PROGRESS_INTERVAL or fraction >= 1.0:  # and always the end, which hides the bar
@@ -142,7 +151,9 @@ def RunProgress():
 
 @solara.component
 def ResultsArea():
-    if run_whatif.error:
+    if run_whatif.error and isinstance(run_whatif.exception, RunCancelled):
+        solara.Info("Run cancelled; the results below (if any) are the previous run's.", classes=["sim-cancelled"])
+    elif run_whatif.error:
         solara.Error(str(run_whatif.exception))
     latest = run_whatif.value if run_whatif.finished else run_whatif.latest
     if run_whatif.pending:
@@ -178,7 +189,7 @@ def Page():
         if problem:  # the picker stays, so another scenario can be chosen
             solara.Error(problem)
             return
-        solara.InputInt("Replicates", value=replicates, continuous_update=True)
+        solara.InputInt("Replicates", value=replicates, continuous_update=True, classes=["sim-replicates"])
         solara.SelectMultiple("Outcomes", values=outcomes.value, all_values=series, on_value=outcomes.set)
         solara.InputText("Threshold (e.g. influence.russia.mali > 0.3)", value=threshold, continuous_update=True,
                          classes=["sim-threshold"])
@@ -197,6 +208,7 @@ def RunPanel(base):
             return
         notice.set("")
         progress.set(0)
+        stop.set(False)
         runs.set(runs.value + 1)
         run_whatif(runs.value, scenario_path.value, dict(moved.value), list(outcomes.value), threshold.value,
                    int(replicates.value), whatif_name.value)
@@ -228,6 +240,8 @@ def RunPanel(base):
     solara.Button("Run what-if", on_click=start_run, color="primary", disabled=run_whatif.pending,
                   classes=["sim-run"])
     RunProgress()
+    if run_whatif.pending:
+        solara.Button("Cancel run", on_click=lambda: stop.set(True), text=True, classes=["sim-cancel"])
     solara.Button("Reset sliders", on_click=reset, text=True)
     solara.Text(f"{len(moved.value)} setting(s) moved", classes=["sim-moved"])
     solara.InputText("Save as (file name)", value=save_as, continuous_update=True, classes=["sim-save-name"])

@@ -159,6 +159,18 @@ def test_moving_a_slider_changes_the_chart_and_numbers_as_sim_compare_does(serve
     page.close()
 
 
+def test_a_long_run_can_be_cancelled(server, browser):
+    url, _ = server
+    page, _ = _open(browser, url)
+    page.locator(".sim-replicates input").fill("20000")
+    page.locator(".sim-run").click()
+    page.locator(".sim-cancel").click(timeout=30_000)
+    started = time.perf_counter()
+    page.locator(".sim-cancelled").wait_for(timeout=30_000)
+    assert time.perf_counter() - started < 15, "a cancel stops the run within a chunk's month or so"
+    page.close()
+
+
 def test_requests_from_other_sites_or_names_are_refused(server):
     """Loopback alone does not stop a web page in the user's browser: the server admits only
     requests addressed to 127.0.0.1:PORT and coming from there (no DNS rebinding, no cross-site

@@ -37,6 +37,7 @@ def command(args: argparse.Namespace) -> int:
     env = {**os.environ, "SIM_DASHBOARD_SCENARIO": str(Path(scenario.path).resolve()),
            "SIM_DASHBOARD_FOLDER": str(folder.resolve()),
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_ASSETS_CDN": OFFLINE_CDN,
+           "SOLARA_KERNEL_CULL_TIMEOUT": "2m",  # a closed tab's session (and any run it left going) ends in minutes
            "IPYTHONDIR": str(Path(tempfile.gettempdir()) / "sim-dashboard-ipython")}  # Solara's kernels keep history
     print(f"dashboard: http://127.0.0.1:{port}/ (scenario {scenario.name}; saves to {folder}); Ctrl-C stops it",
           file=sys.stderr, flush=True)
