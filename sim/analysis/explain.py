@@ -196,16 +196,24 @@ def _ablations(scenario: Scenario, against: Scenario | None) -> list[Component]:
                 item = mine.get(item_id) or theirs[item_id]
                 out.append(Component(f"{section}.{item_id}", item.get("source") or item.get("assumption", ""),
                                      variant))
+    # a parameter fixed here but drawn in ``against`` (or the reverse) is one change: reverting the value
+    # alone would leave it both fixed and drawn, so its draw is reverted with it, on one line
+    refixed = {name for name in set(data["parameters"]) ^ set(base["parameters"])
+               if data["uncertainties"].get(name) != base["uncertainties"].get(name)}
     for section in SECTIONS_BY_NAME:
         mine, theirs = data[section], base[section]
         for name in sorted(set(mine) | set(theirs)):
-            if mine.get(name) != theirs.get(name):
-                variant = copy.deepcopy(data)
-                if name in theirs:
-                    variant[section][name] = theirs[name]
+            if mine.get(name) == theirs.get(name) or (section == "uncertainties" and name in refixed):
+                continue
+            variant = copy.deepcopy(data)
+            linked = [section, "uncertainties"] if section == "parameters" and name in refixed else [section]
+            for part in linked:
+                if name in base[part]:
+                    variant[part][name] = base[part][name]
                 else:
-                    variant[section].pop(name)
-                out.append(Component(f"{section}.{name}", "scenario setting", variant))
+                    variant[part].pop(name, None)
+            evidence = "scenario setting (fixed instead of drawn)" if len(linked) > 1 else "scenario setting"
+            out.append(Component(f"{section}.{name}", evidence, variant))
     return out
 
 

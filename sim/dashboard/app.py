@@ -23,6 +23,7 @@ from sim.errors import InputError
 from sim.scenario.catalogue import ACTOR_LABELS
 
 FOLDER = Path(os.environ.get("SIM_DASHBOARD_FOLDER", "."))
+START = os.environ.get("SIM_DASHBOARD_SCENARIO") or str(session.LIBRARY / "baseline.yaml")
 PROGRESS_INTERVAL = 0.5  # seconds between progress bar updates
 
 
@@ -34,7 +35,6 @@ def scenario_choices() -> dict[str, str]:
     return choices
 
 
-START = os.environ.get("SIM_DASHBOARD_SCENARIO") or str(session.LIBRARY / "baseline.yaml")
 choices = solara.reactive(scenario_choices())
 
 scenario_path = solara.reactive(START)
@@ -133,7 +133,9 @@ def Results(number: int, run: session.WhatIfRun, chart: bytes):
     if answer:
         solara.HTML(tag="div", unsafe_innerHTML=charts.answer_html(answer), classes=["sim-answer"])
     if run.contributions:
-        solara.Markdown("**What moved the outcomes** (`sim explain`, at the end of the run):")
+        n = min(run.replicates, session.EXPLAIN_REPLICATES)
+        solara.Markdown(f"**What moved the outcomes** (`sim explain` on the first {n} paired replicates, at the end "
+                        "of the run):")
         solara.HTML(tag="div", unsafe_innerHTML=charts.contributions_html(run.contributions),
                     classes=["sim-explain"])
 

@@ -6,13 +6,14 @@ page (sim/dashboard/app.py) only lays it out.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from sim.analysis.compare import Comparison, compare_scenarios
-from sim.analysis.explain import Contribution, explain
+from sim.analysis.explain import Contribution, components, explain
 from sim.analysis.question import series_key
 from sim.errors import InputError, Problem
 from sim.scenario.catalogue import ACTORS, load_catalogue
@@ -63,8 +64,9 @@ def controls(scenario: Scenario) -> list[Control]:
     out: list[Control] = []
     for actor in ACTORS:
         setup = scenario.actors[actor]
-        out.append(Control(f"actors.{actor}.budget", "budget", actor, BUDGET_RANGE[0], max(BUDGET_RANGE[1] / 4,
-                           2 * setup.budget), setup.budget, f"{setup.budget:.2f} ({setup.budget_policy})",
+        top = min(BUDGET_RANGE[1], max(BUDGET_RANGE[1] / 4, 2 * setup.budget))
+        out.append(Control(f"actors.{actor}.budget", "budget", actor, BUDGET_RANGE[0], top, setup.budget,
+                           f"{setup.budget:.2f} ({setup.budget_policy})",
                            "Total effort per month across this actor's levers."))
         for lever in (lv for lv in catalogue.levers if lv.actor == actor):
             value, now = _lever_now(scenario, actor, lever.id, lever.initial_effort)
@@ -76,8 +78,12 @@ def controls(scenario: Scenario) -> list[Control]:
         if prefix not in MAIN_PARAMETER_GROUPS:
             continue
         value = float(scenario.parameters.get(name, spec.default))
-        drawn = any(u.parameter == name for u in scenario.uncertainties)
-        now = f"{value:g} {spec.unit}".strip() + (", drawn per replicate" if drawn else "")
+        now = f"{value:g} {spec.unit}".strip()
+        drawn = next((u for u in scenario.uncertainties if u.parameter == name), None)
+        if drawn is not None:  # the slider starts mid-range; moving it fixes the value for every replicate
+            low, high = drawn.arguments.get("low", spec.low), drawn.arguments.get("high", spec.high)
+            value = (float(low) + float(high)) / 2 if drawn.distribution == "uniform" else value
+            now = f"drawn per replicate ({drawn.distribution} {low:g}..{high:g}); moving it fixes it"
         out.append(Control(f"parameters.{name}", name.split(".", 1)[1].replace("_", " "), f"parameters: {prefix}",
                            spec.low, spec.high, value, now, spec.rationale))
     return out
@@ -102,7 +108,10 @@ def whatif_scenario(base: Scenario, settings: Mapping[str, float], name: str | N
         return base
     changes = ", ".join(f"{k}={v:g}" for k, v in settings.items()) or "nothing changed"
     renamed = {"name": name or f"{base.name}_whatif", "description": f"{base.name} with {changes}"}
-    return with_settings(base, {**renamed, **settings}, "dashboard:")
+    whatif = with_settings(base, {**renamed, **settings}, "dashboard:")
+    # not the base's file: explain would otherwise read that file's own settings and file the sliders'
+    # changes under "inherited from <its parent>"
+    return dataclasses.replace(whatif, path=f"{base.path or base.name} + dashboard settings")
 
 
 def question_for(base: Scenario, outcomes: list[str], threshold: str = "") -> Question:
@@ -143,7 +152,8 @@ def run_whatif(base: Scenario, settings: Mapping[str, float], outcomes: list[str
     question = question_for(base, outcomes, threshold)
     seed = base.seed if seed is None else seed
     n_explain = min(replicates, EXPLAIN_REPLICATES)
-    total = 2 * replicates * base.horizon + (n_explain * base.horizon * (2 + len(settings)) if settings else 0)
+    explained = len(components(whatif, base)) if settings else 0  # one run per component, plus both scenarios
+    total = 2 * replicates * base.horizon + (n_explain * base.horizon * (2 + explained) if settings else 0)
     done = 0
 
     def advance(units: int) -> None:
@@ -214,7 +224,11 @@ def save_whatif(base: Scenario, settings: Mapping[str, float], path: Path) -> Sc
             saved = load_scenario(staging)
             if saved.content_hash == wanted.content_hash:
                 os.chmod(staging, 0o644)
-                os.replace(staging, path)
+                try:
+                    os.link(staging, path)  # fails if the name was taken meanwhile: nothing is replaced
+                except FileExistsError:
+                    raise InputError([Problem(str(path), 1, 1, "file exists; choose another name (nothing was "
+                                                               "written)")]) from None
                 return load_scenario(path)
         finally:
             Path(staging).unlink(missing_ok=True)

@@ -100,3 +100,19 @@ def test_a_name_too_long_for_the_file_system_is_refused_not_raised(tmp_path):
 def test_saving_with_nothing_moved_still_uses_the_typed_name(tmp_path):
     saved = session.save_whatif(BASE, {}, tmp_path / "same.yaml")
     assert saved.name == "same" and saved.levers == BASE.levers
+
+
+def test_each_moved_slider_is_its_own_line_in_the_attribution():
+    """The what-if is not the base's file, so explain does not file the sliders under 'inherited from'."""
+    settings = {"levers.russia.pmc_counterterrorism": 0.9, "parameters.influence.adjust_rate": 0.2}
+    run = session.run_whatif(BASE, settings, ["influence.russia.mali"], replicates=8, seed=1)
+    lines = {c.component for c in run.contributions}
+    assert {"levers.russia.pmc_counterterrorism", "parameters.influence.adjust_rate"} <= lines
+    assert not any(line.startswith("inherited") for line in lines)
+
+
+def test_a_drawn_parameter_starts_mid_draw_and_says_moving_fixes_it():
+    control = {c.path: c for c in session.controls(BASE)}["parameters.influence.adjust_rate"]
+    assert "drawn per replicate" in control.now and "fixes it" in control.now
+    assert control.low < control.value < control.high
+    assert all(c.high <= 20 for c in session.controls(BASE) if c.path.endswith(".budget"))

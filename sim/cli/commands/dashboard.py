@@ -48,7 +48,10 @@ def command(args: argparse.Namespace) -> int:
         return server.wait()
     except KeyboardInterrupt:
         server.terminate()
-        server.wait(timeout=15)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
         return 130
 
 
