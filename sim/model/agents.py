@@ -41,7 +41,10 @@ class ActorAgent(mesa.Agent):
         super().__init__(model)
         self.actor = actor
         self.index = ACTORS.index(actor)
-        self.levers = np.flatnonzero(model.structure.owner == self.index)
+        own = np.flatnonzero(model.structure.owner == self.index)
+        contiguous = len(own) and np.array_equal(own, np.arange(own[0], own[-1] + 1))
+        # the catalogue groups levers by owner, so this is a slice: views, not copies, every month
+        self.levers = slice(int(own[0]), int(own[-1]) + 1) if contiguous else own
         self.objectives = objectives
         self.budget = budget
         self.extend = extend
