@@ -109,7 +109,7 @@ def bare_numpy_run(scenario, n: int) -> tuple[float, np.ndarray]:
         gain = np.zeros_like(weight)
         pull_pairs = s.is_pull[pairs.lever]
         term = np.where(pull_pairs, pair_rec * (1.0 - w.influence[:, pairs.owner, pairs.actor]), 0.0) * care
-        gain[:, pull] = pairs.per_lever(term, len(s.keys))[:, pull] * weight[:, pull]
+        gain[:, pull] = pairs.per_lever(term)[:, pull] * weight[:, pull]
         hold = dyn.ordered_sum(w.influence[:, rival, :] * targets[undermine], axis=2)  # rivals' hold
         gain[:, undermine] = hold * weight[:, undermine]
         gain[:, welcome] = welcome_targets * weight[:, welcome] * rec[:, s.channel[welcome], owner_of[welcome]]

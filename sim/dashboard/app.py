@@ -21,13 +21,14 @@ import sim.model.model  # noqa: F401  (Mesa and the engine load with the server,
 from sim.dashboard import charts, session
 from sim.errors import InputError
 from sim.scenario.catalogue import ACTOR_LABELS
+from sim.scenario.loader import load_scenario
 
 FOLDER = Path(os.environ.get("SIM_DASHBOARD_FOLDER", "."))
 START = os.environ.get("SIM_DASHBOARD_SCENARIO") or str(session.LIBRARY / "baseline.yaml")
 PROGRESS_INTERVAL = 0.5  # seconds between progress bar updates
 
 
-def scenario_choices() -> dict[str, str]:
+def _choices() -> dict[str, str]:
     """The library, the folder's files (read again after each save), and the starting file."""
     choices = session.scenario_choices(FOLDER if FOLDER.is_dir() else None)
     if START not in choices.values():
@@ -35,7 +36,7 @@ def scenario_choices() -> dict[str, str]:
     return choices
 
 
-choices = solara.reactive(scenario_choices())
+choices = solara.reactive(_choices())
 
 scenario_path = solara.reactive(START)
 moved = solara.reactive({})  # setting path -> value, only the sliders the user moved
@@ -58,7 +59,7 @@ class RunCancelled(Exception):
 @task
 def run_whatif(number: int, path: str, settings: dict, wanted: list, test: str, n: int,
                name: str) -> tuple[int, session.WhatIfRun, bytes]:
-    base = session.load_choice(path)
+    base = load_scenario(path)
     last = [time.perf_counter()]
     closed = kernel_closed_event()  # set when the tab has been gone for a while (SOLARA_KERNEL_CULL_TIMEOUT)
 
@@ -168,7 +169,7 @@ def ResultsArea():
 
 def _load(path: str):
     try:
-        return session.load_choice(path), None
+        return load_scenario(path), None
     except InputError as error:
         return None, str(error)
 
@@ -231,7 +232,7 @@ def RunPanel(base):
             notice.set(str(error))
             return
         whatif_name.set(saved.name)
-        choices.set(scenario_choices())
+        choices.set(_choices())
         notice.set(f"saved {target} (scenario '{saved.name}', checked by the loader)")
 
     def report() -> bytes:

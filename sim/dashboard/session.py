@@ -47,15 +47,11 @@ class Control:
 
 
 def scenario_choices(folder: Path | None = None) -> dict[str, str]:
-    """Scenarios to pick from, label -> what ``load_choice`` takes: the library, then ``folder``'s files."""
+    """Scenarios to pick from, label -> file path: the library, then ``folder``'s files."""
     choices = {f"library: {p.stem}": str(p) for p in sorted(LIBRARY.glob("*.yaml"))}
     if folder is not None and folder.resolve() != LIBRARY.resolve():
         choices |= {f"{folder.name}/{p.name}": str(p) for p in sorted(folder.glob("*.y*ml"))}
     return choices
-
-
-def load_choice(path: str) -> Scenario:
-    return load_scenario(path)
 
 
 def controls(scenario: Scenario) -> list[Control]:

@@ -42,7 +42,7 @@ class ActorAgent(mesa.Agent):
         self.actor = actor
         self.index = ACTORS.index(actor)
         own = np.flatnonzero(model.structure.owner == self.index)
-        contiguous = len(own) and np.array_equal(own, np.arange(own[0], own[-1] + 1))
+        contiguous = len(own) > 0 and np.array_equal(own, np.arange(own[0], own[-1] + 1))
         # the catalogue groups levers by owner, so this is a slice: views, not copies, every month
         self.levers = slice(int(own[0]), int(own[-1]) + 1) if contiguous else own
         self.objectives = objectives
@@ -134,6 +134,6 @@ def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:
     welcome = np.flatnonzero(s.is_welcome)
     own_need = np.ones_like(weight)
     own_need[:, welcome] = model.receptivity[:, s.channel[welcome], s.owner[welcome]]
-    gain = pairs.per_lever(term, len(s.keys)) * rate * own_need
+    gain = pairs.per_lever(term) * rate * own_need
     slope = saturate_slope(world.stock, p["influence.saturation"][:, None])
     return np.maximum(gain, 0.0) * slope

@@ -66,15 +66,16 @@ class Pairs:
     actor: np.ndarray  # (P,) the actor the pair reaches
     owner: np.ndarray  # (P,) owner of the pair's lever
     rival: np.ndarray  # (P,) rival of an undermine lever; the owner for other kinds
+    n_levers: int  # L, the mask's rows (a lever may have no pair here)
 
     @classmethod
     def of(cls, mask: np.ndarray, owner: np.ndarray, rival: np.ndarray) -> Pairs:
         lever, actor = np.nonzero(mask)
-        return cls(lever, actor, owner[lever], rival[lever])
+        return cls(lever, actor, owner[lever], rival[lever], mask.shape[0])
 
     @cached_property
     def by_lever(self) -> Grouping:
-        return Grouping.of(self.lever, int(self.lever.max(initial=-1)) + 1)
+        return Grouping.of(self.lever, self.n_levers)
 
     @cached_property
     def by_actor(self) -> Grouping:
@@ -84,10 +85,9 @@ class Pairs:
     def by_owner_and_actor(self) -> Grouping:
         return Grouping.of(self.owner * A + self.actor, A * A)
 
-    def per_lever(self, values: np.ndarray, n_levers: int) -> np.ndarray:
+    def per_lever(self, values: np.ndarray) -> np.ndarray:
         """Sum pair values into their levers: (R, P) -> (R, L)."""
-        out = self.by_lever.sum(values)
-        return out if out.shape[1] == n_levers else np.pad(out, ((0, 0), (0, n_levers - out.shape[1])))
+        return self.by_lever.sum(values)
 
     def per_actor(self, values: np.ndarray) -> np.ndarray:
         """Sum pair values into the actors they reach: (R, P) -> (R, A)."""

@@ -8,6 +8,7 @@ the installed packages.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -22,7 +23,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium); "
                        ".ci/run installs it"),
-    pytest.mark.skipif(not all(__import__("importlib.util").util.find_spec(m) for m in ("solara", "playwright")),
+    pytest.mark.skipif(not all(importlib.util.find_spec(m) for m in ("solara", "playwright")),
                        reason="the dashboard extra or playwright is not installed (pip install -e '.[dev]')"),
 ]
 SIM = [sys.executable, "-m", "sim"]

@@ -307,7 +307,7 @@ def test_pair_sums_equal_the_dense_grid_and_each_row_rounds_alone():
     per_pair = values[:, pairs.lever]
     np.testing.assert_allclose(pairs.per_owner_and_actor(per_pair), dense, rtol=1e-12)
     np.testing.assert_allclose(pairs.per_actor(per_pair), values @ mask, rtol=1e-12)
-    np.testing.assert_allclose(pairs.per_lever(per_pair, len(structure.keys)), values * mask.sum(axis=1),
+    np.testing.assert_allclose(pairs.per_lever(per_pair), values * mask.sum(axis=1),
                                rtol=1e-12)
     assert pairs.by_owner_and_actor.more, "some cell has several levers, so the layered adds are exercised"
     for r in range(len(values)):
