@@ -249,7 +249,8 @@ def time_sobol(n: int) -> list[str]:
         start = time.perf_counter()
         with make_executor(backend, workers) as executor:
             evaluate = model_evaluator(scenario, factors, outcomes, 1, executor=executor)
-            result = run_sensitivity(factors, [o.text for o in outcomes], evaluate, "sobol", n, 1, second_order=True)
+            result = run_sensitivity(factors, [o.text for o in outcomes], evaluate, "sobol", n, 1, second_order=True,
+                                         executor=executor)
         results[backend] = result.indices[0]["S2"]
         seconds = time.perf_counter() - start
         plural = "s" if workers > 1 else ""

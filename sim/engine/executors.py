@@ -299,8 +299,10 @@ def start_worker(driver: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle; it stops us
     watch_driver(driver)
     import sim.model.model  # noqa: F401
+    from sim.model.memory import tune_allocator
     from sim.scenario.catalogue import load_catalogue
 
+    tune_allocator()
     load_catalogue()
 
 

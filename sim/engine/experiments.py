@@ -91,7 +91,9 @@ def evaluate_block(scenario: Scenario, factors: tuple[Factor, ...], block: np.nd
     parameters = {f.name: rows[:, d] for d, f in enumerate(factors) if not (f.is_lever or f.is_budget)}
     pinned = {f.name.removeprefix("levers."): rows[:, d] for d, f in enumerate(factors) if f.is_lever}
     budgets = {f.name.split(".")[1]: rows[:, d] for d, f in enumerate(factors) if f.is_budget}
-    trajectories = run_chunk(scenario, seed, ids, parameters=parameters, pinned_levers=pinned, budgets=budgets)
+    needed = {series for outcome in outcomes for series in outcome.series()}  # record only what is read
+    trajectories = run_chunk(scenario, seed, ids, parameters=parameters, pinned_levers=pinned, budgets=budgets,
+                             record=needed.__contains__)
     values = np.stack([o.evaluate(trajectories) for o in outcomes], axis=1)
     if on_step:
         on_step(len(block))

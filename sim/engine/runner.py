@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.engine.executors import Executor, SerialExecutor
 from sim.engine.summary import PartialSummary, Summary, SummaryReducer
-from sim.model.trajectories import Trajectories
+from sim.model.trajectories import Trajectories, selects
 from sim.scenario.loader import Scenario
 
 DEFAULT_CHUNK_SIZE = 2_000
@@ -28,16 +28,18 @@ def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
               parameters: Mapping[str, float | np.ndarray] | None = None,
               on_step: Callable[[int], None] | None = None,
               pinned_levers: Mapping[str, float | np.ndarray] | None = None,
-              budgets: Mapping[str, float | np.ndarray] | None = None) -> Trajectories:
+              budgets: Mapping[str, float | np.ndarray] | None = None,
+              record: Callable[[tuple[str, str, str]], bool] | None = None) -> Trajectories:
     """Run the replicates ``replicate_ids`` of ``scenario`` over its whole horizon.
 
-    ``parameters``, ``pinned_levers`` and ``budgets`` values may be arrays aligned with ``replicate_ids``.
+    ``parameters``, ``pinned_levers`` and ``budgets`` values may be arrays aligned with ``replicate_ids``;
+    ``record`` keeps only the series it accepts (see ``InfluenceModel``).
     """
     from sim.model.model import InfluenceModel  # Mesa is imported only when a run happens
 
     model = InfluenceModel(scenario, n_replicates=len(replicate_ids), seed=seed,
                            replicate_ids=replicate_ids, parameters=parameters, pinned_levers=pinned_levers,
-                           budgets=budgets, collect=False)
+                           budgets=budgets, collect=False, record=record)
     for _ in range(scenario.horizon):
         model.step()
         if on_step:
@@ -105,7 +107,8 @@ class ChunkReduction:
 def reduce_chunk(scenario: Scenario, seed: int, ids: np.ndarray, n_total: int, keep: int,
                  on_step: Callable[[int], None] | None = None) -> ChunkReduction:
     """Run one chunk and reduce it where it ran (a pure function, for any backend)."""
-    chunk = run_chunk(scenario, seed, ids, on_step=on_step).select(scenario.outputs.metrics, scenario.outputs.actors)
+    metrics, actors = scenario.outputs.metrics, scenario.outputs.actors
+    chunk = run_chunk(scenario, seed, ids, on_step=on_step, record=lambda series: selects(series, metrics, actors))
     reducer = SummaryReducer(chunk.scenario, chunk.dates, chunk.series, n_total)
     kept = chunk.head(keep) if keep > 0 else None
     return ChunkReduction(reducer.partial(int(ids[0]), chunk.values), kept, (chunk.scenario, chunk.dates, chunk.series))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model.dynamics import KIND_ALIGN, KIND_PULL, KIND_UNDERMINE, ordered_sum, saturate_slope
+from sim.model.dynamics import KIND_ALIGN, KIND_PULL, KIND_UNDERMINE, Grouping, saturate_slope
 from sim.scenario.catalogue import ACTORS
 from sim.scenario.conditions import evaluate
 
@@ -77,35 +77,71 @@ class ActorAgent(mesa.Agent):
                 model.apply_changes(decision.set, additive=False, where=fire)
                 model.apply_changes(decision.add, additive=True, where=fire)
                 model.decided[fire, column] = 1.0
+                model.planned_effort = None  # what later agents' allocations read may have changed
 
     def allocate_effort(self) -> None:
-        """Partial adjustment of adaptive levers towards the value-tilted status-quo mix."""
+        """Partial adjustment of adaptive levers towards the value-tilted status-quo mix.
+
+        Every actor's allocation is planned in one pass before the agents step (``plan_efforts``);
+        it stands unless a decision fired earlier this month, which may have changed what this
+        actor's allocation reads (a lever's setting, a budget, a parameter): then it is redone
+        here, on the state as this agent finds it, exactly as if nothing had been planned.
+        """
         model = self.model
-        fixed = model.fixed_effort[:, self.levers]  # NaN where the agent decides
-        adaptive = np.isnan(fixed)
-        if not adaptive.any():
+        if model.planned_effort is not None:
+            model.world.effort[:, self.levers] = model.planned_effort[:, self.levers]
             return
-        effort = model.world.effort[:, self.levers]
-        reference = model.world.reference[:, self.levers]
-        cost_of_fixed = np.where(adaptive, 0.0, np.where(self.extend[:, None], reference, fixed))
-        room = np.maximum(self.budget - ordered_sum(cost_of_fixed, axis=1), 0.0)
-        tilt = self.value_tilt()
-        mix = np.where(adaptive, reference, 0.0)
-        unused = ordered_sum(mix, axis=1) <= 0  # no status-quo mix to start from: value alone decides
-        mix = np.where(unused[:, None] & adaptive, 1.0, mix) * tilt
-        share = mix / np.maximum(ordered_sum(mix, axis=1)[:, None], 1e-12)
-        desired = np.minimum(room[:, None] * share, 1.0)
-        inertia = model.params["agent.inertia"][:, None]
-        moved = effort + inertia * (desired - effort)
-        model.world.effort[:, self.levers] = np.where(adaptive, moved, effort)
+        fixed = model.fixed_effort[:, self.levers]  # NaN where the agent decides
+        if not np.isnan(fixed).any():
+            return
+        n = fixed.shape[1]
+        model.world.effort[:, self.levers] = adjust_effort(
+            model.world.effort[:, self.levers], fixed, model.world.reference[:, self.levers],
+            self.budget[:, None], self.extend[:, None], self.value_tilt(), model.params["agent.inertia"][:, None],
+            Grouping.of(np.zeros(n, int), 1), np.zeros(n, int))
 
     def value_tilt(self) -> np.ndarray:
         """(v / v0) ** focus per own lever, bounded: how much more each lever is worth than at the start."""
-        now = self.model.lever_value[:, self.levers]
-        then = self.model.lever_value_0[:, self.levers]
-        low, high = VALUE_RATIO_BOUNDS
-        ratio = np.minimum(np.maximum((now + 1e-9) / (then + 1e-9), low), high)  # np.clip, without its overhead
-        return ratio ** self.model.params["agent.focus"][:, None]
+        return value_tilt(self.model.lever_value[:, self.levers], self.model.lever_value_0[:, self.levers],
+                          self.model.params["agent.focus"][:, None])
+
+
+def value_tilt(now: np.ndarray, then: np.ndarray, focus: np.ndarray) -> np.ndarray:
+    """(v / v0) ** focus, the ratio bounded by VALUE_RATIO_BOUNDS."""
+    low, high = VALUE_RATIO_BOUNDS
+    ratio = np.minimum(np.maximum((now + 1e-9) / (then + 1e-9), low), high)  # np.clip, without its overhead
+    return ratio ** focus
+
+
+def adjust_effort(effort: np.ndarray, fixed: np.ndarray, reference: np.ndarray, budget: np.ndarray,
+                  extend: np.ndarray, tilt: np.ndarray, inertia: np.ndarray, owners: Grouping,
+                  owner: np.ndarray) -> np.ndarray:
+    """The new effort of a set of levers (R, k) belonging to actors ``owner`` (k,), grouped by ``owners``.
+
+    ``fixed`` is NaN where the owner decides; ``budget`` and ``extend`` are per owner (R, n).
+    Fixed levers cost their setting (or, under the extend policy, their status-quo effort);
+    what is left of the budget goes to the adaptive levers in the status-quo mix tilted by
+    value (``tilt``), and each adaptive lever moves ``inertia`` of the way there. Sums run left
+    to right within each owner, so one actor alone or all actors at once give the same numbers.
+    """
+    adaptive = np.isnan(fixed)
+    cost_of_fixed = np.where(adaptive, 0.0, np.where(extend[:, owner], reference, fixed))
+    room = np.maximum(budget - owners.sum(cost_of_fixed), 0.0)
+    mix = np.where(adaptive, reference, 0.0)
+    unused = owners.sum(mix) <= 0  # no status-quo mix to start from: value alone decides
+    mix = np.where(unused[:, owner] & adaptive, 1.0, mix) * tilt
+    share = mix / np.maximum(owners.sum(mix)[:, owner], 1e-12)
+    desired = np.minimum(room[:, owner] * share, 1.0)
+    moved = effort + inertia * (desired - effort)
+    return np.where(adaptive, moved, effort)
+
+
+def plan_efforts(model: InfluenceModel) -> np.ndarray:
+    """Every actor's allocation this month in one pass (R, L), as each agent would make it now."""
+    s, w, p = model.structure, model.world, model.params
+    tilt = value_tilt(model.lever_value, model.lever_value_0, p["agent.focus"][:, None])
+    return adjust_effort(w.effort, model.fixed_effort, w.reference, model._budgets(), model._extend(), tilt,
+                         p["agent.inertia"][:, None], s.owners, s.owner)
 
 
 def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:

@@ -32,6 +32,7 @@ class Grouping:
 
     first: np.ndarray  # (size,) int
     more: tuple[tuple[np.ndarray, np.ndarray], ...]  # per layer: (cells, columns)
+    has_empty: bool = True  # some cell has no column: a zero column is appended for it
 
     @classmethod
     def of(cls, cell: np.ndarray, size: int) -> Grouping:
@@ -44,10 +45,10 @@ class Grouping:
              np.array([m[k] for m in members if len(m) > k], dtype=int))
             for k in range(1, depth)
         )
-        return cls(first, more)
+        return cls(first, more, any(len(m) == 0 for m in members))
 
     def sum(self, values: np.ndarray) -> np.ndarray:
-        padded = np.concatenate([values, np.zeros((values.shape[0], 1))], axis=1)
+        padded = np.concatenate([values, np.zeros((values.shape[0], 1))], axis=1) if self.has_empty else values
         total = padded[:, self.first]
         for cells, columns in self.more:
             total[:, cells] += padded[:, columns]
@@ -130,6 +131,11 @@ class Structure:
         """(lever, target) pairs of coercive-channel levers only (sanctions)."""
         return Pairs.of(self.target_mask * (self.channel == CH["coercive"])[:, None], self.owner,
                         self._rival_or_owner)
+
+    @cached_property
+    def owners(self) -> Grouping:
+        """Levers grouped by owner, for per-actor sums of lever values in lever order."""
+        return Grouping.of(self.owner, A)
 
     @cached_property
     def pair_kind(self) -> np.ndarray:

@@ -8,14 +8,15 @@ move, and the month is recorded.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 import mesa
 import numpy as np
 
 from sim.model import dynamics as dyn
-from sim.model.agents import ActorAgent, value_levers
+from sim.model.agents import ActorAgent, plan_efforts, value_levers
+from sim.model.memory import tune_allocator
 from sim.model.parameters import ParameterSet
 from sim.model.sampling import draw_uncertainties
 from sim.model.seeding import STREAM_BUILTIN_SHOCKS, replicate_keys, stream_for, uniforms
@@ -126,6 +127,8 @@ class InfluenceModel(mesa.Model):
             axis (block b holds rows b*R/len(blocks) ...). They must share start, horizon and
             starting state (actors, context, status quo) and may differ in levers, events,
             triggers, shocks, parameters and uncertainties. Used to batch ablations.
+        record: which series to record, as a test on ``(metric, source, target)`` (default: all);
+            a run that needs a few series (a sensitivity outcome) records only those.
         collect: keep a Mesa ``DataCollector`` with the ensemble mean of every named series
             (``"influence.russia.mali"``, ``"threat.mali"``) each month; the batched engine turns
             it off, since it records every replicate itself.
@@ -139,9 +142,11 @@ class InfluenceModel(mesa.Model):
                  parameters: Mapping[str, float | np.ndarray] | None = None,
                  pinned_levers: Mapping[str, float | np.ndarray] | None = None,
                  budgets: Mapping[str, float | np.ndarray] | None = None,
-                 blocks: Sequence[Scenario] | None = None, collect: bool = True):
+                 blocks: Sequence[Scenario] | None = None, collect: bool = True,
+                 record: Callable[[tuple[str, str, str]], bool] | None = None):
         from sim.scenario.loader import resolve_scenario
 
+        tune_allocator()  # the month's temporaries stay in the heap (sim.model.memory)
         scenario = resolve_scenario(scenario)
         if seed is None:
             import secrets
@@ -173,6 +178,7 @@ class InfluenceModel(mesa.Model):
         self.params = ParameterSet(self.catalogue, n_replicates,
                                    {**self._block_parameters(n_replicates), **(parameters or {})})
         self.month_index = 0
+        self.planned_effort: np.ndarray | None = None  # set during step() (agents.plan_efforts)
         self.shock_counts = np.zeros((n_replicates, 3))
         self.fixed_effort = np.full((n_replicates, len(self.structure.keys)), np.nan)
         self.world = self._initial_world(n_replicates)
@@ -206,7 +212,7 @@ class InfluenceModel(mesa.Model):
         self._fire_triggers_and_shocks(0)
         self._calibrate_start()
         self.layout = series_layout(self.structure.keys, self.institutions.keys,
-                                    tuple(f"{d.actor}.{d.id}" for d in decisions))
+                                    tuple(f"{d.actor}.{d.id}" for d in decisions), only=record)
         # recorded values [r, t, series], preallocated for the horizon (grows if stepped beyond)
         self._recorded = np.empty((n_replicates, scenario.horizon + 1, len(self.layout)))
         self._n_recorded = 0
@@ -224,7 +230,9 @@ class InfluenceModel(mesa.Model):
         self._fire_triggers_and_shocks(self.month_index)
         self._sense()
         self.lever_value = value_levers(self, self._objectives)
+        self.planned_effort = plan_efforts(self)  # each agent's allocation, unless a decision intervenes
         self.agents.do("step")
+        self.planned_effort = None
         self._advance()
         self._record()
         if self.month_index >= self.spec.horizon:
@@ -527,12 +535,11 @@ class InfluenceModel(mesa.Model):
         w = self.world
         if self._n_recorded == self._recorded.shape[1]:  # stepped past the horizon by hand
             self._recorded = np.concatenate([self._recorded, np.empty_like(self._recorded)], axis=1)
-        self._recorded[:, self._n_recorded] = self.layout.gather(
-            influence=w.influence, relation=w.relation, effort=w.effort,
-            institution=w.institution, decided=self.decided,
-            threat=w.threat, stability=w.stability, western_presence=w.western,
-            sanctions=dyn.sanctions(w.effort, self.structure),
-        )
+        state = dict(influence=w.influence, relation=w.relation, effort=w.effort, institution=w.institution,
+                     decided=self.decided, threat=w.threat, stability=w.stability, western_presence=w.western)
+        if self.layout.reads("sanctions"):
+            state["sanctions"] = dyn.sanctions(w.effort, self.structure)
+        self._recorded[:, self._n_recorded] = self.layout.gather(**state)
         self._n_recorded += 1
         if self.datacollector is not None:
             self._month_means = self._recorded[:, self._n_recorded - 1].mean(axis=0)

@@ -9,22 +9,30 @@ algeria`` (Mali's attitude towards Algeria), ``effort russia pmc_counterterroris
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import groupby
 
 import numpy as np
 
 from sim.scenario.catalogue import ACTORS, CONTEXT_METRICS, METRICS  # noqa: F401  (re-exported)
 
 _PAIRS = [(i, j) for i in range(len(ACTORS)) for j in range(len(ACTORS)) if i != j]
-_PAIR_I = np.array([i for i, _ in _PAIRS])
-_PAIR_J = np.array([j for _, j in _PAIRS])
+
+Series = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
 class SeriesLayout:
-    """Which series are recorded, in column order, and how to gather them from state."""
+    """Which series are recorded, in column order, and how to gather them from state.
 
-    series: tuple[tuple[str, str, str], ...]
+    ``parts`` (set by :func:`series_layout`) says where each run of columns comes from: a state
+    array's name and the columns of its (R, -1) view. Layouts made from names alone (a file
+    read back, a selection) describe columns but cannot gather.
+    """
+
+    series: tuple[Series, ...]
+    parts: tuple[tuple[str, slice | np.ndarray], ...] = field(default=(), compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.series)
@@ -32,24 +40,50 @@ class SeriesLayout:
     def __iter__(self):
         return iter(self.series)
 
-    def gather(self, *, influence: np.ndarray, relation: np.ndarray, effort: np.ndarray, institution: np.ndarray,
-               decided: np.ndarray, **context: np.ndarray) -> np.ndarray:
-        """One month's values for every series: shape (R, S)."""
-        parts = [influence[:, _PAIR_I, _PAIR_J], relation[:, _PAIR_I, _PAIR_J], effort, institution, decided]
-        parts += [context[name] for name in CONTEXT_METRICS]
-        return np.concatenate(parts, axis=1)
+    def reads(self, name: str) -> bool:
+        """Whether gathering needs the state array ``name`` (so the caller can skip computing it)."""
+        return any(part == name for part, _ in self.parts)
+
+    def gather(self, **state: np.ndarray) -> np.ndarray:
+        """One month's values for every series: shape (R, S). ``state`` holds the arrays named
+        in ``parts`` (``influence`` (R, A, A), ``effort`` (R, L), ``threat`` (R, A), ...)."""
+        if self.series and not self.parts:
+            raise ValueError("this layout names its series but not where they come from (use series_layout)")
+        n = next(iter(state.values())).shape[0]
+        if not self.parts:
+            return np.empty((n, 0))
+        return np.concatenate([state[name].reshape(n, -1)[:, columns] for name, columns in self.parts], axis=1)
 
 
 def series_layout(lever_keys: tuple[str, ...], institution_keys: tuple[str, ...] = (),
-                  decision_keys: tuple[str, ...] = ()) -> SeriesLayout:
-    """Series in column order; keys are ``actor.lever``, ``holder.institution``, ``actor.decision``."""
-    pairs = [(ACTORS[i], ACTORS[j]) for i, j in _PAIRS]
-    series = [("influence", a, b) for a, b in pairs] + [("relation", a, b) for a, b in pairs]
-    series += [("effort", *key.split(".", 1)) for key in lever_keys]
-    series += [("institution", *key.split(".", 1)) for key in institution_keys]
-    series += [("decision", *key.split(".", 1)) for key in decision_keys]
-    series += [(metric, actor, "") for metric in CONTEXT_METRICS for actor in ACTORS]
-    return SeriesLayout(tuple(series))
+                  decision_keys: tuple[str, ...] = (), only: Callable[[Series], bool] | None = None) -> SeriesLayout:
+    """Series in column order; keys are ``actor.lever``, ``holder.institution``, ``actor.decision``.
+
+    ``only`` keeps the series it accepts (all by default), in the same order: a run that needs
+    three series records three, not 130.
+    """
+    a = len(ACTORS)
+    sources: list[tuple[Series, str, int]] = []  # (series, state array, column of its (R, -1) view)
+    sources += [(("influence", ACTORS[i], ACTORS[j]), "influence", i * a + j) for i, j in _PAIRS]
+    sources += [(("relation", ACTORS[i], ACTORS[j]), "relation", i * a + j) for i, j in _PAIRS]
+    sources += [(("effort", *key.split(".", 1)), "effort", k) for k, key in enumerate(lever_keys)]
+    sources += [(("institution", *key.split(".", 1)), "institution", k) for k, key in enumerate(institution_keys)]
+    sources += [(("decision", *key.split(".", 1)), "decided", k) for k, key in enumerate(decision_keys)]
+    sources += [((metric, actor, ""), metric, k) for metric in CONTEXT_METRICS for k, actor in enumerate(ACTORS)]
+    if only is not None:
+        sources = [source for source in sources if only(source[0])]
+    parts = []
+    for name, group in groupby(sources, key=lambda source: source[1]):
+        columns = [column for _, _, column in group]
+        contiguous = columns == list(range(columns[0], columns[0] + len(columns)))
+        parts.append((name, slice(columns[0], columns[-1] + 1) if contiguous else np.array(columns)))
+    return SeriesLayout(tuple(series for series, _, _ in sources), tuple(parts))
+
+
+def selects(series: Series, metrics: tuple[str, ...] = (), actors: tuple[str, ...] = ()) -> bool:
+    """Whether a series is of one of ``metrics`` and involves one of ``actors`` (empty: no filter)."""
+    metric, source, target = series
+    return (not metrics or metric in metrics) and (not actors or source in actors or target in actors)
 
 
 @dataclass(frozen=True)
@@ -78,10 +112,7 @@ class Trajectories:
 
     def select(self, metrics: tuple[str, ...] = (), actors: tuple[str, ...] = ()) -> Trajectories:
         """Only the series of these metrics that involve these actors (empty: no filter)."""
-        keep = [
-            i for i, (metric, source, target) in enumerate(self.series)
-            if (not metrics or metric in metrics) and (not actors or source in actors or target in actors)
-        ]
+        keep = [i for i, series in enumerate(self.series) if selects(series, metrics, actors)]
         if len(keep) == len(self.series):
             return self
         return Trajectories(

@@ -149,3 +149,23 @@ def test_second_order_indices_find_the_one_interaction():
     assert abs(pairs["a", "c"]) < 0.05 and abs(pairs["b", "c"]) < 0.05
     first_order_only = run_sensitivity(factors, ["y"], evaluate, "sobol", 64, 3)
     assert first_order_only.pairs() == [] and first_order_only.n_runs == 64 * 5
+
+
+@pytest.mark.parametrize(("d", "n", "second_order"), [(30, 256, True), (4, 64, False), (1, 2, True), (7, 128, True)])
+def test_the_saltelli_design_is_salibs_exactly(d, n, second_order):
+    from sim.analysis.sensitivity import saltelli_sample
+
+    problem = problem_of(default_factors()[:d])
+    ours = saltelli_sample(problem, n, 11, second_order)
+    np.testing.assert_array_equal(ours, salib_sample.sample(problem, n, calc_second_order=second_order, seed=11))
+
+
+def test_grouped_problems_and_n_not_a_power_of_two_are_left_to_salib():
+    from sim.analysis.sensitivity import saltelli_sample
+
+    problem = {**problem_of(default_factors()[:4]), "groups": ["a", "a", "b", "b"]}
+    np.testing.assert_array_equal(saltelli_sample(problem, 16, 3, True),
+                                  salib_sample.sample(problem, 16, calc_second_order=True, seed=3))
+    plain = problem_of(default_factors()[:3])
+    with pytest.warns(UserWarning):  # SALib's (scipy's) own warning about the sequence's balance
+        assert saltelli_sample(plain, 12, 3).shape == (12 * 5, 3)

@@ -68,6 +68,21 @@ def test_sensitivity_indices_are_identical_on_every_backend(short, backends):
     _same({name: np.array([r.indices[0]["mu_star"], r.indices[0]["sigma"]]) for name, r in results.items()})
 
 
+def test_second_order_sobol_is_identical_on_every_backend(short, backends):
+    """The second-order analysis runs its index tasks on the workers; every index must equal
+    SALib's own serial analysis (the serial executor calls it directly)."""
+    factors = [Factor(name, *factor_bounds(name)) for name in ("influence.adjust_rate", "agent.inertia",
+                                                               "relation.balance_rate")]
+    outcomes = [parse_outcome("influence.russia.mali")]
+    results = {name: run_sensitivity(factors, ["influence.russia.mali"],
+                                     model_evaluator(short, factors, outcomes, 3, executor=ex), "sobol", 8, 3,
+                                     second_order=True, executor=ex)
+               for name, ex in backends.items()}
+    for key in ("S1", "S1_conf", "ST", "ST_conf", "S2", "S2_conf"):
+        _same({name: np.nan_to_num(r.indices[0][key], nan=-9.0) for name, r in results.items()})
+    assert np.isfinite(results["processes"].indices[0]["S2"][0, 1])
+
+
 def test_compare_and_explain_are_identical_on_every_backend(short, backends):
     whatif = with_settings(short, {"name": "push", "levers.morocco.investment": 1.0})
     comparisons = {name: compare_scenarios(short, whatif, 60, 2, chunk_size=25, executor=ex)

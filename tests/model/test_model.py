@@ -228,3 +228,47 @@ events:
     assert "expected actors.<a>.objectives.<target>" in messages[0]
     assert "an actor has no objective on itself" in messages[1]
     assert "actors.morocco.objectives.mali" in messages[2] and "1.5" in messages[2]
+
+
+def test_planned_allocations_equal_each_agent_allocating_alone(baseline, monkeypatch):
+    """All actors' allocations are planned in one pass, and redone by each later agent in a month
+    where a decision fired first; the numbers must be those of each agent allocating alone.
+
+    Under the reallocate policy the lever Mali's Atlantic decision fixes is paid from Mali's
+    budget, so a plan that ignored the decision would give Mali's other levers too much."""
+    from sim.scenario.loader import with_settings
+
+    scenario = with_settings(baseline, {"actors.mali.budget_policy": "reallocate"})
+
+    def run(plan: bool) -> InfluenceModel:
+        if not plan:
+            monkeypatch.setattr("sim.model.model.plan_efforts", lambda model: None)
+        model = InfluenceModel(scenario, n_replicates=300, seed=4, collect=False)
+        fired_in = []
+        for month in range(60):
+            before = model.decided.copy()
+            model.step()
+            if (model.decided != before).any():
+                fired_in.append(month)
+        model.fired_in = fired_in
+        return model
+
+    planned, alone = run(plan=True), run(plan=False)
+    assert planned.fired_in, "no decision fired: the fallback went untested"
+    assert len(planned.fired_in) < 60, "a decision fired every month: the plan went untested"
+    np.testing.assert_array_equal(planned.trajectories().values, alone.trajectories().values)
+
+
+def test_recording_a_few_series_records_the_same_values(baseline):
+    wanted = {("influence", "russia", "mali"), ("sanctions", "mali", ""), ("effort", "morocco", "investment"),
+              ("relation", "mali", "algeria")}
+    full = InfluenceModel(baseline, n_replicates=5, seed=2, collect=False)
+    few = InfluenceModel(baseline, n_replicates=5, seed=2, collect=False, record=wanted.__contains__)
+    for _ in range(6):
+        full.step()
+        few.step()
+    kept = few.trajectories()
+    assert set(kept.series) == wanted and len(kept.series) == 4
+    assert [s for s in full.trajectories().series if s in wanted] == list(kept.series)  # the full layout's order
+    for series in wanted:
+        np.testing.assert_array_equal(kept.get(*series), full.trajectories().get(*series))
