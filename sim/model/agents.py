@@ -158,14 +158,12 @@ def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:
     weight, goodwill = p.lever_matrix("weight"), p.lever_matrix("goodwill")
     pairs = s.targets  # (lever, target) pairs: each term below is one lever at one of its targets
     care = objectives[..., pairs.owner, pairs.actor]  # how much the owner cares about the target
-    kind = s.pair_kind
-    term = np.select(
-        [kind == KIND_PULL, kind == KIND_UNDERMINE, kind == KIND_ALIGN],
-        [model.pair_rec * (1.0 - world.influence[:, pairs.owner, pairs.actor]),  # room left to win
-         world.influence[:, pairs.rival, pairs.actor],  # the rival's hold
-         1.0 - world.relation[:, pairs.owner, pairs.actor]],  # room left in the owner's attitude
-        1.0,  # welcome: the owner's own need, per lever below
-    ) * care
+    term = np.ones_like(model.pair_rec)  # welcome: the owner's own need, per lever below
+    pull, undermine, align = (np.flatnonzero(s.pair_kind == kind) for kind in (KIND_PULL, KIND_UNDERMINE, KIND_ALIGN))
+    term[:, pull] = model.pair_rec[:, pull] * (1.0 - world.influence[:, pairs.owner[pull], pairs.actor[pull]])
+    term[:, undermine] = world.influence[:, pairs.rival[undermine], pairs.actor[undermine]]  # the rival's hold
+    term[:, align] = 1.0 - world.relation[:, pairs.owner[align], pairs.actor[align]]  # room left in the attitude
+    term *= care
     rate = np.where(s.is_align, goodwill * p["agent.goodwill_value"][:, None], weight)
     welcome = np.flatnonzero(s.is_welcome)
     own_need = np.ones_like(weight)

@@ -24,7 +24,7 @@ KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, KIND_ALIGN = range(4)  # pair_kind code
 class Grouping:
     """How to sum the columns of a (R, P) array into the cells of a (R, size) one.
 
-    ``first[c]`` is the first column that goes into cell c (P, a zero column, if none);
+    ``first[c]`` is the first column that goes into cell c (P if none: such cells are ``empty``);
     ``more[k]`` holds the cells that receive a (k + 2)-th column and those columns. Adding
     layer by layer sums each cell's columns left to right in their own order, so each row
     rounds the same way whatever R is, and the work is one pass per layer, not per replicate.
@@ -32,7 +32,7 @@ class Grouping:
 
     first: np.ndarray  # (size,) int
     more: tuple[tuple[np.ndarray, np.ndarray], ...]  # per layer: (cells, columns)
-    has_empty: bool = True  # some cell has no column: a zero column is appended for it
+    empty: np.ndarray | None = None  # cells without a column (they sum to 0); None if there are none
 
     @classmethod
     def of(cls, cell: np.ndarray, size: int) -> Grouping:
@@ -45,13 +45,15 @@ class Grouping:
              np.array([m[k] for m in members if len(m) > k], dtype=int))
             for k in range(1, depth)
         )
-        return cls(first, more, any(len(m) == 0 for m in members))
+        empty = np.array([c for c, m in enumerate(members) if not len(m)], dtype=int)
+        return cls(first, more, empty if len(empty) else None)
 
     def sum(self, values: np.ndarray) -> np.ndarray:
-        padded = np.concatenate([values, np.zeros((values.shape[0], 1))], axis=1) if self.has_empty else values
-        total = padded[:, self.first]
+        total = values[:, self.first] if self.empty is None else values[:, np.minimum(self.first, values.shape[1] - 1)]
+        if self.empty is not None:
+            total[:, self.empty] = 0.0
         for cells, columns in self.more:
-            total[:, cells] += padded[:, columns]
+            total[:, cells] += values[:, columns]
         return total
 
 
@@ -125,6 +127,11 @@ class Structure:
     def relief(self) -> Pairs:
         """(lever, state relieved) pairs: the sparse form of ``relief_mask``."""
         return Pairs.of(self.relief_mask, self.owner, self._rival_or_owner)
+
+    @cached_property
+    def welcome_targets(self) -> Pairs:
+        """(lever, target) pairs of welcome levers only (openness)."""
+        return Pairs.of(self.target_mask * self.is_welcome[:, None], self.owner, self._rival_or_owner)
 
     @cached_property
     def coercive_targets(self) -> Pairs:
@@ -341,15 +348,18 @@ def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
     The product of the state's liking of the actor, its openness (welcome levers) and
     the damage rivals' undermine levers do. Zero on the diagonal: no actor pulls itself.
     """
-    s = structure
-    welcome = weight * effective * s.is_welcome
-    openness = 1.0 + s.targets.per_owner_and_actor(welcome[:, s.targets.lever])  # [r, state, actor]
-    log_keep = np.zeros_like(openness)  # [r, rival, state]
+    s, welcome = structure, structure.welcome_targets
+    levers = welcome.lever
+    openness = 1.0 + welcome.per_owner_and_actor(weight[:, levers] * effective[:, levers])  # [r, state, actor]
+    factor = np.swapaxes(openness, 1, 2).copy()  # [r, actor, state]
+    rivals = np.unique(s.rival_index)
+    log_keep = np.zeros((factor.shape[0], len(rivals), A))  # [r, undermined rival, state]
     for lever, rival in zip(s.undermine_levers, s.rival_index, strict=True):  # few undermine levers
         damage = np.clip(weight[:, lever] * effective[:, lever], 0.0, 0.95)
-        log_keep[:, rival, :] += np.log1p(-damage)[:, None] * s.target_mask[lever]
+        log_keep[:, np.searchsorted(rivals, rival), :] += np.log1p(-damage)[:, None] * s.target_mask[lever]
+    factor[:, rivals, :] *= np.exp(log_keep)  # elsewhere the factor would be exp(0) = 1
     liking = 1.0 + p["influence.relation_sensitivity"][:, None, None] * np.swapaxes(world.relation, 1, 2)
-    factor = np.swapaxes(openness, 1, 2) * np.exp(log_keep) * np.maximum(liking, 0.0)
+    factor *= np.maximum(liking, 0.0)
     factor[:, np.arange(A), np.arange(A)] = 0.0
     return factor
 
