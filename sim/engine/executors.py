@@ -121,6 +121,8 @@ class ProcessExecutor(_Windowed):
         self.workers = workers
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                         initializer=start_worker, initargs=(os.getpid(),))
+        for _ in range(workers):  # start every worker now: their imports overlap the caller's preparation
+            self.pool.submit(int)
 
     def submit(self, function: Callable, task: tuple):
         return self.pool.submit(function, *task)

@@ -66,7 +66,11 @@ class ActorAgent(mesa.Agent):
             if decision.actor != self.actor:
                 continue
             current = model.world.institution[:, model._institution_index[decision.institution]]
-            holds = (current == decision.needs) & np.broadcast_to(
+            applicable = current == decision.needs
+            if not applicable.any():  # e.g. no replicate has left, so none can rejoin: the condition is moot
+                model.decision_streak[:, column] = 0
+                continue
+            holds = applicable & np.broadcast_to(
                 evaluate(decision.condition, model.read_state, month), current.shape)
             streak = np.where(holds, model.decision_streak[:, column] + 1, 0)
             fire = streak >= decision.hold

@@ -168,3 +168,9 @@ def test_progress_is_counted_on_every_backend(short, backends):
         while sum(points) < 7 and time.time() < deadline:
             time.sleep(0.05)
         assert sum(points) == 7, name
+
+
+def test_process_workers_start_with_the_pool_not_at_the_first_task():
+    """Their imports then overlap the caller's own preparation (a Sobol' design, a first chunk)."""
+    with ProcessExecutor(2) as executor:
+        assert len(executor.pool._processes) == 2

@@ -34,3 +34,11 @@ def test_uniforms_look_uniform_and_independent():
     assert abs(np.corrcoef(u[:, 0], u[:, 1])[0, 1]) < 0.03
     steps = uniforms(keys, 2, 1, 1)[:, 0]
     assert abs(np.corrcoef(u[:, 0], steps)[0, 1]) < 0.03
+
+
+def test_repeated_replicate_ids_get_the_keys_of_their_id():
+    """Design points share replicate ids; each distinct id is hashed once, and every row gets its id's key."""
+    ids = np.array([4, 0, 4, 4, 2, 0])
+    alone = {r: replicate_keys(3, np.array([r]))[0] for r in (0, 2, 4)}
+    assert replicate_keys(3, ids).tolist() == [alone[r] for r in ids]
+    assert replicate_keys(3, np.array([], dtype=int)).shape == (0,)
