@@ -329,10 +329,12 @@ class InfluenceModel(mesa.Model):
         self.lever_value_0 = value_levers(self, self._objectives)
         self._impose_fixed_efforts()  # month 0 efforts: the scenario's own settings
 
-    def _pull(self) -> np.ndarray:
-        """Pull of every actor on every state: (legacy + levers) times liking, openness, undermining."""
+    def _pull(self, effective: np.ndarray) -> np.ndarray:
+        """Pull of every actor on every state: (legacy + levers) times liking, openness, undermining.
+
+        ``effective`` is the saturated stock (``_effective()``)."""
         w, s = self.world, self.structure
-        effective, weight = self._effective(), self.params.lever_matrix("weight")
+        weight = self.params.lever_matrix("weight")
         levers = dyn.lever_pull(effective, self.pair_rec, s, weight)
         return (w.legacy + levers) * self._multiplier(effective, weight)
 
@@ -350,7 +352,7 @@ class InfluenceModel(mesa.Model):
     def _impose_fixed_efforts(self) -> None:
         """Scenario-fixed intensities replace the agents' choices, then budgets bind as each policy says."""
         fixed = ~np.isnan(self.fixed_effort)
-        effort = np.clip(np.where(fixed, self.fixed_effort, self.world.effort), 0.0, 1.0)
+        effort = dyn.clip(np.where(fixed, self.fixed_effort, self.world.effort), 0.0, 1.0)
         self.world.effort = dyn.enforce_budgets(effort, fixed, self.world.reference, self.structure,
                                                 self._budgets(), self._extend())
 
@@ -390,7 +392,7 @@ class InfluenceModel(mesa.Model):
         self._sense()
         w.stock = dyn.update_stocks(w.stock, w.effort, p.lever_matrix("tau_up"), p.lever_matrix("tau_down"))
         effective = self._effective()
-        w.influence = dyn.update_influence(w, self._pull(), dyn.outside_pull(w, p), p)
+        w.influence = dyn.update_influence(w, self._pull(effective), dyn.outside_pull(w, p), p)
         w.relation = dyn.update_relations(w, dyn.relation_forcing(w, self._goodwill_flows(effective), p), p)
         dyn.update_context(w, dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s), self.sanction, p)
         draws = uniforms(self.keys, STREAM_BUILTIN_SHOCKS, self.month_index, 2 * A + 1)
