@@ -199,13 +199,18 @@ FORMATS = ("csv", "parquet")
 SIGNIFICANT_DIGITS = 10
 
 
-def float_text(values: np.ndarray, exact: bool = False) -> np.ndarray:
-    """Numbers as text: 10 significant digits (ample for outputs known to ~1e-3, and a third
-    smaller), or with ``exact`` the shortest text that reads back to the same float64."""
-    values = np.asarray(values, dtype=np.float64)
+def float_text(values: np.ndarray, exact: bool = False) -> list[list[str]]:
+    """Numbers as text, row by row: 10 significant digits (ample for outputs known to ~1e-3, and
+    a third smaller), or with ``exact`` the shortest text that reads back to the same float64.
+
+    Python's own formatting of a list (``f"{v:.10g}"``, ``repr``) gives the same text as
+    ``np.char.mod`` and ``astype(str)`` at a fifth of their cost, which was most of writing a
+    run's trajectories.csv.
+    """
+    rows = np.asarray(values, dtype=np.float64).reshape(len(values), -1).tolist()
     if exact:
-        return values.astype(str)
-    return np.char.mod(f"%.{SIGNIFICANT_DIGITS}g", values)
+        return [[repr(v) for v in row] for row in rows]
+    return [[f"{v:.{SIGNIFICANT_DIGITS}g}" for v in row] for row in rows]
 
 
 def write_trajectories(path: Path, trajectories: Trajectories | None, max_replicates: int | None,
@@ -225,8 +230,8 @@ def write_trajectories(path: Path, trajectories: Trajectories | None, max_replic
             texts = float_text(values[r], exact)
             for step, date in enumerate(trajectories.dates):
                 prefix = f"{name},{replicate},{step},{date},"
-                row = texts[step]
-                handle.write("".join(f"{prefix}{series_text[s]}{row[s]}\n" for s in range(len(row))))
+                cells = map(str.__add__, series_text, texts[step])
+                handle.write(prefix + f"\n{prefix}".join(cells) + "\n")
     return n
 
 

@@ -122,3 +122,16 @@ def test_a_parquet_file_missing_a_column_is_refused_not_a_traceback(tmp_path):
     pq.write_table(pq.read_table(path).drop(["target"]), path)
     with pytest.raises(InputError, match="unreadable Parquet trajectories"):
         read_trajectories(path)
+
+
+def test_csv_numbers_are_numpys_texts_for_every_kind_of_float():
+    """float_text formats with Python; the text must be what np.char.mod / astype(str) wrote before."""
+    from sim.io.run_folders import float_text
+
+    rng = np.random.default_rng(0)
+    values = rng.random(3000) * 10.0 ** rng.integers(-30, 30, 3000)
+    specials = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e16, 1e15, 5e-324, 1.7976931348623157e308, 0.1, 1 / 3, -2.5]
+    grid = np.concatenate([values, specials, np.zeros(3)]).reshape(-1, 5)
+    assert float_text(grid) == np.char.mod("%.10g", grid).tolist()
+    assert float_text(grid, exact=True) == grid.astype(str).tolist()
+    assert [float(t) for t in float_text(grid, exact=True)[7]] == grid[7].tolist()
