@@ -12,13 +12,15 @@ freezes the mmap threshold at 128 KiB) made the model 2-3x slower (docs/performa
 ``tune_allocator`` raises both thresholds once per process: blocks up to 32 MiB come from the
 heap, and up to 64 MiB of freed heap is kept for reuse. It changes no number, only where
 memory comes from; a process keeps up to 64 MiB more resident after a run. Elsewhere than glibc
-(macOS, musl, Windows) it does nothing.
+(macOS, musl, Windows) it does nothing, and ``SIM_KEEP_MALLOC=1`` in the environment leaves a
+process that embeds the model (and wants its own allocator settings) alone.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import sys
 
 MMAP_THRESHOLD = 32 * 2**20  # glibc's largest allowed value on 64-bit
@@ -37,7 +39,7 @@ def tune_allocator() -> bool:
 
 
 def _set_thresholds() -> bool:
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or os.environ.get("SIM_KEEP_MALLOC"):
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

@@ -1,5 +1,6 @@
 """The allocator tuning keeps the month's temporaries in the heap instead of faulting them in anew."""
 
+import os
 import subprocess
 import sys
 
@@ -35,3 +36,10 @@ def test_tuned_temporaries_are_reused_not_faulted_in_again():
 
 def test_tuning_is_done_once_and_says_whether_it_took():
     assert tune_allocator() is tune_allocator()
+
+
+def test_sim_keep_malloc_leaves_the_allocator_alone():
+    code = "from sim.model.memory import tune_allocator; print(tune_allocator())"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                         env={**os.environ, "SIM_KEEP_MALLOC": "1"}).stdout
+    assert out.strip() == "False"
