@@ -61,7 +61,8 @@ def execute_sensitivity(scenario: Scenario, factors: list[Factor], outcomes: lis
         evaluate = model_evaluator(scenario, factors, outcomes, seed, on_chunk=progress.advance,
                                    replicates_per_sample=replicates_per_sample, executor=executor)
         result = run_sensitivity(factors, [o.text for o in outcomes], evaluate, method, n, seed,
-                                 replicates_per_sample=replicates_per_sample, second_order=second_order)
+                                 replicates_per_sample=replicates_per_sample, second_order=second_order,
+                                 executor=executor)
     finally:
         progress.close()
     out = out or ANALYSIS_ROOT / f"sensitivity-{method}-{safe_name(scenario.name)}-{_stamp()}"
