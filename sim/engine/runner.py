@@ -10,7 +10,6 @@ or on Dask, and the results are folded in chunk order, identical whatever the ba
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -45,9 +44,7 @@ def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
         if on_step:
             on_step(len(replicate_ids))
     trajectories = model.trajectories()
-    model.release()
-    del model
-    gc.collect()  # Mesa models sit in reference cycles; free this chunk's before the next
+    model.release()  # the model sits in a reference cycle with its agents: free its arrays now
     return trajectories
 
 

@@ -255,12 +255,16 @@ class InfluenceModel(mesa.Model):
         return self.world.relation
 
     def release(self) -> None:
-        """Drop the recorded history and the agents: the model and its agents reference each
-        other, so without this a finished chunk's arrays would wait for the cyclic garbage
-        collector while the next chunk runs."""
+        """Drop the recorded history, the agents and the state: the model and its agents
+        reference each other, so without this a finished chunk's arrays would wait for the
+        cyclic garbage collector while the next chunk runs. The model cannot step after it."""
         self._recorded = np.empty((0, 0, 0))  # not a slice: a view would keep the buffer alive
         self._n_recorded = 0
         self.remove_all_agents()
+        self.world = self.params = self.planned_effort = None
+        self.fixed_effort = self.lever_value = self.lever_value_0 = self.receptivity = self.pair_rec = None
+        self.sanction = self._objectives = self.decision_streak = self.decided = self.shock_counts = None
+        self.trigger_armed, self.trigger_due, self.fired, self.pinned = {}, {}, {}, {}
 
     def trajectories(self) -> Trajectories:
         """Everything recorded so far, as one array with named series."""
