@@ -102,12 +102,22 @@ def analyse(problem: dict, method: str, x: np.ndarray, y: np.ndarray, seed: int,
     if method == "sobol":
         from SALib.analyze import sobol
 
-        if second_order and executor is not None and executor.workers > 1:
+        seed = salib_seed(seed)
+        if second_order and executor is not None and executor.workers > 1 and not problem.get("groups"):
             return _sobol_on_workers(problem, y, seed, executor)
         return sobol.analyze(problem, y, calc_second_order=second_order, seed=seed)
     from SALib.analyze import morris
 
     return morris.analyze(problem, x, y, num_levels=4, seed=seed)
+
+
+SEED_ZERO_STANDIN = 2**32 - 1  # SALib's Sobol' analysis treats seed 0 as "no seed" (fresh draws each run)
+
+
+def salib_seed(seed: int) -> int:
+    """The seed handed to SALib's Sobol' analysis: ``seed``, except 0, which SALib reads as
+    unseeded (confidence intervals would change from run to run); 0 becomes a fixed stand-in."""
+    return seed or SEED_ZERO_STANDIN
 
 
 def _sobol_on_workers(problem: dict, y: np.ndarray, seed: int, executor: Executor) -> dict:
@@ -126,13 +136,16 @@ def _sobol_on_workers(problem: dict, y: np.ndarray, seed: int, executor: Executo
 
     d, resamples = problem["num_vars"], 100
     n = y.size // (2 * d + 2)
-    if n * (2 * d + 2) != y.size or not seed:  # let SALib report the mismatch / use its unseeded draws
+    if n * (2 * d + 2) != y.size:  # let SALib report the mismatch
         return sobol.analyze(problem, y, calc_second_order=True, seed=seed)
     normalised = (y - y.mean()) / y.std()
     a, b, ab, ba = sobol.separate_output_values(normalised, d, n, True)
     r = np.random.default_rng(seed).integers(n, size=(n, resamples))
     z = norm.ppf(0.5 + 0.95 / 2)
-    tasks, _ = sobol.create_task_list(d, True, 4 * executor.workers)
+    n_tasks = 4 * d + d * (d - 1)  # S1, S1_conf, ST, ST_conf per factor; S2, S2_conf per pair
+    # a few shares per worker, each carrying the arrays: capped, so a large cluster is not sent
+    # hundreds of copies of them
+    tasks, _ = sobol.create_task_list(d, True, max(1, min(4 * executor.workers, 32, n_tasks)))
     parts = executor.map(sobol_indices, ((z, a, ab, ba, b, r, list(chunk)) for chunk in tasks))
     result = sobol.Si_list_to_dict(list(parts), d, resamples, False, True)
     result.problem = problem

@@ -81,7 +81,10 @@ class _Windowed(_Closing):
         window: deque = deque()
         try:
             for task in tasks:
-                future = self.submit(function, task)
+                try:
+                    future = self.submit(function, task)
+                except Exception as exc:  # the pool broke before this task: a worker died starting or idle
+                    raise _worker_failure(exc) or exc from None
                 if on_step and units:
                     done = units(task)
                     future.add_done_callback(lambda f, n=done: None if f.cancelled() else on_step(n))
@@ -97,18 +100,26 @@ class _Windowed(_Closing):
     def result(self, future):
         """The task's result; its own exception if it raised one; an EnvironmentFailure when the
         worker running it died (killed, out of memory)."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        from sim.errors import EnvironmentFailure
-
         try:
             return future.result()
         except Exception as exc:
-            # Dask's KilledWorker is matched by name: distributed is an optional extra
-            if isinstance(exc, BrokenProcessPool) or type(exc).__name__ == "KilledWorker":
-                raise EnvironmentFailure(f"a worker process died while running a chunk ({type(exc).__name__}: the "
-                                         "machine may be out of memory); nothing was written") from None
+            failure = _worker_failure(exc)
+            if failure is not None:
+                raise failure from None
             raise
+
+
+def _worker_failure(exc: Exception):
+    """The EnvironmentFailure to report when ``exc`` says a worker process died, else None."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.errors import EnvironmentFailure
+
+    # Dask's KilledWorker is matched by name: distributed is an optional extra
+    if isinstance(exc, BrokenProcessPool) or type(exc).__name__ == "KilledWorker":
+        return EnvironmentFailure(f"a worker process died while running a chunk ({type(exc).__name__}: the "
+                                  "machine may be out of memory); nothing was written")
+    return None
 
 
 class ProcessExecutor(_Windowed):

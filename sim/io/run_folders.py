@@ -200,14 +200,15 @@ SIGNIFICANT_DIGITS = 10
 
 
 def float_text(values: np.ndarray, exact: bool = False) -> list[list[str]]:
-    """Numbers as text, row by row: 10 significant digits (ample for outputs known to ~1e-3, and
-    a third smaller), or with ``exact`` the shortest text that reads back to the same float64.
+    """Numbers of a (rows, columns) array as text, row by row: 10 significant digits (ample for
+    outputs known to ~1e-3, and a third smaller), or with ``exact`` the shortest text that reads
+    back to the same float64.
 
     Python's own formatting of a list (``f"{v:.10g}"``, ``repr``) gives the same text as
     ``np.char.mod`` and ``astype(str)`` at a fifth of their cost, which was most of writing a
     run's trajectories.csv.
     """
-    rows = np.asarray(values, dtype=np.float64).reshape(len(values), -1).tolist()
+    rows = np.asarray(values, dtype=np.float64).tolist()
     if exact:
         return [[repr(v) for v in row] for row in rows]
     return [[f"{v:.{SIGNIFICANT_DIGITS}g}" for v in row] for row in rows]
@@ -225,7 +226,7 @@ def write_trajectories(path: Path, trajectories: Trajectories | None, max_replic
     name = trajectories.scenario
     with open(path, "w", encoding="utf-8", newline="") as handle:
         handle.write(",".join(TRAJECTORY_COLUMNS) + "\n")
-        for r in range(n):
+        for r in range(n if series_text else 0):  # no series selected: the header alone
             replicate = int(trajectories.replicate_ids[r])
             texts = float_text(values[r], exact)
             for step, date in enumerate(trajectories.dates):

@@ -45,6 +45,8 @@ class ActorAgent(mesa.Agent):
         contiguous = len(own) > 0 and np.array_equal(own, np.arange(own[0], own[-1] + 1))
         # the catalogue groups levers by owner, so this is a slice: views, not copies, every month
         self.levers = slice(int(own[0]), int(own[-1]) + 1) if contiguous else own
+        self._own = Grouping.of(np.zeros(len(own), int), 1)  # all its levers into one cell: its own sums
+        self._owner_column = np.zeros(len(own), int)
         self.objectives = objectives
         self.budget = budget
         self.extend = extend
@@ -98,11 +100,10 @@ class ActorAgent(mesa.Agent):
         fixed = model.fixed_effort[:, self.levers]  # NaN where the agent decides
         if not np.isnan(fixed).any():
             return
-        n = fixed.shape[1]
         model.world.effort[:, self.levers] = adjust_effort(
             model.world.effort[:, self.levers], fixed, model.world.reference[:, self.levers],
             self.budget[:, None], self.extend[:, None], self.value_tilt(), model.params["agent.inertia"][:, None],
-            Grouping.of(np.zeros(n, int), 1), np.zeros(n, int))
+            self._own, self._owner_column)
 
     def value_tilt(self) -> np.ndarray:
         """(v / v0) ** focus per own lever, bounded: how much more each lever is worth than at the start."""
@@ -163,7 +164,7 @@ def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:
     pairs = s.targets  # (lever, target) pairs: each term below is one lever at one of its targets
     care = objectives[..., pairs.owner, pairs.actor]  # how much the owner cares about the target
     term = np.ones_like(model.pair_rec)  # welcome: the owner's own need, per lever below
-    pull, undermine, align = (np.flatnonzero(s.pair_kind == kind) for kind in (KIND_PULL, KIND_UNDERMINE, KIND_ALIGN))
+    pull, undermine, align = (s.pairs_of_kind[kind] for kind in (KIND_PULL, KIND_UNDERMINE, KIND_ALIGN))
     term[:, pull] = model.pair_rec[:, pull] * (1.0 - world.influence[:, pairs.owner[pull], pairs.actor[pull]])
     term[:, undermine] = world.influence[:, pairs.rival[undermine], pairs.actor[undermine]]  # the rival's hold
     term[:, align] = 1.0 - world.relation[:, pairs.owner[align], pairs.actor[align]]  # room left in the attitude

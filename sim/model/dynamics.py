@@ -49,6 +49,8 @@ class Grouping:
         return cls(first, more, empty if len(empty) else None)
 
     def sum(self, values: np.ndarray) -> np.ndarray:
+        if values.shape[1] == 0:  # no columns at all: every cell is empty
+            return np.zeros((values.shape[0], len(self.first)))
         total = values[:, self.first] if self.empty is None else values[:, np.minimum(self.first, values.shape[1] - 1)]
         if self.empty is not None:
             total[:, self.empty] = 0.0
@@ -140,6 +142,17 @@ class Structure:
                         self._rival_or_owner)
 
     @cached_property
+    def undermined_rivals(self) -> np.ndarray:
+        """The actors some undermine lever works against, ascending."""
+        return np.unique(self.rival_index)
+
+    @cached_property
+    def pairs_of_kind(self) -> dict[int, np.ndarray]:
+        """Indices of ``targets``' pairs of each kind code (KIND_PULL ...)."""
+        return {kind: np.flatnonzero(self.pair_kind == kind)
+                for kind in (KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, KIND_ALIGN)}
+
+    @cached_property
     def owners(self) -> Grouping:
         """Levers grouped by owner, for per-actor sums of lever values in lever order."""
         return Grouping.of(self.owner, A)
@@ -229,10 +242,17 @@ class World:
 
 
 def clip(values: np.ndarray, low: float, high: float, out: np.ndarray | None = None) -> np.ndarray:
-    """``np.clip`` for the model's small arrays: the same values (NaN stays NaN), without the
-    argument checks that made np.clip cost a tenth of a millisecond per call."""
-    out = np.maximum(values, low, out=out)
-    return np.minimum(out, high, out=out)
+    """``np.clip`` for the model's small arrays, bit for bit (NaN stays NaN, -0.0 stays -0.0:
+    only values beyond a bound are replaced), without the argument checks that made np.clip
+    cost a tenth of a millisecond per call. ``out`` may be ``values`` (in place)."""
+    below, above = values < low, values > high
+    if out is None:
+        out = values.copy()
+    elif out is not values:
+        np.copyto(out, values)
+    np.copyto(out, low, where=below)
+    np.copyto(out, high, where=above)
+    return out
 
 
 def saturate(stock: np.ndarray, half: np.ndarray) -> np.ndarray:
@@ -359,7 +379,7 @@ def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
     levers = welcome.lever
     openness = 1.0 + welcome.per_owner_and_actor(weight[:, levers] * effective[:, levers])  # [r, state, actor]
     factor = np.swapaxes(openness, 1, 2).copy()  # [r, actor, state]
-    rivals = np.unique(s.rival_index)
+    rivals = s.undermined_rivals
     log_keep = np.zeros((factor.shape[0], len(rivals), A))  # [r, undermined rival, state]
     for lever, rival in zip(s.undermine_levers, s.rival_index, strict=True):  # few undermine levers
         damage = clip(weight[:, lever] * effective[:, lever], 0.0, 0.95)

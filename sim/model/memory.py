@@ -12,14 +12,13 @@ freezes the mmap threshold at 128 KiB) made the model 2-3x slower (docs/performa
 ``tune_allocator`` raises both thresholds once per process: blocks up to 32 MiB come from the
 heap, and up to 64 MiB of freed heap is kept for reuse. It changes no number, only where
 memory comes from; a process keeps up to 64 MiB more resident after a run. Elsewhere than glibc
-(macOS, musl, Windows) it does nothing, and ``SIM_KEEP_MALLOC=1`` in the environment leaves a
-process that embeds the model (and wants its own allocator settings) alone.
+(macOS, musl, Windows) it does nothing, and ``SIM_KEEP_MALLOC`` set to any non-empty value
+leaves a process that embeds the model (and wants its own allocator settings) alone.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import sys
 
@@ -42,9 +41,8 @@ def _set_thresholds() -> bool:
     if not sys.platform.startswith("linux") or os.environ.get("SIM_KEEP_MALLOC"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        mallopt = ctypes.CDLL(None).mallopt  # the C library this process runs on
+    except (OSError, AttributeError):  # no mallopt: not glibc
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     # the mmap threshold first: setting it fixes it, and the trim threshold is set after it

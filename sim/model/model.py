@@ -129,7 +129,7 @@ class InfluenceModel(mesa.Model):
             triggers, shocks, parameters and uncertainties. Used to batch ablations.
         record: which series to record, as a test on ``(metric, source, target)`` (default: all);
             a run that needs a few series (a sensitivity outcome) records only those.
-        collect: keep a Mesa ``DataCollector`` with the ensemble mean of every named series
+        collect: keep a Mesa ``DataCollector`` with the ensemble mean of every recorded series
             (``"influence.russia.mali"``, ``"threat.mali"``) each month; the batched engine turns
             it off, since it records every replicate itself.
 

@@ -19,7 +19,7 @@ from sim.scenario.catalogue import ACTORS, CONTEXT_METRICS, METRICS  # noqa: F40
 
 _PAIRS = [(i, j) for i in range(len(ACTORS)) for j in range(len(ACTORS)) if i != j]
 
-Series = tuple[str, str, str]
+SeriesKey = tuple[str, str, str]  # (metric, source, target)
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class SeriesLayout:
     read back, a selection) describe columns but cannot gather.
     """
 
-    series: tuple[Series, ...]
+    series: tuple[SeriesKey, ...]
     parts: tuple[tuple[str, slice | np.ndarray], ...] = field(default=(), compare=False, repr=False)
 
     def __len__(self) -> int:
@@ -56,14 +56,14 @@ class SeriesLayout:
 
 
 def series_layout(lever_keys: tuple[str, ...], institution_keys: tuple[str, ...] = (),
-                  decision_keys: tuple[str, ...] = (), only: Callable[[Series], bool] | None = None) -> SeriesLayout:
+                  decision_keys: tuple[str, ...] = (), only: Callable[[SeriesKey], bool] | None = None) -> SeriesLayout:
     """Series in column order; keys are ``actor.lever``, ``holder.institution``, ``actor.decision``.
 
     ``only`` keeps the series it accepts (all by default), in the same order: a run that needs
     three series records three, not 130.
     """
     a = len(ACTORS)
-    sources: list[tuple[Series, str, int]] = []  # (series, state array, column of its (R, -1) view)
+    sources: list[tuple[SeriesKey, str, int]] = []  # (series, state array, column of its (R, -1) view)
     sources += [(("influence", ACTORS[i], ACTORS[j]), "influence", i * a + j) for i, j in _PAIRS]
     sources += [(("relation", ACTORS[i], ACTORS[j]), "relation", i * a + j) for i, j in _PAIRS]
     sources += [(("effort", *key.split(".", 1)), "effort", k) for k, key in enumerate(lever_keys)]
@@ -80,7 +80,7 @@ def series_layout(lever_keys: tuple[str, ...], institution_keys: tuple[str, ...]
     return SeriesLayout(tuple(series for series, _, _ in sources), tuple(parts))
 
 
-def selects(series: Series, metrics: tuple[str, ...] = (), actors: tuple[str, ...] = ()) -> bool:
+def selects(series: SeriesKey, metrics: tuple[str, ...] = (), actors: tuple[str, ...] = ()) -> bool:
     """Whether a series is of one of ``metrics`` and involves one of ``actors`` (empty: no filter)."""
     metric, source, target = series
     return (not metrics or metric in metrics) and (not actors or source in actors or target in actors)

@@ -174,3 +174,17 @@ def test_process_workers_start_with_the_pool_not_at_the_first_task():
     """Their imports then overlap the caller's own preparation (a Sobol' design, a first chunk)."""
     with ProcessExecutor(2) as executor:
         assert len(executor.pool._processes) == 2
+
+
+def test_a_worker_that_dies_before_any_task_is_an_environment_failure():
+    from sim.errors import EnvironmentFailure
+
+    with ProcessExecutor(1) as executor:
+        for process in list(executor.pool._processes.values()):
+            process.kill()
+            process.join(10)
+        deadline = time.monotonic() + 10
+        while not executor.pool._broken and time.monotonic() < deadline:  # the pool notices in its own thread
+            time.sleep(0.05)
+        with pytest.raises(EnvironmentFailure, match="worker process died"):
+            list(executor.map(int, [("1",)]))
