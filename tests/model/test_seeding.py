@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from scipy import stats
 
 from sim.model.seeding import replicate_keys, stream_for, uniforms
@@ -42,3 +43,13 @@ def test_repeated_replicate_ids_get_the_keys_of_their_id():
     alone = {r: replicate_keys(3, np.array([r]))[0] for r in (0, 2, 4)}
     assert replicate_keys(3, ids).tolist() == [alone[r] for r in ids]
     assert replicate_keys(3, np.array([], dtype=int)).shape == (0,)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 42, 2**31, 2**32 - 1, 2**32, 2**63])
+def test_every_key_is_numpys_seed_sequence(seed):
+    """The vectorised hash must be SeedSequence's, word for word (seeds and ids of 2**32 and more
+    take SeedSequence's own path)."""
+    ids = np.concatenate([np.arange(40), np.random.default_rng(seed % 97).integers(0, 2**32, 40), [2**32 - 1, 2**32]])
+    expected = [np.random.SeedSequence(seed, spawn_key=(int(r),)).generate_state(1, np.uint64)[0] for r in ids]
+    assert replicate_keys(seed, ids).tolist() == [int(k) for k in expected]
+    assert replicate_keys(seed, ids[:-1]).tolist() == [int(k) for k in expected[:-1]]  # the vectorised path alone
