@@ -241,20 +241,6 @@ class World:
         return self.influence.shape[0]
 
 
-def clip(values: np.ndarray, low: float, high: float, out: np.ndarray | None = None) -> np.ndarray:
-    """``np.clip`` for the model's small arrays, bit for bit (NaN stays NaN, -0.0 stays -0.0:
-    only values beyond a bound are replaced), without the argument checks that made np.clip
-    cost a tenth of a millisecond per call. ``out`` may be ``values`` (in place)."""
-    below, above = values < low, values > high
-    if out is None:
-        out = values.copy()
-    elif out is not values:
-        np.copyto(out, values)
-    np.copyto(out, low, where=below)
-    np.copyto(out, high, where=above)
-    return out
-
-
 def saturate(stock: np.ndarray, half: np.ndarray) -> np.ndarray:
     """Diminishing returns: f(K) = K (1 + h) / (K + h), so f(0) = 0 and f(1) = 1."""
     return stock * (1.0 + half) / (stock + half)
@@ -382,7 +368,7 @@ def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
     rivals = s.undermined_rivals
     log_keep = np.zeros((factor.shape[0], len(rivals), A))  # [r, undermined rival, state]
     for lever, rival in zip(s.undermine_levers, s.rival_index, strict=True):  # few undermine levers
-        damage = clip(weight[:, lever] * effective[:, lever], 0.0, 0.95)
+        damage = np.clip(weight[:, lever] * effective[:, lever], 0.0, 0.95)
         log_keep[:, np.searchsorted(rivals, rival), :] += np.log1p(-damage)[:, None] * s.target_mask[lever]
     factor[:, rivals, :] *= np.exp(log_keep)  # elsewhere the factor would be exp(0) = 1
     liking = 1.0 + p["influence.relation_sensitivity"][:, None, None] * np.swapaxes(world.relation, 1, 2)
@@ -498,10 +484,10 @@ def update_relations(world: World, forcing: np.ndarray, p: dict[str, np.ndarray]
     """Attitudes move with the forcing and revert to their anchor, softly bounded to [-1, 1]."""
     rel = world.relation
     delta = forcing + p["relation.reversion"][:, None, None] * (world.anchor - rel)
-    delta = clip(delta, -1.0, 1.0)
+    delta = np.clip(delta, -1.0, 1.0)
     new = rel + delta * np.where(delta > 0, 1.0 - rel, 1.0 + rel)
     new[:, np.arange(A), np.arange(A)] = 0.0
-    return clip(new, -1.0, 1.0)
+    return np.clip(new, -1.0, 1.0)
 
 
 def threat_relief(effective: np.ndarray, relief: np.ndarray, structure: Structure) -> np.ndarray:
@@ -544,8 +530,8 @@ def update_context(world: World, relief: np.ndarray, sanction: np.ndarray, p: di
     world.stability = (world.stability
                        + p["context.stability_recovery"][:, None] * (world.stability_base - world.stability)
                        - p["context.sanction_stress"][:, None] * sanction)
-    clip(world.threat, 0.0, 1.0, out=world.threat)
-    clip(world.stability, 0.0, 1.0, out=world.stability)
+    np.clip(world.threat, 0.0, 1.0, out=world.threat)
+    np.clip(world.stability, 0.0, 1.0, out=world.stability)
 
 
 def apply_shocks(world: World, u: np.ndarray, structure: Structure, p: dict[str, np.ndarray]) -> np.ndarray:
@@ -558,6 +544,6 @@ def apply_shocks(world: World, u: np.ndarray, structure: Structure, p: dict[str,
     world.threat += coup * 0.5 * p["shocks.coup_stability_drop"][:, None]
     keep = 1.0 - p["shocks.convoy_attack_loss"][:, None] * (convoy[:, None] & structure.convoy_exposed)
     world.stock *= keep
-    clip(world.threat, 0.0, 1.0, out=world.threat)
-    clip(world.stability, 0.0, 1.0, out=world.stability)
+    np.clip(world.threat, 0.0, 1.0, out=world.threat)
+    np.clip(world.stability, 0.0, 1.0, out=world.stability)
     return np.stack([surge.sum(axis=1), coup.sum(axis=1), convoy.astype(float)], axis=1)

@@ -356,7 +356,7 @@ class InfluenceModel(mesa.Model):
     def _impose_fixed_efforts(self) -> None:
         """Scenario-fixed intensities replace the agents' choices, then budgets bind as each policy says."""
         fixed = ~np.isnan(self.fixed_effort)
-        effort = dyn.clip(np.where(fixed, self.fixed_effort, self.world.effort), 0.0, 1.0)
+        effort = np.clip(np.where(fixed, self.fixed_effort, self.world.effort), 0.0, 1.0)
         self.world.effort = dyn.enforce_budgets(effort, fixed, self.world.reference, self.structure,
                                                 self._budgets(), self._extend())
 

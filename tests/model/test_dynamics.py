@@ -322,16 +322,5 @@ def test_a_grouping_leaves_cells_without_columns_at_zero():
     assert out.tolist() == [[10.0, 0.0, 101.0, 0.0]]
 
 
-def test_clip_is_np_clip_bit_for_bit():
-    values = np.array([-0.0, 0.0, -1e-300, 0.5, 1.0, 1.0000001, np.nan, -np.inf, np.inf, -0.2])
-    for low, high in ((0.0, 1.0), (-1.0, 1.0), (0.0, 0.95)):
-        expected = np.clip(values, low, high)
-        assert dyn.clip(values, low, high).tobytes() == expected.tobytes()
-        in_place = values.copy()
-        dyn.clip(in_place, low, high, out=in_place)
-        assert in_place.tobytes() == expected.tobytes()
-    assert np.signbit(dyn.clip(np.array([-0.0]), 0.0, 1.0))[0]  # a lever set to -0.0 stays -0.0
-
-
 def test_a_grouping_of_no_columns_sums_to_zeros():
     assert dyn.Grouping.of(np.array([], dtype=int), size=2).sum(np.zeros((3, 0))).tolist() == [[0.0, 0.0]] * 3
