@@ -84,7 +84,10 @@ class _Windowed(_Closing):
                 try:
                     future = self.submit(function, task)
                 except Exception as exc:  # the pool broke before this task: a worker died starting or idle
-                    raise _worker_failure(exc) or exc from None
+                    failure = _worker_failure(exc)
+                    if failure is None:
+                        raise
+                    raise failure from None
                 if on_step and units:
                     done = units(task)
                     future.add_done_callback(lambda f, n=done: None if f.cancelled() else on_step(n))

@@ -24,7 +24,8 @@ KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, KIND_ALIGN = range(4)  # pair_kind code
 class Grouping:
     """How to sum the columns of a (R, P) array into the cells of a (R, size) one.
 
-    ``first[c]`` is the first column that goes into cell c (P if none: such cells are ``empty``);
+    ``first[c]`` is the first column that goes into cell c (column 0 for an ``empty`` cell,
+    zeroed after the gather);
     ``more[k]`` holds the cells that receive a (k + 2)-th column and those columns. Adding
     layer by layer sums each cell's columns left to right in their own order, so each row
     rounds the same way whatever R is, and the work is one pass per layer, not per replicate.
@@ -38,7 +39,7 @@ class Grouping:
     def of(cls, cell: np.ndarray, size: int) -> Grouping:
         """Group columns by ``cell`` (P,), keeping their order within a cell."""
         members = [np.flatnonzero(cell == c) for c in range(size)]
-        first = np.array([m[0] if len(m) else len(cell) for m in members], dtype=int)
+        first = np.array([m[0] if len(m) else 0 for m in members], dtype=int)
         depth = max((len(m) for m in members), default=0)
         more = tuple(
             (np.array([c for c, m in enumerate(members) if len(m) > k], dtype=int),
@@ -51,7 +52,7 @@ class Grouping:
     def sum(self, values: np.ndarray) -> np.ndarray:
         if values.shape[1] == 0:  # no columns at all: every cell is empty
             return np.zeros((values.shape[0], len(self.first)))
-        total = values[:, self.first] if self.empty is None else values[:, np.minimum(self.first, values.shape[1] - 1)]
+        total = values[:, self.first]
         if self.empty is not None:
             total[:, self.empty] = 0.0
         for cells, columns in self.more:
