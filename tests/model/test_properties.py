@@ -59,6 +59,10 @@ def test_state_stays_in_bounds(values, seed, budgets):
 
 
 PULL_LEVERS = [lv for lv in CATALOGUE.levers if lv.kind == "pull"]
+# surges, coups and convoy attacks fire when a draw falls below a rate times the state: a lever
+# that lowers a state's threat can spare it a surge, and the two paths then part for good
+NO_BUILT_IN_SHOCKS = [f"parameters.shocks.{rate}=0" for rate in ("jihadist_surge_rate", "coup_rate",
+                                                                   "convoy_attack_rate")]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
@@ -66,6 +70,8 @@ PULL_LEVERS = [lv for lv in CATALOGUE.levers if lv.kind == "pull"]
        seed=st.integers(0, 10_000))
 @example(lever=next(lv for lv in PULL_LEVERS if lv.key == "morocco.security_cooperation"), low=0.5, step=0.5,
          seed=886)  # one replicate falls by 2e-4 as Russia's PMC effort responds (+0.046); the mean still rises
+@example(lever=next(lv for lv in PULL_LEVERS if lv.key == "morocco.security_cooperation"), low=0.5, step=0.5,
+         seed=2094)  # with the built-in shocks on, a surge spared parts the two histories (docstring)
 def test_more_effort_never_lowers_own_influence_on_the_target(lever, low, step, seed):
     """Common random numbers: the same replicates with a higher fixed intensity of one lever.
 
@@ -76,7 +82,13 @@ def test_more_effort_never_lowers_own_influence_on_the_target(lever, low, step, 
 
     The claim is on the ensemble mean of each target: a single replicate can fall slightly when a
     rival's adaptive response to the raise outweighs a lever whose own effect is small (the
-    example below). Derandomized, so CI explores the same cases every run.
+    first example below). Derandomized, so CI explores the same cases every run.
+
+    The built-in shocks are off: with them, a raise that lowers a state's threat can spare it a
+    surge that the lower intensity suffered, and from then on the pair compares two different
+    histories, not two intensities (the second example: with surges, Morocco's mean influence
+    on Mali over its 8 replicates falls by 2e-4, one replicate by 2e-3, after 6 surges against 4).
+    The exhaustive companion below keeps the shocks on.
     """
     high = min(low + step, 1.0)
     own = {lv.id: lv.initial_effort for lv in CATALOGUE.levers_of(lever.actor)}
@@ -84,7 +96,7 @@ def test_more_effort_never_lowers_own_influence_on_the_target(lever, low, step, 
     for intensity in (low, high):
         settings_ = [f"levers.{lever.actor}.{lid}={value}" for lid, value in own.items() if lid != lever.id]
         settings_ += [f"levers.{lever.actor}.{lever.id}={intensity}"]
-        scenario = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=36", *settings_])
+        scenario = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=36", *NO_BUILT_IN_SHOCKS, *settings_])
         model = InfluenceModel(scenario, n_replicates=8, seed=seed)
         for _ in range(scenario.horizon):
             model.step()
