@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model.dynamics import KIND_ALIGN, KIND_PULL, KIND_UNDERMINE, Grouping, saturate_slope
+from sim.model.compiled import as_shape, cell_sum, jit, maximum, minimum
+from sim.model.dynamics import KIND_ALIGN, KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, A, Grouping
 from sim.scenario.catalogue import ACTORS
 from sim.scenario.conditions import evaluate
 
@@ -102,51 +103,74 @@ class ActorAgent(mesa.Agent):
             return
         model.world.effort[:, self.levers] = adjust_effort(
             model.world.effort[:, self.levers], fixed, model.world.reference[:, self.levers],
-            self.budget[:, None], self.extend[:, None], self.value_tilt(), model.params["agent.inertia"][:, None],
+            self.budget[:, None], self.extend[:, None], model.lever_value[:, self.levers],
+            model.lever_value_0[:, self.levers], model.params["agent.focus"], model.params["agent.inertia"],
             self._own, self._owner_column)
-
-    def value_tilt(self) -> np.ndarray:
-        """(v / v0) ** focus per own lever, bounded: how much more each lever is worth than at the start."""
-        return value_tilt(self.model.lever_value[:, self.levers], self.model.lever_value_0[:, self.levers],
-                          self.model.params["agent.focus"][:, None])
-
-
-def value_tilt(now: np.ndarray, then: np.ndarray, focus: np.ndarray) -> np.ndarray:
-    """(v / v0) ** focus, the ratio bounded by VALUE_RATIO_BOUNDS."""
-    low, high = VALUE_RATIO_BOUNDS
-    ratio = np.minimum(np.maximum((now + 1e-9) / (then + 1e-9), low), high)  # np.clip, without its overhead
-    return ratio ** focus
 
 
 def adjust_effort(effort: np.ndarray, fixed: np.ndarray, reference: np.ndarray, budget: np.ndarray,
-                  extend: np.ndarray, tilt: np.ndarray, inertia: np.ndarray, owners: Grouping,
-                  owner: np.ndarray) -> np.ndarray:
+                  extend: np.ndarray, value: np.ndarray, value_0: np.ndarray, focus: np.ndarray,
+                  inertia: np.ndarray, owners: Grouping, owner: np.ndarray) -> np.ndarray:
     """The new effort of a set of levers (R, k) belonging to actors ``owner`` (k,), grouped by ``owners``.
 
-    ``fixed`` is NaN where the owner decides; ``budget`` and ``extend`` are per owner (R, n).
-    Fixed levers cost their setting (or, under the extend policy, their status-quo effort);
-    what is left of the budget goes to the adaptive levers in the status-quo mix tilted by
-    value (``tilt``), and each adaptive lever moves ``inertia`` of the way there. Sums run left
-    to right within each owner, so one actor alone or all actors at once give the same numbers.
+    ``fixed`` is NaN where the owner decides; ``budget`` and ``extend`` are per owner (R, n);
+    ``value`` and ``value_0`` are the levers' marginal values now and at the start (R, k);
+    ``focus`` and ``inertia`` are per replicate (R,). Fixed levers cost their setting (or,
+    under the extend policy, their status-quo effort); what is left of the budget goes to the
+    adaptive levers in the status-quo mix tilted by value, (v / v0) ** focus with the ratio
+    bounded by VALUE_RATIO_BOUNDS; each adaptive lever moves ``inertia`` of the way there.
+    Sums run left to right within each owner, so one actor alone or all actors at once give the
+    same numbers.
     """
-    adaptive = np.isnan(fixed)
-    cost_of_fixed = np.where(adaptive, 0.0, np.where(extend[:, owner], reference, fixed))
-    room = np.maximum(budget - owners.sum(cost_of_fixed), 0.0)
-    mix = np.where(adaptive, reference, 0.0)
-    unused = owners.sum(mix) <= 0  # no status-quo mix to start from: value alone decides
-    mix = np.where(unused[:, owner] & adaptive, 1.0, mix) * tilt
-    share = mix / np.maximum(owners.sum(mix)[:, owner], 1e-12)
-    desired = np.minimum(room[:, owner] * share, 1.0)
-    moved = effort + inertia * (desired - effort)
-    return np.where(adaptive, moved, effort)
+    n = effort.shape[0]
+    low, high = VALUE_RATIO_BOUNDS
+    return _adjust_effort(effort, fixed, reference, as_shape(budget, (n, owners.size)),
+                          as_shape(extend, (n, owners.size)), value, value_0, focus, low, high, inertia,
+                          owners.starts, owners.columns, owner)
+
+
+@jit
+def _adjust_effort(effort, fixed, reference, budget, extend, value, value_0, focus, low, high, inertia, starts,
+                   columns, owner):
+    n, k = effort.shape
+    size = len(starts) - 1
+    out = np.empty((n, k))
+    cost, mix = np.empty(k), np.empty(k)
+    room, unused, total = np.empty(size), np.empty(size, np.bool_), np.empty(size)
+    for r in range(n):
+        for lever in range(k):
+            adaptive = np.isnan(fixed[r, lever])
+            if adaptive:
+                cost[lever] = 0.0
+            else:
+                cost[lever] = reference[r, lever] if extend[r, owner[lever]] else fixed[r, lever]
+            mix[lever] = reference[r, lever] if adaptive else 0.0
+        for c in range(size):
+            room[c] = maximum(budget[r, c] - cell_sum(cost, columns, starts[c], starts[c + 1]), 0.0)
+            unused[c] = cell_sum(mix, columns, starts[c], starts[c + 1]) <= 0  # no status-quo mix: value decides
+        for lever in range(k):
+            if np.isnan(fixed[r, lever]):  # a fixed lever's mix stays 0, whatever its tilt (finite, > 0)
+                ratio = minimum(maximum((value[r, lever] + 1e-9) / (value_0[r, lever] + 1e-9), low), high)
+                chosen = 1.0 if unused[owner[lever]] else mix[lever]
+                mix[lever] = chosen * ratio ** focus[r]
+        for c in range(size):
+            total[c] = maximum(cell_sum(mix, columns, starts[c], starts[c + 1]), 1e-12)
+        for lever in range(k):
+            if np.isnan(fixed[r, lever]):
+                share = mix[lever] / total[owner[lever]]
+                desired = minimum(room[owner[lever]] * share, 1.0)
+                out[r, lever] = effort[r, lever] + inertia[r] * (desired - effort[r, lever])
+            else:
+                out[r, lever] = effort[r, lever]
+    return out
 
 
 def plan_efforts(model: InfluenceModel) -> np.ndarray:
     """Every actor's allocation this month in one pass (R, L), as each agent would make it now."""
     s, w, p = model.structure, model.world, model.params
-    tilt = value_tilt(model.lever_value, model.lever_value_0, p["agent.focus"][:, None])
-    return adjust_effort(w.effort, model.fixed_effort, w.reference, model._budgets(), model._extend(), tilt,
-                         p["agent.inertia"][:, None], s.owners, s.owner)
+    return adjust_effort(w.effort, model.fixed_effort, w.reference, model._budgets(), model._extend(),
+                         model.lever_value, model.lever_value_0, p["agent.focus"], p["agent.inertia"], s.owners,
+                         s.owner)
 
 
 def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:
@@ -160,19 +184,40 @@ def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:
     on the room left in the owner's attitude, at the goodwill exchange rate.
     """
     s, world, p = model.structure, model.world, model.params
-    weight, goodwill = p.lever_matrix("weight"), p.lever_matrix("goodwill")
-    pairs = s.targets  # (lever, target) pairs: each term below is one lever at one of its targets
-    care = objectives[..., pairs.owner, pairs.actor]  # how much the owner cares about the target
-    term = np.ones_like(model.pair_rec)  # welcome: the owner's own need, per lever below
-    pull, undermine, align = (s.pairs_of_kind[kind] for kind in (KIND_PULL, KIND_UNDERMINE, KIND_ALIGN))
-    term[:, pull] = model.pair_rec[:, pull] * (1.0 - world.influence[:, pairs.owner[pull], pairs.actor[pull]])
-    term[:, undermine] = world.influence[:, pairs.rival[undermine], pairs.actor[undermine]]  # the rival's hold
-    term[:, align] = 1.0 - world.relation[:, pairs.owner[align], pairs.actor[align]]  # room left in the attitude
-    term *= care
-    rate = np.where(s.is_align, goodwill * p["agent.goodwill_value"][:, None], weight)
-    welcome = np.flatnonzero(s.is_welcome)
-    own_need = np.ones_like(weight)
-    own_need[:, welcome] = model.receptivity[:, s.channel[welcome], s.owner[welcome]]
-    gain = pairs.per_lever(term) * rate * own_need
-    slope = saturate_slope(world.stock, p["influence.saturation"][:, None])
-    return np.maximum(gain, 0.0) * slope
+    pairs = s.targets  # (lever, target) pairs: each term is one lever at one of its targets
+    by_lever = pairs.by_lever
+    n = world.n_replicates
+    kind = np.where(s.is_align, KIND_ALIGN, np.where(s.is_welcome, KIND_WELCOME, KIND_PULL))
+    return _value_levers(world.influence, world.relation, world.stock, as_shape(objectives, (n, A, A)),
+                         model.pair_rec, model.receptivity, p.lever_matrix("weight"), p.lever_matrix("goodwill"),
+                         p["agent.goodwill_value"], p["influence.saturation"], s.pair_kind, pairs.owner, pairs.actor,
+                         pairs.rival, by_lever.starts, by_lever.columns, kind, s.channel, s.owner)
+
+
+@jit
+def _value_levers(influence, relation, stock, objectives, pair_rec, receptivity, weight, goodwill, goodwill_value,
+                  saturation, pair_kind, owner, actor, rival, starts, columns, lever_kind, channel, lever_owner):
+    n, n_levers = stock.shape
+    value = np.empty((n, n_levers))
+    term = np.empty(len(pair_kind))
+    for r in range(n):
+        for q in range(len(pair_kind)):
+            i, j = owner[q], actor[q]
+            if pair_kind[q] == KIND_PULL:  # the room left to grow, weighted by receptivity
+                gain = pair_rec[r, q] * (1.0 - influence[r, i, j])
+            elif pair_kind[q] == KIND_UNDERMINE:  # the rival's hold
+                gain = influence[r, rival[q], j]
+            elif pair_kind[q] == KIND_ALIGN:  # the room left in the owner's attitude
+                gain = 1.0 - relation[r, i, j]
+            else:  # welcome: the owner's own need, below
+                gain = 1.0
+            term[q] = gain * objectives[r, i, j]
+        half = saturation[r]
+        for k in range(n_levers):
+            rate = goodwill[r, k] * goodwill_value[r] if lever_kind[k] == KIND_ALIGN else weight[r, k]
+            own_need = receptivity[r, channel[k], lever_owner[k]] if lever_kind[k] == KIND_WELCOME else 1.0
+            gain = cell_sum(term, columns, starts[k], starts[k + 1]) * rate * own_need
+            spread = stock[r, k] + half
+            slope = half * (1.0 + half) / (spread * spread)  # saturate_slope
+            value[r, k] = maximum(gain, 0.0) * slope
+    return value

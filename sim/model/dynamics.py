@@ -1,8 +1,11 @@
 """The model's submodels as pure array functions (equations in docs/ODD.md, section 7).
 
 Every array has a leading replicate axis R; actors index the A axis in catalogue order
-and levers the L axis. Nothing here loops over replicates, and nothing here draws random
-numbers: uniforms come in as arguments, so the same inputs always give the same outputs.
+and levers the L axis. The monthly submodels are compiled loops over replicates
+(sim/model/compiled.py says why and how they keep NumPy's rounding); nothing here draws
+random numbers: uniforms come in as arguments, so the same inputs always give the same outputs.
+Kernels read the number of actors and channels from their arguments' shapes, not from
+module constants, which a compiled cache would not see change.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
+from sim.model.compiled import as_shape, cell_sum, clip, fma, grouped_sum, jit, maximum, minimum, numpy_sum
 from sim.scenario.catalogue import ACTORS, CHANNELS, Catalogue
 
 CH = {name: i for i, name in enumerate(CHANNELS)}
@@ -24,40 +28,28 @@ KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, KIND_ALIGN = range(4)  # pair_kind code
 class Grouping:
     """How to sum the columns of a (R, P) array into the cells of a (R, size) one.
 
-    ``first[c]`` is the first column that goes into cell c (column 0 for an ``empty`` cell,
-    zeroed after the gather);
-    ``more[k]`` holds the cells that receive a (k + 2)-th column and those columns. Adding
-    layer by layer sums each cell's columns left to right in their own order, so each row
-    rounds the same way whatever R is, and the work is one pass per layer, not per replicate.
+    Cell c receives ``columns[starts[c]:starts[c + 1]]``, in their own order, summed left to
+    right (an empty cell sums to 0.0), so each row rounds the same way whatever R is.
     """
 
-    first: np.ndarray  # (size,) int
-    more: tuple[tuple[np.ndarray, np.ndarray], ...]  # per layer: (cells, columns)
-    empty: np.ndarray | None = None  # cells without a column (they sum to 0); None if there are none
+    starts: np.ndarray  # (size + 1,) int
+    columns: np.ndarray  # (P,) int, cell by cell
 
     @classmethod
     def of(cls, cell: np.ndarray, size: int) -> Grouping:
         """Group columns by ``cell`` (P,), keeping their order within a cell."""
+        cell = np.asarray(cell, dtype=np.int64)
         members = [np.flatnonzero(cell == c) for c in range(size)]
-        first = np.array([m[0] if len(m) else 0 for m in members], dtype=int)
-        depth = max((len(m) for m in members), default=0)
-        more = tuple(
-            (np.array([c for c, m in enumerate(members) if len(m) > k], dtype=int),
-             np.array([m[k] for m in members if len(m) > k], dtype=int))
-            for k in range(1, depth)
-        )
-        empty = np.array([c for c, m in enumerate(members) if not len(m)], dtype=int)
-        return cls(first, more, empty if len(empty) else None)
+        columns = np.concatenate([np.zeros(0, np.int64), *members]).astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum([len(m) for m in members], dtype=np.int64)]).astype(np.int64)
+        return cls(starts, columns)
+
+    @property
+    def size(self) -> int:
+        return len(self.starts) - 1
 
     def sum(self, values: np.ndarray) -> np.ndarray:
-        if values.shape[1] == 0:  # no columns at all: every cell is empty
-            return np.zeros((values.shape[0], len(self.first)))
-        total = values[:, self.first]
-        if self.empty is not None:
-            total[:, self.empty] = 0.0
-        for cells, columns in self.more:
-            total[:, cells] += values[:, columns]
-        return total
+        return grouped_sum(np.asarray(values, dtype=float), self.starts, self.columns)
 
 
 @dataclass(frozen=True)
@@ -180,13 +172,6 @@ class Structure:
         """Rival actor of each undermine lever, aligned with ``undermine_levers``."""
         return self.rival_onehot[self.undermine_levers].argmax(axis=1)
 
-    @property
-    def owner_starts(self) -> np.ndarray | None:
-        """Start of each actor's block of levers when levers are grouped by owner (else None)."""
-        if np.any(np.diff(self.owner) < 0) or len(np.unique(self.owner)) != A:
-            return None
-        return np.searchsorted(self.owner, np.arange(A))
-
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue) -> Structure:
         levers = catalogue.levers
@@ -265,43 +250,65 @@ def ordered_sum(values: np.ndarray, axis: int) -> np.ndarray:
     return total
 
 
-def lever_totals(values: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Sum per-lever values into actors: out[r, a] = sum_l values[r, l] matrix[l, a].
-
-    Not ``values @ matrix``: BLAS rounds a 2-D product differently depending on how many
-    rows it has, which would make replicate r depend on R. A broadcast product summed
-    over one axis rounds each row the same way whatever R is.
-    """
-    return ordered_sum(values[:, :, None] * matrix, axis=1)
-
-
 def owner_totals(values: np.ndarray, structure: Structure) -> np.ndarray:
-    """Per-actor sums of lever values, (R, A): segment sums over each owner's block of levers.
+    """Per-actor sums of lever values (R, A), each owner's levers in lever order.
 
-    Same rounding for each row whatever R is (see lever_totals), and no (R, L, A) temporary.
+    Rounded as ``np.add.reduce`` rounds a row (``numpy_sum``), the same whatever R is.
     """
-    starts = structure.owner_starts
-    if starts is None:
-        return lever_totals(values, structure.owner_onehot)
-    return np.add.reduceat(values, starts, axis=1)
+    owners = structure.owners
+    return _owner_totals(np.asarray(values, dtype=float), owners.starts, owners.columns)
+
+
+@jit
+def _owner_totals(values, starts, columns):
+    n, size = values.shape[0], len(starts) - 1
+    out = np.empty((n, size))
+    for r in range(n):
+        for a in range(size):
+            out[r, a] = numpy_sum(values[r], columns, starts[a], starts[a + 1])
+    return out
 
 
 def sanctions(effort: np.ndarray, structure: Structure) -> np.ndarray:
     """Sanctions in force on each state: coercive effort aimed at it, capped at 1. (R, A)."""
     coercive = structure.coercive_targets
-    return np.minimum(coercive.per_actor(effort[:, coercive.lever]), 1.0)
+    cells = coercive.by_actor
+    return _sanctions(np.asarray(effort, dtype=float), coercive.lever, cells.starts, cells.columns)
+
+
+@jit
+def _sanctions(effort, lever, starts, columns):
+    n, size = effort.shape[0], len(starts) - 1
+    out = np.empty((n, size))
+    on = np.empty(len(lever))
+    for r in range(n):
+        for q in range(len(lever)):
+            on[q] = effort[r, lever[q]]
+        for a in range(size):
+            out[r, a] = minimum(cell_sum(on, columns, starts[a], starts[a + 1]), 1.0)
+    return out
 
 
 def receptivity(world: World, sanction: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
     """How strongly each state responds to each channel, given its context. (R, C, A)."""
-    threat, stability, western = world.threat, world.stability, world.western
-    rec = np.ones((world.n_replicates, len(CHANNELS), A))
-    rec[:, CH["mediation"]] = 0.25 + p["receptivity.mediation_gain"][:, None] * sanction
-    rec[:, CH["economic"]] = 1.0 - p["receptivity.economic_sanction_drag"][:, None] * np.maximum(
-        sanction, 1.0 - stability
-    )
-    rec[:, CH["security"]] = 0.3 + p["receptivity.security_gain"][:, None] * threat * (1.0 - western)
-    rec[:, CH["humanitarian"]] = 0.5 + 0.5 * np.maximum(threat, 1.0 - stability)
+    shape = sanction.shape
+    channels = np.array([len(CHANNELS), CH["mediation"], CH["economic"], CH["security"], CH["humanitarian"]])
+    return _receptivity(as_shape(world.threat, shape), as_shape(world.stability, shape),
+                        as_shape(world.western, shape), sanction, p["receptivity.mediation_gain"],
+                        p["receptivity.economic_sanction_drag"], p["receptivity.security_gain"], channels)
+
+
+@jit
+def _receptivity(threat, stability, western, sanction, mediation_gain, sanction_drag, security_gain, channels):
+    n, n_actors = sanction.shape
+    n_channels, mediation, economic, security, humanitarian = channels
+    rec = np.ones((n, n_channels, n_actors))
+    for r in range(n):
+        for a in range(n_actors):
+            rec[r, mediation, a] = 0.25 + mediation_gain[r] * sanction[r, a]
+            rec[r, economic, a] = 1.0 - sanction_drag[r] * maximum(sanction[r, a], 1.0 - stability[r, a])
+            rec[r, security, a] = 0.3 + security_gain[r] * threat[r, a] * (1.0 - western[r, a])
+            rec[r, humanitarian, a] = 0.5 + 0.5 * maximum(threat[r, a], 1.0 - stability[r, a])
     return rec
 
 
@@ -321,21 +328,65 @@ def adaptive_room(effort: np.ndarray, fixed: np.ndarray, reference: np.ndarray, 
     paid from the budget first (scaled down only when they alone exceed it) and adaptive levers
     share what is left, so raising a fixed lever crowds its siblings out.
     """
-    fixed_spent = owner_totals(effort * fixed, structure)
-    fixed_reference = owner_totals(reference * fixed, structure)
-    over = fixed_spent > budget
-    fixed_scale = np.where(extend | ~over, 1.0, budget / np.maximum(fixed_spent, 1e-12))
-    room = np.where(extend, budget - fixed_reference, budget - fixed_spent * fixed_scale)
-    return np.maximum(room, 0.0), fixed_scale
+    room, fixed_scale, _ = _budget_scales(*_budget_inputs(effort, fixed, reference, structure, budget, extend))
+    return room, fixed_scale
 
 
 def enforce_budgets(effort: np.ndarray, fixed: np.ndarray, reference: np.ndarray, structure: Structure,
                     budget: np.ndarray, extend: np.ndarray) -> np.ndarray:
     """Keep each actor's adaptive effort within its room and fixed effort as its policy says."""
-    room, fixed_scale = adaptive_room(effort, fixed, reference, structure, budget, extend)
-    free_spent = owner_totals(effort * ~fixed, structure)
-    free_scale = np.where(free_spent > room, room / np.maximum(free_spent, 1e-12), 1.0)
-    return effort * np.where(fixed, fixed_scale[:, structure.owner], free_scale[:, structure.owner])
+    inputs = _budget_inputs(effort, fixed, reference, structure, budget, extend)
+    _, fixed_scale, free_scale = _budget_scales(*inputs)
+    return _scale_efforts(inputs[0], inputs[1], structure.owner, fixed_scale, free_scale)
+
+
+def _budget_inputs(effort, fixed, reference, structure, budget, extend) -> tuple:
+    effort = np.asarray(effort, dtype=float)
+    shape, owners = effort.shape, structure.owners
+    actors = (shape[0], owners.size)
+    return (effort, as_shape(fixed, shape), as_shape(reference, shape).astype(float, copy=False),
+            as_shape(budget, actors).astype(float, copy=False), as_shape(extend, actors),
+            owners.starts, owners.columns)
+
+
+@jit
+def _budget_scales(effort, fixed, reference, budget, extend, starts, columns):
+    """Room for adaptive levers, and the scales on fixed and on adaptive levers, per actor (R, A)."""
+    n, n_levers = effort.shape
+    size = len(starts) - 1
+    room, fixed_scale, free_scale = np.empty((n, size)), np.empty((n, size)), np.empty((n, size))
+    fixed_part, reference_part, free_part = np.empty(n_levers), np.empty(n_levers), np.empty(n_levers)
+    for r in range(n):
+        for lever in range(n_levers):
+            on = 1.0 if fixed[r, lever] else 0.0
+            fixed_part[lever] = effort[r, lever] * on
+            reference_part[lever] = reference[r, lever] * on
+            free_part[lever] = effort[r, lever] * (1.0 - on)
+        for a in range(size):
+            lo, hi = starts[a], starts[a + 1]
+            spent = numpy_sum(fixed_part, columns, lo, hi)
+            scale = 1.0 if (extend[r, a] or not spent > budget[r, a]) else budget[r, a] / maximum(spent, 1e-12)
+            if extend[r, a]:
+                left = budget[r, a] - numpy_sum(reference_part, columns, lo, hi)
+            else:
+                left = budget[r, a] - spent * scale
+            left = maximum(left, 0.0)
+            free_spent = numpy_sum(free_part, columns, lo, hi)
+            room[r, a] = left
+            fixed_scale[r, a] = scale
+            free_scale[r, a] = left / maximum(free_spent, 1e-12) if free_spent > left else 1.0
+    return room, fixed_scale, free_scale
+
+
+@jit
+def _scale_efforts(effort, fixed, owner, fixed_scale, free_scale):
+    n, n_levers = effort.shape
+    out = np.empty((n, n_levers))
+    for r in range(n):
+        for lever in range(n_levers):
+            scale = fixed_scale[r, owner[lever]] if fixed[r, lever] else free_scale[r, owner[lever]]
+            out[r, lever] = effort[r, lever] * scale
+    return out
 
 
 def update_stocks(stock: np.ndarray, effort: np.ndarray, tau_up: np.ndarray, tau_down: np.ndarray) -> np.ndarray:
@@ -350,9 +401,27 @@ def lever_pull(effective: np.ndarray, pair_rec: np.ndarray, structure: Structure
 
     ``pair_rec`` (R, P) is :func:`pair_receptivity`.
     """
-    s, targets = structure, structure.targets
-    strength = weight * effective * s.is_pull  # (R, L)
-    return targets.per_owner_and_actor(strength[:, targets.lever] * pair_rec)
+    targets = structure.targets
+    cells = targets.by_owner_and_actor
+    return _lever_pull(np.asarray(effective, dtype=float), np.asarray(pair_rec, dtype=float),
+                       as_shape(weight, np.shape(effective)), structure.is_pull.astype(float),
+                       targets.lever, cells.starts, cells.columns)
+
+
+@jit
+def _lever_pull(effective, pair_rec, weight, is_pull, lever, starts, columns):
+    n, n_pairs = pair_rec.shape
+    size = len(starts) - 1
+    n_actors = int(np.sqrt(size))
+    out = np.empty((n, n_actors, n_actors))
+    values = np.empty(n_pairs)
+    for r in range(n):
+        for q in range(n_pairs):
+            k = lever[q]
+            values[q] = weight[r, k] * effective[r, k] * is_pull[k] * pair_rec[r, q]
+        for c in range(size):
+            out[r, c // n_actors, c % n_actors] = cell_sum(values, columns, starts[c], starts[c + 1])
+    return out
 
 
 def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
@@ -363,18 +432,48 @@ def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
     the damage rivals' undermine levers do. Zero on the diagonal: no actor pulls itself.
     """
     s, welcome = structure, structure.welcome_targets
-    levers = welcome.lever
-    openness = 1.0 + welcome.per_owner_and_actor(weight[:, levers] * effective[:, levers])  # [r, state, actor]
-    factor = np.swapaxes(openness, 1, 2).copy()  # [r, actor, state]
-    rivals = s.undermined_rivals
-    log_keep = np.zeros((factor.shape[0], len(rivals), A))  # [r, undermined rival, state]
-    for lever, rival in zip(s.undermine_levers, s.rival_index, strict=True):  # few undermine levers
-        damage = np.clip(weight[:, lever] * effective[:, lever], 0.0, 0.95)
-        log_keep[:, np.searchsorted(rivals, rival), :] += np.log1p(-damage)[:, None] * s.target_mask[lever]
-    factor[:, rivals, :] *= np.exp(log_keep)  # elsewhere the factor would be exp(0) = 1
-    liking = 1.0 + p["influence.relation_sensitivity"][:, None, None] * np.swapaxes(world.relation, 1, 2)
-    factor *= np.maximum(liking, 0.0)
-    factor[:, np.arange(A), np.arange(A)] = 0.0
+    cells = welcome.by_owner_and_actor
+    undermine = s.undermine_levers
+    return _pull_multiplier(np.asarray(effective, dtype=float), as_shape(weight, np.shape(effective)),
+                            world.relation, p["influence.relation_sensitivity"], welcome.lever, cells.starts,
+                            cells.columns, undermine, s.rival_index, s.target_mask[undermine])
+
+
+@jit
+def _pull_multiplier(effective, weight, relation, sensitivity, welcome_lever, starts, columns, undermine, rival,
+                     undermined_targets):
+    n, n_actors = relation.shape[0], relation.shape[1]
+    factor = np.empty((n, n_actors, n_actors))
+    opened = np.empty(len(welcome_lever))
+    log_keep = np.empty(n_actors)
+    for r in range(n):
+        for q in range(len(welcome_lever)):
+            k = welcome_lever[q]
+            opened[q] = weight[r, k] * effective[r, k]
+        for state in range(n_actors):  # openness[state, actor] of the welcome levers' owner, the state
+            for actor in range(n_actors):
+                c = state * n_actors + actor
+                factor[r, actor, state] = 1.0 + cell_sum(opened, columns, starts[c], starts[c + 1])
+        for target_rival in range(n_actors):  # undermining, in the order of the undermined rivals
+            touched = False
+            for state in range(n_actors):
+                log_keep[state] = 0.0
+            for u in range(len(undermine)):
+                if rival[u] != target_rival:
+                    continue
+                touched = True
+                damage = clip(weight[r, undermine[u]] * effective[r, undermine[u]], 0.0, 0.95)
+                lost = np.log1p(-damage)
+                for state in range(n_actors):
+                    log_keep[state] += lost * undermined_targets[u, state]
+            if touched:
+                for state in range(n_actors):
+                    factor[r, target_rival, state] *= np.exp(log_keep[state])
+        for actor in range(n_actors):
+            for state in range(n_actors):
+                liking = 1.0 + sensitivity[r] * relation[r, state, actor]
+                factor[r, actor, state] *= maximum(liking, 0.0)
+            factor[r, actor, actor] = 0.0
     return factor
 
 
@@ -432,9 +531,24 @@ def update_influence(world: World, pull: np.ndarray, outside: np.ndarray, p: dic
     Shares on one state sum to at most one, so the update keeps the sum <= 1: what one
     actor gains there, the others (or the outside) lose.
     """
-    share = pull / (outside[:, None, :] + ordered_sum(pull, axis=1)[:, None, :] + 1e-12)
-    rate = p["influence.adjust_rate"][:, None, None]
-    return world.influence + rate * (share - world.influence)
+    return _update_influence(world.influence, pull, as_shape(outside, pull.shape[::2]),
+                             p["influence.adjust_rate"])
+
+
+@jit
+def _update_influence(influence, pull, outside, rate):
+    n, n_actors = pull.shape[0], pull.shape[1]
+    new = np.empty((n, n_actors, n_actors))
+    for r in range(n):
+        for state in range(n_actors):
+            total = pull[r, 0, state]
+            for actor in range(1, n_actors):
+                total += pull[r, actor, state]
+            denominator = outside[r, state] + total + 1e-12
+            for actor in range(n_actors):
+                share = pull[r, actor, state] / denominator
+                new[r, actor, state] = influence[r, actor, state] + rate[r] * (share - influence[r, actor, state])
+    return new
 
 
 def goodwill_flows(effective: np.ndarray, goodwill: np.ndarray, structure: Structure,
@@ -447,14 +561,43 @@ def goodwill_flows(effective: np.ndarray, goodwill: np.ndarray, structure: Struc
     neutral target resents meddling half as much as a friend of the rival, an enemy not at all.
     """
     s, targets = structure, structure.targets
-    g = goodwill * effective  # (R, L)
-    flows = np.swapaxes(targets.per_owner_and_actor((g * (s.is_pull | s.is_align))[:, targets.lever]), 1, 2)
-    flows += targets.per_owner_and_actor((g * (s.is_welcome | s.is_align))[:, targets.lever])
+    cells = targets.by_owner_and_actor
     u = s.undermine_levers
-    if len(u):
-        liking_of_rival = 0.5 * (1.0 + relation[:, :, s.rival_index])  # [r, target, undermine lever]
-        resentment = g[:, None, u] * s.target_mask[u].T * liking_of_rival  # [r, target, undermine lever]
-        flows += resentment @ s.owner_onehot[u]  # [r, target, owner]
+    return _goodwill_flows(np.asarray(effective, dtype=float), as_shape(goodwill, np.shape(effective)),
+                           relation, (s.is_pull | s.is_align).astype(float), (s.is_welcome | s.is_align).astype(float),
+                           targets.lever, cells.starts, cells.columns, u, s.rival_index, s.target_mask[u],
+                           s.owner_onehot[u])
+
+
+@jit
+def _goodwill_flows(effective, goodwill, relation, towards_owner, towards_target, lever, starts, columns,
+                    undermine, rival, undermined_targets, undermine_owner):
+    n, n_actors = relation.shape[0], relation.shape[1]
+    flows = np.empty((n, n_actors, n_actors))
+    g = np.empty(effective.shape[1])
+    earned_by_owner, earned_by_target = np.empty(len(lever)), np.empty(len(lever))
+    resentment = np.empty(len(undermine))
+    for r in range(n):
+        for k in range(len(g)):
+            g[k] = goodwill[r, k] * effective[r, k]
+        for q in range(len(lever)):
+            earned_by_owner[q] = g[lever[q]] * towards_owner[lever[q]]
+            earned_by_target[q] = g[lever[q]] * towards_target[lever[q]]
+        for j in range(n_actors):  # flows[j, i]: the target j's view of owner i, then owner j's view of target i
+            for i in range(n_actors):
+                ij, ji = i * n_actors + j, j * n_actors + i
+                flows[r, j, i] = (cell_sum(earned_by_owner, columns, starts[ij], starts[ij + 1])
+                                  + cell_sum(earned_by_target, columns, starts[ji], starts[ji + 1]))
+        if len(undermine):
+            for target in range(n_actors):
+                for u in range(len(undermine)):
+                    liking_of_rival = 0.5 * (1.0 + relation[r, target, rival[u]])
+                    resentment[u] = g[undermine[u]] * undermined_targets[u, target] * liking_of_rival
+                for owner in range(n_actors):
+                    resented = 0.0  # resentment @ undermine_owner, as the BLAS product rounds it
+                    for u in range(len(undermine)):
+                        resented = fma(resentment[u], undermine_owner[u, owner], resented)
+                    flows[r, target, owner] += resented
     return flows
 
 
@@ -464,9 +607,24 @@ def relation_forcing(world: World, flows: np.ndarray, p: dict[str, np.ndarray]) 
     Balance: j's view of i drifts towards what j's influencers think of i, weighted by
     their influence on j and j's liking of them.
     """
-    rel = world.relation
-    weights = np.swapaxes(world.influence, 1, 2) * rel  # [r, j, k] = I[k, j] * rel[j, k]
-    return flows + p["relation.balance_rate"][:, None, None] * (weights @ rel)
+    return _relation_forcing(world.influence, world.relation, flows, p["relation.balance_rate"])
+
+
+@jit
+def _relation_forcing(influence, relation, flows, balance_rate):
+    n, n_actors = relation.shape[0], relation.shape[1]
+    forcing = np.empty((n, n_actors, n_actors))
+    balance = np.empty(n_actors)
+    for r in range(n):
+        for j in range(n_actors):
+            balance[:] = 0.0  # row j of weights @ relation, each entry rounded as the BLAS product does
+            for k in range(n_actors):
+                weight = influence[r, k, j] * relation[r, j, k]  # k's influence on j, times j's liking of k
+                for i in range(n_actors):  # independent sums side by side, each still in k order
+                    balance[i] = fma(weight, relation[r, k, i], balance[i])
+            for i in range(n_actors):
+                forcing[r, j, i] = flows[r, j, i] + balance_rate[r] * balance[i]
+    return forcing
 
 
 def solve_anchor(relation_0: np.ndarray, forcing_0: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
@@ -483,12 +641,22 @@ def solve_anchor(relation_0: np.ndarray, forcing_0: np.ndarray, p: dict[str, np.
 
 def update_relations(world: World, forcing: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
     """Attitudes move with the forcing and revert to their anchor, softly bounded to [-1, 1]."""
-    rel = world.relation
-    delta = forcing + p["relation.reversion"][:, None, None] * (world.anchor - rel)
-    delta = np.clip(delta, -1.0, 1.0)
-    new = rel + delta * np.where(delta > 0, 1.0 - rel, 1.0 + rel)
-    new[:, np.arange(A), np.arange(A)] = 0.0
-    return np.clip(new, -1.0, 1.0)
+    return _update_relations(world.relation, as_shape(world.anchor, forcing.shape), forcing,
+                             p["relation.reversion"])
+
+
+@jit
+def _update_relations(relation, anchor, forcing, reversion):
+    n, n_actors = relation.shape[0], relation.shape[1]
+    new = np.empty((n, n_actors, n_actors))
+    for r in range(n):
+        for j in range(n_actors):
+            for i in range(n_actors):
+                rel = relation[r, j, i]
+                delta = clip(forcing[r, j, i] + reversion[r] * (anchor[r, j, i] - rel), -1.0, 1.0)
+                moved = rel + delta * ((1.0 - rel) if delta > 0 else (1.0 + rel))
+                new[r, j, i] = 0.0 if i == j else clip(moved, -1.0, 1.0)
+    return new
 
 
 def threat_relief(effective: np.ndarray, relief: np.ndarray, structure: Structure) -> np.ndarray:
@@ -498,7 +666,22 @@ def threat_relief(effective: np.ndarray, relief: np.ndarray, structure: Structur
     relieves its owner, the state the force operates in.
     """
     pairs = structure.relief
-    return pairs.per_actor((relief * effective)[:, pairs.lever])
+    cells = pairs.by_actor
+    return _threat_relief(np.asarray(effective, dtype=float), as_shape(relief, np.shape(effective)),
+                          pairs.lever, cells.starts, cells.columns)
+
+
+@jit
+def _threat_relief(effective, relief, lever, starts, columns):
+    n, size = effective.shape[0], len(starts) - 1
+    out = np.empty((n, size))
+    values = np.empty(len(lever))
+    for r in range(n):
+        for q in range(len(lever)):
+            values[q] = relief[r, lever[q]] * effective[r, lever[q]]
+        for a in range(size):
+            out[r, a] = cell_sum(values, columns, starts[a], starts[a + 1])
+    return out
 
 
 def solve_context_bases(threat_0: np.ndarray, stability_0: np.ndarray, relief_0: np.ndarray,
@@ -522,29 +705,67 @@ def update_context(world: World, relief: np.ndarray, sanction: np.ndarray, p: di
     (the vacuum); security levers remove a share of the threat each month; sanctions weigh on
     stability while in force.
     """
-    world.western += p["context.western_adjust_rate"][:, None] * (world.commitment - world.western)
-    structural = world.threat_base + p["context.threat_vacuum"][:, None] * np.maximum(
-        world.western_0 - world.western, 0.0
-    )
-    threat = world.threat
-    world.threat = threat + p["context.threat_reversion"][:, None] * (structural - threat) - relief * threat
-    world.stability = (world.stability
-                       + p["context.stability_recovery"][:, None] * (world.stability_base - world.stability)
-                       - p["context.sanction_stress"][:, None] * sanction)
-    np.clip(world.threat, 0.0, 1.0, out=world.threat)
-    np.clip(world.stability, 0.0, 1.0, out=world.stability)
+    shape = world.threat.shape
+    world.threat, world.stability = _update_context(
+        world.western, world.threat, world.stability, as_shape(world.commitment, shape),
+        as_shape(world.threat_base, shape), as_shape(world.stability_base, shape),
+        as_shape(world.western_0, shape), relief, sanction, p["context.western_adjust_rate"],
+        p["context.threat_vacuum"], p["context.threat_reversion"], p["context.stability_recovery"],
+        p["context.sanction_stress"])
+
+
+@jit
+def _update_context(western, threat, stability, commitment, threat_base, stability_base, western_0, relief,
+                    sanction, western_rate, vacuum, threat_reversion, recovery, stress):
+    """Moves ``western`` in place; returns the new threat and stability."""
+    n, n_actors = threat.shape
+    new_threat, new_stability = np.empty((n, n_actors)), np.empty((n, n_actors))
+    for r in range(n):
+        for a in range(n_actors):
+            western[r, a] += western_rate[r] * (commitment[r, a] - western[r, a])
+            structural = threat_base[r, a] + vacuum[r] * maximum(western_0[r, a] - western[r, a], 0.0)
+            was = threat[r, a]
+            moved = was + threat_reversion[r] * (structural - was) - relief[r, a] * was
+            new_threat[r, a] = clip(moved, 0.0, 1.0)
+            steady = stability[r, a]
+            moved = steady + recovery[r] * (stability_base[r, a] - steady) - stress[r] * sanction[r, a]
+            new_stability[r, a] = clip(moved, 0.0, 1.0)
+    return new_threat, new_stability
 
 
 def apply_shocks(world: World, u: np.ndarray, structure: Structure, p: dict[str, np.ndarray]) -> np.ndarray:
-    """Random shocks from uniforms ``u`` (R, 2A + 1). Returns a (R, 3) count of shocks fired."""
-    surge = u[:, :A] < p["shocks.jihadist_surge_rate"][:, None] * world.threat
-    coup = u[:, A : 2 * A] < p["shocks.coup_rate"][:, None] * (1.0 - world.stability)
-    convoy = u[:, 2 * A] < p["shocks.convoy_attack_rate"] * world.threat[:, MALI]
-    world.threat += surge * p["shocks.jihadist_surge_size"][:, None]
-    world.stability -= coup * p["shocks.coup_stability_drop"][:, None]
-    world.threat += coup * 0.5 * p["shocks.coup_stability_drop"][:, None]
-    keep = 1.0 - p["shocks.convoy_attack_loss"][:, None] * (convoy[:, None] & structure.convoy_exposed)
-    world.stock *= keep
-    np.clip(world.threat, 0.0, 1.0, out=world.threat)
-    np.clip(world.stability, 0.0, 1.0, out=world.stability)
-    return np.stack([surge.sum(axis=1), coup.sum(axis=1), convoy.astype(float)], axis=1)
+    """Random shocks from uniforms ``u`` (R, 2A + 1). Returns a (R, 3) count of shocks fired.
+
+    A jihadist surge raises a state's threat (more likely the higher it is); a coup drops its
+    stability and raises its threat by half as much (more likely the less stable it is); a
+    convoy attack in Mali destroys part of the stock of Morocco's economic levers there.
+    """
+    return _apply_shocks(world.threat, world.stability, world.stock, u, structure.convoy_exposed.astype(float),
+                         MALI, p["shocks.jihadist_surge_rate"], p["shocks.jihadist_surge_size"], p["shocks.coup_rate"],
+                         p["shocks.coup_stability_drop"], p["shocks.convoy_attack_rate"],
+                         p["shocks.convoy_attack_loss"])
+
+
+@jit
+def _apply_shocks(threat, stability, stock, u, exposed, mali, surge_rate, surge_size, coup_rate, coup_drop,
+                  convoy_rate, convoy_loss):
+    """Moves threat, stability and stock in place; returns the counts."""
+    n, n_actors = threat.shape
+    counts = np.zeros((n, 3))
+    for r in range(n):
+        convoy = 1.0 if u[r, 2 * n_actors] < convoy_rate[r] * threat[r, mali] else 0.0
+        for a in range(n_actors):
+            surge = 1.0 if u[r, a] < surge_rate[r] * threat[r, a] else 0.0
+            coup = 1.0 if u[r, n_actors + a] < coup_rate[r] * (1.0 - stability[r, a]) else 0.0
+            threat[r, a] += surge * surge_size[r]
+            stability[r, a] -= coup * coup_drop[r]
+            threat[r, a] += coup * 0.5 * coup_drop[r]
+            counts[r, 0] += surge
+            counts[r, 1] += coup
+        for k in range(stock.shape[1]):
+            stock[r, k] *= 1.0 - convoy_loss[r] * (convoy * exposed[k])
+        for a in range(n_actors):
+            threat[r, a] = clip(threat[r, a], 0.0, 1.0)
+            stability[r, a] = clip(stability[r, a], 0.0, 1.0)
+        counts[r, 2] = convoy
+    return counts

@@ -1,0 +1,167 @@
+"""Compiled loops that round exactly as the NumPy expressions they replace.
+
+The monthly step is a few dozen small array operations per replicate; as NumPy calls each one
+walks all R replicates and allocates its result, so a month cost 6-7 us per replicate in
+temporaries and call overhead (docs/performance.md). The submodels in ``dynamics`` and ``agents``
+are therefore Numba kernels that loop over replicates once. Each replicate is computed alone,
+so its numbers never depend on R, the chunk or the worker; and each operation rounds as NumPy
+did: the same association of sums (``numpy_sum``), the same choice among tied signed zeros
+(``maximum``, ``minimum``, ``clip``), and fused multiply-adds where a BLAS product was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+
+def _cache_folder() -> Path:
+    """Where compiled kernels are kept: one folder per version of this package's model code.
+
+    Numba re-compiles a cached kernel only when its own file changes, not when a kernel it calls
+    or a constant it reads changes in another file; a folder named by a hash of every model
+    module makes any edit start afresh. Beside the code when that is writable, else in the
+    user's cache folder (a read-only install).
+    """
+    here = Path(__file__).parent
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in sorted(here.glob("*.py")))).hexdigest()
+    beside = here / "__pycache__"
+    if os.access(beside if beside.exists() else here, os.W_OK):
+        return beside / f"numba-{digest[:16]}"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sahel-sim" / f"numba-{digest[:16]}"
+
+
+if not numba.config.CACHE_DIR:  # a user's NUMBA_CACHE_DIR wins
+    numba.config.CACHE_DIR = str(_cache_folder())
+
+# error_model="numpy": x / 0 gives inf or NaN as in NumPy, never ZeroDivisionError.
+# cache=True: compiled once per machine, then loaded from the cache (well under a second).
+jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+# small helpers are inlined into the kernels: a call that passes arrays costs reference counting
+inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+
+
+def as_shape(values, shape: tuple[int, ...]) -> np.ndarray:
+    """``values`` as an array of ``shape`` for a kernel: itself when it has that shape already
+    (``np.broadcast_to`` costs about 20 us a call, a few dozen times a month)."""
+    values = np.asarray(values)
+    return values if values.shape == shape else np.broadcast_to(values, shape)
+
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """a * b + c rounded once, as the BLAS kernels behind ``@`` compute their dot products."""
+    signature = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, sig, args):
+        double = ir.DoubleType()
+        fused = cgutils.get_or_insert_function(builder.module, ir.FunctionType(double, [double] * 3),
+                                               "llvm.fma.f64")
+        return builder.call(fused, args)
+
+    return signature, codegen
+
+
+@inline
+def maximum(a: float, b: float) -> float:
+    """np.maximum: NaN wins, and of two equal values (+0.0 and -0.0) the second."""
+    return a if (a > b or a != a) else b
+
+
+@inline
+def minimum(a: float, b: float) -> float:
+    """np.minimum: NaN wins, and of two equal values the second."""
+    return a if (a < b or a != a) else b
+
+
+@inline
+def clip(x: float, low: float, high: float) -> float:
+    """np.clip: x itself unless it is outside [low, high] (so -0.0 stays -0.0, NaN stays NaN)."""
+    if x < low:
+        return low
+    if x > high:
+        return high
+    return x
+
+
+@inline
+def cell_sum(row, columns, lo, hi):
+    """row[columns[lo]] + row[columns[lo + 1]] + ... left to right; 0.0 for no columns."""
+    if lo == hi:
+        return 0.0
+    total = row[columns[lo]]
+    for k in range(lo + 1, hi):
+        total += row[columns[k]]
+    return total
+
+
+@jit
+def grouped_sum(values, starts, columns):
+    """(R, P) -> (R, size): cell c sums columns[starts[c]:starts[c + 1]] of each row, left to right."""
+    n, size = values.shape[0], len(starts) - 1
+    out = np.empty((n, size))
+    for r in range(n):
+        row = values[r]
+        for c in range(size):
+            out[r, c] = cell_sum(row, columns, starts[c], starts[c + 1])
+    return out
+
+
+@inline
+def _pairwise_block(row, columns, lo, n):
+    """NumPy's pairwise sum of n <= 128 values: in order below eight, else eight running sums."""
+    if n < 8:
+        total = -0.0  # NumPy starts here, so a sum of -0.0 values stays -0.0
+        for i in range(n):
+            total += row[columns[lo + i]]
+        return total
+    r0, r1, r2, r3 = row[columns[lo]], row[columns[lo + 1]], row[columns[lo + 2]], row[columns[lo + 3]]
+    r4, r5, r6, r7 = row[columns[lo + 4]], row[columns[lo + 5]], row[columns[lo + 6]], row[columns[lo + 7]]
+    i = 8
+    while i < n - n % 8:
+        r0 += row[columns[lo + i]]
+        r1 += row[columns[lo + i + 1]]
+        r2 += row[columns[lo + i + 2]]
+        r3 += row[columns[lo + i + 3]]
+        r4 += row[columns[lo + i + 4]]
+        r5 += row[columns[lo + i + 5]]
+        r6 += row[columns[lo + i + 6]]
+        r7 += row[columns[lo + i + 7]]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        total += row[columns[lo + i]]
+        i += 1
+    return total
+
+
+@jit
+def _pairwise(row, columns, lo, n):
+    """NumPy's pairwise sum of n values: halves (multiples of eight) above 128 values."""
+    if n <= 128:
+        return _pairwise_block(row, columns, lo, n)
+    half = n // 2
+    half -= half % 8
+    return _pairwise(row, columns, lo, half) + _pairwise(row, columns, lo + half, n - half)
+
+
+@inline
+def numpy_sum(row, columns, lo, hi):
+    """The sum of row[columns[lo:hi]] as ``np.add.reduce`` rounds it: the first value plus the
+    pairwise sum of the others."""
+    if lo == hi:
+        return 0.0
+    if hi - lo == 1:
+        return row[columns[lo]]
+    rest = hi - lo - 1
+    if rest <= 128:  # always, for the catalogue's few levers per actor
+        return row[columns[lo]] + _pairwise_block(row, columns, lo + 1, rest)
+    return row[columns[lo]] + _pairwise(row, columns, lo + 1, rest)
