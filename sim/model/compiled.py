@@ -104,14 +104,15 @@ def cell_sum(row, columns, lo, hi):
 
 
 @jit
-def grouped_sum(values, starts, columns):
-    """(R, P) -> (R, size): cell c sums columns[starts[c]:starts[c + 1]] of each row, left to right."""
-    n, size = values.shape[0], len(starts) - 1
-    out = np.empty((n, size))
+def grouped_sum(values, cell, init):
+    """(R, P) -> (R, size): column q of each row added onto cell[q], in column order, from ``init``."""
+    n = values.shape[0]
+    out = np.empty((n, len(init)))
     for r in range(n):
-        row = values[r]
-        for c in range(size):
-            out[r, c] = cell_sum(row, columns, starts[c], starts[c + 1])
+        total = out[r]
+        total[:] = init
+        for q in range(len(cell)):
+            total[cell[q]] += values[r, q]
     return out
 
 

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.model.compiled import as_shape, cell_sum, clip, fma, grouped_sum, jit, maximum, minimum, numpy_sum
+from sim.model.compiled import as_shape, clip, fma, grouped_sum, jit, maximum, minimum, numpy_sum
 from sim.scenario.catalogue import ACTORS, CHANNELS, Catalogue
 
 CH = {name: i for i, name in enumerate(CHANNELS)}
@@ -34,6 +34,8 @@ class Grouping:
 
     starts: np.ndarray  # (size + 1,) int
     columns: np.ndarray  # (P,) int, cell by cell
+    cell: np.ndarray  # (P,) int: the cell each column goes into
+    init: np.ndarray  # (size,) what a kernel's running sums start from: -0.0, or +0.0 for an empty cell
 
     @classmethod
     def of(cls, cell: np.ndarray, size: int) -> Grouping:
@@ -42,14 +44,17 @@ class Grouping:
         members = [np.flatnonzero(cell == c) for c in range(size)]
         columns = np.concatenate([np.zeros(0, np.int64), *members]).astype(np.int64)
         starts = np.concatenate([[0], np.cumsum([len(m) for m in members], dtype=np.int64)]).astype(np.int64)
-        return cls(starts, columns)
+        # -0.0 + x is x exactly, so adding a cell's columns onto -0.0 in column order gives
+        # cell_sum's numbers; an empty cell stays +0.0, as cell_sum returns
+        init = np.where([len(m) > 0 for m in members], -0.0, 0.0) if size else np.zeros(0)
+        return cls(starts, columns, cell, init)
 
     @property
     def size(self) -> int:
         return len(self.starts) - 1
 
     def sum(self, values: np.ndarray) -> np.ndarray:
-        return grouped_sum(np.asarray(values, dtype=float), self.starts, self.columns)
+        return grouped_sum(np.asarray(values, dtype=float), self.cell, self.init)
 
 
 @dataclass(frozen=True)
@@ -273,19 +278,20 @@ def sanctions(effort: np.ndarray, structure: Structure) -> np.ndarray:
     """Sanctions in force on each state: coercive effort aimed at it, capped at 1. (R, A)."""
     coercive = structure.coercive_targets
     cells = coercive.by_actor
-    return _sanctions(np.asarray(effort, dtype=float), coercive.lever, cells.starts, cells.columns)
+    return _sanctions(np.asarray(effort, dtype=float), coercive.lever, cells.cell, cells.init)
 
 
 @jit
-def _sanctions(effort, lever, starts, columns):
-    n, size = effort.shape[0], len(starts) - 1
+def _sanctions(effort, lever, cell, init):
+    n, size = effort.shape[0], len(init)
     out = np.empty((n, size))
-    on = np.empty(len(lever))
     for r in range(n):
+        total = out[r]
+        total[:] = init
         for q in range(len(lever)):
-            on[q] = effort[r, lever[q]]
+            total[cell[q]] += effort[r, lever[q]]
         for a in range(size):
-            out[r, a] = minimum(cell_sum(on, columns, starts[a], starts[a + 1]), 1.0)
+            total[a] = minimum(total[a], 1.0)
     return out
 
 
@@ -405,22 +411,20 @@ def lever_pull(effective: np.ndarray, pair_rec: np.ndarray, structure: Structure
     cells = targets.by_owner_and_actor
     return _lever_pull(np.asarray(effective, dtype=float), np.asarray(pair_rec, dtype=float),
                        as_shape(weight, np.shape(effective)), structure.is_pull.astype(float),
-                       targets.lever, cells.starts, cells.columns)
+                       targets.lever, cells.cell, cells.init)
 
 
 @jit
-def _lever_pull(effective, pair_rec, weight, is_pull, lever, starts, columns):
+def _lever_pull(effective, pair_rec, weight, is_pull, lever, cell, init):
     n, n_pairs = pair_rec.shape
-    size = len(starts) - 1
-    n_actors = int(np.sqrt(size))
+    n_actors = int(np.sqrt(len(init)))
     out = np.empty((n, n_actors, n_actors))
-    values = np.empty(n_pairs)
     for r in range(n):
+        total = out[r].reshape(-1)  # [actor * A + state]
+        total[:] = init
         for q in range(n_pairs):
             k = lever[q]
-            values[q] = weight[r, k] * effective[r, k] * is_pull[k] * pair_rec[r, q]
-        for c in range(size):
-            out[r, c // n_actors, c % n_actors] = cell_sum(values, columns, starts[c], starts[c + 1])
+            total[cell[q]] += weight[r, k] * effective[r, k] * is_pull[k] * pair_rec[r, q]
     return out
 
 
@@ -435,25 +439,25 @@ def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
     cells = welcome.by_owner_and_actor
     undermine = s.undermine_levers
     return _pull_multiplier(np.asarray(effective, dtype=float), as_shape(weight, np.shape(effective)),
-                            world.relation, p["influence.relation_sensitivity"], welcome.lever, cells.starts,
-                            cells.columns, undermine, s.rival_index, s.target_mask[undermine])
+                            world.relation, p["influence.relation_sensitivity"], welcome.lever, cells.cell,
+                            cells.init, undermine, s.rival_index, s.target_mask[undermine])
 
 
 @jit
-def _pull_multiplier(effective, weight, relation, sensitivity, welcome_lever, starts, columns, undermine, rival,
+def _pull_multiplier(effective, weight, relation, sensitivity, welcome_lever, cell, init, undermine, rival,
                      undermined_targets):
     n, n_actors = relation.shape[0], relation.shape[1]
     factor = np.empty((n, n_actors, n_actors))
-    opened = np.empty(len(welcome_lever))
+    opened = np.empty(len(init))
     log_keep = np.empty(n_actors)
     for r in range(n):
+        opened[:] = init  # [state * A + actor]: the welcome levers' owner is the state
         for q in range(len(welcome_lever)):
             k = welcome_lever[q]
-            opened[q] = weight[r, k] * effective[r, k]
-        for state in range(n_actors):  # openness[state, actor] of the welcome levers' owner, the state
+            opened[cell[q]] += weight[r, k] * effective[r, k]
+        for state in range(n_actors):
             for actor in range(n_actors):
-                c = state * n_actors + actor
-                factor[r, actor, state] = 1.0 + cell_sum(opened, columns, starts[c], starts[c + 1])
+                factor[r, actor, state] = 1.0 + opened[state * n_actors + actor]
         for target_rival in range(n_actors):  # undermining, in the order of the undermined rivals
             touched = False
             for state in range(n_actors):
@@ -565,29 +569,30 @@ def goodwill_flows(effective: np.ndarray, goodwill: np.ndarray, structure: Struc
     u = s.undermine_levers
     return _goodwill_flows(np.asarray(effective, dtype=float), as_shape(goodwill, np.shape(effective)),
                            relation, (s.is_pull | s.is_align).astype(float), (s.is_welcome | s.is_align).astype(float),
-                           targets.lever, cells.starts, cells.columns, u, s.rival_index, s.target_mask[u],
+                           targets.lever, cells.cell, cells.init, u, s.rival_index, s.target_mask[u],
                            s.owner_onehot[u])
 
 
 @jit
-def _goodwill_flows(effective, goodwill, relation, towards_owner, towards_target, lever, starts, columns,
+def _goodwill_flows(effective, goodwill, relation, towards_owner, towards_target, lever, cell, init,
                     undermine, rival, undermined_targets, undermine_owner):
     n, n_actors = relation.shape[0], relation.shape[1]
     flows = np.empty((n, n_actors, n_actors))
     g = np.empty(effective.shape[1])
-    earned_by_owner, earned_by_target = np.empty(len(lever)), np.empty(len(lever))
+    earned_by_owner, earned_by_target = np.empty(len(init)), np.empty(len(init))  # [owner * A + target]
     resentment = np.empty(len(undermine))
     for r in range(n):
         for k in range(len(g)):
             g[k] = goodwill[r, k] * effective[r, k]
+        earned_by_owner[:] = init
+        earned_by_target[:] = init
         for q in range(len(lever)):
-            earned_by_owner[q] = g[lever[q]] * towards_owner[lever[q]]
-            earned_by_target[q] = g[lever[q]] * towards_target[lever[q]]
+            k = lever[q]
+            earned_by_owner[cell[q]] += g[k] * towards_owner[k]
+            earned_by_target[cell[q]] += g[k] * towards_target[k]
         for j in range(n_actors):  # flows[j, i]: the target j's view of owner i, then owner j's view of target i
             for i in range(n_actors):
-                ij, ji = i * n_actors + j, j * n_actors + i
-                flows[r, j, i] = (cell_sum(earned_by_owner, columns, starts[ij], starts[ij + 1])
-                                  + cell_sum(earned_by_target, columns, starts[ji], starts[ji + 1]))
+                flows[r, j, i] = earned_by_owner[i * n_actors + j] + earned_by_target[j * n_actors + i]
         if len(undermine):
             for target in range(n_actors):
                 for u in range(len(undermine)):
@@ -668,19 +673,17 @@ def threat_relief(effective: np.ndarray, relief: np.ndarray, structure: Structur
     pairs = structure.relief
     cells = pairs.by_actor
     return _threat_relief(np.asarray(effective, dtype=float), as_shape(relief, np.shape(effective)),
-                          pairs.lever, cells.starts, cells.columns)
+                          pairs.lever, cells.cell, cells.init)
 
 
 @jit
-def _threat_relief(effective, relief, lever, starts, columns):
-    n, size = effective.shape[0], len(starts) - 1
-    out = np.empty((n, size))
-    values = np.empty(len(lever))
-    for r in range(n):
+def _threat_relief(effective, relief, lever, cell, init):
+    out = np.empty((effective.shape[0], len(init)))
+    for r in range(effective.shape[0]):
+        total = out[r]
+        total[:] = init
         for q in range(len(lever)):
-            values[q] = relief[r, lever[q]] * effective[r, lever[q]]
-        for a in range(size):
-            out[r, a] = cell_sum(values, columns, starts[a], starts[a + 1])
+            total[cell[q]] += relief[r, lever[q]] * effective[r, lever[q]]
     return out
 
 
