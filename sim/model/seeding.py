@@ -14,6 +14,8 @@ import zlib
 
 import numpy as np
 
+from sim.model.compiled import inline, jit
+
 # Stream identifiers: one per purpose. Scenario-defined shocks use stream_for(name).
 STREAM_UNCERTAINTIES = 1
 STREAM_BUILTIN_SHOCKS = 2
@@ -103,8 +105,28 @@ def uniforms(keys: np.ndarray, stream: int, step: int, n: int) -> np.ndarray:
     Each value depends only on (key, stream, step, j).
     """
     with np.errstate(over="ignore"):
-        base = _mix(keys + _GOLDEN * np.uint64(stream & 0xFFFFFFFF))
-        base = _mix(base ^ (np.uint64(step + 1) * _M2))
-        slots = np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN
-        bits = _mix(base[:, None] + slots[None, :])
-    return (bits >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        offset = _GOLDEN * np.uint64(stream & 0xFFFFFFFF)
+        salt = np.uint64(step + 1) * _M2
+    return _uniforms(np.asarray(keys, dtype=np.uint64), offset, salt, n)
+
+
+@jit
+def _uniforms(keys, offset, salt, n):
+    """``uniforms`` replicate by replicate: the same integer steps as ``_mix`` (uint64 arithmetic
+    wraps in both), so the same bits."""
+    out = np.empty((len(keys), n))
+    for r in range(len(keys)):
+        base = _mix_one(_mix_one(keys[r] + offset) ^ salt)
+        for j in range(n):
+            bits = _mix_one(base + np.uint64(j + 1) * _GOLDEN)
+            out[r, j] = np.float64(bits >> np.uint64(11)) * _TO_UNIT
+    return out
+
+
+
+@inline
+def _mix_one(x):
+    """``_mix`` of one uint64."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
