@@ -80,3 +80,28 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+_interrupts: list[str] = []  # termination signals received by this process (see ``interrupt``)
+
+
+def interrupt(signal_name: str) -> None:
+    """A signal handler's body: record the signal, then raise KeyboardInterrupt.
+
+    Python runs a handler wherever the main thread is, and an exception raised inside a
+    finaliser (``__del__``, a weakref callback: Numba's compiler runs many) is printed and
+    dropped. The record survives that, so ``raise_if_interrupted`` still stops the command
+    before it commits anything.
+    """
+    _interrupts.append(signal_name)
+    raise KeyboardInterrupt(signal_name)
+
+
+def raise_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if a termination signal arrived, even one whose exception was lost."""
+    if _interrupts:
+        raise KeyboardInterrupt(_interrupts[0])
+
+
+def clear_interrupts() -> None:
+    _interrupts.clear()

@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_OK
-    from sim.errors import EnvironmentFailure, InputError
+    from sim.errors import EnvironmentFailure, InputError, raise_if_interrupted
 
     previous = _interrupt_on_termination()
     try:
@@ -242,11 +242,15 @@ def main(argv: list[str] | None = None) -> int:
 
         module = importlib.import_module(f"sim.cli.commands.{args.command}")
         if not hasattr(args, "workers"):
-            return module.command(args)
+            status = module.command(args)
+            raise_if_interrupted()  # a signal whose KeyboardInterrupt a finaliser swallowed
+            return status
         from sim.cli.common import executor_from_args
 
         with executor_from_args(args) as args.executor:  # workers and clusters stop with the command
-            return module.command(args)
+            status = module.command(args)
+        raise_if_interrupted()  # a signal whose KeyboardInterrupt a finaliser swallowed
+        return status
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -275,24 +279,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _interrupt_on_termination() -> dict:
-    """SIGTERM and SIGHUP end a command like Ctrl-C: the staging folder is removed, nothing half-written."""
+    """SIGTERM, SIGHUP and Ctrl-C end a command: the staging folder is removed, nothing half-written."""
     import signal
     import threading
 
     if threading.current_thread() is not threading.main_thread():
         return {}
 
-    def interrupt(signum, _frame):
-        raise KeyboardInterrupt(signal.Signals(signum).name)
+    from sim.errors import clear_interrupts, interrupt
 
-    return {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    clear_interrupts()
+    return {sig: signal.signal(sig, lambda signum, _frame: interrupt(signal.Signals(signum).name))
+            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
 
 
 def _restore_signals(previous: dict) -> None:
     import signal
 
+    from sim.errors import clear_interrupts
+
     for sig, handler in previous.items():
         signal.signal(sig, handler)
+    clear_interrupts()  # the command has answered for it; Python API calls after it are not stopped
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Iterator
 from types import MappingProxyType
 from typing import Protocol
 
+from sim.errors import raise_if_interrupted
+
 BACKENDS = ("serial", "processes", "dask")
 ABORT_GRACE = 15.0  # seconds an interrupted pool may take to finish its running chunks
 
@@ -64,6 +66,7 @@ class SerialExecutor(_Closing):
     def map(self, function: Callable, tasks: Iterable[tuple], *, units: Callable[[tuple], int] | None = None,
             on_step: Callable[[int], None] | None = None) -> Iterator:
         for task in tasks:
+            raise_if_interrupted()  # between chunks: a signal whose KeyboardInterrupt was lost stops here
             yield function(*task, on_step=on_step) if on_step else function(*task)
 
 
@@ -93,8 +96,10 @@ class _Windowed(_Closing):
                     future.add_done_callback(lambda f, n=done: None if f.cancelled() else on_step(n))
                 window.append(future)
                 if len(window) >= 2 * self.workers:  # bounded memory: a few chunks in flight
+                    raise_if_interrupted()
                     yield self.result(window.popleft())
             while window:
+                raise_if_interrupted()
                 yield self.result(window.popleft())
         finally:
             for future in window:

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.engine.summary import STATISTICS, Summary
+from sim.errors import raise_if_interrupted
 from sim.io.tidy import STATE_TARGET, key_columns, table_target
 from sim.model.trajectories import Trajectories
 
@@ -55,6 +56,7 @@ def atomic_folder(final: Path, *, replace: bool = False) -> Iterator[Path]:
     staging = _staging_folder(final)
     try:
         yield staging
+        raise_if_interrupted()  # a signal whose KeyboardInterrupt was lost must not commit the folder
         if replace:
             replace_folder(staging, final)
         else:
@@ -189,6 +191,7 @@ def atomic_write_text(path: Path, text: str) -> None:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report others read follows the umask
+        raise_if_interrupted()
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
