@@ -127,10 +127,10 @@ class SummaryReducer:
         width = high - low
         scratch = np.zeros(BINS, dtype=np.int64)
         for t in range(len(self.dates)):  # one step at a time keeps temporaries small
-            if np.isnan(values[:, t]).any():
+            month_sums, nonzero, counted, has_nan = _month_histogram(values[:, t], low, high, width, BINS,
+                                                                     _FIXED_POINT, scratch)
+            if has_nan:
                 raise ValueError(f"NaN in step {t} of replicates {first_replicate}..: cannot be binned")
-            month_sums, nonzero, counted = _month_histogram(values[:, t], low, high, width, BINS, _FIXED_POINT,
-                                                            scratch)
             sums[t] = month_sums.astype(object)
             filled.append(nonzero + t * per_month)
             counts.append(counted)
@@ -184,15 +184,18 @@ class SummaryReducer:
 @jit
 def _month_histogram(month, low, high, width, n_bins, fixed_point, scratch):
     """One step of a chunk (R, S): each series' fixed-point sum, and its filled bins (flat index
-    series * n_bins + bin, ascending) with their counts. ``scratch`` (n_bins,) int64 is zero on
-    entry and on return. Rounds as the NumPy expressions it replaced (rint, clip with NumPy's
-    tie rule, then (x - low) / width * n_bins truncated), so the bins and sums are the same."""
+    series * n_bins + bin, ascending) with their counts, and whether a value was NaN (then
+    nothing else is meaningful). ``scratch`` (n_bins,) int64 is zero on entry and on return.
+    Rounds as the NumPy expressions it replaced (rint, clip with NumPy's tie rule, then
+    (x - low) / width * n_bins truncated), so the bins and sums are the same."""
     n, n_series = month.shape
     sums = np.zeros(n_series, np.int64)
     binned = np.empty((n_series, n), np.int64)  # series by series, so counting stays in one series' bins
     for r in range(n):
         for s in range(n_series):
             value = month[r, s]
+            if value != value:
+                return sums, np.empty(0, np.int64), np.empty(0, np.int32), True
             sums[s] += np.int64(np.rint(value * fixed_point))
             scaled = minimum(maximum(value, low[s]), high[s])
             scaled -= low[s]
@@ -210,7 +213,7 @@ def _month_histogram(month, low, high, width, n_bins, fixed_point, scratch):
                 filled[i], counts[i] = s * n_bins + k, scratch[k]
                 scratch[k] = 0
                 i += 1
-    return sums, filled[:i].copy(), counts[:i].copy()
+    return sums, filled[:i].copy(), counts[:i].copy(), False
 
 
 def summarise(trajectories, exact_limit: int = EXACT_LIMIT) -> Summary:

@@ -187,11 +187,10 @@ def value_levers(model: InfluenceModel, objectives: np.ndarray) -> np.ndarray:
     pairs = s.targets  # (lever, target) pairs: each term is one lever at one of its targets
     by_lever = pairs.by_lever
     n = world.n_replicates
-    kind = np.where(s.is_align, KIND_ALIGN, np.where(s.is_welcome, KIND_WELCOME, KIND_PULL))
     return _value_levers(world.influence, world.relation, world.stock, as_shape(objectives, (n, A, A)),
                          model.pair_rec, model.receptivity, p.lever_matrix("weight"), p.lever_matrix("goodwill"),
                          p["agent.goodwill_value"], p["influence.saturation"], s.pair_kind, pairs.owner, pairs.actor,
-                         pairs.rival, by_lever.starts, by_lever.columns, kind, s.channel, s.owner)
+                         pairs.rival, by_lever.starts, by_lever.columns, s.lever_kind, s.channel, s.owner)
 
 
 @jit

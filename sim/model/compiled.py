@@ -156,8 +156,8 @@ def _pairwise(row, columns, lo, n):
 
 @inline
 def numpy_sum(row, columns, lo, hi):
-    """The sum of row[columns[lo:hi]] as ``np.add.reduce`` rounds it: the first value plus the
-    pairwise sum of the others."""
+    """The sum of row[columns[lo:hi]] as ``np.add.reduceat`` rounds a segment: the first value
+    plus the pairwise sum of the others (``np.add.reduce`` of a 1-D array rounds differently)."""
     if lo == hi:
         return 0.0
     if hi - lo == 1:

@@ -140,27 +140,20 @@ class Structure:
                         self._rival_or_owner)
 
     @cached_property
-    def undermined_rivals(self) -> np.ndarray:
-        """The actors some undermine lever works against, ascending."""
-        return np.unique(self.rival_index)
-
-    @cached_property
-    def pairs_of_kind(self) -> dict[int, np.ndarray]:
-        """Indices of ``targets``' pairs of each kind code (KIND_PULL ...)."""
-        return {kind: np.flatnonzero(self.pair_kind == kind)
-                for kind in (KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, KIND_ALIGN)}
-
-    @cached_property
     def owners(self) -> Grouping:
         """Levers grouped by owner, for per-actor sums of lever values in lever order."""
         return Grouping.of(self.owner, A)
 
     @cached_property
-    def pair_kind(self) -> np.ndarray:
-        """Kind code (KIND_PULL ...) of each of ``targets``' pairs."""
-        kind = np.select([self.is_pull, self.is_undermine, self.is_welcome, self.is_align],
+    def lever_kind(self) -> np.ndarray:
+        """Kind code (KIND_PULL ...) of each lever; coerce levers pull."""
+        return np.select([self.is_pull, self.is_undermine, self.is_welcome, self.is_align],
                          [KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, KIND_ALIGN], -1)
-        return kind[self.targets.lever]
+
+    @cached_property
+    def pair_kind(self) -> np.ndarray:
+        """Kind code of each of ``targets``' pairs."""
+        return self.lever_kind[self.targets.lever]
 
     @property
     def _rival_or_owner(self) -> np.ndarray:
@@ -253,25 +246,6 @@ def ordered_sum(values: np.ndarray, axis: int) -> np.ndarray:
     for part in moved[1:]:
         total += part
     return total
-
-
-def owner_totals(values: np.ndarray, structure: Structure) -> np.ndarray:
-    """Per-actor sums of lever values (R, A), each owner's levers in lever order.
-
-    Rounded as ``np.add.reduce`` rounds a row (``numpy_sum``), the same whatever R is.
-    """
-    owners = structure.owners
-    return _owner_totals(np.asarray(values, dtype=float), owners.starts, owners.columns)
-
-
-@jit
-def _owner_totals(values, starts, columns):
-    n, size = values.shape[0], len(starts) - 1
-    out = np.empty((n, size))
-    for r in range(n):
-        for a in range(size):
-            out[r, a] = numpy_sum(values[r], columns, starts[a], starts[a + 1])
-    return out
 
 
 def sanctions(effort: np.ndarray, structure: Structure) -> np.ndarray:

@@ -92,13 +92,6 @@ def stream_for(name: str) -> int:
     return 1_000 + zlib.crc32(name.encode())
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finaliser: a bijective 64-bit mixer with good avalanche."""
-    x = (x ^ (x >> np.uint64(30))) * _M1
-    x = (x ^ (x >> np.uint64(27))) * _M2
-    return x ^ (x >> np.uint64(31))
-
-
 def uniforms(keys: np.ndarray, stream: int, step: int, n: int) -> np.ndarray:
     """Uniform draws in [0, 1), shape (R, n): slot ``j`` of ``step`` on ``stream``.
 
@@ -112,8 +105,7 @@ def uniforms(keys: np.ndarray, stream: int, step: int, n: int) -> np.ndarray:
 
 @jit
 def _uniforms(keys, offset, salt, n):
-    """``uniforms`` replicate by replicate: the same integer steps as ``_mix`` (uint64 arithmetic
-    wraps in both), so the same bits."""
+    """``uniforms`` replicate by replicate, in uint64 arithmetic (which wraps)."""
     out = np.empty((len(keys), n))
     for r in range(len(keys)):
         base = _mix_one(_mix_one(keys[r] + offset) ^ salt)
@@ -123,10 +115,9 @@ def _uniforms(keys, offset, salt, n):
     return out
 
 
-
 @inline
 def _mix_one(x):
-    """``_mix`` of one uint64."""
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    """SplitMix64's finaliser: a bijective 64-bit mixer with good avalanche."""
+    x = (x ^ (x >> np.uint64(30))) * _M1
+    x = (x ^ (x >> np.uint64(27))) * _M2
     return x ^ (x >> np.uint64(31))
