@@ -57,3 +57,13 @@ def test_streamed_mean_stays_exact_past_the_int64_range():
     for first in range(0, 10_000_000, 1_000_000):
         reducer.add(first, np.ones((1_000_000, 1, 1)))
     assert reducer.result().stats[0, 0, 0] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_a_nan_in_a_binned_chunk_is_refused_with_its_step():
+    from sim.model.trajectories import SeriesLayout
+
+    reducer = SummaryReducer("x", ("2022-01", "2022-02"), SeriesLayout((("threat", "mali", ""),)), 5_000)
+    values = np.zeros((3, 2, 1))
+    values[1, 1, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN in step 1"):
+        reducer.partial(0, values)
