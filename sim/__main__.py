@@ -1,3 +1,3 @@
-from sim.cli.dispatch import main
+from sim.cli.dispatch import entry
 
-raise SystemExit(main())
+entry()

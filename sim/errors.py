@@ -86,15 +86,20 @@ _interrupts: list[str] = []  # termination signals received by this process (see
 
 
 def interrupt(signal_name: str) -> None:
-    """A signal handler's body: record the signal, then raise KeyboardInterrupt.
+    """A signal handler's body: record the signal, and nothing else.
 
-    Python runs a handler wherever the main thread is, and an exception raised inside a
-    finaliser (``__del__``, a weakref callback: Numba's compiler runs many) is printed and
-    dropped. The record survives that, so ``raise_if_interrupted`` still stops the command
-    before it commits anything.
+    Python runs a handler wherever the main thread is. An exception raised there can land inside
+    a finaliser (printed and dropped) or inside a compiled kernel's call (Numba's dispatcher then
+    returns "a result with an exception set": a SystemError, exit 1). So the handler only
+    records, and the command stops where it checks (``raise_if_interrupted``): every month of a
+    model, between chunks, while waiting for a worker, and before a folder is committed.
     """
     _interrupts.append(signal_name)
-    raise KeyboardInterrupt(signal_name)
+
+
+def interrupted() -> bool:
+    """Whether a termination signal has arrived since the command started."""
+    return bool(_interrupts)
 
 
 def raise_if_interrupted() -> None:

@@ -1,5 +1,5 @@
 """``python -m sim.cli``: the same as the ``sim`` command."""
 
-from sim.cli import main
+from sim.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -225,32 +225,58 @@ def _tolerance(text: str) -> float:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
-        return int(exc.code or 0)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_OK
-    from sim.errors import EnvironmentFailure, InputError, raise_if_interrupted
-
+def main(argv: list[str] | None = None, *, restore_signals: bool = True) -> int:
+    """Run one ``sim`` command; its exit code. Termination signals are recorded from the first
+    line, so an interrupt at any moment ends in 130 with nothing written, or in the command's own
+    status once its output is committed. ``restore_signals=False`` (the console script) keeps the
+    recording handlers until the process exits, so a signal after the commit cannot turn a
+    complete run into exit 143."""
     previous = _interrupt_on_termination()
     try:
+        return _dispatch(argv)
+    finally:
+        if restore_signals:
+            _restore_signals(previous)
+
+
+def entry() -> None:
+    """The ``sim`` console script (and ``python -m sim``).
+
+    Once the command has answered, termination signals are ignored for the interpreter's own
+    shutdown, which would put the default handlers back (it leaves ignored signals alone): a signal
+    there would otherwise turn a committed run into exit 143 (or -2). Blocking them would not do:
+    a mask is per thread, and any thread Numba or OpenBLAS started could take the signal."""
+    import signal
+
+    status = main(restore_signals=False)
+    for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(sig, signal.SIG_IGN)
+    raise SystemExit(status)
+
+
+def _dispatch(argv: list[str] | None) -> int:
+    from sim.errors import EnvironmentFailure, InputError
+
+    name = "sim"
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # argparse exits 2 on bad usage, 0 on --help
+            return int(exc.code or 0)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_OK
+        name = f"sim {args.command}"
         import importlib
 
         module = importlib.import_module(f"sim.cli.commands.{args.command}")
         if not hasattr(args, "workers"):
-            status = module.command(args)
-            raise_if_interrupted()  # a signal whose KeyboardInterrupt a finaliser swallowed
-            return status
+            return module.command(args)
         from sim.cli.common import executor_from_args
 
         with executor_from_args(args) as args.executor:  # workers and clusters stop with the command
-            status = module.command(args)
-        raise_if_interrupted()  # a signal whose KeyboardInterrupt a finaliser swallowed
-        return status
+            return module.command(args)
     except InputError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -264,18 +290,16 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except EnvironmentFailure as exc:
-        print(f"sim {args.command}: {exc}", file=sys.stderr)
+        print(f"{name}: {exc}", file=sys.stderr)
         return EXIT_CHECK_FAILED
     except OSError as exc:  # a full disk, a vanished folder: the machine, not the input; nothing half-written
         where = f": {exc.filename}" if exc.filename else ""
-        print(f"sim {args.command}: {exc.strerror or exc}{where}; nothing was written", file=sys.stderr)
+        print(f"{name}: {exc.strerror or exc}{where}; nothing was written", file=sys.stderr)
         return EXIT_CHECK_FAILED
     except MemoryError:
-        print(f"sim {args.command}: out of memory; ask for fewer replicates or points, or a smaller --chunk-size; "
+        print(f"{name}: out of memory; ask for fewer replicates or points, or a smaller --chunk-size; "
               "nothing was written", file=sys.stderr)
         return EXIT_CHECK_FAILED
-    finally:
-        _restore_signals(previous)
 
 
 def _interrupt_on_termination() -> dict:
@@ -283,12 +307,12 @@ def _interrupt_on_termination() -> dict:
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-
     from sim.errors import clear_interrupts, interrupt
 
     clear_interrupts()
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
     return {sig: signal.signal(sig, lambda signum, _frame: interrupt(signal.Signals(signum).name))
             for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
 

@@ -21,6 +21,7 @@ from typing import Protocol
 from sim.errors import raise_if_interrupted
 
 BACKENDS = ("serial", "processes", "dask")
+RESULT_POLL = 0.2  # seconds between looks for a recorded termination signal while a worker computes
 ABORT_GRACE = 15.0  # seconds an interrupted pool may take to finish its running chunks
 
 
@@ -109,7 +110,13 @@ class _Windowed(_Closing):
         """The task's result; its own exception if it raised one; an EnvironmentFailure when the
         worker running it died (killed, out of memory)."""
         try:
-            return future.result()
+            while True:  # wait in short slices: the signal handler only records, so look for it here
+                raise_if_interrupted()
+                try:
+                    return future.result(timeout=RESULT_POLL)
+                except TimeoutError:
+                    if future.done():  # the task itself timed out, not our wait
+                        raise
         except Exception as exc:
             failure = _worker_failure(exc)
             if failure is not None:

@@ -14,6 +14,7 @@ from functools import partial
 import mesa
 import numpy as np
 
+from sim.errors import raise_if_interrupted
 from sim.model import dynamics as dyn
 from sim.model.agents import ActorAgent, plan_efforts, value_levers
 from sim.model.memory import tune_allocator
@@ -225,6 +226,7 @@ class InfluenceModel(mesa.Model):
 
     def step(self) -> None:
         """Advance every replicate by one month."""
+        raise_if_interrupted()  # a recorded termination signal stops the run between months
         self.month_index += 1
         self._apply_month(self.month_index)
         self._fire_triggers_and_shocks(self.month_index)

@@ -132,6 +132,50 @@ def test_sigterm_leaves_no_partial_folder_and_stale_ones_are_cleaned(tmp_path):
     assert remove_stale_staging(tmp_path) == [stale] and not stale.exists()
 
 
+def _interrupted_run(out, signal_number: int, delay: float | None) -> tuple[int, str]:
+    """``sim run`` (the console script's path) signalled ``delay`` seconds after it starts (None: never)."""
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "baseline.yaml"),
+                                "--replicates", "100", "--out", str(out)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    if delay is not None:
+        time.sleep(delay)
+    if delay is not None and process.poll() is None:
+        process.send_signal(signal_number)
+    _, err = process.communicate(timeout=120)
+    return process.returncode, err
+
+
+def test_an_interrupt_at_any_moment_exits_130_with_nothing_written_or_0_with_the_whole_folder(tmp_path):
+    """The handler only records; the run stops at its next check (each month, each chunk, before the
+    commit). So whenever the signal lands (imports, compilation, the ensemble, the writing, the last
+    100 ms), the answer is 130 and no folder, or 0 and the complete folder, never a traceback or 1.
+    The delays are spread over one measured run; which outcome each gets is not asserted."""
+    import signal
+    import time
+
+    started = time.monotonic()
+    code, err = _interrupted_run(tmp_path / "whole", signal.SIGTERM, None)
+    assert code == 0, err[-800:]
+    span = time.monotonic() - started
+    delays = [0.1, 0.3, 0.25 * span, 0.5 * span, 0.8 * span, span - 0.3, span - 0.1, span - 0.03]
+    outcomes = []
+    for n, delay in enumerate(delays):
+        signal_number = (signal.SIGTERM, signal.SIGINT)[n % 2]  # Ctrl-C and a termination, alternately
+        out = tmp_path / f"run{n}"
+        code, err = _interrupted_run(out, signal_number, max(delay, 0.05))
+        where = f"signal {signal_number} at {delay:.2f} s of {span:.2f} s: exit {code}: {err[-600:]}"
+        assert "Traceback" not in err and "Error" not in err, where
+        if code == 130:
+            assert "interrupted" in err and not out.exists(), where
+        else:
+            assert code == 0 and (out / "manifest.json").is_file() and (out / "summary.csv").is_file(), where
+        assert not list(tmp_path.glob(".*.partial")), where
+        outcomes.append(code)
+    assert 130 in outcomes, "no delay landed inside the run: the test did not test"
+
+
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the swallowed interrupt itself
 def test_a_signal_whose_interrupt_a_finaliser_swallowed_still_stops_the_command(tmp_path, monkeypatch, capsys):
     """Python runs a signal handler wherever the main thread is; inside a finaliser (Numba's

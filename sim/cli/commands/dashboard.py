@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from sim.cli.common import EXIT_BAD_INPUT
+from sim.errors import raise_if_interrupted
 
 # Solara's CDN proxy serves assets from the cache that the solara-assets package installs; pointing
 # the proxy at a closed local port means a missing asset fails loudly instead of being fetched.
@@ -45,7 +46,12 @@ def command(args: argparse.Namespace) -> int:
     server = subprocess.Popen([sys.executable, "-P", "-m", "sim.dashboard.server", str(port), str(os.getpid())],
                               env=env)
     try:
-        return server.wait()
+        while True:  # the signal handler only records a Ctrl-C or SIGTERM: look for it between waits
+            raise_if_interrupted()
+            try:
+                return server.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                continue
     except KeyboardInterrupt:
         server.terminate()
         try:
