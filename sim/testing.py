@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.analysis.regress import Verdict, check
+from sim.io.references import reference_lock
 
 REFERENCE_ROOT = Path("results/reference")  # relative to the caller's working directory, as pytest runs
 
@@ -22,7 +23,8 @@ def assert_matches_reference(scenario: str | Path, reference_root: str | Path = 
                              **tolerances: float) -> Verdict:
     """Fail (AssertionError with the readable diff) unless the scenario matches its reference
     (``reference_root/<scenario name>``, by default ``results/reference`` of the project being tested)."""
-    verdict = check(Path(scenario), Path(reference_root), **tolerances)
+    with reference_lock(Path(reference_root)):  # never beside a re-bless in progress
+        verdict = check(Path(scenario), Path(reference_root), **tolerances)
     if not verdict.passed:
         raise AssertionError("\n".join(verdict.lines()))
     return verdict

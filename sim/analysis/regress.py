@@ -81,8 +81,9 @@ class Verdict:
                 "drift": "DRIFT"}[self.status]
         out = [f"{self.name}: {head}{'; ' + self.note if self.note else ''}"]
         if self.edited:
-            out.append(f"  note: scenarios/{self.name}.yaml was edited since it was blessed; if the change is "
-                       f"intended, re-bless with: sim regress --update {self.name}")
+            outcome = "its outputs changed, so it fails" if self.status == "drift" else "its outputs did not change"
+            out.append(f"  note: scenarios/{self.name}.yaml was edited since it was blessed and {outcome}; if the "
+                       f"change is intended, re-bless with: sim regress --update {self.name}")
         worst: dict[tuple[str, str, str], tuple[Deviation, int]] = {}  # per series: worst value, count
         for deviation in self.deviations:
             key = (deviation.metric, deviation.source, deviation.target)
@@ -158,7 +159,9 @@ def check(path: Path, root: Path, *, rtol: float | None = None, atol: float | No
         verdict.note = (verdict.note + "; " if verdict.note else "") + \
             f"series or dates changed ({len(missing)} reference values have no counterpart)"
     verdict.drifted = _distribution_drift(trajectories, ref_final, alpha)
-    failed = bool(verdict.deviations or verdict.drifted or missing)
+    # a scenario edited since its blessing whose outputs moved fails: the reference no longer
+    # describes it, whatever the tolerances say (re-bless if the edit is intended)
+    failed = bool(verdict.deviations or verdict.drifted or missing or verdict.edited)
     verdict.status = "drift" if failed else "within tolerance"
     return verdict
 

@@ -8,9 +8,12 @@ rather than trusted).
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +25,32 @@ from sim.io.tidy import key_target, table_target
 from sim.model.trajectories import Trajectories
 
 REFERENCE_FILES = ("summary.csv", "final.csv")
+
+
+@contextlib.contextmanager
+def reference_lock(root: Path) -> Iterator[None]:
+    """Hold the references under ``root`` alone while reading or re-blessing them.
+
+    A lock file beside the folder (``.<root name>.lock``), taken with ``flock``: a second
+    ``sim regress`` (an update or a check) waits for the first, so a check never completes a
+    replacement another process is still making, and two updates never interleave. The kernel
+    releases the lock when its holder dies, so a killed update never blocks the next run, which
+    then completes the killed update's replacement (``finish_replacements``)."""
+    root = Path(root)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with open(root.parent / f".{root.name}.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def meta_hash(meta: dict) -> str:
+    """SHA-256 of reference.json's content less this hash: what the blessing said about itself
+    (seed, replicates, tolerances, versions, files), so an edit of any of it is refused."""
+    body = {key: value for key, value in meta.items() if key != "meta_sha256"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def outputs_hash(trajectories: Trajectories) -> str:
@@ -42,6 +71,7 @@ def write_reference(target: Path, trajectories: Trajectories, summary: Summary, 
                 writer.writerow([metric, source, table_target(series_target),
                                  *(repr(float(x)) for x in trajectories.values[:, -1, s])])
         meta = {**meta, "files": {name: _file_record(staging / name) for name in REFERENCE_FILES}}
+        meta["meta_sha256"] = meta_hash(meta)
         (staging / "reference.json").write_text(json.dumps(meta, indent=2) + "\n")
 
 
@@ -116,6 +146,12 @@ def read_reference(folder: Path) -> tuple[dict, dict, dict]:
         raise InputError([Problem(str(meta_path), 1, 1, f"corrupt reference: {wrong}; re-bless with: "
                                                          f"sim regress --update {folder.name}")])
     _verify_files(folder, meta)
+    if meta.get("meta_sha256") != meta_hash(meta):
+        what = ("carries no hash of its own content (blessed by an older version)" if "meta_sha256" not in meta
+                else "was edited since it was blessed (its seed, replicates, tolerances or versions no longer "
+                     "match its hash)")
+        raise InputError([Problem(str(meta_path), 1, 1, f"reference.json {what}; restore it (git checkout) or "
+                                                         f"re-bless with: sim regress --update {folder.name}")])
     summary, final = {}, {}
     for name, table in (("summary.csv", summary), ("final.csv", final)):
         path, line = folder / name, 1

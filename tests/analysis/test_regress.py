@@ -98,14 +98,88 @@ def test_testing_helper(project):
     assert assert_matches_reference("scenarios/baseline.yaml").status == "identical"
 
 
-def test_a_scenario_without_reference_is_a_note_not_a_failure(project, capsys):
-    """A user adds a what-if to scenarios/: regress still passes and says how to bless it."""
+def test_a_scenario_without_reference_fails_and_says_how_to_bless_it(project, capsys):
+    """A reference lost (or never blessed) is not skipped: CI must not pass on what it did not check."""
     (project / "scenarios" / "my_whatif.yaml").write_text("extends: baseline.yaml\nname: my_whatif\nhorizon: 12\n")
     capsys.readouterr()
+    assert main(["regress"]) == 2
+    err = capsys.readouterr().err
+    assert "no reference for scenario 'my_whatif'" in err and "sim regress --update my_whatif" in err
+    assert main(["regress", "my_whatif"]) == 2
+    assert main(["regress", "--update", "my_whatif"]) == 0
     assert main(["regress"]) == 0
+
+
+@pytest.mark.parametrize("edit", [{"tolerances": {"rtol": 1e300, "atol": 1e300, "alpha": 0.0}}, {"seed": 12},
+                                  {"replicates": 199}, {"model_version": "99"}])
+def test_what_a_reference_says_about_itself_cannot_be_edited(project, edit, capsys):
+    """Loosened tolerances would turn a drift into a pass, another seed another run: refused."""
+    path = project / "results" / "reference" / "baseline" / "reference.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **edit}))
+    capsys.readouterr()
+    assert main(["regress", "baseline"]) == 2
+    err = capsys.readouterr().err
+    assert "edited since it was blessed" in err and "sim regress --update baseline" in err
+
+
+def test_a_scenario_edited_since_blessing_whose_outputs_moved_fails_even_within_tolerance(project, capsys):
+    path = project / "scenarios" / "baseline.yaml"
+    path.write_text(path.read_text().replace("mauritania: 0.7, ecowas: 0.5}", "mauritania: 0.8, ecowas: 0.5}"))
+    capsys.readouterr()
+    assert main(["regress", "baseline"]) == 1
     out = capsys.readouterr().out
-    assert "note: no reference for my_whatif" in out and "sim regress --update my_whatif" in out
-    assert main(["regress", "my_whatif"]) == 2  # named explicitly: a missing reference is bad input
+    assert "baseline: DRIFT" in out and "its outputs changed, so it fails" in out
+
+
+def test_nothing_to_check_is_bad_input(project, tmp_path_factory, capsys):
+    empty = tmp_path_factory.mktemp("empty")
+    assert main(["regress", "--scenarios-dir", str(empty)]) == 2
+    assert "nothing to check" in capsys.readouterr().err
+    assert main(["regress", "--references", str(empty / "nowhere")]) == 2
+    assert "nothing to check against" in capsys.readouterr().err
+    (empty / "file").write_text("x")
+    assert main(["regress", "--references", str(empty / "file")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_a_check_waits_for_whoever_holds_the_references(project):
+    """While another process holds the lock (here: this test, mid-way through "re-blessing" with the
+    reference broken), a check waits, and then sees the finished reference, not the half-done one."""
+    import subprocess
+    import sys
+    import time
+
+    from sim.io.references import reference_lock
+
+    path = project / "results" / "reference" / "baseline" / "reference.json"
+    blessed = path.read_text()
+    with reference_lock(project / "results" / "reference"):
+        path.write_text("{half-written")
+        process = subprocess.Popen([sys.executable, "-m", "sim", "regress", "baseline"], cwd=project,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(4)  # long enough for an unlocked check to read the broken file (not a speed claim)
+        path.write_text(blessed)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert "baseline: identical" in out
+
+
+def test_concurrent_updates_and_checks_never_lose_the_reference(project):
+    """Re-blesses and checks started together on one reference: each waits its turn (a lock beside
+    the folder), so every one exits 0 and the reference is whole at the end."""
+    import subprocess
+    import sys
+
+    (project / "scenarios" / "tiny.yaml").write_text("extends: baseline.yaml\nname: tiny\nhorizon: 3\n")
+    assert main(["regress", "--update", "tiny"]) == 0
+    commands = [["regress", "--update", "tiny"], ["regress", "tiny"]] * 4
+    processes = [subprocess.Popen([sys.executable, "-m", "sim", *command], cwd=project, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for command in commands]
+    results = [(p.wait(timeout=300), p.stderr.read()) for p in processes]
+    assert [code for code, _ in results] == [0] * len(commands), results
+    root = project / "results" / "reference"
+    assert not [p.name for p in root.iterdir() if p.name.startswith(".")]
+    assert main(["regress", "tiny"]) == 0
 
 
 @pytest.mark.parametrize("damage", ["cut", "edit", "old"])
@@ -184,4 +258,4 @@ def test_roots_are_explicit_so_any_working_directory_works(project, tmp_path_fac
     capsys.readouterr()
     assert main(["regress", "--references", str(references), "--scenarios-dir", str(library)]) == 0
     assert "2 passed, 0 failed" in capsys.readouterr().out
-    assert main(["regress"]) == 0  # nothing here: no scenarios, nothing to check
+    assert main(["regress"]) == 2  # nothing here: no references, no scenarios, nothing to check (not a pass)

@@ -8,13 +8,30 @@ from sim.cli.common import EXIT_CHECK_FAILED, EXIT_OK
 
 
 def command(args: argparse.Namespace) -> int:
+    from sim.errors import InputError, Problem
+    from sim.io.references import reference_lock
+
+    references, library = args.references, args.scenarios_dir
+    if references.exists() and not references.is_dir():
+        raise InputError([Problem(f"--references {references}", 1, 1, "not a folder; expected the folder of "
+                                                                       "blessed references")])
+    if not args.update and not references.is_dir():
+        raise InputError([Problem(f"--references {references}", 1, 1, "no such folder: nothing to check against "
+                                                                       "(bless with: sim regress --update)")])
+    with reference_lock(references):  # one regress at a time per reference folder (docs/reliability.md)
+        return _regress(args, references, library)
+
+
+def _regress(args: argparse.Namespace, references, library) -> int:
     import time
 
     from sim.analysis import regress
-    from sim.errors import InputError
+    from sim.errors import InputError, Problem
 
-    references, library = args.references, args.scenarios_dir
     paths = regress.discover(args.scenarios, library)
+    if not paths:
+        raise InputError([Problem(f"--scenarios-dir {library}", 1, 1, "no scenario files (*.yaml) here: "
+                                                                      "nothing to check")])
     if args.junit:
         from sim.errors import Problem
         from sim.io.run_folders import unwritable_reason
@@ -39,12 +56,14 @@ def command(args: argparse.Namespace) -> int:
                          f"{len(before.drifted)} distributions)"}[before.status]
             print(f"{path.stem}: {change}")
         return EXIT_OK
-    if not args.scenarios:  # every scenario with a reference; the others are a note, not a failure
-        unreferenced = [p.stem for p in paths if not (references / p.stem).is_dir()]
-        paths = [p for p in paths if p.stem not in unreferenced]
-        if unreferenced:
-            print(f"note: no reference for {', '.join(unreferenced)} (not checked; bless with "
-                  f"sim regress --update {' '.join(unreferenced)})")
+    from sim.io.run_folders import finish_replacements
+
+    finish_replacements(references)  # a re-bless killed half-way (we hold the lock: its process is gone)
+    unreferenced = [p.stem for p in paths if not (references / p.stem).is_dir()]
+    if unreferenced:  # a reference lost or never blessed fails: CI must not pass on what it did not check
+        raise InputError([Problem(str(references / name / "reference.json"), 1, 1,
+                                  f"no reference for scenario '{name}'; bless it with: sim regress --update {name}")
+                          for name in unreferenced])
     orphans = regress.orphan_references(references, library)
     if orphans:
         print(f"note: references without a scenario file: {', '.join(orphans)} (stale; remove "
