@@ -69,6 +69,8 @@ def bare_numpy_run(scenario, n: int) -> tuple[float, np.ndarray]:
     agents = sorted(m.agents, key=lambda a: a.index)
     objectives = np.stack([a.objectives for a in agents])  # (A, A)
     budget = np.stack([a.budget for a in agents], axis=1)  # (R, A)
+    base_budget = budget.copy()
+    elasticity, span = p["agent.budget_elasticity"][:, None], p["agent.budget_range"][:, None]
     extend = np.stack([a.extend for a in agents], axis=1)  # (R, A)
     targets = s.target_mask * objectives[s.owner]  # (L, A)
     pairs = s.targets  # (lever, target) pairs, the sparse form of the target mask
@@ -116,6 +118,13 @@ def bare_numpy_run(scenario, n: int) -> tuple[float, np.ndarray]:
         room_rel = 1.0 - w.relation[:, owner_of[align], :]
         gain[:, align] = dyn.ordered_sum(room_rel * targets[align], axis=2) * (goodwill[:, align] * exchange)
         value = np.maximum(gain, 0.0) * dyn.saturate_slope(w.stock, half)
+        # every actor sets the budget it spends from its opportunity (ODD 7.2)
+        opportunity_now, opportunity_then = per_actor(w.reference * value), per_actor(w.reference * m.lever_value_0)
+        opportunity = np.where(opportunity_then > 0, opportunity_now / np.where(opportunity_then > 0,
+                                                                                 opportunity_then, 1.0) - 1.0, 0.0)
+        target = base_budget * (1.0 + np.clip(elasticity * opportunity, -span, span))
+        budget = budget + inertia * (target - budget)
+        room_budget = np.maximum(budget, 0.0)
         # all actors allocate at once: the status-quo mix tilted by value, within the budget
         tilt = np.clip((value + 1e-9) / value_0, 0.1, 10.0) ** focus
         mix = mix_0 * tilt
@@ -131,9 +140,13 @@ def bare_numpy_run(scenario, n: int) -> tuple[float, np.ndarray]:
         openness = dyn.institutional_openness(w.institution, m._institution_holder, m._institution_partner,
                                               p["institution.openness"])
         multiplier = dyn.pull_multiplier(w, effective, s, p, weight) * openness
-        raw = (w.legacy + dyn.lever_pull(effective, pair_rec, s, weight)) * multiplier
-        w.influence = dyn.update_influence(w, raw, dyn.outside_pull(w, p), p)
-        flows = dyn.goodwill_flows(effective, goodwill_flow, s, w.relation)
+        levers = dyn.arena_pull(effective, pair_rec, s, weight)
+        w.legacy = dyn.update_legacy(w, levers, dyn.attitude_gate(w.relation, p), p)
+        raw = (w.legacy + levers) * multiplier[:, :, None, :]
+        w.influence = dyn.update_influence(w, raw, dyn.outside_pull(w, p), dyn.arena_weights(w.threat, p), p)
+        flows = dyn.goodwill_flows(effective, goodwill_flow, s, w.relation) + dyn.relief_credit(
+            effective, relief, w.threat, s, p)
+        flows = dyn.earned_goodwill(flows, w.flows_0, p)
         w.relation = dyn.update_relations(w, dyn.relation_forcing(w, flows, p), p)
         dyn.update_context(w, dyn.threat_relief(effective, relief, s), sanction, p)
         dyn.apply_shocks(w, uniforms(m.keys, STREAM_BUILTIN_SHOCKS, t, 2 * dyn.A + 1), s, p)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 # Bump when the model's dynamics change on purpose (regression references record it).
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 
 __all__ = ["MODEL_VERSION", "InfluenceModel", "InputError", "SimulationResult", "__version__", "evaluate",
            "load_scenario", "run", "simulate"]

@@ -62,17 +62,22 @@ RESPONSE_REPLICATES = 40
 
 def response_block() -> str:
     """The lever-response table (ODD 7.9): each lever 0 -> 1 in the baseline, paired replicates."""
-    from sim.analysis.response import MIN_RESPONSE, lever_responses, response_table, strongest
+    from sim.analysis.response import MIN_RESPONSE, clears, first_target, lever_responses, response_table
     from sim.scenario.loader import load_scenario
 
     responses = lever_responses(load_scenario(ROOT / "scenarios" / "baseline.yaml"), n_replicates=RESPONSE_REPLICATES)
-    best = strongest(responses)
-    cleared = sum(abs(r.mean) >= MIN_RESPONSE for r in best.values())
-    smallest = min(best.values(), key=lambda r: abs(r.mean))
+    kinds = {lever.key: lever.kind for lever in load_catalogue().levers}
+    pairs = first_target(responses)
+    influences = [i for i, _ in pairs.values() if i is not None]
+    weak = [f"`{i.lever}` ({i.mean:+.3f})" for i in influences if not clears(i, kinds[i.lever])]
     return "\n".join([
-        f"Baseline, {RESPONSE_REPLICATES} paired replicates per variant, end of run (`sim levers --response`). "
-        f"{cleared} of {len(best)} levers clear {MIN_RESPONSE}; the smallest largest-effect is "
-        f"`{smallest.lever}` on `{smallest.outcome}` ({smallest.mean:+.3f}).",
+        f"Baseline, {RESPONSE_REPLICATES} paired replicates per variant, end of run (`sim levers --response`), at "
+        f"each lever's first target. {len(influences) - len(weak)} of {len(influences)} levers that act on influence "
+        f"move it by at least {MIN_RESPONSE} the way their kind says (5% quantile on the right side of 0); below: "
+        f"{', '.join(weak) or 'none'}. Morocco's and Russia's are bounded by their small starting influence on Mali "
+        f"spread over their levers (7.5); ECOWAS's sanctions pull while in force and cost goodwill, so their net "
+        f"effect on its influence is small. The largest attitude move in any replicate is "
+        f"{max(a.largest for _, a in pairs.values()):.3f} (bound: 0.5).",
         "",
         response_table(responses),
     ])

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run each lever from 0 to 1 in SCENARIO (default: the baseline) and print what it "
                              "moves at the end of the run (paired, budgets extended)")
     levers.add_argument("--replicates", type=int, default=40, help="replicates per variant with --response")
+    levers.add_argument("--outcome", metavar="EXPR",
+                        help="with --response: rank every lever on this outcome (e.g. 'mean(influence.morocco.mali)'), "
+                             "per unit of effort, with 90%% intervals")
 
     params = commands.add_parser("parameters", help="the parameter catalogue: defaults, ranges, units")
     params.add_argument("--json", action="store_true", help="machine-readable output")

@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 from sim.model.compiled import as_shape, cell_sum, jit, maximum, minimum
-from sim.model.dynamics import KIND_ALIGN, KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, A, Grouping
+from sim.model.dynamics import KIND_ALIGN, KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, A, Grouping, ordered_sum
 from sim.scenario.catalogue import ACTORS
 from sim.scenario.conditions import evaluate
 
@@ -49,7 +49,8 @@ class ActorAgent(mesa.Agent):
         self._own = Grouping.of(np.zeros(len(own), int), 1)  # all its levers into one cell: its own sums
         self._owner_column = np.zeros(len(own), int)
         self.objectives = objectives
-        self.budget = budget
+        self.base_budget = np.array(budget, dtype=float)  # what the scenario, events and sweeps set
+        self.budget = self.base_budget.copy()  # what it spends this month (adjust_budget)
         self.extend = extend
 
     def step(self) -> None:
@@ -85,6 +86,24 @@ class ActorAgent(mesa.Agent):
                 model.apply_changes(decision.add, additive=True, where=fire)
                 model.decided[fire, column] = 1.0
                 model.planned_effort = None  # what later agents' allocations read may have changed
+
+    def adjust_budget(self) -> None:
+        """Spend more when opportunity grows (a vacuum, an invitation) and less when it shrinks.
+
+        Opportunity is the change since the start of the status-quo-weighted marginal value of
+        the actor's adaptive levers; the budget moves (at ``agent.inertia``) towards base x (1 +
+        ``agent.budget_elasticity`` x opportunity), within +-``agent.budget_range`` of the base
+        the scenario sets (ODD 7.2). At the status quo opportunity is 0 and the budget is the base.
+        """
+        model, p = self.model, self.model.params
+        adaptive = np.isnan(model.fixed_effort[:, self.levers])
+        mix = np.where(adaptive, model.world.reference[:, self.levers], 0.0)
+        now = ordered_sum(mix * model.lever_value[:, self.levers], axis=1)
+        then = ordered_sum(mix * model.lever_value_0[:, self.levers], axis=1)
+        opportunity = np.where(then > 0, now / np.where(then > 0, then, 1.0) - 1.0, 0.0)
+        span = p["agent.budget_range"]
+        target = self.base_budget * (1.0 + np.clip(p["agent.budget_elasticity"] * opportunity, -span, span))
+        self.budget = self.budget + p["agent.inertia"] * (target - self.budget)
 
     def allocate_effort(self) -> None:
         """Partial adjustment of adaptive levers towards the value-tilted status-quo mix.

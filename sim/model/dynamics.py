@@ -20,6 +20,15 @@ from sim.scenario.catalogue import ACTORS, CHANNELS, Catalogue
 
 CH = {name: i for i, name in enumerate(CHANNELS)}
 A = len(ACTORS)
+# The arenas influence is contested in (ODD 7.5): each lever channel supplies one arena, and only
+# the levers of an arena compete in it. Sanctions are economic coercion; mediation is politics;
+# religious networks and scholarships both work through a society's elites and beliefs.
+ARENAS: tuple[str, ...] = ("security", "economic", "political", "social", "humanitarian")
+ARENA_OF_CHANNEL = {"security": "security", "economic": "economic", "coercive": "economic",
+                    "diplomatic": "political", "mediation": "political", "religious-cultural": "social",
+                    "educational": "social", "humanitarian": "humanitarian"}
+C = len(ARENAS)
+SECURITY = ARENAS.index("security")
 MOROCCO, MALI = ACTORS.index("morocco"), ACTORS.index("mali")
 KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, KIND_ALIGN = range(4)  # pair_kind codes (coerce levers pull)
 
@@ -117,6 +126,7 @@ class Structure:
     rival_onehot: np.ndarray  # (L, A), undermine levers only
     relief_mask: np.ndarray  # (L, A): where a lever's threat relief lands (targets; the owner for welcome levers)
     convoy_exposed: np.ndarray  # (L,) bool: Morocco's economic levers in Mali
+    arena: np.ndarray  # (L,) arena index (ARENAS) the lever's channel supplies
 
     @cached_property
     def targets(self) -> Pairs:
@@ -196,7 +206,14 @@ class Structure:
             rival_onehot=rival,
             relief_mask=np.where((kinds == "welcome")[:, None], np.eye(A)[owner], target_mask),
             convoy_exposed=(owner == MOROCCO) & (channel == CH["economic"]) & (target_mask[:, MALI] > 0),
+            arena=np.array([ARENAS.index(ARENA_OF_CHANNEL[lv.channel]) for lv in levers], dtype=int),
         )
+
+    @cached_property
+    def by_owner_arena_target(self) -> Grouping:
+        """(lever, target) pairs grouped into cells [owner, arena, target] (flattened)."""
+        t = self.targets
+        return Grouping.of((t.owner * C + self.arena[t.lever]) * A + t.actor, A * C * A)
 
 
 @dataclass
@@ -208,7 +225,7 @@ class World:
     effort: np.ndarray  # (R, L) in [0, 1]
     stock: np.ndarray  # (R, L) in [0, 1]
     reference: np.ndarray  # (R, L) status-quo effort: what explains the start, what agents depart from
-    legacy: np.ndarray  # (R, A, A) inherited pull, solved at the start, constant
+    legacy: np.ndarray  # (R, A, C, A) legacy[r, i, c, j]: i's inherited pull on j in arena c, a stock (7.5)
     threat: np.ndarray  # (R, A)
     stability: np.ndarray  # (R, A)
     western: np.ndarray  # (R, A)
@@ -218,7 +235,11 @@ class World:
     threat_base: np.ndarray  # (R, A) threat without security levers or a Western vacuum, solved at the start
     stability_base: np.ndarray  # (R, A) stability without sanctions, solved at the start
     western_0: np.ndarray  # (R, A) Western presence at the start
-    outside_0: np.ndarray  # (R, A) pull of the unmodelled world at the start
+    outside_0: np.ndarray  # (R, C, A) pull of the unmodelled world in each arena at the start
+    legacy_0: np.ndarray | None = None  # (R, A, C, A) legacy at the start (what upkeep at the status quo keeps)
+    arena_pull_0: np.ndarray | None = None  # (R, A, C, A) status-quo lever pull per arena
+    gate_0: np.ndarray | None = None  # (R, A, A) attitude gate at the start, [actor, state]
+    flows_0: np.ndarray | None = None  # (R, A, A) the status quo's goodwill flows [j, i]
 
     @property
     def n_replicates(self) -> int:
@@ -469,63 +490,128 @@ def institutional_openness(institution: np.ndarray, holder: np.ndarray, partner:
     return factor
 
 
-def solve_legacy(influence_0: np.ndarray, lever_pull_0: np.ndarray, multiplier_0: np.ndarray,
-                 legacy_floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Legacy pull G[i, j] and outside pull O[j] that make the starting influence a steady state.
+def arena_pull(effective: np.ndarray, pair_rec: np.ndarray, structure: Structure,
+               weight: np.ndarray) -> np.ndarray:
+    """Pull each actor's pull-kind levers exert on each state, by arena: [r, actor, arena, state].
 
-    Pull is P = (G + L) * M, with L the status-quo lever pull and M the multiplier (liking,
-    openness, undermining), and the share of pull P / (O + sum P) must equal I0. Total pull on
-    state j is T_j = max_i(L M / I0) / (1 - floor), at least 1: the actor whose start owes most
-    to its levers still owes ``legacy_floor`` of it to legacy, and every other actor more. Then
-    G = I0 T / M - L and O_j = T_j - sum_i P_ij. An actor with no starting influence has no
-    legacy; if its status-quo levers pull on the state it gains there from month one.
-    ``influence_0`` is (R, A, A), or (A, A) for every replicate. Returns (G (R, A, A), O (R, A)).
+    ``pair_rec`` (R, P) is :func:`pair_receptivity`; only levers of an arena supply it."""
+    t = structure.targets
+    k = t.lever
+    per_pair = (as_shape(weight, np.shape(effective))[:, k] * np.asarray(effective, dtype=float)[:, k]
+                * structure.is_pull[k] * pair_rec)
+    return structure.by_owner_arena_target.sum(per_pair).reshape(-1, A, C, A)
+
+
+def arena_weights(threat: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
+    """How much each arena counts in each state's influence: (R, C, A), summing to 1 over arenas.
+
+    Base weights are parameters (``arena.*``); a threatened state weights security more
+    (``arena.threat_emphasis``), so a security vacuum matters more where the threat is high.
     """
-    present = influence_0 > 0
-    lever_driven = lever_pull_0 * multiplier_0
-    ratio = np.where(present, lever_driven / np.where(present, influence_0, 1.0), 0.0)
-    total = np.maximum(ratio.max(axis=1) / (1.0 - legacy_floor[:, None]), 1.0)  # (R, A)
-    wanted = influence_0 * total[:, None, :] / np.maximum(multiplier_0, 1e-12)
-    legacy = np.where(present, np.maximum(wanted - lever_pull_0, 0.0), 0.0)
-    pull_0 = (legacy + lever_pull_0) * multiplier_0
-    outside = np.maximum(total - ordered_sum(pull_0, axis=1), 0.0)
+    base = np.stack([p[f"arena.{name}"] for name in ARENAS], axis=1)  # (R, C)
+    raw = np.repeat(base[:, :, None], threat.shape[1], axis=2)
+    raw[:, SECURITY, :] *= 1.0 + p["arena.threat_emphasis"][:, None] * threat
+    return raw / ordered_sum(raw, axis=1)[:, None, :]
+
+
+def attitude_gate(relation: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
+    """[r, actor, state]: (1 + sensitivity * state's attitude to actor)+, how open a state is to an
+    actor it likes or resents (hostility shuts a partner out, warmth amplifies)."""
+    liking = np.swapaxes(relation, 1, 2)
+    return np.maximum(1.0 + p["influence.relation_sensitivity"][:, None, None] * liking, 0.0)
+
+
+def solve_arenas(influence_0: np.ndarray, lever_pull_0: np.ndarray, multiplier_0: np.ndarray,
+                 weights_0: np.ndarray, legacy_floor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Legacy G[i, c, j] and outside pull O[c, j] that make the starting influence a steady state.
+
+    Each state j's arenas share one scale Z_j (total pull in an arena, outside included): the
+    smallest at which every actor's status-quo levers fit in its starting influence with at least
+    ``legacy_floor`` of its lever-bought shares left to legacy,
+
+        Z_j = max(1, max_i sum_c W_cj L_icj M_ij / (I_ij (1 - floor))).
+
+    Actor i's share of arena c is then what its levers buy, l_icj = L_icj M_ij / (Z_j (1 - floor)),
+    plus standing b_ij spread evenly over the arenas other than security (influence beyond what
+    levers explain is inherited standing; security influence is bought by operations on the ground,
+    not inherited): b_ij = (I_ij - sum_c W_cj l_icj) / sum_{c != security} W_cj. Legacy is what the
+    share needs beyond the levers, G = s Z / M - L (>= floor / (1 - floor) L), and the outside holds
+    the rest, O_cj = Z_j (1 - sum_i s_icj). An actor with no starting influence on j has no share
+    there and no legacy; its levers pull from zero. An arena's modelled shares are capped at 0.95.
+    Shapes: influence and multiplier (R, A, A), lever pull (R, A, C, A), weights (R, C, A).
+    Returns (G (R, A, C, A), O (R, C, A)).
+    """
+    present = influence_0 > 0  # (R, A, A) [actor, state]
+    multiplier = multiplier_0[:, :, None, :]
+    supply = lever_pull_0 * multiplier  # (R, A, C, A)
+    bought = ordered_sum(supply * weights_0[:, None, :, :], axis=2)  # (R, A, A)
+    keep = (1.0 - legacy_floor)[:, None, None]
+    ratio = np.where(present, bought / (np.where(present, influence_0, 1.0) * keep), 0.0)
+    scale = np.maximum(ratio.max(axis=1), 1.0)  # (R, A): Z per state
+    lever_share = np.where(present[:, :, None, :], supply / (scale[:, None, None, :] * keep[:, :, :, None]), 0.0)
+    standing_arena = np.ones(C)
+    standing_arena[SECURITY] = 0.0
+    standing_weight = ordered_sum(weights_0 * standing_arena[None, :, None], axis=1)  # (R, A) per state
+    remainder = np.maximum(influence_0 - ordered_sum(lever_share * weights_0[:, None, :, :], axis=2), 0.0)
+    standing = remainder / standing_weight[:, None, :]  # (R, A, A)
+    shares = lever_share + standing[:, :, None, :] * standing_arena[None, None, :, None]
+    held = ordered_sum(shares, axis=1)[:, None, :, :]
+    shares = np.where(held > 0.95, shares * 0.95 / np.maximum(held, 1e-12), shares)
+    total = scale[:, None, None, :]
+    legacy = np.where(present[:, :, None, :],
+                      np.maximum(shares * total / np.maximum(multiplier, 1e-12) - lever_pull_0, 0.0), 0.0)
+    outside = np.maximum(scale[:, None, :] * (1.0 - ordered_sum(shares, axis=1)), 0.0)
     return legacy, outside
 
 
-def outside_pull(world: World, p: dict[str, np.ndarray]) -> np.ndarray:
-    """Pull of everything not modelled (domestic autonomy, France, the EU, the US): (R, A).
+def update_legacy(world: World, lever_pull: np.ndarray, gate: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
+    """Legacy is a stock: it moves towards what current upkeep and attitude sustain.
 
-    Its Western part shrinks as Western presence leaves, opening a vacuum.
+    Target: G0 * upkeep * attitude, with upkeep = (L + e) / (L0 + e) capped at
+    ``influence.upkeep_cap`` (e = 0.05: an actor that never pulled in an arena keeps the legacy it
+    has there, one that stops pulling loses it) and attitude = gate / gate0. It approaches the
+    target with time constant ``influence.legacy_tau``, eroding faster when the state is hostile:
+    rate x (1 + ``influence.hostility_erosion`` x hostility) while it falls.
+    """
+    eps = 0.05
+    upkeep = np.minimum((lever_pull + eps) / (world.arena_pull_0 + eps), p["influence.upkeep_cap"][:, None, None, None])
+    attitude = np.where(world.gate_0 > 0, gate / np.where(world.gate_0 > 0, world.gate_0, 1.0), 1.0)
+    target = world.legacy_0 * upkeep * attitude[:, :, None, :]
+    hostility = np.maximum(-np.swapaxes(world.relation, 1, 2), 0.0)[:, :, None, :]  # [actor, ., state]
+    rate = 1.0 / p["influence.legacy_tau"][:, None, None, None]
+    rate = np.where(target < world.legacy, rate * (1.0 + p["influence.hostility_erosion"][:, None, None, None]
+                                                  * hostility), rate)
+    return world.legacy + np.minimum(rate, 1.0) * (target - world.legacy)
+
+
+def outside_pull(world: World, p: dict[str, np.ndarray]) -> np.ndarray:
+    """Pull of everything not modelled (domestic autonomy, France, the EU, the US): (R, C, A).
+
+    Its Western part in the security arena leaves with Western forces, opening a vacuum there
+    that only security suppliers can fill.
     """
     share = p["influence.western_share"][:, None]
     now = (1.0 - share) + share * world.western
     then = (1.0 - share) + share * world.western_0
-    return world.outside_0 * now / then
+    out = world.outside_0.copy()
+    out[:, SECURITY, :] *= now / then
+    return out
 
 
-def update_influence(world: World, pull: np.ndarray, outside: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
-    """Influence moves a fraction of the way towards each actor's share of all pull.
+def update_influence(world: World, pull: np.ndarray, outside: np.ndarray, weights: np.ndarray,
+                     p: dict[str, np.ndarray]) -> np.ndarray:
+    """Influence moves a fraction of the way towards its arena-weighted share of pull.
 
-    Shares on one state sum to at most one, so the update keeps the sum <= 1: what one
-    actor gains there, the others (or the outside) lose.
+    ``pull`` (R, A, C, A), ``outside`` and ``weights`` (R, C, A). In each arena the shares and the
+    outside's sum to one, and the weights sum to one, so the influences on a state sum to at most
+    one: what one actor gains there, the others (or the outside) lose.
     """
-    return _update_influence(world.influence, pull, as_shape(outside, pull.shape[::2]),
-                             p["influence.adjust_rate"])
-
-
-@jit
-def _update_influence(influence, pull, outside, rate):
-    n, n_actors = pull.shape[0], pull.shape[1]
-    new = np.empty((n, n_actors, n_actors))
-    for r in range(n):
-        for state in range(n_actors):
-            total = pull[r, 0, state]
-            for actor in range(1, n_actors):
-                total += pull[r, actor, state]
-            denominator = outside[r, state] + total + 1e-12
-            for actor in range(n_actors):
-                share = pull[r, actor, state] / denominator
-                new[r, actor, state] = influence[r, actor, state] + rate[r] * (share - influence[r, actor, state])
+    total = outside + ordered_sum(pull, axis=1)  # (R, C, A)
+    share = pull / (total[:, None, :, :] + 1e-12)
+    target = ordered_sum(share * weights[:, None, :, :], axis=2)  # (R, A, A)
+    rate = p["influence.adjust_rate"][:, None, None]
+    new = world.influence + rate * (target - world.influence)
+    new[:, np.arange(A), np.arange(A)] = 0.0
     return new
 
 
@@ -580,13 +666,36 @@ def _goodwill_flows(effective, goodwill, relation, towards_owner, towards_target
     return flows
 
 
+def relief_credit(effective: np.ndarray, relief: np.ndarray, threat: np.ndarray, structure: Structure,
+                  p: dict[str, np.ndarray]) -> np.ndarray:
+    """Goodwill earned by delivering security, [r, j, i]: a state credits whoever's security levers
+    relieve its threat, in proportion to the threat they remove each month (relief x stock x threat)."""
+    t = structure.targets
+    k = t.lever
+    security = structure.is_pull & (structure.channel == CH["security"])
+    per_pair = (as_shape(relief, np.shape(effective))[:, k] * np.asarray(effective, dtype=float)[:, k]
+                * security[k] * threat[:, t.actor])
+    by_owner = t.per_owner_and_actor(per_pair)  # [owner, target]
+    return p["relation.relief_credit"][:, None, None] * np.swapaxes(by_owner, 1, 2)
+
+
+def earned_goodwill(flows: np.ndarray, flows_0: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
+    """Goodwill saturates: the departure of a pair's monthly flows from the status quo's is
+    bounded by ``relation.goodwill_cap`` x reversion (tanh), so no change of levers can move an
+    attitude's equilibrium by more than about the cap. Small departures pass unchanged."""
+    cap = (p["relation.goodwill_cap"] * p["relation.reversion"])[:, None, None]
+    return flows_0 + cap * np.tanh((flows - flows_0) / cap)
+
+
 def relation_forcing(world: World, flows: np.ndarray, p: dict[str, np.ndarray]) -> np.ndarray:
-    """Monthly pressure on attitudes from goodwill and structural balance: [r, j, i].
+    """Monthly pressure on attitudes from goodwill, structural balance and reciprocity: [r, j, i].
 
     Balance: j's view of i drifts towards what j's influencers think of i, weighted by
-    their influence on j and j's liking of them.
+    their influence on j and j's liking of them. Reciprocity: j's view of i drifts towards i's
+    view of j (being resented cools you in turn).
     """
-    return _relation_forcing(world.influence, world.relation, flows, p["relation.balance_rate"])
+    forcing = _relation_forcing(world.influence, world.relation, flows, p["relation.balance_rate"])
+    return forcing + p["relation.reciprocity"][:, None, None] * (np.swapaxes(world.relation, 1, 2) - world.relation)
 
 
 @jit
@@ -663,16 +772,24 @@ def _threat_relief(effective, relief, lever, cell, init):
 
 def solve_context_bases(threat_0: np.ndarray, stability_0: np.ndarray, relief_0: np.ndarray,
                         sanction_0: np.ndarray, p: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Structural threat and stability that make the starting context a steady state of the status quo.
+    """Structural threat and stability that make the starting context the expected steady state
+    of the status quo, built-in shocks included (so the shocks cause no drift on average).
 
-    Threat: reversion * (base - threat_0) = relief_0 * threat_0, so the base is the threat the
-    state would face without the status quo's security levers. Stability: recovery *
-    (base - stability_0) = stress * sanctions_0, the stability it would have without sanctions.
+    Threat: reversion * (base - T0) - relief_0 T0 + surge_rate T0 surge_size + coup_rate (1 - Q0)
+    drop / 2 = 0: the base is the threat without the status quo's security levers, less what the
+    shocks add on average. Stability: recovery * (base - Q0) = stress * sanctions_0 + coup_rate
+    (1 - Q0) drop. Both are linear in T and Q, so the expectation holds exactly while nothing
+    is clipped; with the shock rates at 0 the start is an exact steady state.
     """
-    threat_base = threat_0 * (1.0 + relief_0 / p["context.threat_reversion"][:, None])
-    stability_base = stability_0 + p["context.sanction_stress"][:, None] * sanction_0 / p[
-        "context.stability_recovery"][:, None]
-    return threat_base, stability_base
+    def col(name: str) -> np.ndarray:
+        return p[name][:, None]
+
+    coups = col("shocks.coup_rate") * (1.0 - stability_0) * col("shocks.coup_stability_drop")
+    surges = col("shocks.jihadist_surge_rate") * threat_0 * col("shocks.jihadist_surge_size")
+    threat_base = threat_0 + (relief_0 * threat_0 - surges - 0.5 * coups) / col("context.threat_reversion")
+    stability_base = stability_0 + (col("context.sanction_stress") * sanction_0 + coups) / col(
+        "context.stability_recovery")
+    return np.maximum(threat_base, 0.0), stability_base
 
 
 def update_context(world: World, relief: np.ndarray, sanction: np.ndarray, p: dict[str, np.ndarray]) -> None:

@@ -232,6 +232,7 @@ class InfluenceModel(mesa.Model):
         self._fire_triggers_and_shocks(self.month_index)
         self._sense()
         self.lever_value = value_levers(self, self._objectives)
+        self.agents.do("adjust_budget")  # every actor weighs its opportunity before anyone allocates
         self.planned_effort = plan_efforts(self)  # each agent's allocation, unless a decision intervenes
         self.agents.do("step")
         self.planned_effort = None
@@ -297,7 +298,7 @@ class InfluenceModel(mesa.Model):
             effort=per_replicate(effort),
             stock=per_replicate(effort),
             reference=per_replicate(effort),
-            legacy=np.zeros((n, A, A)),
+            legacy=np.zeros((n, A, dyn.C, A)),
             threat=per_replicate(ctx["threat"]),
             stability=per_replicate(ctx["stability"]),
             western=per_replicate(ctx["western_presence"]),
@@ -308,7 +309,7 @@ class InfluenceModel(mesa.Model):
             threat_base=per_replicate(ctx["threat"]),
             stability_base=per_replicate(ctx["stability"]),
             western_0=ctx["western_presence"],
-            outside_0=np.zeros((n, A)),
+            outside_0=np.zeros((n, dyn.C, A)),
         )
 
     def _calibrate_start(self) -> None:
@@ -326,23 +327,28 @@ class InfluenceModel(mesa.Model):
         self._sense_with(w.reference)
         effective, weight = self._effective(), p.lever_matrix("weight")
         multiplier = self._multiplier(effective, weight)
-        lever_pull = dyn.lever_pull(effective, self.pair_rec, s, weight)
+        lever_pull = dyn.arena_pull(effective, self.pair_rec, s, weight)
         w.western_0 = w.western.copy()  # per replicate, after the start month's changes
-        w.legacy, w.outside_0 = dyn.solve_legacy(w.influence, lever_pull, multiplier, p["influence.legacy_floor"])
-        w.anchor = dyn.solve_anchor(w.relation, dyn.relation_forcing(w, self._goodwill_flows(effective), p), p)
+        w.legacy, w.outside_0 = dyn.solve_arenas(w.influence, lever_pull, multiplier, dyn.arena_weights(w.threat, p),
+                                                 p["influence.legacy_floor"])
+        w.legacy_0, w.arena_pull_0, w.gate_0 = w.legacy.copy(), lever_pull, dyn.attitude_gate(w.relation, p)
+        w.flows_0 = self._goodwill_flows(effective)
+        w.anchor = dyn.solve_anchor(w.relation, dyn.relation_forcing(w, w.flows_0, p), p)
         relief = dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s)
         w.threat_base, w.stability_base = dyn.solve_context_bases(w.threat, w.stability, relief, self.sanction, p)
         self.lever_value_0 = value_levers(self, self._objectives)
         self._impose_fixed_efforts()  # month 0 efforts: the scenario's own settings
 
     def _pull(self, effective: np.ndarray) -> np.ndarray:
-        """Pull of every actor on every state: (legacy + levers) times liking, openness, undermining.
+        """Pull of every actor on every state in every arena, [r, actor, arena, state]: (legacy +
+        levers) times liking, openness, undermining. Moves the legacy stocks first (7.5).
 
         ``effective`` is the saturated stock (``_effective()``)."""
-        w, s = self.world, self.structure
-        weight = self.params.lever_matrix("weight")
-        levers = dyn.lever_pull(effective, self.pair_rec, s, weight)
-        return (w.legacy + levers) * self._multiplier(effective, weight)
+        w, s, p = self.world, self.structure, self.params
+        weight = p.lever_matrix("weight")
+        levers = dyn.arena_pull(effective, self.pair_rec, s, weight)
+        w.legacy = dyn.update_legacy(w, levers, dyn.attitude_gate(w.relation, p), p)
+        return (w.legacy + levers) * self._multiplier(effective, weight)[:, :, None, :]
 
     def _multiplier(self, effective: np.ndarray, weight: np.ndarray) -> np.ndarray:
         """Liking, welcome levers, undermining, and the openness that institutions in force bring."""
@@ -351,9 +357,11 @@ class InfluenceModel(mesa.Model):
         return dyn.pull_multiplier(self.world, effective, self.structure, self.params, weight) * institutions
 
     def _goodwill_flows(self, effective: np.ndarray) -> np.ndarray:
-        p = self.params
+        """Levers' goodwill plus the credit for security delivered, before saturation (7.6)."""
+        p, w = self.params, self.world
         goodwill = p.lever_matrix("goodwill") * p["relation.goodwill_scale"][:, None]
-        return dyn.goodwill_flows(effective, goodwill, self.structure, self.world.relation)
+        credit = dyn.relief_credit(effective, p.lever_matrix("threat_relief"), w.threat, self.structure, p)
+        return dyn.goodwill_flows(effective, goodwill, self.structure, w.relation) + credit
 
     def _impose_fixed_efforts(self) -> None:
         """Scenario-fixed intensities replace the agents' choices, then budgets bind as each policy says."""
@@ -398,8 +406,10 @@ class InfluenceModel(mesa.Model):
         self._sense()
         w.stock = dyn.update_stocks(w.stock, w.effort, p.lever_matrix("tau_up"), p.lever_matrix("tau_down"))
         effective = self._effective()
-        w.influence = dyn.update_influence(w, self._pull(effective), dyn.outside_pull(w, p), p)
-        w.relation = dyn.update_relations(w, dyn.relation_forcing(w, self._goodwill_flows(effective), p), p)
+        w.influence = dyn.update_influence(w, self._pull(effective), dyn.outside_pull(w, p),
+                                           dyn.arena_weights(w.threat, p), p)
+        flows = dyn.earned_goodwill(self._goodwill_flows(effective), w.flows_0, p)
+        w.relation = dyn.update_relations(w, dyn.relation_forcing(w, flows, p), p)
         dyn.update_context(w, dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s), self.sanction, p)
         draws = uniforms(self.keys, STREAM_BUILTIN_SHOCKS, self.month_index, 2 * A + 1)
         self.shock_counts += dyn.apply_shocks(w, draws, s, p)
@@ -505,7 +515,8 @@ class InfluenceModel(mesa.Model):
                 continue
             if root == "actors":  # actors.<a>.budget
                 agent = self._actor_agents()[ACTORS.index(first)]
-                changed = np.clip(agent.budget + value if additive else value, 0.0, BUDGET_RANGE[1])
+                changed = np.clip(agent.base_budget + value if additive else value, 0.0, BUDGET_RANGE[1])
+                agent.base_budget = np.where(mask, changed, agent.base_budget)
                 agent.budget = np.where(mask, changed, agent.budget)
                 continue
             if root == "institution":

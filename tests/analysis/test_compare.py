@@ -40,15 +40,24 @@ def test_known_deterministic_effect_is_covered(baseline, tmp_path):
 
 
 def test_largest_effects_look_over_the_whole_run_and_never_print_zero(baseline):
-    """Sanctions lifted at once: the effect on Mali's attitude to ECOWAS is largest in 2022 and
-    fades by the end; the report must find it where it is, with its real size."""
+    """Sanctions lifted at once: the report must find the effect on Mali's attitude to ECOWAS at
+    the month where it is largest relative to the baseline's spread, with its real size, not at
+    the end of the run (model v4: the effect builds up through the attitude gate and legacy)."""
+    import numpy as np
+
+    from sim.analysis.compare import MIN_SPREAD
     from sim.report.prose import number
 
     whatif = load_scenario(SCENARIOS / "ecowas_early_lift.yaml", ["horizon=24"])
     comparison = compare_scenarios(baseline, whatif, 40, seed=3)
     effects = largest_effects(comparison)
     relation = next(e for e in effects if e.metric == "relation")
-    assert (relation.source, relation.target) == ("mali", "ecowas") and relation.date < "2023-01"
+    assert (relation.source, relation.target) == ("mali", "ecowas")
+    s = comparison.difference.series.series.index(("relation", "mali", "ecowas"))
+    b = comparison.baseline
+    size = np.abs(comparison.difference["mean"][:, s]) / np.maximum(b["p95"][:, s] - b["p05"][:, s], MIN_SPREAD)
+    assert relation.date == comparison.difference.dates[int(np.argmax(size))]
+    assert relation.mean == comparison.difference["mean"][int(np.argmax(size)), s]
     assert {e.metric for e in effects} >= {"influence", "relation"}
     for e in effects:
         text = effect_sentence(e)
@@ -62,14 +71,14 @@ def test_question_is_answered_with_levels_difference_and_threshold(baseline, tmp
     path.write_text("extends: ecowas_early_lift\nname: early_q\nhorizon: 24\nquestion:\n"
                     "  text: Does lifting at once help ECOWAS in Bamako in 2022?\n"
                     "  outcomes: [relation.mali.ecowas, influence.ecowas.mali]\n  window: 2022-03..2022-09\n"
-                    "  threshold: relation.mali.ecowas < 0.1\n")
+                    "  threshold: relation.mali.ecowas < 0.16\n")  # v4: bounded attitudes dip less
     whatif = load_scenario(path)
     comparison = compare_scenarios(baseline, whatif, 40, seed=3)
     answer = comparison.answer
     assert (answer.first, answer.last) == ("2022-03", "2022-09")
     attitude = answer.series[0]
     assert attitude.series == ("relation", "mali", "ecowas")
-    assert attitude.difference.mean > 0.05 and attitude.difference.low > 0 and attitude.p_higher > 0.9
+    assert attitude.difference.mean > 0.03 and attitude.difference.low > 0 and attitude.p_higher > 0.9  # v4: bounded
     assert attitude.whatif.mean > attitude.baseline.mean
     assert answer.threshold.baseline_at_end > answer.threshold.whatif_at_end  # the dip below 0.1 is avoided
     from sim.report.document import answer_sentences

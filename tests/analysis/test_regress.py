@@ -34,7 +34,7 @@ def test_clean_tree_is_identical(project, capsys):
 
 def test_model_change_drifts_and_names_the_worst_first(project, monkeypatch, capsys):
     catalogue = load_catalogue()
-    spec = dataclasses.replace(catalogue.parameters["shocks.jihadist_surge_rate"], default=0.2)
+    spec = dataclasses.replace(catalogue.parameters["relation.goodwill_cap"], default=0.1)  # not an uncertainty
     changed = dataclasses.replace(catalogue, parameters=MappingProxyType({**catalogue.parameters,
                                                                           spec.name: spec}))
     monkeypatch.setattr(sim.model.model, "load_catalogue", lambda: changed)

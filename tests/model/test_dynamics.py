@@ -29,6 +29,7 @@ def structure(levers):
         is_welcome=kinds == "welcome", is_align=kinds == "align", rival_onehot=rival,
         convoy_exposed=(owner == MOR) & (channel == CHANNELS.index("economic")),
         relief_mask=np.where((kinds == "welcome")[:, None], np.eye(A)[owner], target_mask),
+        arena=np.array([dyn.ARENAS.index(dyn.ARENA_OF_CHANNEL[c]) for _, c, _, _, _ in levers]),
     )
 
 
@@ -51,6 +52,10 @@ def params(**overrides):
         "context.stability_recovery": 0.05, "context.sanction_stress": 0.02,
         "shocks.jihadist_surge_rate": 0.5, "shocks.jihadist_surge_size": 0.1, "shocks.coup_rate": 0.5,
         "shocks.coup_stability_drop": 0.2, "shocks.convoy_attack_rate": 1.0, "shocks.convoy_attack_loss": 0.5,
+        "arena.security": 0.2, "arena.economic": 0.3, "arena.political": 0.3, "arena.social": 0.1,
+        "arena.humanitarian": 0.1, "arena.threat_emphasis": 2.0, "influence.legacy_tau": 10.0,
+        "influence.upkeep_cap": 3.0, "influence.hostility_erosion": 2.0, "relation.goodwill_cap": 0.3,
+        "relation.relief_credit": 2.0, "relation.reciprocity": 0.0,
     }
     base.update(overrides)
     return {k: np.array([v]) for k, v in base.items()}
@@ -59,11 +64,11 @@ def params(**overrides):
 def world(**overrides):
     w = dyn.World(
         influence=np.zeros((1, A, A)), relation=np.zeros((1, A, A)), effort=np.zeros((1, 6)),
-        stock=np.zeros((1, 6)), reference=np.zeros((1, 6)), legacy=np.zeros((1, A, A)),
+        stock=np.zeros((1, 6)), reference=np.zeros((1, 6)), legacy=np.zeros((1, A, dyn.C, A)),
         threat=np.full((1, A), 0.5), stability=np.full((1, A), 0.5), western=np.zeros((1, A)),
         commitment=np.zeros((1, A)), institution=np.zeros((1, 0)), anchor=np.zeros((1, A, A)),
         threat_base=np.full((1, A), 0.5),
-        stability_base=np.full((1, A), 0.5), western_0=np.zeros(A), outside_0=np.ones((1, A)),
+        stability_base=np.full((1, A), 0.5), western_0=np.zeros(A), outside_0=np.ones((1, dyn.C, A)),
     )
     for name, value in overrides.items():
         setattr(w, name, value)
@@ -127,15 +132,28 @@ def test_sanctions_and_receptivity():
     assert rec[0, ch("humanitarian"), MALI] == pytest.approx(0.75)
 
 
-def test_lever_pull_sums_weight_stock_receptivity_per_target():
-    effective = np.array([[0.5, 1.0, 0, 0, 0, 0]])
+def test_arena_pull_sums_weight_stock_receptivity_per_target_in_its_arena():
+    effective = np.array([[0.5, 1.0, 0, 0, 0.4, 0]])
     weight = np.array([[1.0, 2.0, 0.3, 0.5, 0.4, 0.0]])
     rec = np.ones((1, 6, A))
     rec[0, 1, MAU] = 0.5  # receptivity per lever and state, gathered at the (lever, target) pairs
-    pull = dyn.lever_pull(effective, rec[:, S.targets.lever, S.targets.actor], S, weight)
-    assert pull[0, MOR, MALI] == pytest.approx(0.5 * 1.0 + 1.0 * 2.0)
-    assert pull[0, MOR, MAU] == pytest.approx(1.0 * 2.0 * 0.5)
-    assert pull[0, RUS, MALI] == 0.0
+    pull = dyn.arena_pull(effective, rec[:, S.targets.lever, S.targets.actor], S, weight)
+    sec, eco = dyn.ARENAS.index("security"), dyn.ARENAS.index("economic")
+    assert pull[0, MOR, eco, MALI] == pytest.approx(0.5 * 1.0)  # investment competes in the economic arena only
+    assert pull[0, MOR, sec, MALI] == pytest.approx(1.0 * 2.0)
+    assert pull[0, MOR, sec, MAU] == pytest.approx(1.0 * 2.0 * 0.5)
+    assert pull[0, ECO, eco, MALI] == pytest.approx(0.4 * 0.4)  # sanctions are economic coercion
+    assert pull[0, RUS].sum() == 0.0
+
+
+def test_arena_weights_sum_to_one_and_security_grows_with_threat():
+    p = params()
+    calm, threatened = dyn.arena_weights(np.zeros((1, A)), p), dyn.arena_weights(np.ones((1, A)), p)
+    np.testing.assert_allclose(calm.sum(axis=1), 1.0)
+    np.testing.assert_allclose(threatened.sum(axis=1), 1.0)
+    sec = dyn.SECURITY
+    assert calm[0, sec, MALI] == pytest.approx(0.2)
+    assert threatened[0, sec, MALI] == pytest.approx(0.6 / 1.4)  # 0.2 x (1 + 2 x 1), then normalised
 
 
 def test_pull_multiplier_welcome_undermine_liking():
@@ -149,29 +167,65 @@ def test_pull_multiplier_welcome_undermine_liking():
     assert factor[0, MALI, MALI] == 0.0
 
 
-def test_legacy_and_outside_pull_make_the_start_a_steady_state():
-    influence0 = np.zeros((A, A))
-    influence0[MOR, MALI], influence0[RUS, MALI] = 0.2, 0.1
-    lever = np.zeros((1, A, A))
-    lever[0, MOR, MALI], lever[0, RUS, MALI], lever[0, ECO, MALI] = 3.0, 0.5, 0.4
+def _arena_start():
+    influence0 = np.zeros((1, A, A))
+    influence0[0, MOR, MALI], influence0[0, RUS, MALI], influence0[0, ALG, MALI] = 0.05, 0.1, 0.15
+    lever = np.zeros((1, A, dyn.C, A))
+    sec, eco = dyn.SECURITY, dyn.ARENAS.index("economic")
+    lever[0, MOR, eco, MALI], lever[0, MOR, sec, MALI] = 1.0, 0.5
+    lever[0, RUS, sec, MALI], lever[0, ECO, eco, MALI] = 0.8, 0.4
     multiplier = np.ones((1, A, A))
-    multiplier[0, MOR, MALI] = 1.5
-    legacy, outside = dyn.solve_legacy(influence0, lever, multiplier, np.array([0.25]))
-    total = 3.0 * 1.5 / 0.2 / (1 - 0.25)  # Morocco owes most of its start to levers: it sets the scale
-    assert legacy[0, MOR, MALI] == pytest.approx(0.2 * total / 1.5 - 3.0)
-    assert legacy[0, MOR, MALI] * 1.5 == pytest.approx(0.25 * 0.2 * total)  # still a quarter legacy
-    assert legacy[0, RUS, MALI] == pytest.approx(0.1 * total - 0.5)
-    assert legacy[0, ECO, MALI] == 0.0  # no starting influence: no legacy, its levers pull from zero
-    pull = (legacy + lever) * multiplier
-    share = pull[0, :, MALI] / (outside[0, MALI] + pull[0, :, MALI].sum())
-    np.testing.assert_allclose(share[[MOR, RUS]], influence0[[MOR, RUS], MALI])  # the start holds
-    assert share[ECO] == pytest.approx(0.4 / total)  # ECOWAS starts gaining from zero
-    assert outside[0, MALI] == pytest.approx(total - pull[0, :, MALI].sum())
-    assert outside[0, MOR] == pytest.approx(1.0)  # nobody pulls on Morocco: the least total pull, all outside
-    lever[0, ECO, MALI] = 0.0
-    legacy, outside = dyn.solve_legacy(influence0, lever, multiplier, np.array([0.25]))
-    pull = (legacy + lever) * multiplier
-    np.testing.assert_allclose(pull[0, :, MALI] / (outside[0, MALI] + pull[0, :, MALI].sum()), influence0[:, MALI])
+    multiplier[0, MOR, MALI] = 1.2
+    weights = dyn.arena_weights(np.full((1, A), 0.5), params())
+    return influence0, lever, multiplier, weights
+
+
+def test_arenas_are_solved_so_the_start_is_a_steady_state():
+    influence0, lever, multiplier, weights = _arena_start()
+
+    def shares(legacy, outside):
+        pull = (legacy + lever) * multiplier[:, :, None, :]
+        return pull, pull / (outside + pull.sum(axis=1))[:, None]
+
+    legacy, outside = dyn.solve_arenas(influence0, lever, multiplier, weights, np.array([0.25]))
+    _, share = shares(legacy, outside)
+    assert legacy[0, ECO].sum() == 0.0 and share[0, ECO, :, MALI].sum() > 0  # no start: it gains from zero
+    lever[0, ECO] = 0.0  # with every puller present at the start, the start holds exactly
+    legacy, outside = dyn.solve_arenas(influence0, lever, multiplier, weights, np.array([0.25]))
+    pull, share = shares(legacy, outside)
+    np.testing.assert_allclose((share * weights[:, None]).sum(axis=2)[0, :, MALI], influence0[0, :, MALI])
+    bought = (lever[0, :, :, MALI] * multiplier[0, :, None, MALI] * weights[0, None, :, MALI]).sum(axis=1)
+    scale = max(bought[MOR] / 0.05, bought[RUS] / 0.1) / 0.75  # the actor whose start owes most to levers
+    np.testing.assert_allclose(outside[0, :, MALI] + pull[0, :, :, MALI].sum(axis=0), scale)
+    assert legacy[0, ALG, dyn.SECURITY, MALI] == 0.0  # standing is not security: that is bought on the ground
+    assert legacy[0, ALG, :, MALI].sum() > 0
+    assert (legacy[0, [MOR, RUS]][..., MALI] >= 0.25 / 0.75 * lever[0, [MOR, RUS]][..., MALI] - 1e-12).all()
+
+
+def test_legacy_follows_upkeep_and_attitude_and_erodes_faster_under_hostility():
+    influence0, lever, multiplier, weights = _arena_start()
+    legacy, _ = dyn.solve_arenas(influence0, lever, multiplier, weights, np.array([0.25]))
+    p = params()
+    relation = np.zeros((1, A, A))
+    w = world(relation=relation, legacy=legacy.copy())
+    w.legacy_0, w.arena_pull_0, w.gate_0 = legacy.copy(), lever, dyn.attitude_gate(relation, p)
+    np.testing.assert_allclose(dyn.update_legacy(w, lever, w.gate_0, p), legacy)  # status quo: it stays
+    less = lever.copy()
+    less[0, MOR] = 0.0  # Morocco stops pulling: its legacy erodes towards 0.05 / (L0 + 0.05) of itself
+    moved = dyn.update_legacy(w, less, w.gate_0, p)
+    eco = dyn.ARENAS.index("economic")
+    target = legacy[0, MOR, eco, MALI] * 0.05 / 1.05
+    before = legacy[0, MOR, eco, MALI]
+    assert moved[0, MOR, eco, MALI] == pytest.approx(before + 0.1 * (target - before))
+    hostile = relation.copy()
+    hostile[0, MALI, ALG] = -0.5  # Mali turns against Algeria: its gate shuts and its legacy erodes faster
+    w.relation = hostile
+    gate = dyn.attitude_gate(hostile, p)
+    assert gate[0, ALG, MALI] == pytest.approx(1 - 0.5 * 0.5)
+    eroded = dyn.update_legacy(w, lever, gate, p)
+    pol = dyn.ARENAS.index("political")
+    g0 = legacy[0, ALG, pol, MALI]
+    assert eroded[0, ALG, pol, MALI] == pytest.approx(g0 + 0.1 * (1 + 2.0 * 0.5) * (0.75 * g0 - g0))
 
 
 def test_anchor_holds_the_starting_attitude_still():
@@ -199,30 +253,62 @@ def test_context_bases_make_the_start_a_steady_state():
     sanction[0, MALI] = 1.0
     threat_base, stability_base = dyn.solve_context_bases(np.full((1, A), 0.5), np.full((1, A), 0.5), relief,
                                                           sanction, p)
-    assert threat_base[0, MALI] == pytest.approx(0.5 * (1 + 0.05 / 0.1))  # the threat without security levers
-    assert stability_base[0, MALI] == pytest.approx(0.5 + 0.02 / 0.05)  # the stability without sanctions
+    coups, surges = 0.5 * 0.5 * 0.2, 0.5 * 0.5 * 0.1  # expected shocks a month
+    # the threat without security levers, less what shocks add on average
+    assert threat_base[0, MALI] == pytest.approx(0.5 + (0.05 * 0.5 - surges - 0.5 * coups) / 0.1)
+    assert stability_base[0, MALI] == pytest.approx(0.5 + (0.02 + coups) / 0.05)  # without sanctions or coups
     w = world(threat_base=threat_base, stability_base=stability_base)
-    dyn.update_context(w, relief, sanction, p)
+    dyn.update_context(w, relief, sanction, p)  # before the shocks: they bring it back on average
+    np.testing.assert_allclose(w.threat, 0.5 - surges - 0.5 * coups)
+    np.testing.assert_allclose(w.stability, 0.5 + coups)
+    quiet = params(**{"shocks.jihadist_surge_rate": 0.0, "shocks.coup_rate": 0.0})
+    threat_base, stability_base = dyn.solve_context_bases(np.full((1, A), 0.5), np.full((1, A), 0.5), relief,
+                                                          sanction, quiet)
+    w = world(threat_base=threat_base, stability_base=stability_base)
+    dyn.update_context(w, relief, sanction, quiet)  # no shocks: an exact steady state
     np.testing.assert_allclose(w.threat, 0.5)
     np.testing.assert_allclose(w.stability, 0.5)
 
 
-def test_outside_pull_shrinks_with_western_withdrawal():
-    w = world(western=np.full((1, A), 0.25), western_0=np.full(A, 0.5), outside_0=np.full((1, A), 2.0))
+def test_outside_pull_shrinks_with_western_withdrawal_in_the_security_arena_only():
+    w = world(western=np.full((1, A), 0.25), western_0=np.full(A, 0.5), outside_0=np.full((1, dyn.C, A), 2.0))
     out = dyn.outside_pull(w, params())
-    assert out[0, MALI] == pytest.approx(2.0 * (0.4 + 0.6 * 0.25) / (0.4 + 0.6 * 0.5))
+    assert out[0, dyn.SECURITY, MALI] == pytest.approx(2.0 * (0.4 + 0.6 * 0.25) / (0.4 + 0.6 * 0.5))
+    assert out[0, dyn.ARENAS.index("economic"), MALI] == 2.0
 
 
-def test_influence_moves_towards_share_and_shares_sum_below_one():
+def test_influence_moves_towards_its_weighted_arena_shares_and_sums_below_one():
     influence = np.zeros((1, A, A))
     influence[0, MOR, MALI] = 0.1
-    pull = np.zeros((1, A, A))
-    pull[0, MOR, MALI], pull[0, RUS, MALI] = 1.0, 1.0
-    outside = np.full((1, A), 2.0)
-    new = dyn.update_influence(world(influence=influence), pull, outside, params())
-    assert new[0, MOR, MALI] == pytest.approx(0.1 + 0.1 * (0.25 - 0.1))
-    assert new[0, RUS, MALI] == pytest.approx(0.1 * 0.25)
+    pull = np.zeros((1, A, dyn.C, A))
+    sec, eco = dyn.SECURITY, dyn.ARENAS.index("economic")
+    pull[0, MOR, eco, MALI], pull[0, RUS, sec, MALI] = 1.0, 1.0
+    outside = np.full((1, dyn.C, A), 2.0)
+    weights = dyn.arena_weights(np.zeros((1, A)), params())  # security 0.2, economic 0.3
+    new = dyn.update_influence(world(influence=influence), pull, outside, weights, params())
+    assert new[0, MOR, MALI] == pytest.approx(0.1 + 0.1 * (0.3 / 3 - 0.1))  # a third of the economic arena
+    assert new[0, RUS, MALI] == pytest.approx(0.1 * 0.2 / 3)  # a third of the security arena
     assert new[0, :, MALI].sum() <= 1.0
+    pull[0, RUS, eco, MALI] = 1.0  # competing in the economic arena too: Morocco's share there falls
+    contested = dyn.update_influence(world(influence=influence), pull, outside, weights, params())
+    assert contested[0, MOR, MALI] < new[0, MOR, MALI]
+
+
+def test_goodwill_saturates_around_the_status_quo_and_security_earns_credit():
+    p = params()
+    flows_0 = np.zeros((1, A, A))
+    flows = np.zeros((1, A, A))
+    flows[0, MALI, MOR], flows[0, MALI, ALG] = 1e-5, 10.0
+    earned = dyn.earned_goodwill(flows, flows_0, p)
+    assert earned[0, MALI, MOR] == pytest.approx(1e-5, rel=1e-6)  # small departures pass unchanged
+    assert earned[0, MALI, ALG] == pytest.approx(0.3 * 0.02)  # bounded: cap x reversion
+    effective = np.zeros((1, 6))
+    effective[0, 1] = 1.0
+    relief = np.zeros((1, 6))
+    relief[0, 1] = 0.1
+    credit = dyn.relief_credit(effective, relief, np.full((1, A), 0.5), S, p)
+    assert credit[0, MALI, MOR] == pytest.approx(2.0 * 0.1 * 0.5) and credit[0, MAU, MOR] == pytest.approx(0.1)
+    assert credit[0, MOR, MALI] == 0.0
 
 
 def test_goodwill_flows_by_kind():
@@ -257,6 +343,9 @@ def test_relations_bounded_increments_and_balance():
     w = world(relation=relation, influence=influence)
     forcing = dyn.relation_forcing(w, np.zeros((1, A, A)), params(**{"relation.balance_rate": 0.1}))
     assert forcing[0, MALI, ALG] == pytest.approx(0.1 * 0.4 * 0.5 * -0.8)
+    # reciprocity: Morocco's view of Mali drifts towards Mali's view of Morocco
+    forcing = dyn.relation_forcing(w, np.zeros((1, A, A)), params(**{"relation.reciprocity": 0.05}))
+    assert forcing[0, MOR, MALI] == pytest.approx(0.05 * 0.5) and forcing[0, MALI, MOR] == pytest.approx(-0.05 * 0.5)
 
 
 def test_context_withdrawal_vacuum_relief_and_sanction_stress():

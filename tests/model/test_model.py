@@ -115,6 +115,24 @@ def test_the_status_quo_is_a_steady_state(baseline):
         np.testing.assert_allclose(getattr(w, name), start[name], rtol=0, atol=1e-9, err_msg=name)
 
 
+def test_no_built_in_drift_with_the_shocks_on(baseline):
+    """Issue #26: with no scenario input (no events, adaptive levers) and the built-in shocks on, the
+    ensemble mean of every series moves by less than 0.02 over 60 months: the shocks' expected
+    effects are solved into the structural context (ODD section 5). v3 drifted 0.066 in Mali's threat."""
+    import copy
+
+    from sim import run
+    from sim.scenario.loader import scenario_from_data
+
+    data = copy.deepcopy(baseline.to_dict())
+    data["events"], data["levers"] = [], {}
+    trajectories = run(scenario_from_data(data, "no input"), n_replicates=400, seed=5)
+    means = trajectories.values.mean(axis=0)  # (T, series)
+    moved = np.abs(means - means[0]).max(axis=0)
+    worst = int(moved.argmax())
+    assert moved[worst] < 0.02, (trajectories.series.series[worst], moved[worst])
+
+
 def test_adaptive_agents_keep_the_status_quo_when_nothing_changes(baseline):
     """Agents take the status quo as revealed preference: with nothing happening they stay."""
     model = InfluenceModel(frozen_status_quo(baseline), n_replicates=2, seed=3, parameters=NO_SHOCKS)
@@ -136,7 +154,7 @@ def test_an_actor_can_build_influence_where_it_starts_at_zero():
         model.step()
         seen.append(model.influence[0, a, b])
     assert 0 < seen[0] < 0.01  # slowly
-    assert seen[-1] > 0.03 and np.all(np.diff(seen) > 0)
+    assert seen[-1] > 0.02 and np.all(np.diff(seen) > 0)
 
 
 def test_budget_is_an_event_path_and_more_budget_means_more_effort(write_scenario):
@@ -152,12 +170,12 @@ events:
     model = InfluenceModel(load_scenario(path), n_replicates=1, seed=0)
     morocco = next(agent for agent in model.agents if agent.actor == "morocco")
     own = model.structure.owner == ACTORS.index("morocco")
-    before = morocco.budget[0]
+    before = morocco.base_budget[0]
     spent = []
     for _ in range(12):
         model.step()
         spent.append(model.world.effort[0, own].sum())
-    assert morocco.budget[0] == before + 2.0
+    assert morocco.base_budget[0] == before + 2.0  # what the agent spends then follows opportunity around it
     assert spent[-1] > spent[0] + 1.0
 
 
@@ -170,6 +188,7 @@ def test_budget_policy_extend_keeps_siblings_and_reallocate_crowds_them(write_sc
 name: policy
 start: 2022-01
 horizon: 24
+parameters: {{agent.budget_elasticity: 0.0}}   # budgets held at the base: the policies alone differ
 actors:
   morocco: {{budget_policy: {policy}}}
 levers:

@@ -94,3 +94,51 @@ def test_mauritania_moves_towards_morocco(baseline, baseline_run):
     no_initiative = without(baseline, events=["atlantic_initiative_launch"])
     assert change(no_initiative, "relation", "mauritania", "morocco", "2023-10", "2027-01") < 0.25 * tilt
     assert change(no_initiative, "influence", "morocco", "mauritania", "2023-10", "2027-01") < 0.25 * gain
+
+
+def gain(trajectories, source, target, start, end):
+    """Per replicate: the change of source's influence on target from start to end."""
+    values = trajectories.get("influence", source, target)
+    return values[:, trajectories.dates.index(end)] - values[:, trajectories.dates.index(start)]
+
+
+def test_the_vacuum_goes_to_russia_the_security_supplier(baseline, baseline_run):
+    """000: after "the French and EU withdrawal from Mali ... Russia's Wagner Group forces have been
+    involved in counterterrorism operations". Influence is contested by arena (ODD 7.5): the
+    Western vacuum is in the security arena, so it goes to who supplies security there, not pro rata.
+    Cause: the withdrawal."""
+    russia = gain(baseline_run, "russia", "mali", "2022-01", "2024-01")
+    ahead = (russia > gain(baseline_run, "ecowas", "mali", "2022-01", "2024-01")) & (
+        russia > gain(baseline_run, "algeria", "mali", "2022-01", "2024-01"))
+    assert ahead.mean() >= 0.8, ahead.mean()
+    at = baseline_run.dates.index("2024-01")
+    assert median(baseline_run, "influence", "russia", "mali")[at] > median(baseline_run, "influence", "morocco",
+                                                                            "mali")[at]
+    end = baseline_run.dates.index("2027-01")
+    russia_end = median(baseline_run, "influence", "russia", "mali")[end]
+    assert all(russia_end > median(baseline_run, "influence", other, "mali")[end]
+               for other in ("morocco", "algeria", "mauritania"))
+    no_withdrawal = without(baseline, events=["western_withdrawal"])
+    ahead_without = (gain(no_withdrawal, "russia", "mali", "2022-01", "2024-01") >
+                     gain(no_withdrawal, "ecowas", "mali", "2022-01", "2024-01"))
+    assert np.median(gain(no_withdrawal, "russia", "mali", "2022-01", "2024-01")) < 0.25 * np.median(russia)
+    assert ahead_without.mean() < ahead.mean()
+
+
+def test_algeria_loses_influence_in_mali_as_mali_turns_against_it(baseline, baseline_run):
+    """004: relations "in continuous decline"; influence follows attitude (the gate and the legacy
+    stock, ODD 7.5). Two causes: Algeria's escalated undermining, which Mali resents, and the
+    withdrawal, after which Mali weights security, where Algeria supplies nothing."""
+    fall = change(baseline_run, "influence", "algeria", "mali", "2022-01", "2025-01")
+    assert fall < -0.01
+    no_escalation = without(baseline, events=["algeria_escalates"])
+    assert change(no_escalation, "influence", "algeria", "mali", "2022-01", "2025-01") > 0.6 * fall
+    neither = without(baseline, events=["algeria_escalates", "western_withdrawal"])
+    assert change(neither, "influence", "algeria", "mali", "2022-01", "2025-01") > fall / 3
+
+
+def test_mauritania_warms_to_morocco_and_morocco_gains_there_over_the_run(baseline, baseline_run):
+    """004: Mauritania "increasingly inclined to strengthen its ties with Morocco", over the whole run
+    (in v3 Mauritania's agent cut its tilt and Morocco ended below its start)."""
+    assert change(baseline_run, "relation", "mauritania", "morocco", "2022-01", "2027-01") > 0.01
+    assert change(baseline_run, "influence", "morocco", "mauritania", "2022-01", "2027-01") > 0.005

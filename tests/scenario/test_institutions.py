@@ -20,7 +20,7 @@ QUIET = {"shocks.jihadist_surge_rate": 0.0, "shocks.coup_rate": 0.0, "shocks.con
 #              starting institution value when the action needs one different from the catalogue's)
 CASES = {
     "mali_leaves_ecowas": ({"levers.ecowas.sanctions": 1.0, "relation.mali.ecowas": -0.5},
-                           {"relation.mali.ecowas": -0.1}, None),
+                           {"relation.mali.ecowas": 0.1}, None),
     "mali_rejoins_ecowas": ({"levers.ecowas.sanctions": 0.0, "relation.mali.ecowas": 0.5},
                             {"relation.mali.ecowas": 0.2}, 0),
     "mali_joins_atlantic_initiative": ({"levers.morocco.atlantic_initiative": 0.8, "relation.mali.morocco": 0.5},
@@ -101,7 +101,7 @@ def test_a_hold_shorter_than_the_rule_does_not_fire():
     model = InfluenceModel(load_scenario(SCENARIOS / "baseline.yaml"), n_replicates=1, seed=0, parameters=QUIET)
     column = list(DECISIONS).index(decision.id)
     for month in range(decision.hold + 2):
-        relation = -0.5 if month % (decision.hold - 1) else 0.0  # the condition breaks before it has held
+        relation = -0.5 if month % (decision.hold - 1) else 0.2  # the condition breaks before it has held
         model.apply_changes({"levers.ecowas.sanctions": 1.0, "relation.mali.ecowas": relation}, additive=False)
         model.step()
     assert model.decided[0, column] == 0

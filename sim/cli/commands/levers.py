@@ -30,22 +30,47 @@ def _lever_response(args: argparse.Namespace, levers: list) -> int:
     import dataclasses
     import json
 
-    from sim.analysis.response import MIN_RESPONSE, lever_responses, response_table, strongest
+    from sim.analysis.response import MIN_RESPONSE, clears, first_target, lever_responses, response_table
     from sim.scenario.loader import resolve_scenario
 
     if args.replicates < 2:
         print(f"--replicates = {args.replicates}; expected at least 2", file=sys.stderr)
         return EXIT_BAD_INPUT
     scenario = resolve_scenario(args.response)  # a file, or a library name such as baseline
+    if args.outcome is not None:
+        return _ranking(args, scenario, levers)
     responses = lever_responses(scenario, n_replicates=args.replicates, levers=levers)
     if args.json:
         print(json.dumps([dataclasses.asdict(r) for r in responses], indent=2))
         return EXIT_OK
-    best = strongest(responses)
-    cleared = sum(abs(r.mean) >= MIN_RESPONSE for r in best.values())
+    pairs = first_target(responses)
+    kinds = {lever.key: lever.kind for lever in levers}
+    with_influence = [i for i, _ in pairs.values() if i is not None]
+    cleared = sum(clears(i, kinds[i.lever]) for i in with_influence)
     print(f"Each lever from 0 to 1 in {scenario.name}, end of run ({scenario.date_of(scenario.horizon)}), "
-          f"{args.replicates} paired replicates:\n")
+          f"{args.replicates} paired replicates, at its first target:\n")
     print(response_table(responses))
-    print(f"\n{cleared} of {len(best)} levers move an outcome they act on by at least {MIN_RESPONSE}.")
+    print(f"\n{cleared} of {len(with_influence)} levers move the influence they act on by at least {MIN_RESPONSE} "
+          f"the way their kind says (5% quantile on that side of 0); the largest attitude move in any replicate is "
+          f"{max(a.largest for _, a in pairs.values()):.3f}.")
     return EXIT_OK
 
+
+
+def _ranking(args: argparse.Namespace, scenario, levers: list) -> int:
+    """``--response --outcome EXPR``: every lever ranked on the outcome the user names."""
+    import dataclasses
+    import json
+
+    from sim.analysis.response import rank_levers, ranking_table
+    from sim.cli.common import outcome_flags
+
+    (outcome,) = outcome_flags([args.outcome], [], scenario)
+    ranked = rank_levers(scenario, outcome, args.outcome, n_replicates=args.replicates, levers=levers)
+    if args.json:
+        print(json.dumps([dataclasses.asdict(r) for r in ranked], indent=2))
+        return EXIT_OK
+    print(f"Each lever from 0 to 1 in {scenario.name} (budgets extended), ranked on {args.outcome}, "
+          f"{args.replicates} paired replicates:\n")
+    print(ranking_table(ranked))
+    return EXIT_OK
