@@ -573,15 +573,29 @@ def update_legacy(world: World, lever_pull: np.ndarray, gate: np.ndarray, p: dic
     target with time constant ``influence.legacy_tau``, eroding faster when the state is hostile:
     rate x (1 + ``influence.hostility_erosion`` x hostility) while it falls.
     """
-    eps = 0.05
-    upkeep = np.minimum((lever_pull + eps) / (world.arena_pull_0 + eps), p["influence.upkeep_cap"][:, None, None, None])
-    attitude = np.where(world.gate_0 > 0, gate / np.where(world.gate_0 > 0, world.gate_0, 1.0), 1.0)
-    target = world.legacy_0 * upkeep * attitude[:, :, None, :]
-    hostility = np.maximum(-np.swapaxes(world.relation, 1, 2), 0.0)[:, :, None, :]  # [actor, ., state]
-    rate = 1.0 / p["influence.legacy_tau"][:, None, None, None]
-    rate = np.where(target < world.legacy, rate * (1.0 + p["influence.hostility_erosion"][:, None, None, None]
-                                                  * hostility), rate)
-    return world.legacy + np.minimum(rate, 1.0) * (target - world.legacy)
+    n = world.legacy.shape[0]
+    return _update_legacy(world.legacy, world.legacy_0, lever_pull, world.arena_pull_0, gate, world.gate_0,
+                          world.relation, as_shape(p["influence.upkeep_cap"], (n,)),
+                          as_shape(p["influence.legacy_tau"], (n,)), as_shape(p["influence.hostility_erosion"], (n,)))
+
+
+@jit
+def _update_legacy(legacy, legacy_0, pull, pull_0, gate, gate_0, relation, cap, tau, erosion):
+    n, n_actors, n_arenas, n_states = legacy.shape
+    out = np.empty_like(legacy)
+    for r in range(n):
+        inverse_tau = 1.0 / tau[r]
+        for i in range(n_actors):
+            for j in range(n_states):
+                attitude = gate[r, i, j] / gate_0[r, i, j] if gate_0[r, i, j] > 0 else 1.0
+                hostility = maximum(-relation[r, j, i], 0.0)
+                for c in range(n_arenas):
+                    upkeep = minimum((pull[r, i, c, j] + 0.05) / (pull_0[r, i, c, j] + 0.05), cap[r])
+                    target = legacy_0[r, i, c, j] * upkeep * attitude
+                    now = legacy[r, i, c, j]
+                    rate = inverse_tau * (1.0 + erosion[r] * hostility) if target < now else inverse_tau
+                    out[r, i, c, j] = now + minimum(rate, 1.0) * (target - now)
+    return out
 
 
 def outside_pull(world: World, p: dict[str, np.ndarray]) -> np.ndarray:
@@ -606,12 +620,28 @@ def update_influence(world: World, pull: np.ndarray, outside: np.ndarray, weight
     outside's sum to one, and the weights sum to one, so the influences on a state sum to at most
     one: what one actor gains there, the others (or the outside) lose.
     """
-    total = outside + ordered_sum(pull, axis=1)  # (R, C, A)
-    share = pull / (total[:, None, :, :] + 1e-12)
-    target = ordered_sum(share * weights[:, None, :, :], axis=2)  # (R, A, A)
-    rate = p["influence.adjust_rate"][:, None, None]
-    new = world.influence + rate * (target - world.influence)
-    new[:, np.arange(A), np.arange(A)] = 0.0
+    return _update_influence(world.influence, pull, outside, weights,
+                             as_shape(p["influence.adjust_rate"], (pull.shape[0],)))
+
+
+@jit
+def _update_influence(influence, pull, outside, weights, rate):
+    n, n_actors, n_arenas, n_states = pull.shape
+    new = np.empty((n, n_actors, n_states))
+    total = np.empty(n_arenas)
+    for r in range(n):
+        for j in range(n_states):
+            for c in range(n_arenas):  # the arena's whole pull: the actors' in order, then the outside
+                pulled = pull[r, 0, c, j]
+                for k in range(1, n_actors):
+                    pulled += pull[r, k, c, j]
+                total[c] = outside[r, c, j] + pulled + 1e-12
+            for i in range(n_actors):
+                target = pull[r, i, 0, j] / total[0] * weights[r, 0, j]
+                for c in range(1, n_arenas):
+                    target += pull[r, i, c, j] / total[c] * weights[r, c, j]
+                now = influence[r, i, j]
+                new[r, i, j] = 0.0 if i == j else now + rate[r] * (target - now)
     return new
 
 
