@@ -8,6 +8,7 @@ and column, the bad value and what was expected.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import os
@@ -232,6 +233,7 @@ class Scenario:
     outputs: Outputs = Outputs()
     question: Question | None = None
     path: str = field(default="", compare=False)
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)  # located, not errors (sim validate prints them)
 
     def starting_state(self) -> tuple:
         """What replicate blocks of one batched model must share: start, horizon, the starting
@@ -631,7 +633,52 @@ class _Checker:
             uncertainties=tuple(uncertainties),
             outputs=Outputs(metrics=tuple(outputs.get("metrics", ())), actors=tuple(outputs.get("actors", ()))),
             path=self.doc.path,
+            warnings=tuple(self.lowered_levers(data.get("events", {}), data.get("levers", {}))),
         )
+
+    def lowered_levers(self, entries: dict, settings: dict) -> list[Problem]:
+        """Warnings for events that set a lever below what a parent file had set it to by then: a
+        what-if copied from an older baseline can lower an escalation by accident (model v3's
+        algeria_russia_alignment set Algeria's undermining to 0.8 under the baseline's 1.0)."""
+        out = []
+        for index, entry in entries.items():
+            month = entry.get("date")
+            for path, value in (entry.get("set") or {}).items():
+                if not path.startswith("levers.") or not isinstance(value, int | float) or month is None:
+                    continue
+                prior = self._lever_before(path, month, entries, settings)
+                if prior is None:
+                    continue
+                earlier, where, key = prior
+                mine = self.doc.file_of(("events", index))
+                if value < earlier - 1e-9 and self.doc.file_of(key) != mine:
+                    problem = self.doc.problem(("events", index, "set", path), "", at_key=True)
+                    advice = (f"to keep it, replace this inherited event by its id in {self.doc.path}" if mine !=
+                              self.doc.path else "if you meant to keep or raise it, leave it out or use add:")
+                    out.append(dataclasses.replace(problem, message=(
+                        f"warning: event '{entry['id']}' sets {path} = {value:g}, below the {earlier:g} that "
+                        f"{where} in {self.doc.file_of(key)} set by then; {advice}")))
+        return out
+
+    def _lever_before(self, path: str, month: int, entries: dict, settings: dict):
+        """(intensity, what set it, its key) in force just before ``month`` from the lever's setting and
+        earlier events, or None when the agent decides."""
+        _, actor, lever = path.split(".")
+        found = None
+        setting = settings.get(actor, {}).get(lever)
+        if setting is not None:
+            value = LeverSetting(**setting).intensity_at(month - 1)
+            if value is not None:
+                found = (value, "its lever setting", ("levers", actor, lever))
+        dated = [(entry.get("date"), index, entry) for index, entry in entries.items()
+                 if entry.get("date") is not None and entry.get("date") < month
+                 and isinstance((entry.get("set") or {}).get(path), int | float)]
+        if dated:
+            when, index, entry = max(dated, key=lambda item: item[0])
+            setting_since = LeverSetting(**setting).schedule if setting is not None else ()
+            if not any(when < point <= month - 1 for point, _ in setting_since):  # no schedule point since
+                found = (float(entry["set"][path]), f"event '{entry['id']}'", ("events", index))
+        return found
 
     def actors(self, table: dict, status_quo: Mapping[str, Mapping[str, float]]) -> dict[str, ActorSetup]:
         """Every actor, with its budget defaulting to its status-quo total; influences on one

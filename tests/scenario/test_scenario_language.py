@@ -262,3 +262,32 @@ def test_event_source_must_be_a_seed_document(write_scenario):
 """)
     (line,) = problems(path)
     assert "source '005_doesnotexist.txt' of 'e' is not a seed document" in line and line.startswith(f"{path}:")
+
+
+def test_an_event_that_lowers_a_parents_escalation_gets_a_located_warning(write_scenario, capsys):
+    """Issue #26 item 8: v3's algeria_russia_alignment set Algeria's undermining to 0.8 under the
+    baseline's escalated 1.0 and so helped Morocco. sim validate now says so, with the line, and the
+    scenario stays valid (exit 0); raising it, or a lever the parent never fixed, is no warning."""
+    from sim.cli.dispatch import main
+    from sim.scenario.loader import load_scenario
+    from tests.conftest import SCENARIOS
+
+    path = write_scenario("""
+    extends: baseline
+    name: lowered
+    events:
+      - id: open_alliance
+        date: 2023-01
+        set:
+          levers.algeria.russia_alignment: 1.0
+          levers.algeria.undermine_morocco: 0.8
+        assumption: test
+    """, name="lowered.yaml")
+    (warning,) = load_scenario(path).warnings
+    assert warning.path == str(path) and warning.line == 8  # the key under set:
+    assert "levers.algeria.undermine_morocco = 0.8, below the 1 that event 'algeria_escalates'" in warning.message
+    assert main(["validate", str(path)]) == 0
+    assert "lowered.yaml:8:" in capsys.readouterr().err
+    path.write_text(path.read_text().replace("undermine_morocco: 0.8", "undermine_morocco: 1.0"))
+    assert load_scenario(path).warnings == ()
+    assert all(load_scenario(p).warnings == () for p in SCENARIOS.glob("*.yaml"))  # the library is clean

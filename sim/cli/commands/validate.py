@@ -15,7 +15,8 @@ def command(args: argparse.Namespace) -> int:
     problems = []
     for path in args.scenarios:
         try:
-            load_scenario(path)
+            for warning in load_scenario(path).warnings:  # located, and the scenario stays valid
+                print(warning, file=sys.stderr)
         except InputError as exc:
             problems.extend(exc.problems)
     for problem in problems:
