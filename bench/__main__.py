@@ -137,7 +137,7 @@ def bare_numpy_run(scenario, n: int) -> tuple[float, np.ndarray]:
         pair_rec = dyn.pair_receptivity(dyn.receptivity(w, sanction, p), s)
         w.stock = dyn.update_stocks(w.stock, w.effort, tau_up, tau_down)
         effective = dyn.saturate(w.stock, half)
-        openness = dyn.institutional_openness(w.institution, m._institution_holder, m._institution_partner,
+        openness = dyn.institutional_openness(w.institution, m.institution_holder, m.institution_partner,
                                               p["institution.openness"])
         multiplier = dyn.pull_multiplier(w, effective, s, p, weight) * openness
         levers = dyn.arena_pull(effective, pair_rec, s, weight)

@@ -52,6 +52,11 @@ class ActorAgent(mesa.Agent):
         self.base_budget = np.array(budget, dtype=float)  # what the scenario, events and sweeps set
         self.budget = self.base_budget.copy()  # what it spends this month (adjust_budget)
         self.extend = extend
+        # this actor's decision rules (with their column in the model's record) and, per replicate,
+        # the months each one's condition has held
+        self.decisions = [(column, decision) for column, decision in enumerate(model.institutions.decisions)
+                          if decision.actor == actor]
+        self.decision_streak = np.zeros((len(model.replicate_ids), len(self.decisions)), int)
 
     def step(self) -> None:
         self.make_decisions()
@@ -66,19 +71,17 @@ class ActorAgent(mesa.Agent):
         """
         model = self.model
         month = model.spec.start + model.month_index
-        for column, decision in enumerate(model.institutions.decisions):
-            if decision.actor != self.actor:
-                continue
-            current = model.world.institution[:, model._institution_index[decision.institution]]
+        for own, (column, decision) in enumerate(self.decisions):
+            current = model.world.institution[:, model.institution_index[decision.institution]]
             applicable = current == decision.needs
             if not applicable.any():  # e.g. no replicate has left, so none can rejoin: the condition is moot
-                model.decision_streak[:, column] = 0
+                self.decision_streak[:, own] = 0
                 continue
             holds = applicable & np.broadcast_to(
                 evaluate(decision.condition, model.read_state, month), current.shape)
-            streak = np.where(holds, model.decision_streak[:, column] + 1, 0)
+            streak = np.where(holds, self.decision_streak[:, own] + 1, 0)
             fire = streak >= decision.hold
-            model.decision_streak[:, column] = np.where(fire, 0, streak)
+            self.decision_streak[:, own] = np.where(fire, 0, streak)
             if fire.any():
                 model.apply_changes({f"institution.{decision.institution}": float(decision.leaves)},
                                     additive=False, where=fire)
@@ -187,7 +190,7 @@ def _adjust_effort(effort, fixed, reference, budget, extend, value, value_0, foc
 def plan_efforts(model: InfluenceModel) -> np.ndarray:
     """Every actor's allocation this month in one pass (R, L), as each agent would make it now."""
     s, w, p = model.structure, model.world, model.params
-    return adjust_effort(w.effort, model.fixed_effort, w.reference, model._budgets(), model._extend(),
+    return adjust_effort(w.effort, model.fixed_effort, w.reference, model.budgets(), model.extend_policies(),
                          model.lever_value, model.lever_value_0, p["agent.focus"], p["agent.inertia"], s.owners,
                          s.owner)
 

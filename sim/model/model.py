@@ -17,10 +17,12 @@ import numpy as np
 from sim.errors import raise_if_interrupted
 from sim.model import dynamics as dyn
 from sim.model.agents import ActorAgent, plan_efforts, value_levers
+from sim.model.checks import check_parameters, check_pins_and_budgets
 from sim.model.memory import tune_allocator
 from sim.model.parameters import ParameterSet
 from sim.model.sampling import draw_uncertainties
 from sim.model.seeding import STREAM_BUILTIN_SHOCKS, replicate_keys, stream_for, uniforms
+from sim.model.start import solve_start
 from sim.model.trajectories import Trajectories, series_layout
 from sim.scenario.catalogue import ACTORS, load_catalogue
 from sim.scenario.conditions import evaluate
@@ -54,56 +56,6 @@ def _blocks(scenario: Scenario, blocks: Sequence[Scenario] | None, n: int) -> li
 def _ensemble_mean(model: InfluenceModel, column: int) -> float:
     """A DataCollector reporter: this month's mean over the replicates of one series."""
     return float(model._month_means[column])
-
-
-def _check_parameters(catalogue, parameters: Mapping[str, float | np.ndarray]) -> None:
-    """Parameter overrides must be catalogue names within their ranges, as ``--set`` requires
-    (``influence.adjust_rate = 5`` would otherwise give negative influence)."""
-    from sim.errors import InputError, Problem, did_you_mean
-
-    problems = []
-    for name, value in parameters.items():
-        spec = catalogue.parameters.get(name)
-        if spec is None:
-            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"unknown parameter '{name}'"
-                                                                   f"{did_you_mean(name, list(catalogue.parameters))}"))
-            continue
-        values = np.asarray(value, dtype=float)
-        bad = values[~((values >= spec.low) & (values <= spec.high))]
-        if bad.size:
-            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"parameters.{name} = {bad.reshape(-1)[0]:g} is "
-                                                                   f"outside [{spec.low}, {spec.high}]"))
-    if problems:
-        raise InputError(problems)
-
-
-def _check_pins_and_budgets(catalogue, pinned: Mapping[str, object], budgets: Mapping[str, object]) -> None:
-    """Pinned levers must be catalogue levers in [0, 1] (NaN: not pinned there); budgets known actors in range."""
-    from sim.errors import InputError, Problem, did_you_mean
-
-    keys = [lv.key for lv in catalogue.levers]
-    problems = []
-    for key, value in pinned.items():
-        if key not in keys:
-            problems.append(Problem(f"pinned_levers[{key!r}]", 1, 1, f"unknown lever '{key}'{did_you_mean(key, keys)}"))
-            continue
-        values = np.asarray(value, dtype=float)
-        bad = values[~(np.isnan(values) | ((values >= 0) & (values <= 1)))]
-        if bad.size:
-            problems.append(Problem(f"pinned_levers[{key!r}]", 1, 1, f"levers.{key} = {bad.reshape(-1)[0]:g} is "
-                                                                     "outside [0.0, 1.0]"))
-    for actor, value in budgets.items():
-        if actor not in ACTORS:
-            problems.append(Problem(f"budgets[{actor!r}]", 1, 1,
-                                    f"unknown actor '{actor}'{did_you_mean(actor, ACTORS)}"))
-            continue
-        values = np.asarray(value, dtype=float)
-        bad = values[~((values >= BUDGET_RANGE[0]) & (values <= BUDGET_RANGE[1]))]
-        if bad.size:
-            problems.append(Problem(f"budgets[{actor!r}]", 1, 1, f"actors.{actor}.budget = {bad.reshape(-1)[0]:g} is "
-                                                                 f"outside [{BUDGET_RANGE[0]}, {BUDGET_RANGE[1]}]"))
-    if problems:
-        raise InputError(problems)
 
 
 class InfluenceModel(mesa.Model):
@@ -167,12 +119,12 @@ class InfluenceModel(mesa.Model):
         self.replicate_ids = ids
         self.keys = replicate_keys(seed, ids)
         self.catalogue = load_catalogue()
-        _check_parameters(self.catalogue, parameters or {})
-        _check_pins_and_budgets(self.catalogue, pinned_levers or {}, budgets or {})
+        check_parameters(self.catalogue, parameters or {})
+        check_pins_and_budgets(self.catalogue, pinned_levers or {}, budgets or {})
         self.institutions = load_institutions()
-        self._institution_index = {key: i for i, key in enumerate(self.institutions.keys)}
-        self._institution_holder = np.array([ACTORS.index(i.holder) for i in self.institutions.institutions], int)
-        self._institution_partner = np.array([ACTORS.index(i.partner) if i.partner else -1
+        self.institution_index = {key: i for i, key in enumerate(self.institutions.keys)}
+        self.institution_holder = np.array([ACTORS.index(i.holder) for i in self.institutions.institutions], int)
+        self.institution_partner = np.array([ACTORS.index(i.partner) if i.partner else -1
                                               for i in self.institutions.institutions], int)
         self.structure = dyn.Structure.from_catalogue(self.catalogue)
         self.blocks = _blocks(scenario, blocks, n_replicates)
@@ -189,8 +141,8 @@ class InfluenceModel(mesa.Model):
                             for b, (spec, _) in enumerate(self.blocks) for t in spec.triggers}
         self.fired = {name: np.zeros(n_replicates, int) for spec, _ in self.blocks for name in
                       [t.id for t in spec.triggers] + [k.id for k in spec.shocks]}
-        self._lever_index = {key: i for i, key in enumerate(self.structure.keys)}
-        self.pinned = {self._lever_index[key]: np.broadcast_to(np.asarray(value, float), (n_replicates,))
+        self.lever_index = {key: i for i, key in enumerate(self.structure.keys)}
+        self.pinned = {self.lever_index[key]: np.broadcast_to(np.asarray(value, float), (n_replicates,))
                        for key, value in (pinned_levers or {}).items()}
         for actor in ACTORS:
             setup = scenario.actors[actor]
@@ -204,14 +156,13 @@ class InfluenceModel(mesa.Model):
             extend = self._per_block(lambda spec, a=actor: spec.actors[a].budget_policy == "extend").astype(bool)
             ActorAgent(self, actor, objectives, budget, extend)
         # (R, A, A): objectives[r, i, j], the weight actor i puts on j; events may change it
-        self._objectives = np.broadcast_to(np.stack([agent.objectives for agent in self._actor_agents()]),
+        self.objectives = np.broadcast_to(np.stack([agent.objectives for agent in self.actor_agents()]),
                                            (n_replicates, A, A)).copy()
         decisions = self.institutions.decisions
-        self.decision_streak = np.zeros((n_replicates, len(decisions)), int)  # months each condition has held
         self.decided = np.zeros((n_replicates, len(decisions)))  # 1 once a decision has been taken
         self._apply_month(0)
         self._fire_triggers_and_shocks(0)
-        self._calibrate_start()
+        solve_start(self)
         self.layout = series_layout(self.structure.keys, self.institutions.keys,
                                     tuple(f"{d.actor}.{d.id}" for d in decisions), only=record)
         # recorded values [r, t, series], preallocated for the horizon (grows if stepped beyond)
@@ -231,7 +182,7 @@ class InfluenceModel(mesa.Model):
         self._apply_month(self.month_index)
         self._fire_triggers_and_shocks(self.month_index)
         self._sense()
-        self.lever_value = value_levers(self, self._objectives)
+        self.lever_value = value_levers(self, self.objectives)
         self.agents.do("adjust_budget")  # every actor weighs its opportunity before anyone allocates
         self.planned_effort = plan_efforts(self)  # each agent's allocation, unless a decision intervenes
         self.agents.do("step")
@@ -266,7 +217,7 @@ class InfluenceModel(mesa.Model):
         self.remove_all_agents()
         self.world = self.params = self.planned_effort = None
         self.fixed_effort = self.lever_value = self.lever_value_0 = self.receptivity = self.pair_rec = None
-        self.sanction = self._objectives = self.decision_streak = self.decided = self.shock_counts = None
+        self.sanction = self.objectives = self.decided = self.shock_counts = None
         self.trigger_armed, self.trigger_due, self.fired, self.pinned = {}, {}, {}, {}
 
     def trajectories(self) -> Trajectories:
@@ -312,33 +263,6 @@ class InfluenceModel(mesa.Model):
             outside_0=np.zeros((n, dyn.C, A)),
         )
 
-    def _calibrate_start(self) -> None:
-        """Make the starting state a steady state of the status quo (ODD section 5).
-
-        The status quo is each lever's reference effort (``status_quo:`` in the scenario, else
-        the catalogue's ``initial_effort``) with stocks in steady state. Legacy and outside
-        pull explain the starting influence, anchors the starting attitudes, structural threat
-        and stability the starting context; agents value their levers against this point. None
-        of it depends on the scenario's lever settings or budgets: a what-if that pulls a lever
-        harder from month 0 changes what happens next, not how the start is explained.
-        """
-        w, p, s = self.world, self.params, self.structure
-        w.stock = w.reference.copy()
-        self._sense_with(w.reference)
-        effective, weight = self._effective(), p.lever_matrix("weight")
-        multiplier = self._multiplier(effective, weight)
-        lever_pull = dyn.arena_pull(effective, self.pair_rec, s, weight)
-        w.western_0 = w.western.copy()  # per replicate, after the start month's changes
-        w.legacy, w.outside_0 = dyn.solve_arenas(w.influence, lever_pull, multiplier, dyn.arena_weights(w.threat, p),
-                                                 p["influence.legacy_floor"])
-        w.legacy_0, w.arena_pull_0, w.gate_0 = w.legacy.copy(), lever_pull, dyn.attitude_gate(w.relation, p)
-        w.flows_0 = self._goodwill_flows(effective)
-        w.anchor = dyn.solve_anchor(w.relation, dyn.relation_forcing(w, w.flows_0, p), p)
-        relief = dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s)
-        w.threat_base, w.stability_base = dyn.solve_context_bases(w.threat, w.stability, relief, self.sanction, p)
-        self.lever_value_0 = value_levers(self, self._objectives)
-        self._impose_fixed_efforts()  # month 0 efforts: the scenario's own settings
-
     def _pull(self, effective: np.ndarray) -> np.ndarray:
         """Pull of every actor on every state in every arena, [r, actor, arena, state]: (legacy +
         levers) times liking, openness, undermining. Moves the legacy stocks first (7.5).
@@ -348,33 +272,33 @@ class InfluenceModel(mesa.Model):
         weight = p.lever_matrix("weight")
         levers = dyn.arena_pull(effective, self.pair_rec, s, weight)
         w.legacy = dyn.update_legacy(w, levers, dyn.attitude_gate(w.relation, p), p)
-        return (w.legacy + levers) * self._multiplier(effective, weight)[:, :, None, :]
+        return (w.legacy + levers) * self.pull_multiplier(effective, weight)[:, :, None, :]
 
-    def _multiplier(self, effective: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    def pull_multiplier(self, effective: np.ndarray, weight: np.ndarray) -> np.ndarray:
         """Liking, welcome levers, undermining, and the openness that institutions in force bring."""
-        institutions = dyn.institutional_openness(self.world.institution, self._institution_holder,
-                                                  self._institution_partner, self.params["institution.openness"])
+        institutions = dyn.institutional_openness(self.world.institution, self.institution_holder,
+                                                  self.institution_partner, self.params["institution.openness"])
         return dyn.pull_multiplier(self.world, effective, self.structure, self.params, weight) * institutions
 
-    def _goodwill_flows(self, effective: np.ndarray) -> np.ndarray:
+    def goodwill_flows(self, effective: np.ndarray) -> np.ndarray:
         """Levers' goodwill plus the credit for security delivered, before saturation (7.6)."""
         p, w = self.params, self.world
         goodwill = p.lever_matrix("goodwill") * p["relation.goodwill_scale"][:, None]
         credit = dyn.relief_credit(effective, p.lever_matrix("threat_relief"), w.threat, self.structure, p)
         return dyn.goodwill_flows(effective, goodwill, self.structure, w.relation) + credit
 
-    def _impose_fixed_efforts(self) -> None:
+    def impose_fixed_efforts(self) -> None:
         """Scenario-fixed intensities replace the agents' choices, then budgets bind as each policy says."""
         fixed = ~np.isnan(self.fixed_effort)
         effort = np.clip(np.where(fixed, self.fixed_effort, self.world.effort), 0.0, 1.0)
         self.world.effort = dyn.enforce_budgets(effort, fixed, self.world.reference, self.structure,
-                                                self._budgets(), self._extend())
+                                                self.budgets(), self.extend_policies())
 
-    def _budgets(self) -> np.ndarray:
-        return np.stack([agent.budget for agent in self._actor_agents()], axis=1)
+    def budgets(self) -> np.ndarray:
+        return np.stack([agent.budget for agent in self.actor_agents()], axis=1)
 
-    def _extend(self) -> np.ndarray:
-        return np.stack([agent.extend for agent in self._actor_agents()], axis=1)
+    def extend_policies(self) -> np.ndarray:
+        return np.stack([agent.extend for agent in self.actor_agents()], axis=1)
 
     def _per_block(self, value_of) -> np.ndarray:
         """One value per replicate from each block's scenario (the same for every row of a block)."""
@@ -383,18 +307,18 @@ class InfluenceModel(mesa.Model):
             out[rows] = value_of(spec)
         return out
 
-    def _actor_agents(self) -> list[ActorAgent]:
+    def actor_agents(self) -> list[ActorAgent]:
         agents = {agent.actor: agent for agent in self.agents}
         return [agents[a] for a in ACTORS]
 
-    def _effective(self) -> np.ndarray:
+    def effective_stock(self) -> np.ndarray:
         return dyn.saturate(self.world.stock, self.params["influence.saturation"][:, None])
 
     def _sense(self) -> None:
         """What every actor can see this month: sanctions in force and receptivity."""
-        self._sense_with(self.world.effort)
+        self.sense_with(self.world.effort)
 
-    def _sense_with(self, effort: np.ndarray) -> None:
+    def sense_with(self, effort: np.ndarray) -> None:
         self.sanction = dyn.sanctions(effort, self.structure)
         rec = dyn.receptivity(self.world, self.sanction, self.params)
         self.receptivity = rec  # (R, C, A)
@@ -402,13 +326,13 @@ class InfluenceModel(mesa.Model):
 
     def _advance(self) -> None:
         w, s, p = self.world, self.structure, self.params
-        self._impose_fixed_efforts()
+        self.impose_fixed_efforts()
         self._sense()
         w.stock = dyn.update_stocks(w.stock, w.effort, p.lever_matrix("tau_up"), p.lever_matrix("tau_down"))
-        effective = self._effective()
+        effective = self.effective_stock()
         w.influence = dyn.update_influence(w, self._pull(effective), dyn.outside_pull(w, p),
                                            dyn.arena_weights(w.threat, p), p)
-        flows = dyn.earned_goodwill(self._goodwill_flows(effective), w.flows_0, p)
+        flows = dyn.earned_goodwill(self.goodwill_flows(effective), w.flows_0, p)
         w.relation = dyn.update_relations(w, dyn.relation_forcing(w, flows, p), p)
         dyn.update_context(w, dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s), self.sanction, p)
         draws = uniforms(self.keys, STREAM_BUILTIN_SHOCKS, self.month_index, 2 * A + 1)
@@ -435,7 +359,7 @@ class InfluenceModel(mesa.Model):
                     # event that later sets the same lever is not undone the month after
                     if t > 0 and not any(when == month for when, _ in setting.schedule):
                         continue
-                    column = self._lever_index[f"{actor}.{lever_id}"]
+                    column = self.lever_index[f"{actor}.{lever_id}"]
                     value = setting.intensity_at(month)
                     self.fixed_effort[rows, column] = np.nan if value is None else value
             for event in spec.events:
@@ -481,9 +405,9 @@ class InfluenceModel(mesa.Model):
             return self.params[first]
         w = self.world
         if root in ("effort", "levers"):
-            return w.effort[:, self._lever_index[parsed.key]]
+            return w.effort[:, self.lever_index[parsed.key]]
         if root == "institution":
-            return w.institution[:, self._institution_index[parsed.key]]
+            return w.institution[:, self.institution_index[parsed.key]]
         a = ACTORS.index(first)
         if root == "context":
             if second == "sanctions":
@@ -510,22 +434,22 @@ class InfluenceModel(mesa.Model):
                 continue
             if root == "actors" and second == "objectives":  # actors.<a>.objectives.<b>
                 a, b = ACTORS.index(first), ACTORS.index(parsed.parts[2])
-                old = self._objectives[:, a, b]
-                self._objectives[:, a, b] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
+                old = self.objectives[:, a, b]
+                self.objectives[:, a, b] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
                 continue
             if root == "actors":  # actors.<a>.budget
-                agent = self._actor_agents()[ACTORS.index(first)]
+                agent = self.actor_agents()[ACTORS.index(first)]
                 changed = np.clip(agent.base_budget + value if additive else value, 0.0, BUDGET_RANGE[1])
                 agent.base_budget = np.where(mask, changed, agent.base_budget)
                 agent.budget = np.where(mask, changed, agent.budget)
                 continue
             if root == "institution":
-                column = self._institution_index[parsed.key]
+                column = self.institution_index[parsed.key]
                 old = w.institution[:, column]
                 w.institution[:, column] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
                 continue
             if root == "levers":
-                column = self._lever_index[parsed.key]
+                column = self.lever_index[parsed.key]
                 old = self.fixed_effort[:, column]
                 base = np.where(np.isnan(old), w.effort[:, column], old)
                 new = np.nan if value == "adaptive" else np.clip(base + value if additive else value, 0, 1)

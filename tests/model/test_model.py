@@ -72,8 +72,8 @@ events:
   - {id: lift, date: 2022-02, set: {levers.ecowas.sanctions: 0.5}, assumption: test}
 """)
     model = InfluenceModel(load_scenario(path), n_replicates=1, seed=0)
-    column = model._lever_index["morocco.security_cooperation"]
-    sanctions = model._lever_index["ecowas.sanctions"]
+    column = model.lever_index["morocco.security_cooperation"]
+    sanctions = model.lever_index["ecowas.sanctions"]
     seen, seen_sanctions = [model.fixed_effort[0, column]], [model.fixed_effort[0, sanctions]]
     for _ in range(6):
         model.step()
@@ -217,12 +217,12 @@ events:
   - {id: refocus, date: 2022-03, set: {actors.morocco.objectives.mali: 0.0}, assumption: test}
 """)
     changed = InfluenceModel(load_scenario(path), n_replicates=2, seed=0)
-    column = changed._lever_index["morocco.investment"]  # targets Mali only
+    column = changed.lever_index["morocco.investment"]  # targets Mali only
     start = changed.world.effort[0, column]
     for _ in range(18):
         changed.step()
     morocco = ACTORS.index("morocco")
-    assert (changed._objectives[:, morocco, ACTORS.index("mali")] == 0).all()
+    assert (changed.objectives[:, morocco, ACTORS.index("mali")] == 0).all()
     assert changed.world.effort[0, column] < 0.5 * start
 
 

@@ -38,7 +38,7 @@ def check_invariants(model):
     assert (w.relation >= -1).all() and (w.relation <= 1).all()
     assert (w.effort >= 0).all() and (w.effort <= 1 + 1e-12).all()
     fixed = ~np.isnan(model.fixed_effort)
-    room, _ = dyn.adaptive_room(w.effort, fixed, w.reference, model.structure, model._budgets(), model._extend())
+    room, _ = dyn.adaptive_room(w.effort, fixed, w.reference, model.structure, model.budgets(), model.extend_policies())
     adaptive = np.stack([(w.effort * ~fixed)[:, model.structure.owner == i].sum(axis=1)
                          for i in range(len(ACTORS))], axis=1)
     assert (adaptive <= room + 1e-9).all()  # adaptive levers spend within what the budget policy leaves

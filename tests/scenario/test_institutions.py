@@ -77,7 +77,7 @@ def test_rule_fires_when_crossed_and_not_when_short_of_it(decision_id):
     held, short, start_value = CASES[decision_id]
     column = list(DECISIONS).index(decision_id)
     crossed = run_held(decision, held, start_value)
-    index = crossed._institution_index[decision.institution]
+    index = crossed.institution_index[decision.institution]
     assert (crossed.decided[:, column] == 1).all(), decision_id
     assert (crossed.world.institution[:, index] == decision.leaves).all()
     not_crossed = run_held(decision, {**held, **short}, start_value)
@@ -88,12 +88,12 @@ def test_rule_fires_when_crossed_and_not_when_short_of_it(decision_id):
 def test_leaving_ecowas_has_its_effects_and_lasts():
     decision = DECISIONS["mali_leaves_ecowas"]
     model = run_held(decision, CASES["mali_leaves_ecowas"][0], None)
-    integration = model._lever_index["ecowas.integration"]
+    integration = model.lever_index["ecowas.integration"]
     assert (model.fixed_effort[:, integration] == 0.0).all()  # no integration with a non-member
     for _ in range(24):  # sanctions lifted, attitudes recover somewhat: the exit stays
         model.apply_changes({"levers.ecowas.sanctions": 0.0}, additive=False)
         model.step()
-    assert (model.world.institution[:, model._institution_index["mali.ecowas"]] == 0).all()
+    assert (model.world.institution[:, model.institution_index["mali.ecowas"]] == 0).all()
 
 
 def test_a_hold_shorter_than_the_rule_does_not_fire():

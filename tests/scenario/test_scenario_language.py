@@ -129,7 +129,7 @@ triggers:
     scenario = load_scenario(path)
     model = InfluenceModel(scenario, n_replicates=40, seed=2)
     threat, effort = [], []
-    pmc = model._lever_index["russia.pmc_counterterrorism"]
+    pmc = model.lever_index["russia.pmc_counterterrorism"]
     for _ in range(12):
         model.step()
         threat.append(model.read_state("context.mali.threat").copy())

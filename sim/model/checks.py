@@ -1,0 +1,61 @@
+"""Checks of what a program hands the model directly (parameter overrides, pinned levers, budgets):
+the same ranges the scenario checker applies to files, so a sweep cannot run the model outside them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from sim.scenario.catalogue import ACTORS
+from sim.scenario.loader import BUDGET_RANGE
+
+
+def check_parameters(catalogue, parameters: Mapping[str, float | np.ndarray]) -> None:
+    """Parameter overrides must be catalogue names within their ranges, as ``--set`` requires
+    (``influence.adjust_rate = 5`` would otherwise give negative influence)."""
+    from sim.errors import InputError, Problem, did_you_mean
+
+    problems = []
+    for name, value in parameters.items():
+        spec = catalogue.parameters.get(name)
+        if spec is None:
+            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"unknown parameter '{name}'"
+                                                                   f"{did_you_mean(name, list(catalogue.parameters))}"))
+            continue
+        values = np.asarray(value, dtype=float)
+        bad = values[~((values >= spec.low) & (values <= spec.high))]
+        if bad.size:
+            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"parameters.{name} = {bad.reshape(-1)[0]:g} is "
+                                                                   f"outside [{spec.low}, {spec.high}]"))
+    if problems:
+        raise InputError(problems)
+
+
+def check_pins_and_budgets(catalogue, pinned: Mapping[str, object], budgets: Mapping[str, object]) -> None:
+    """Pinned levers must be catalogue levers in [0, 1] (NaN: not pinned there); budgets known actors in range."""
+    from sim.errors import InputError, Problem, did_you_mean
+
+    keys = [lv.key for lv in catalogue.levers]
+    problems = []
+    for key, value in pinned.items():
+        if key not in keys:
+            problems.append(Problem(f"pinned_levers[{key!r}]", 1, 1, f"unknown lever '{key}'{did_you_mean(key, keys)}"))
+            continue
+        values = np.asarray(value, dtype=float)
+        bad = values[~(np.isnan(values) | ((values >= 0) & (values <= 1)))]
+        if bad.size:
+            problems.append(Problem(f"pinned_levers[{key!r}]", 1, 1, f"levers.{key} = {bad.reshape(-1)[0]:g} is "
+                                                                     "outside [0.0, 1.0]"))
+    for actor, value in budgets.items():
+        if actor not in ACTORS:
+            problems.append(Problem(f"budgets[{actor!r}]", 1, 1,
+                                    f"unknown actor '{actor}'{did_you_mean(actor, ACTORS)}"))
+            continue
+        values = np.asarray(value, dtype=float)
+        bad = values[~((values >= BUDGET_RANGE[0]) & (values <= BUDGET_RANGE[1]))]
+        if bad.size:
+            problems.append(Problem(f"budgets[{actor!r}]", 1, 1, f"actors.{actor}.budget = {bad.reshape(-1)[0]:g} is "
+                                                                 f"outside [{BUDGET_RANGE[0]}, {BUDGET_RANGE[1]}]"))
+    if problems:
+        raise InputError(problems)
