@@ -269,22 +269,24 @@ def ordered_sum(values: np.ndarray, axis: int) -> np.ndarray:
     return total
 
 
-def sanctions(effort: np.ndarray, structure: Structure) -> np.ndarray:
+def sanctions(effort: np.ndarray, structure: Structure, gate: np.ndarray | None = None) -> np.ndarray:
     """Sanctions in force on each state: coercive effort aimed at it, capped at 1. (R, A)."""
     coercive = structure.coercive_targets
     cells = coercive.by_actor
-    return _sanctions(np.asarray(effort, dtype=float), coercive.lever, cells.cell, cells.init)
+    effort = np.asarray(effort, dtype=float)
+    gate = np.ones((effort.shape[0], len(coercive.lever))) if gate is None else gate
+    return _sanctions(effort, gate, coercive.lever, cells.cell, cells.init)
 
 
 @jit
-def _sanctions(effort, lever, cell, init):
+def _sanctions(effort, gate, lever, cell, init):
     n, size = effort.shape[0], len(init)
     out = np.empty((n, size))
     for r in range(n):
         total = out[r]
         total[:] = init
         for q in range(len(lever)):
-            total[cell[q]] += effort[r, lever[q]]
+            total[cell[q]] += effort[r, lever[q]] * gate[r, q]
         for a in range(size):
             total[a] = minimum(total[a], 1.0)
     return out
@@ -311,6 +313,16 @@ def _receptivity(threat, stability, western, sanction, mediation_gain, sanction_
             rec[r, security, a] = 0.3 + security_gain[r] * threat[r, a] * (1.0 - western[r, a])
             rec[r, humanitarian, a] = 0.5 + 0.5 * maximum(threat[r, a], 1.0 - stability[r, a])
     return rec
+
+
+def institution_gate(institution: np.ndarray, gated: tuple[tuple[int, np.ndarray], ...], n_pairs: int) -> np.ndarray:
+    """(R, P): 1 where a (lever, target) pair may act, 0 where an institution that enables it on that
+    target is not in force (a non-member is neither integrated nor sanctioned; expelled forces do not
+    operate). ``gated`` lists (institution column, the pairs it enables)."""
+    gate = np.ones((institution.shape[0], n_pairs))
+    for column, pairs in gated:
+        gate[:, pairs] *= institution[:, column, None]
+    return gate
 
 
 def pair_receptivity(rec: np.ndarray, structure: Structure) -> np.ndarray:
@@ -646,7 +658,7 @@ def _update_influence(influence, pull, outside, weights, rate):
 
 
 def goodwill_flows(effective: np.ndarray, goodwill: np.ndarray, structure: Structure,
-                   relation: np.ndarray) -> np.ndarray:
+                   relation: np.ndarray, gate: np.ndarray | None = None) -> np.ndarray:
     """Monthly attitude change from levers: flows[r, j, i] is the change of j's view of i.
 
     Pull levers move the target's view of the owner; welcome levers move the owner's view
@@ -657,14 +669,16 @@ def goodwill_flows(effective: np.ndarray, goodwill: np.ndarray, structure: Struc
     s, targets = structure, structure.targets
     cells = targets.by_owner_and_actor
     u = s.undermine_levers
-    return _goodwill_flows(np.asarray(effective, dtype=float), as_shape(goodwill, np.shape(effective)),
+    effective = np.asarray(effective, dtype=float)
+    gate = np.ones((effective.shape[0], len(targets.lever))) if gate is None else gate
+    return _goodwill_flows(effective, as_shape(goodwill, np.shape(effective)), gate,
                            relation, (s.is_pull | s.is_align).astype(float), (s.is_welcome | s.is_align).astype(float),
                            targets.lever, cells.cell, cells.init, u, s.rival_index, s.target_mask[u],
                            s.owner_onehot[u])
 
 
 @jit
-def _goodwill_flows(effective, goodwill, relation, towards_owner, towards_target, lever, cell, init,
+def _goodwill_flows(effective, goodwill, gate, relation, towards_owner, towards_target, lever, cell, init,
                     undermine, rival, undermined_targets, undermine_owner):
     n, n_actors = relation.shape[0], relation.shape[1]
     flows = np.empty((n, n_actors, n_actors))
@@ -678,8 +692,8 @@ def _goodwill_flows(effective, goodwill, relation, towards_owner, towards_target
         earned_by_target[:] = init
         for q in range(len(lever)):
             k = lever[q]
-            earned_by_owner[cell[q]] += g[k] * towards_owner[k]
-            earned_by_target[cell[q]] += g[k] * towards_target[k]
+            earned_by_owner[cell[q]] += g[k] * towards_owner[k] * gate[r, q]
+            earned_by_target[cell[q]] += g[k] * towards_target[k] * gate[r, q]
         for j in range(n_actors):  # flows[j, i]: the target j's view of owner i, then owner j's view of target i
             for i in range(n_actors):
                 flows[r, j, i] = earned_by_owner[i * n_actors + j] + earned_by_target[j * n_actors + i]
@@ -697,7 +711,7 @@ def _goodwill_flows(effective, goodwill, relation, towards_owner, towards_target
 
 
 def relief_credit(effective: np.ndarray, relief: np.ndarray, threat: np.ndarray, structure: Structure,
-                  p: dict[str, np.ndarray]) -> np.ndarray:
+                  p: dict[str, np.ndarray], gate: np.ndarray | None = None) -> np.ndarray:
     """Goodwill earned by delivering security, [r, j, i]: a state credits whoever's security levers
     relieve its threat, in proportion to the threat they remove each month (relief x stock x threat)."""
     t = structure.targets
@@ -705,6 +719,8 @@ def relief_credit(effective: np.ndarray, relief: np.ndarray, threat: np.ndarray,
     security = structure.is_pull & (structure.channel == CH["security"])
     per_pair = (as_shape(relief, np.shape(effective))[:, k] * np.asarray(effective, dtype=float)[:, k]
                 * security[k] * threat[:, t.actor])
+    if gate is not None:
+        per_pair = per_pair * gate
     by_owner = t.per_owner_and_actor(per_pair)  # [owner, target]
     return p["relation.relief_credit"][:, None, None] * np.swapaxes(by_owner, 1, 2)
 
@@ -777,7 +793,8 @@ def _update_relations(relation, anchor, forcing, reversion):
     return new
 
 
-def threat_relief(effective: np.ndarray, relief: np.ndarray, structure: Structure) -> np.ndarray:
+def threat_relief(effective: np.ndarray, relief: np.ndarray, structure: Structure,
+                  gate: np.ndarray | None = None) -> np.ndarray:
     """Monthly fraction of each state's threat that security levers remove: (R, A).
 
     A security lever relieves its targets; a welcome lever (a state inviting a foreign force)
@@ -785,18 +802,20 @@ def threat_relief(effective: np.ndarray, relief: np.ndarray, structure: Structur
     """
     pairs = structure.relief
     cells = pairs.by_actor
-    return _threat_relief(np.asarray(effective, dtype=float), as_shape(relief, np.shape(effective)),
+    effective = np.asarray(effective, dtype=float)
+    gate = np.ones((effective.shape[0], len(pairs.lever))) if gate is None else gate
+    return _threat_relief(effective, gate, as_shape(relief, np.shape(effective)),
                           pairs.lever, cells.cell, cells.init)
 
 
 @jit
-def _threat_relief(effective, relief, lever, cell, init):
+def _threat_relief(effective, gate, relief, lever, cell, init):
     out = np.empty((effective.shape[0], len(init)))
     for r in range(effective.shape[0]):
         total = out[r]
         total[:] = init
         for q in range(len(lever)):
-            total[cell[q]] += relief[r, lever[q]] * effective[r, lever[q]]
+            total[cell[q]] += relief[r, lever[q]] * effective[r, lever[q]] * gate[r, q]
     return out
 
 

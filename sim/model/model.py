@@ -127,6 +127,15 @@ class InfluenceModel(mesa.Model):
         self.institution_partner = np.array([ACTORS.index(i.partner) if i.partner else -1
                                               for i in self.institutions.institutions], int)
         self.structure = dyn.Structure.from_catalogue(self.catalogue)
+        # which (lever, target) pairs each institution enables, per pair set (ODD 7.12)
+        self.gated_pairs = {"targets": self.structure.targets, "coercive": self.structure.coercive_targets,
+                            "relief": self.structure.relief}
+        self.gated = {name: tuple((column, np.flatnonzero(np.isin(pairs.lever, [self.structure.keys.index(k) for k in
+                                                                               institution.enables])
+                                                          & (pairs.actor == ACTORS.index(institution.holder))))
+                                  for column, institution in enumerate(self.institutions.institutions)
+                                  if institution.enables)
+                      for name, pairs in self.gated_pairs.items()}
         self.blocks = _blocks(scenario, blocks, n_replicates)
         self.params = ParameterSet(self.catalogue, n_replicates,
                                    {**self._block_parameters(n_replicates), **(parameters or {})})
@@ -284,8 +293,9 @@ class InfluenceModel(mesa.Model):
         """Levers' goodwill plus the credit for security delivered, before saturation (7.6)."""
         p, w = self.params, self.world
         goodwill = p.lever_matrix("goodwill") * p["relation.goodwill_scale"][:, None]
-        credit = dyn.relief_credit(effective, p.lever_matrix("threat_relief"), w.threat, self.structure, p)
-        return dyn.goodwill_flows(effective, goodwill, self.structure, w.relation) + credit
+        gate = self.gate("targets")
+        credit = dyn.relief_credit(effective, p.lever_matrix("threat_relief"), w.threat, self.structure, p, gate)
+        return dyn.goodwill_flows(effective, goodwill, self.structure, w.relation, gate) + credit
 
     def impose_fixed_efforts(self) -> None:
         """Scenario-fixed intensities replace the agents' choices, then budgets bind as each policy says."""
@@ -319,10 +329,16 @@ class InfluenceModel(mesa.Model):
         self.sense_with(self.world.effort)
 
     def sense_with(self, effort: np.ndarray) -> None:
-        self.sanction = dyn.sanctions(effort, self.structure)
+        self.sanction = dyn.sanctions(effort, self.structure, self.gate("coercive"))
         rec = dyn.receptivity(self.world, self.sanction, self.params)
         self.receptivity = rec  # (R, C, A)
-        self.pair_rec = dyn.pair_receptivity(rec, self.structure)  # (R, P)
+        # (R, P): what each lever meets at each target, nothing where an institution it needs is not in force
+        self.pair_rec = dyn.pair_receptivity(rec, self.structure) * self.gate("targets")
+
+    def gate(self, pairs: str) -> np.ndarray:
+        """(R, P) for one set of (lever, target) pairs ("targets", "coercive", "relief"): 0 where an
+        institution that enables the lever on that target is not in force (ODD 7.12)."""
+        return dyn.institution_gate(self.world.institution, self.gated[pairs], len(self.gated_pairs[pairs].lever))
 
     def _advance(self) -> None:
         w, s, p = self.world, self.structure, self.params
@@ -334,7 +350,8 @@ class InfluenceModel(mesa.Model):
                                            dyn.arena_weights(w.threat, p), p)
         flows = dyn.earned_goodwill(self.goodwill_flows(effective), w.flows_0, p)
         w.relation = dyn.update_relations(w, dyn.relation_forcing(w, flows, p), p)
-        dyn.update_context(w, dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s), self.sanction, p)
+        dyn.update_context(w, dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s, self.gate("relief")),
+                           self.sanction, p)
         draws = uniforms(self.keys, STREAM_BUILTIN_SHOCKS, self.month_index, 2 * A + 1)
         self.shock_counts += dyn.apply_shocks(w, draws, s, p)
 
@@ -411,7 +428,7 @@ class InfluenceModel(mesa.Model):
         a = ACTORS.index(first)
         if root == "context":
             if second == "sanctions":
-                return dyn.sanctions(w.effort, self.structure)[:, a]
+                return dyn.sanctions(w.effort, self.structure, self.gate("coercive"))[:, a]
             return getattr(w, _CONTEXT_FIELDS[second])[:, a]
         b = ACTORS.index(second)
         return (w.influence if root == "influence" else w.relation)[:, a, b]
@@ -481,7 +498,7 @@ class InfluenceModel(mesa.Model):
         state = dict(influence=w.influence, relation=w.relation, effort=w.effort, institution=w.institution,
                      decided=self.decided, threat=w.threat, stability=w.stability, western_presence=w.western)
         if self.layout.reads("sanctions"):
-            state["sanctions"] = dyn.sanctions(w.effort, self.structure)
+            state["sanctions"] = dyn.sanctions(w.effort, self.structure, self.gate("coercive"))
         self._recorded[:, self._n_recorded] = self.layout.gather(**state)
         self._n_recorded += 1
         if self.datacollector is not None:

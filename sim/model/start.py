@@ -38,7 +38,7 @@ def solve_start(model: InfluenceModel) -> None:
     w.legacy_0, w.arena_pull_0, w.gate_0 = w.legacy.copy(), lever_pull, dyn.attitude_gate(w.relation, p)
     w.flows_0 = model.goodwill_flows(effective)
     w.anchor = dyn.solve_anchor(w.relation, dyn.relation_forcing(w, w.flows_0, p), p)
-    relief = dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s)
+    relief = dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s, model.gate("relief"))
     w.threat_base, w.stability_base = dyn.solve_context_bases(w.threat, w.stability, relief, model.sanction, p)
     model.lever_value_0 = value_levers(model, model.objectives)
     model.impose_fixed_efforts()  # month 0 efforts: the scenario's own settings

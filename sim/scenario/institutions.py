@@ -39,6 +39,7 @@ class Institution:
     initial: int
     description: str
     evidence: tuple[Evidence, ...]
+    enables: tuple[str, ...] = ()  # lever keys that act on the holder only while this is in force
 
     @property
     def key(self) -> str:
@@ -127,10 +128,20 @@ def _institution(doc: Document, key: tuple, entry: object, problems: list[Proble
         problems.append(doc.problem(key, "every institution needs at least one evidence quote"))
     if not str(entry.get("id", "")).isidentifier():
         problems.append(doc.problem((*key, "id"), f"id {entry.get('id')!r} is not a snake_case name"))
+    enables = entry.get("enables") or []
+    catalogue = load_catalogue()
+    known = {lever.key: lever for lever in catalogue.levers}
+    for n, lever_key in enumerate(enables if isinstance(enables, list) else [enables]):
+        lever = known.get(str(lever_key))
+        if lever is None:
+            problems.append(doc.problem((*key, "enables", n), f"unknown lever {lever_key!r}"
+                                                              f"{did_you_mean(str(lever_key), list(known))}"))
+        elif holder not in lever.targets:
+            problems.append(doc.problem((*key, "enables", n), f"lever {lever_key} does not act on {holder}"))
     if len(problems) > before:
         return None
     return Institution(holder, str(entry["id"]), partner, kind, int(entry["initial"]),
-                       str(entry.get("description", "")).strip(), evidence)
+                       str(entry.get("description", "")).strip(), evidence, tuple(str(k) for k in enables))
 
 
 def _decision(doc: Document, key: tuple, entry: object, catalogue: InstitutionCatalogue,

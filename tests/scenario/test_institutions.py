@@ -10,6 +10,7 @@ import pytest
 
 from sim.errors import InputError
 from sim.model.model import InfluenceModel
+from sim.scenario.catalogue import ACTORS
 from sim.scenario.institutions import ACTIONS, load_institutions
 from sim.scenario.loader import load_scenario
 from tests.conftest import MINIMAL, SCENARIOS
@@ -88,8 +89,11 @@ def test_rule_fires_when_crossed_and_not_when_short_of_it(decision_id):
 def test_leaving_ecowas_has_its_effects_and_lasts():
     decision = DECISIONS["mali_leaves_ecowas"]
     model = run_held(decision, CASES["mali_leaves_ecowas"][0], None)
+    targets = model.structure.targets
     integration = model.lever_index["ecowas.integration"]
-    assert (model.fixed_effort[:, integration] == 0.0).all()  # no integration with a non-member
+    on = {ACTORS[a]: q for q in np.flatnonzero(targets.lever == integration) for a in [targets.actor[q]]}
+    assert (model.pair_rec[:, on["mali"]] == 0.0).all()  # no integration with a non-member
+    assert (model.pair_rec[:, on["mauritania"]] > 0.0).all()  # which goes on with Mauritania
     for _ in range(24):  # sanctions lifted, attitudes recover somewhat: the exit stays
         model.apply_changes({"levers.ecowas.sanctions": 0.0}, additive=False)
         model.step()
@@ -178,3 +182,26 @@ def test_opposite_thresholds_cannot_cross_within_their_ranges():
                                 ("denounce_attitude", "sign_attitude"), ("expel_attitude", "invite_attitude"),
                                 ("suspend_attitude", "revive_attitude")):
         assert p[f"decision.{low_side}"].high < p[f"decision.{high_side}"].low, (low_side, high_side)
+
+
+def test_ending_a_membership_stops_its_levers_on_the_holder_only():
+    """Issue #27 item 5: a dated event that ends Mali's ECOWAS membership stops ECOWAS's integration
+    and sanctions on Mali (``enables``) but not on Mauritania. Measured at 100 replicates: ECOWAS's
+    influence on Mali -0.046 by the end, on Mauritania -0.005 (its agent moves effort away from
+    integration, now worth less, towards mediation; v3 zeroed the lever everywhere)."""
+    from sim.engine.runner import run
+    from sim.scenario.loader import scenario_from_data
+
+    baseline = load_scenario(SCENARIOS / "baseline.yaml")
+    data = baseline.to_dict()
+    data["events"] = [*data["events"], {"id": "mali_exits", "date": "2024-01", "assumption": "test",
+                                        "set": {"institution.mali.ecowas": 0}}]
+    before, after = run(baseline, 40, 3), run(scenario_from_data(data, "exit"), 40, 3)
+
+    def lost(target):
+        end = after.get("influence", "ecowas", target)[:, -1] - before.get("influence", "ecowas", target)[:, -1]
+        return end.mean()
+
+    assert lost("mali") <= -0.04
+    assert abs(lost("mauritania")) < 0.01 and abs(lost("mauritania")) < 0.15 * abs(lost("mali"))
+    assert (after.get("sanctions", "mali", "")[:, after.dates.index("2024-02"):] == 0).all()
