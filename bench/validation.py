@@ -37,7 +37,12 @@ TARGETS = "scenarios/targets/history_2012_2022.yaml"
 CALIBRATED = ("relation.goodwill_scale", "relation.balance_rate", "relation.reversion", "influence.adjust_rate",
               "influence.legacy_floor", "receptivity.security_gain", "influence.western_share", "agent.inertia")
 UNCERTAINTIES = "scenarios/parts/uncertainties.yaml"
-JUDGEMENT_UNCERTAINTIES = {"context.threat_vacuum": (0.1, 0.4)}
+JUDGEMENT_UNCERTAINTIES = {"context.threat_vacuum": (0.1, 0.4),
+                           # the judgement numbers that decide the actors' choices (ODD 7.12, issue #27 item 6)
+                           "decision.offer_effort": (0.4, 0.75), "decision.join_attitude": (0.2, 0.5),
+                           "decision.reinforce_threat": (0.55, 0.75), "decision.offer_threat": (0.6, 0.85),
+                           "decision.mediation_exit_attitude": (0.1, 0.3), "decision.exit_attitude": (-0.05, 0.08),
+                           "decision.exit_sanctions": (0.3, 0.8)}
 CUT = "2018-12"
 TREND_FROM = "2016-01"
 

@@ -138,11 +138,11 @@ def test_csv_numbers_are_numpys_texts_for_every_kind_of_float():
 
 
 def test_outputs_that_select_no_series_give_header_only_tables(tmp_path):
-    """Algeria takes no decisions, so this selection is empty: the run still writes its folder."""
+    """Algeria holds no institution, so this selection is empty: the run still writes its folder."""
     from sim.scenario.loader import with_settings
 
     scenario = with_settings(load_scenario(SCENARIOS / "baseline.yaml", ["horizon=3"]),
-                             {"outputs.metrics": ["decision"], "outputs.actors": ["algeria"]})
+                             {"outputs.metrics": ["institution"], "outputs.actors": ["algeria"]})
     outcome = execute_run(scenario, replicates=4, seed=1, out=tmp_path / "run", trajectory_cap=None)
     assert (outcome.folder / "trajectories.csv").read_text() == ",".join(TRAJECTORY_COLUMNS) + "\n"
     assert (outcome.folder / "summary.csv").read_text() == ",".join(SUMMARY_COLUMNS) + "\n"

@@ -92,7 +92,8 @@ def test_mauritania_moves_towards_morocco(baseline, baseline_run):
     assert gain > 0.01
     assert gain > change(baseline_run, "influence", "algeria", "mauritania", "2023-10", "2027-01")
     no_initiative = without(baseline, events=["atlantic_initiative_launch"])
-    assert change(no_initiative, "relation", "mauritania", "morocco", "2023-10", "2027-01") < 0.25 * tilt
+    # the rest of the rise is Morocco's own security offer to Mali and Mauritania (a decision since v4)
+    assert change(no_initiative, "relation", "mauritania", "morocco", "2023-10", "2027-01") < tilt / 3
     assert change(no_initiative, "influence", "morocco", "mauritania", "2023-10", "2027-01") < 0.25 * gain
 
 
