@@ -75,8 +75,9 @@ def response_block() -> str:
         f"each lever's first target. {len(influences) - len(weak)} of {len(influences)} levers that act on influence "
         f"move it by at least {MIN_RESPONSE} the way their kind says (5% quantile on the right side of 0); below: "
         f"{', '.join(weak) or 'none'}. Morocco's and Russia's are bounded by their small starting influence on Mali "
-        f"spread over their levers (7.5); ECOWAS's sanctions pull while in force and cost goodwill, so their net "
-        f"effect on its influence is small. The largest attitude move in any replicate is "
+        f"spread over their levers (7.5); Algeria's mediation acts on Mali only where Algeria has not withdrawn it "
+        f"(its own decision, 7.12); ECOWAS's sanctions pull while in force and cost goodwill, so their net effect on "
+        f"its influence is small. The largest attitude move in any replicate is "
         f"{max(a.largest for _, a in pairs.values()):.3f} (bound: 0.5).",
         "",
         response_table(responses),

@@ -34,7 +34,13 @@ def test_run_folder_has_every_file(short_run):
         rows = [row for row in csv.DictReader(handle) if row["metric"] == "decision"]
     assert rows and all(0.0 <= float(row["mean"]) <= 1.0 for row in rows)  # the probability of each, by date
     assert all((folder / p).stat().st_size > 10_000 for p in manifest["plots"])
-    assert len(outcome.headline) == 3
+    assert len(outcome.headline) == 4  # Mali, Mali's attitudes, Mauritania, and the decisions taken
+    decisions = outcome.headline[-1]
+    assert decisions.startswith("Decisions taken by 2023-01 (share of replicates): ")
+    for part in decisions.split(": ", 1)[1].split("; "):  # each with its share and when half had taken it
+        label, _, rest = part.partition("%")
+        share = float(label.rsplit(" ", 1)[1]) / 100
+        assert 0 < share <= 1 and rest.startswith(" (half of them by 20")
 
 
 def test_columns_exact_and_quantiles_agree_with_numpy(short_run):
