@@ -94,6 +94,8 @@ def test_levers_ranked_on_an_outcome_the_user_names(capsys):
     assert ranked[-1].lever == "morocco.ecowas_bid"  # it targets ECOWAS, not Mali
     assert main(["levers", "--response", "--outcome", "mean(influence.morocco.mal)", "--replicates", "4"]) == 2
     assert "--outcome mean(influence.morocco.mal):1:" in capsys.readouterr().err
+    assert main(["levers", "--outcome", "influence.morocco.mali@end"]) == 2  # without --response: said, not ignored
+    assert "add --response" in capsys.readouterr().err
 
 
 def test_all_of_moroccos_levers_on_mali_at_1_move_its_influence_there_by_005():

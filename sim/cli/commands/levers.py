@@ -19,6 +19,10 @@ def command(args: argparse.Namespace) -> int:
         print(f"--actor: unknown actor '{args.actor}'{did_you_mean(args.actor, ACTORS)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     levers = [lv for lv in load_catalogue().levers if not args.actor or lv.actor == args.actor]
+    if args.outcome is not None and not args.response:
+        print(f"--outcome {args.outcome}:1:1: --outcome ranks levers in a lever-response run; add --response",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     if args.response:
         return _lever_response(args, levers)
     print(json.dumps(lever_records(levers), indent=2) if args.json else levers_text(levers))
