@@ -408,33 +408,6 @@ def update_stocks(stock: np.ndarray, effort: np.ndarray, tau_up: np.ndarray, tau
     return stock + (effort - stock) / np.maximum(tau, 1.0)
 
 
-def lever_pull(effective: np.ndarray, pair_rec: np.ndarray, structure: Structure,
-               weight: np.ndarray) -> np.ndarray:
-    """Pull each actor's pull-kind levers exert on each state: [r, actor, state].
-
-    ``pair_rec`` (R, P) is :func:`pair_receptivity`.
-    """
-    targets = structure.targets
-    cells = targets.by_owner_and_actor
-    return _lever_pull(np.asarray(effective, dtype=float), np.asarray(pair_rec, dtype=float),
-                       as_shape(weight, np.shape(effective)), structure.is_pull.astype(float),
-                       targets.lever, cells.cell, cells.init)
-
-
-@jit
-def _lever_pull(effective, pair_rec, weight, is_pull, lever, cell, init):
-    n, n_pairs = pair_rec.shape
-    n_actors = int(np.sqrt(len(init)))
-    out = np.empty((n, n_actors, n_actors))
-    for r in range(n):
-        total = out[r].reshape(-1)  # [actor * A + state]
-        total[:] = init
-        for q in range(n_pairs):
-            k = lever[q]
-            total[cell[q]] += weight[r, k] * effective[r, k] * is_pull[k] * pair_rec[r, q]
-    return out
-
-
 def pull_multiplier(world: World, effective: np.ndarray, structure: Structure,
                     p: dict[str, np.ndarray], weight: np.ndarray) -> np.ndarray:
     """How much of an actor's pull on a state lands: [r, actor, state].

@@ -130,12 +130,9 @@ class InfluenceModel(mesa.Model):
         # which (lever, target) pairs each institution enables, per pair set (ODD 7.12)
         self.gated_pairs = {"targets": self.structure.targets, "coercive": self.structure.coercive_targets,
                             "relief": self.structure.relief}
-        self.gated = {name: tuple((column, np.flatnonzero(np.isin(pairs.lever, [self.structure.keys.index(k) for k in
-                                                                               institution.enables])
-                                                          & (pairs.actor == ACTORS.index(institution.holder))))
-                                  for column, institution in enumerate(self.institutions.institutions)
-                                  if institution.enables)
-                      for name, pairs in self.gated_pairs.items()}
+        self.gated = {name: self._enabled_pairs(pairs) for name, pairs in self.gated_pairs.items()}
+        self._gates: dict[str, tuple[int, np.ndarray]] = {}  # per pair set: (institution version, gate)
+        self._institution_version = 0  # bumped whenever an institution changes, so gates are reused until then
         self.blocks = _blocks(scenario, blocks, n_replicates)
         self.params = ParameterSet(self.catalogue, n_replicates,
                                    {**self._block_parameters(n_replicates), **(parameters or {})})
@@ -276,7 +273,7 @@ class InfluenceModel(mesa.Model):
         """Pull of every actor on every state in every arena, [r, actor, arena, state]: (legacy +
         levers) times liking, openness, undermining. Moves the legacy stocks first (7.5).
 
-        ``effective`` is the saturated stock (``_effective()``)."""
+        ``effective`` is the saturated stock (``effective_stock()``)."""
         w, s, p = self.world, self.structure, self.params
         weight = p.lever_matrix("weight")
         levers = dyn.arena_pull(effective, self.pair_rec, s, weight)
@@ -337,8 +334,24 @@ class InfluenceModel(mesa.Model):
 
     def gate(self, pairs: str) -> np.ndarray:
         """(R, P) for one set of (lever, target) pairs ("targets", "coercive", "relief"): 0 where an
-        institution that enables the lever on that target is not in force (ODD 7.12)."""
-        return dyn.institution_gate(self.world.institution, self.gated[pairs], len(self.gated_pairs[pairs].lever))
+        institution that enables the lever on that target is not in force (ODD 7.12). Recomputed only
+        after an institution has changed (several reads a month, few changes a run)."""
+        cached = self._gates.get(pairs)
+        if cached is None or cached[0] != self._institution_version:
+            gate = dyn.institution_gate(self.world.institution, self.gated[pairs], len(self.gated_pairs[pairs].lever))
+            cached = self._gates[pairs] = (self._institution_version, gate)
+        return cached[1]
+
+    def _enabled_pairs(self, pairs: dyn.Pairs) -> tuple[tuple[int, np.ndarray], ...]:
+        """(institution column, the indices of ``pairs`` it enables: its levers on its holder) for
+        every institution that enables some lever."""
+        out = []
+        for column, institution in enumerate(self.institutions.institutions):
+            if institution.enables:
+                levers = [self.structure.keys.index(key) for key in institution.enables]
+                holder = ACTORS.index(institution.holder)
+                out.append((column, np.flatnonzero(np.isin(pairs.lever, levers) & (pairs.actor == holder))))
+        return tuple(out)
 
     def _advance(self) -> None:
         w, s, p = self.world, self.structure, self.params
@@ -464,6 +477,7 @@ class InfluenceModel(mesa.Model):
                 column = self.institution_index[parsed.key]
                 old = w.institution[:, column]
                 w.institution[:, column] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
+                self._institution_version += 1
                 continue
             if root == "levers":
                 column = self.lever_index[parsed.key]
