@@ -38,11 +38,20 @@ CALIBRATED = ("relation.goodwill_scale", "relation.balance_rate", "relation.reve
               "influence.legacy_floor", "receptivity.security_gain", "influence.western_share", "agent.inertia")
 UNCERTAINTIES = "scenarios/parts/uncertainties.yaml"
 JUDGEMENT_UNCERTAINTIES = {"context.threat_vacuum": (0.1, 0.4),
-                           # the judgement numbers that decide the actors' choices (ODD 7.12, issue #27 item 6)
+                           # the judgement numbers that decide the actors' choices (ODD 7.12-7.13, issue #27
+                           # item 6); where the replay constrains one, its range keeps the 2012-2022 record
+                           # (Mali did not invite Russian forces before 2021; ECOWAS did not admit Morocco)
+                           "memory.rate": (0.02, 0.08), "settlement.standing": (0.0, 0.2),
                            "decision.offer_effort": (0.4, 0.75), "decision.join_attitude": (0.2, 0.5),
+                           "decision.quit_attitude": (-0.3, 0.1), "decision.sign_attitude": (0.15, 0.5),
+                           "decision.sign_threat": (0.35, 0.7), "decision.denounce_attitude": (-0.3, 0.05),
                            "decision.reinforce_threat": (0.55, 0.75), "decision.offer_threat": (0.6, 0.85),
-                           "decision.mediation_exit_attitude": (0.1, 0.3), "decision.exit_attitude": (-0.05, 0.08),
-                           "decision.exit_sanctions": (0.3, 0.8)}
+                           "decision.mediation_exit_attitude": (0.1, 0.3), "decision.exit_attitude": (-0.05, 0.15),
+                           "decision.exit_sanctions": (0.05, 0.2), "decision.rejoin_attitude": (0.2, 0.5),
+                           "decision.settle_pressure": (0.1, 0.3), "decision.settle_mediation": (1.2, 1.8),
+                           "decision.expel_attitude": (-0.4, 0.0), "decision.invite_threat": (0.55, 0.85),
+                           "decision.invite_attitude": (0.25, 0.5), "decision.suspend_attitude": (-0.3, 0.1),
+                           "decision.revive_attitude": (0.25, 0.5), "decision.admit_attitude": (0.35, 0.8)}
 CUT = "2018-12"
 TREND_FROM = "2016-01"
 

@@ -25,7 +25,7 @@ START_FILE = ROOT / "scenarios" / "parts" / "start_2022.yaml"
 HANDOVER_MONTH = "2022-01"
 HANDOVER_REPLICATES = 100
 DECIMALS = 3
-CONTEXT_SERIES = ("threat", "stability", "western_presence")
+CONTEXT_SERIES = ("threat", "stability", "western_presence", "sanctions_endured", "insecurity_endured")
 
 
 def replay_state(replay: Scenario, month: str = HANDOVER_MONTH, *, n_replicates: int = HANDOVER_REPLICATES,

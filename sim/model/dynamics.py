@@ -230,6 +230,8 @@ class World:
     stability: np.ndarray  # (R, A)
     western: np.ndarray  # (R, A)
     commitment: np.ndarray  # (R, A), exogenous, set by events
+    sanctions_endured: np.ndarray  # (R, A) memory: slow average of sanctions in force (7.13)
+    insecurity_endured: np.ndarray  # (R, A) memory: slow average of the threat (7.13)
     institution: np.ndarray  # (R, N) 0/1: memberships, agreements, presences in force (sim/scenario/institutions.py)
     anchor: np.ndarray  # (R, A, A) structural attitude that relations revert to, solved at the start
     threat_base: np.ndarray  # (R, A) threat without security levers or a Western vacuum, solved at the start
@@ -812,6 +814,17 @@ def solve_context_bases(threat_0: np.ndarray, stability_0: np.ndarray, relief_0:
     stability_base = stability_0 + (col("context.sanction_stress") * sanction_0 + coups) / col(
         "context.stability_recovery")
     return np.maximum(threat_base, 0.0), stability_base
+
+
+def update_memories(world: World, sanction: np.ndarray, p: dict[str, np.ndarray]) -> None:
+    """What a state has endured: slow averages of sanctions in force and of the threat (ODD 7.13).
+
+    Decisions read these, not only this month's state, so a grievance outlives its cause: six
+    months of sanctions leave a memory that fades over years (at ``memory.rate`` per month).
+    """
+    rate = p["memory.rate"][:, None]
+    world.sanctions_endured += rate * (sanction - world.sanctions_endured)
+    world.insecurity_endured += rate * (world.threat - world.insecurity_endured)
 
 
 def update_context(world: World, relief: np.ndarray, sanction: np.ndarray, p: dict[str, np.ndarray]) -> None:

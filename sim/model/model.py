@@ -148,6 +148,8 @@ class InfluenceModel(mesa.Model):
         self.fired = {name: np.zeros(n_replicates, int) for spec, _ in self.blocks for name in
                       [t.id for t in spec.triggers] + [k.id for k in spec.shocks]}
         self.lever_index = {key: i for i, key in enumerate(self.structure.keys)}
+        self.mediation_lever = {lever.actor: self.lever_index[lever.key] for lever in self.catalogue.levers
+                                if lever.channel == "mediation"}  # a settlement's mediators' effort
         self.pinned = {self.lever_index[key]: np.broadcast_to(np.asarray(value, float), (n_replicates,))
                        for key, value in (pinned_levers or {}).items()}
         for actor in ACTORS:
@@ -166,6 +168,9 @@ class InfluenceModel(mesa.Model):
                                            (n_replicates, A, A)).copy()
         decisions = self.institutions.decisions
         self.decided = np.zeros((n_replicates, len(decisions)))  # 1 once a decision has been taken
+        # (R, D): False where a replicate's scenario switches the rule off (``decisions:``)
+        self.decision_allowed = np.stack([~self._per_block(lambda spec, d=d.id: spec.decision_off(d)).astype(bool)
+                                          for d in decisions], axis=1)
         self._apply_month(0)
         self._fire_triggers_and_shocks(0)
         solve_start(self)
@@ -223,7 +228,7 @@ class InfluenceModel(mesa.Model):
         self.remove_all_agents()
         self.world = self.params = self.planned_effort = None
         self.fixed_effort = self.lever_value = self.lever_value_0 = self.receptivity = self.pair_rec = None
-        self.sanction = self.objectives = self.decided = self.shock_counts = None
+        self.sanction = self.objectives = self.decided = self.decision_allowed = self.shock_counts = None
         self.trigger_armed, self.trigger_due, self.fired, self.pinned = {}, {}, {}, {}
 
     def trajectories(self) -> Trajectories:
@@ -260,6 +265,8 @@ class InfluenceModel(mesa.Model):
             stability=per_replicate(ctx["stability"]),
             western=per_replicate(ctx["western_presence"]),
             commitment=per_replicate(ctx["western_commitment"]),
+            sanctions_endured=per_replicate(ctx["sanctions_endured"]),
+            insecurity_endured=per_replicate(ctx["insecurity_endured"]),
             institution=per_replicate(np.array([float(spec.institutions.get(i.key, i.initial))
                                                 for i in self.institutions.institutions])),
             anchor=per_replicate(relation0),
@@ -365,6 +372,7 @@ class InfluenceModel(mesa.Model):
         w.relation = dyn.update_relations(w, dyn.relation_forcing(w, flows, p), p)
         dyn.update_context(w, dyn.threat_relief(effective, p.lever_matrix("threat_relief"), s, self.gate("relief")),
                            self.sanction, p)
+        dyn.update_memories(w, self.sanction, p)
         draws = uniforms(self.keys, STREAM_BUILTIN_SHOCKS, self.month_index, 2 * A + 1)
         self.shock_counts += dyn.apply_shocks(w, draws, s, p)
 
@@ -475,9 +483,11 @@ class InfluenceModel(mesa.Model):
                 continue
             if root == "institution":
                 column = self.institution_index[parsed.key]
-                old = w.institution[:, column]
+                old = w.institution[:, column].copy()
                 w.institution[:, column] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
                 self._institution_version += 1
+                if self.institutions.institutions[column].mediators:
+                    self._move_mediator_standing(column, w.institution[:, column] - old)
                 continue
             if root == "levers":
                 column = self.lever_index[parsed.key]
@@ -493,9 +503,8 @@ class InfluenceModel(mesa.Model):
             elif root == "relation":
                 b = ACTORS.index(second)
                 old = w.relation[:, a, b]
-                w.relation[:, a, b] = np.where(mask, np.clip(old + value if additive else value, -1, 1), old)
-                # part of a dated or random change of attitude lasts: it moves the anchor too
-                w.anchor[:, a, b] += self.params["relation.shock_persistence"] * (w.relation[:, a, b] - old)
+                new = np.where(mask, np.clip(old + value if additive else value, -1, 1), old)
+                self.change_attitude(a, b, new - old)
             elif root == "influence":
                 b = ACTORS.index(second)
                 old = w.influence[:, a, b]
@@ -505,12 +514,33 @@ class InfluenceModel(mesa.Model):
                 w.influence[:, :, b] *= room[:, None]  # the others make room, keeping the sum <= 1
                 w.influence[:, a, b] = new
 
+    def change_attitude(self, a: int, b: int, change: np.ndarray) -> None:
+        """Move actor a's attitude towards b by ``change`` (R,), within [-1, 1]. Part of a dated, random
+        or decided change lasts (``relation.shock_persistence``): it moves the anchor too (ODD 7.6)."""
+        w = self.world
+        old = w.relation[:, a, b].copy()
+        w.relation[:, a, b] = np.clip(old + change, -1.0, 1.0)
+        w.anchor[:, a, b] += self.params["relation.shock_persistence"] * (w.relation[:, a, b] - old)
+
+    def _move_mediator_standing(self, column: int, change: np.ndarray) -> None:
+        """A settlement concluded (change +1) or denounced (-1) moves both parties' attitudes to its
+        mediators by ``settlement.standing``, shared by the mediation effort each put in (ODD 7.12)."""
+        settlement = self.institutions.institutions[column]
+        efforts = np.stack([self.world.effort[:, self.mediation_lever[m]] for m in settlement.mediators], axis=1)
+        total = dyn.ordered_sum(efforts, axis=1)[:, None]
+        shares = np.where(total > 0, efforts / np.where(total > 0, total, 1.0), 1.0 / len(settlement.mediators))
+        moves = self.params["settlement.standing"][:, None] * shares * change[:, None]
+        for party in (settlement.holder, settlement.partner):
+            for k, mediator in enumerate(settlement.mediators):
+                self.change_attitude(ACTORS.index(party), ACTORS.index(mediator), moves[:, k])
+
     def _record(self) -> None:
         w = self.world
         if self._n_recorded == self._recorded.shape[1]:  # stepped past the horizon by hand
             self._recorded = np.concatenate([self._recorded, np.empty_like(self._recorded)], axis=1)
         state = dict(influence=w.influence, relation=w.relation, effort=w.effort, institution=w.institution,
-                     decided=self.decided, threat=w.threat, stability=w.stability, western_presence=w.western)
+                     decided=self.decided, threat=w.threat, stability=w.stability, western_presence=w.western,
+                     sanctions_endured=w.sanctions_endured, insecurity_endured=w.insecurity_endured)
         if self.layout.reads("sanctions"):
             state["sanctions"] = dyn.sanctions(w.effort, self.structure, self.gate("coercive"))
         self._recorded[:, self._n_recorded] = self.layout.gather(**state)

@@ -39,7 +39,8 @@ DISTRIBUTIONS = {
     "triangular": ("low", "mode", "high"),
     "choice": ("values", "weights"),
 }
-CONTEXT_DEFAULTS = {"threat": 0.1, "stability": 0.8, "western_presence": 0.0}  # commitment: the presence
+# western_commitment defaults to the presence, insecurity_endured to the threat (loader)
+CONTEXT_DEFAULTS = {"threat": 0.1, "stability": 0.8, "western_presence": 0.0, "sanctions_endured": 0.0}
 ACTOR_STATE = ("budget", "objectives")  # actors.<a>.budget and actors.<a>.objectives.<b>: paths events change
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")  # no separators, no "..": safe as a folder name
@@ -783,6 +784,7 @@ def scenario_format() -> Record:
     catalogue = load_catalogue()
     institutions = load_institutions()
     institution_text = dict(zip(institutions.keys, (i.description for i in institutions.institutions), strict=True))
+    decision_text = {d.id: f"{d.actor}: {d.action} {d.institution}" for d in institutions.decisions}
     descriptions = {(lv.actor, lv.id): lv.description for lv in catalogue.levers}
     changes = _changes(catalogue)
     condition = ConditionSpec(catalogue=catalogue,
@@ -808,6 +810,10 @@ def scenario_format() -> Record:
                                                                   rule="0 (not in force) or 1 (in force)"),
                               noun="institution",
                               description="starting institutional state, 1 in force / member / present"),
+        "decisions": Table(tuple(d.id for d in institutions.decisions), lambda d: Flag(
+            description=decision_text[d], rule="on or true (the actor may take it), off or false (it never does)"),
+            noun="decision", description="switch an actor's decision rule off (or a parent's 'off' back on), "
+                                         "e.g. to ask what happens if ECOWAS never settles"),
         "parameters": Table(tuple(parameters), lambda n: Number(
             parameters[n].low, parameters[n].high,
             description=f"{parameters[n].unit}; default {parameters[n].default}. {parameters[n].rationale}"),

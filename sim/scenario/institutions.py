@@ -19,7 +19,7 @@ from sim.scenario.catalogue import ACTORS, Evidence, load_catalogue
 from sim.scenario.conditions import ConditionError, Node, check_state_path, parse_condition
 from sim.scenario.yamlsafe import Document, parse_yaml_bytes
 
-KINDS = ("membership", "agreement", "presence")
+KINDS = ("membership", "agreement", "presence", "settlement")  # a settlement has mediators
 # which state of the institution an action needs, and the state it leaves
 ACTIONS: Mapping[str, tuple[int, int]] = MappingProxyType({
     "join": (0, 1), "sign": (0, 1), "invite": (0, 1),
@@ -40,6 +40,7 @@ class Institution:
     description: str
     evidence: tuple[Evidence, ...]
     enables: tuple[str, ...] = ()  # lever keys that act on the holder only while this is in force
+    mediators: tuple[str, ...] = ()  # a settlement's brokers: their standing moves with it (ODD 7.12)
 
     @property
     def key(self) -> str:
@@ -138,10 +139,21 @@ def _institution(doc: Document, key: tuple, entry: object, problems: list[Proble
                                                               f"{did_you_mean(str(lever_key), list(known))}"))
         elif holder not in lever.targets:
             problems.append(doc.problem((*key, "enables", n), f"lever {lever_key} does not act on {holder}"))
+    mediators = entry.get("mediators") or []
+    if kind == "settlement" and (partner is None or not mediators):
+        problems.append(doc.problem(key, "a settlement needs a partner (the other party) and mediators"))
+    if mediators and kind != "settlement":
+        problems.append(doc.problem((*key, "mediators"), f"only a settlement has mediators, not a {kind}"))
+    mediating = {lever.actor for lever in catalogue.levers if lever.channel == "mediation"}
+    for n, mediator in enumerate(mediators if isinstance(mediators, list) else [mediators]):
+        if mediator not in mediating or mediator in (holder, partner):
+            problems.append(doc.problem((*key, "mediators", n), f"mediator {mediator!r}: expected an actor with a "
+                                        f"mediation lever other than the parties ({', '.join(sorted(mediating))})"))
     if len(problems) > before:
         return None
     return Institution(holder, str(entry["id"]), partner, kind, int(entry["initial"]),
-                       str(entry.get("description", "")).strip(), evidence, tuple(str(k) for k in enables))
+                       str(entry.get("description", "")).strip(), evidence, tuple(str(k) for k in enables),
+                       tuple(str(m) for m in mediators))
 
 
 def _decision(doc: Document, key: tuple, entry: object, catalogue: InstitutionCatalogue,

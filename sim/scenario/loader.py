@@ -87,6 +87,8 @@ class CountryContext:
     stability: float
     western_presence: float
     western_commitment: float
+    sanctions_endured: float = 0.0  # memories (ODD 7.13): a slow average of sanctions in force
+    insecurity_endured: float = 0.0  # ... and of the threat
 
 
 @dataclass(frozen=True)
@@ -227,6 +229,7 @@ class Scenario:
     events: tuple[Event, ...]
     status_quo: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
     institutions: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))  # "mali.ecowas": 0|1
+    decisions: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))  # rule id: on (True) | off
     triggers: tuple[Trigger, ...] = ()
     shocks: tuple[Shock, ...] = ()
     uncertainties: tuple[Uncertainty, ...] = ()
@@ -241,6 +244,10 @@ class Scenario:
         budget policies, levers, events, triggers, shocks, parameters and uncertainties may differ."""
         actors = tuple((a, s.objectives, s.influence, s.relations) for a, s in self.actors.items())
         return self.start, self.horizon, actors, self.context, self.status_quo, self.institutions
+
+    def decision_off(self, rule: str) -> bool:
+        """Whether this scenario switches the decision rule ``rule`` off."""
+        return self.decisions.get(rule) is False
 
     def date_of(self, step: int) -> str:
         return format_month(self.start + step)
@@ -272,6 +279,7 @@ class Scenario:
             "parameters": dict(self.parameters),
             "status_quo": {a: dict(v) for a, v in self.status_quo.items()},
             "institutions": dict(self.institutions),
+            **({"decisions": dict(self.decisions)} if self.decisions else {}),
             "events": [_event_to_data(e) for e in self.events],
             "triggers": [
                 {"id": t.id, "when": t.when, "once": t.once, "delay": t.delay, **_changes_to_data(t.changes)}
@@ -622,6 +630,7 @@ class _Checker:
             parameters=MappingProxyType(parameters),
             status_quo=MappingProxyType(status_quo),
             institutions=MappingProxyType(data.get("institutions", {})),
+            decisions=MappingProxyType(data.get("decisions", {})),
             question=question,
             events=tuple(events),
             triggers=tuple(Trigger(id=t["id"], when=t["when"][0], condition=t["when"][1], once=t["once"],
@@ -706,7 +715,8 @@ class _Checker:
         out = {}
         for actor in ACTORS:
             values = table.get(actor) or CONTEXT_DEFAULTS
-            values = {"western_commitment": values["western_presence"], **values}
+            values = {"western_commitment": values["western_presence"], "insecurity_endured": values["threat"],
+                      **values}
             out[actor] = CountryContext(**values)
         return out
 

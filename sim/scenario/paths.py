@@ -35,6 +35,9 @@ CONTEXT = (
     ContextVariable("western_presence", "western", settable=True, recorded=True),
     ContextVariable("western_commitment", "commitment", settable=True, recorded=False),
     ContextVariable("sanctions", None, settable=False, recorded=True),
+    # memories (ODD 7.13): slow averages of what a state has endured, which decisions read
+    ContextVariable("sanctions_endured", "sanctions_endured", settable=True, recorded=True),
+    ContextVariable("insecurity_endured", "insecurity_endured", settable=True, recorded=True),
 )
 CONTEXT_BY_NAME = {c.name: c for c in CONTEXT}
 READABLE_CONTEXT = tuple(c.name for c in CONTEXT)

@@ -38,12 +38,17 @@ def test_levers_move_influence_where_their_owner_has_a_foothold(responses):
     rules = load_institutions()
     switched_off = {lever for institution in rules.institutions for lever in institution.enables
                     if any(d.institution == institution.key and d.leaves == 0 for d in rules.decisions)}
+    # a lever that a decision's condition reads (Morocco's and Algeria's mediation conclude the Mali-ECOWAS
+    # settlement, which ends the sanctions that made mediation welcome) pairs two regimes, not two
+    # intensities: its mean must still be positive, its 5% quantile may not be
+    read_by_rules = {key for key in kinds for d in rules.decisions if f"effort.{key} " in f"{d.when} "}
     weak = {}
     for key, (influence, _) in first_target(responses).items():
         if kinds[key] != "pull":
             continue
         owner, target = influence.outcome.split(".")[1:]
-        assert influence.low >= 0 and influence.mean > 0, influence  # the direction is certain for every pull lever
+        assert influence.mean > 0, influence
+        assert influence.low >= 0 or key in read_by_rules, influence  # the direction is certain otherwise
         foothold = start[ACTORS.index(owner), ACTORS.index(target)] >= 0.1
         if foothold and key not in switched_off and not clears(influence):
             weak[key] = round(influence.mean, 4)

@@ -66,7 +66,8 @@ def world(**overrides):
         influence=np.zeros((1, A, A)), relation=np.zeros((1, A, A)), effort=np.zeros((1, 6)),
         stock=np.zeros((1, 6)), reference=np.zeros((1, 6)), legacy=np.zeros((1, A, dyn.C, A)),
         threat=np.full((1, A), 0.5), stability=np.full((1, A), 0.5), western=np.zeros((1, A)),
-        commitment=np.zeros((1, A)), institution=np.zeros((1, 0)), anchor=np.zeros((1, A, A)),
+        commitment=np.zeros((1, A)), sanctions_endured=np.zeros((1, A)), insecurity_endured=np.full((1, A), 0.5),
+        institution=np.zeros((1, 0)), anchor=np.zeros((1, A, A)),
         threat_base=np.full((1, A), 0.5),
         stability_base=np.full((1, A), 0.5), western_0=np.zeros(A), outside_0=np.ones((1, dyn.C, A)),
     )
@@ -413,3 +414,19 @@ def test_a_grouping_leaves_cells_without_columns_at_zero():
 
 def test_a_grouping_of_no_columns_sums_to_zeros():
     assert dyn.Grouping.of(np.array([], dtype=int), size=2).sum(np.zeros((3, 0))).tolist() == [[0.0, 0.0]] * 3
+
+
+def test_memories_remember_what_is_no_longer_in_force_and_fade_at_their_rate():
+    w = world(threat=np.full((1, A), 0.9))
+    p = params(**{"memory.rate": 0.04})
+    sanction = np.zeros((1, A))
+    sanction[0, 2] = 1.0
+    for _ in range(6):  # six months of sanctions on one state
+        dyn.update_memories(w, sanction, p)
+    after_sanctions = w.sanctions_endured[0, 2]
+    assert after_sanctions == pytest.approx(1 - 0.96 ** 6)
+    assert w.sanctions_endured[0, 3] == 0.0  # only the sanctioned state remembers them
+    for _ in range(18):  # lifted: the memory fades, it does not vanish
+        dyn.update_memories(w, np.zeros((1, A)), p)
+    assert w.sanctions_endured[0, 2] == pytest.approx(after_sanctions * 0.96 ** 18)
+    assert 0.5 < w.insecurity_endured[0, 0] < 0.9  # a slow average climbing towards the threat

@@ -126,6 +126,9 @@ def test_no_built_in_drift_with_the_shocks_on(baseline):
 
     data = copy.deepcopy(baseline.to_dict())
     data["events"], data["levers"] = [], {}
+    for context in data["context"].values():  # memories of the replay's past (its sanctions, its higher
+        context["sanctions_endured"] = 0.0    # threats) are inputs too: they fade by design (ODD 7.13)
+        context["insecurity_endured"] = context["threat"]
     trajectories = run(scenario_from_data(data, "no input"), n_replicates=400, seed=5)
     means = trajectories.values.mean(axis=0)  # (T, series)
     moved = np.abs(means - means[0]).max(axis=0)
