@@ -125,19 +125,11 @@ def headline(summary: Summary, question=None) -> list[str]:
         "Influence on Mauritania: "
         + moves("influence", [(a, "mauritania") for a in ACTORS if a != "mauritania"], source_label),
     ]
-    taken = []
-    for metric, source, target in summary.series.series:
-        if metric != "decision":
-            continue
-        share = summary.get(metric, source, target).mean  # the share of replicates that took it, by month
-        if share[end] > 0:
-            half = next(t for t in range(end + 1) if share[t] >= share[end] / 2)
-            rule = target.removeprefix(f"{source}_").replace("_", " ")
-            taken.append((share[end], f"{ACTOR_LABELS[source]} {rule} {share[end]:.0%} "
-                                      f"(half of them by {summary.dates[half]})"))
-    if taken:
-        lines.append(f"Decisions taken by {summary.dates[end]} (share of replicates): "
-                     + "; ".join(text for _, text in sorted(taken, reverse=True)))
+    from sim.report.prose import decisions_line
+
+    decisions = decisions_line(summary)  # each rule taken: its probability by the end and median month
+    if decisions:
+        lines.append(decisions)
     if question and question.outcomes:
         from sim.analysis.question import series_key
         from sim.report.prose import describe, number

@@ -9,7 +9,10 @@ from pathlib import Path
 from sim.analysis.compare import Comparison, Effect
 from sim.analysis.explain import Contribution
 from sim.analysis.question import Answer
-from sim.report.prose import describe, effect_sentence, number, percent
+from sim.engine.summary import Summary
+from sim.report.decisions import decision_changes, decisions_taken, median_month, probability
+from sim.report.prose import DECISIONS_MEANING, describe, effect_sentence, number, percent, points
+from sim.scenario.catalogue import ACTOR_LABELS
 
 DISCLAIMER = ("The model is a structured thought experiment grounded in the source documents, not a forecast; "
               "intervals show spread over shocks and uncertain parameters, not over model structure.")
@@ -49,6 +52,37 @@ def answer_sentences(answer: Answer) -> list[str]:
     return out
 
 
+def decision_blocks(baseline: Summary, whatif: Summary | None = None) -> list[tuple[str, object]]:
+    """The "Decisions" section: each rule taken in any replicate, its probability by the end and its
+    median month; with a what-if, both scenarios side by side and the difference, so a strategist
+    sees which decisions the what-if makes more or less likely, and when. Empty when the run
+    records no decisions."""
+    if not any(metric == "decision" for metric, _, _ in baseline.series):
+        return []
+    end = baseline.dates[-1]
+    blocks: list[tuple[str, object]] = [("h2", "Decisions")]
+    if whatif is None:
+        taken = decisions_taken(baseline)
+        rows = [["rule", "actor", f"probability by {end}", "median month"]]
+        rows += [[d.label, ACTOR_LABELS.get(d.actor, d.actor), percent(d.probability), d.median_month] for d in taken]
+        which = "any replicate"
+    else:
+        changes = decision_changes(baseline, whatif)
+        taken = changes
+        rows = [["rule", "actor", f"probability by {end}: baseline", "probability: what-if",
+                 "difference (percentage points)", "median month: baseline", "median month: what-if"]]
+        rows += [[c.label, ACTOR_LABELS.get(c.actor, c.actor), percent(probability(c.baseline)),
+                  percent(probability(c.whatif)), points(c.difference), median_month(c.baseline),
+                  median_month(c.whatif)] for c in changes]
+        which = "any replicate of either scenario"
+    if not taken:
+        blocks.append(("p", f"No actor took a decision in {which}."))
+        return blocks
+    blocks.append(("p", f"Each rule an actor took in {which} ({DECISIONS_MEANING})."))
+    blocks.append(("table", rows))
+    return blocks
+
+
 def report_sections(comparison: Comparison, question: str, effects: list[Effect],
                     contributions: list[Contribution], plots: list[str], meta: dict) -> list[tuple[str, object]]:
     """Report content as (kind, value) blocks, rendered to Markdown and HTML alike."""
@@ -78,6 +112,7 @@ def report_sections(comparison: Comparison, question: str, effects: list[Effect]
         blocks.append(("p", f"**{title}** (each series at the month where the what-if moves it most, relative "
                             "to the baseline's own spread)"))
         blocks.append(("ul", sentences))
+    blocks += decision_blocks(comparison.baseline, comparison.whatif)
     if contributions:
         blocks.append(("h2", "What explains them"))
         blocks.append(("p", "Each change in the what-if was reverted on its own and the run repeated on the same "

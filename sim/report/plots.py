@@ -143,40 +143,69 @@ def _spread(values: list[float], gap: float, top: float | None = None) -> list[f
 
 
 DECISION_COLOURS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")  # Okabe-Ito
+DECISION_STYLES = ("-", "--", ":", "-.")
+THROUGHOUT_COLOUR = "#999999"
+
+
+def line_styles(n: int) -> list[tuple[str, str]]:
+    """``n`` (colour, linestyle) pairs, no two alike up to len(colours) x len(styles) (28) lines:
+    every colour solid first, then every colour dashed, ... (so a legend can tell lines apart
+    however many rules fire)."""
+    colours, styles = DECISION_COLOURS, DECISION_STYLES
+    return [(colours[k % len(colours)], styles[k // len(colours) % len(styles)]) for k in range(n)]
 
 
 def decisions_chart(summary: Summary, seed: int) -> Figure:
-    """Institutions in force and decisions taken, as shares of replicates by month (summary means)."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 7), sharex=True)
+    """Institutions in force and decisions taken, as shares of replicates by month (summary means).
+
+    Each line has its own colour and linestyle and is named in a legend beside its panel, most
+    likely first; decisions read as in the console and the report (sim.report.decisions).
+    Institutions in force in every replicate all run long are one grey line, not lines hidden
+    under each other."""
+    from sim.report.decisions import decisions_taken, words
+    from sim.report.prose import percent
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), sharex=True)
     x = np.arange(len(summary.dates))
-    for ax, metric, empty, ylabel in (
-            (top, "institution", "no institution in force", "share of replicates in force"),
-            (bottom, "decision", "no decision taken in any replicate", "share where it has happened")):
-        shown = [(source, target) for m, source, target in summary.series
-                 if m == metric and summary.get(m, source, target).mean.max() > 0]
-        labels = []
-        for k, (source, target) in enumerate(shown):
-            share = summary.get(metric, source, target).mean
-            colour = DECISION_COLOURS[k % len(DECISION_COLOURS)]
-            style = ("-", "--", ":")[k // len(DECISION_COLOURS) % 3]
-            name = target.replace("_", " ")
-            label = name if metric == "decision" else f"{ACTOR_LABELS[source]}: {name}"
-            ax.plot(x, share, color=colour, linewidth=1.8, linestyle=style)
-            labels.append((share[-1], f"{label} {share[-1]:.0%}", colour))
-        for y, (_, text, colour) in zip(_spread([v for v, _, _ in labels], 0.08, 1.05), labels, strict=True):
-            ax.text(1.01, y, text, transform=ax.get_yaxis_transform(), fontsize=7, color=colour, va="center")
-        if not shown:
+    institutions, throughout = [], []
+    for metric, holder, name in summary.series:
+        if metric != "institution":
+            continue
+        share = summary.get(metric, holder, name).mean
+        label = f"{ACTOR_LABELS[holder]}: {words(name)}"
+        if share.min() >= 1:
+            throughout.append(label)
+        elif share.max() > 0:
+            institutions.append((-share[-1], label, share))
+    institutions.sort(key=lambda row: row[:2])
+    lines = [(f"{label} {percent(share[-1])}", share) for _, label, share in institutions]
+    if throughout:
+        top.plot(x, np.ones(len(x)), color=THROUGHOUT_COLOUR, linewidth=3, alpha=0.6,
+                 label="\n".join(["in force throughout, every replicate:", *throughout]))
+    taken = decisions_taken(summary)
+    decisions = [(f"{d.label}: {percent(d.probability)}, median {d.median_month}",
+                  summary.get("decision", d.actor, d.rule).mean) for d in taken]
+    for ax, drawn, empty, ylabel in (
+            (top, lines, "no institution in force", "share of replicates in force"),
+            (bottom, decisions, "no decision taken in any replicate", "probability it has been taken")):
+        for (label, share), (colour, style) in zip(drawn, line_styles(len(drawn)), strict=True):
+            ax.plot(x, share, color=colour, linewidth=1.8, linestyle=style, label=label)
+        if ax.get_lines():
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False,
+                      handlelength=3.2, borderaxespad=0)
+        else:
             ax.text(0.5, 0.5, empty, transform=ax.transAxes, ha="center", color="#555")
         ax.set_ylim(-0.02, 1.05)
         ax.set_ylabel(ylabel)
         time_axis(ax, summary.dates)
     top.set_xlabel("")
-    top.set_title("Institutions in force and decisions taken (share of replicates)")
-    fig.subplots_adjust(bottom=0.1, right=0.7, hspace=0.12)
+    top.set_title("Institutions in force (share of replicates)", fontsize=10, loc="left")
+    bottom.set_title("Decisions taken: probability by month (legend: by the end, and the median month of those "
+                     "that took it)", fontsize=10, loc="left")
+    fig.subplots_adjust(left=0.07, bottom=0.09, right=0.6, top=0.95, hspace=0.22)
     fig.text(0.01, 0.01, f"scenario: {summary.scenario} · seed {seed} · {summary.n_replicates} replicates · "
              "line: share of replicates, by month", fontsize=7, color="#555")
     return fig
-
 
 
 SCENARIO_COLOURS = {"baseline": "#0072b2", "whatif": "#e69f00"}  # Okabe-Ito blue and orange

@@ -7,6 +7,8 @@ and the console lines say the same thing the same way.
 from __future__ import annotations
 
 from sim.analysis.compare import Effect
+from sim.engine.summary import Summary
+from sim.report.decisions import DecisionTaken, decisions_taken
 from sim.scenario.catalogue import ACTOR_LABELS
 
 
@@ -36,6 +38,31 @@ def percent(share: float) -> str:
     if 0.99 < share < 1:
         return ">99%"
     return f"{share:.0%}"
+
+
+def points(difference: float) -> str:
+    """A difference of two shares in signed percentage points, never "+0" for one that is not zero."""
+    value = 100 * difference
+    if value == 0:
+        return "0"
+    return f"{value:+.0f}" if abs(value) >= 1 else f"{value:+.1g}"
+
+
+DECISIONS_MEANING = "probability = share of replicates; median month among the replicates that took it"
+
+
+def decision_text(decision: DecisionTaken) -> str:
+    """e.g. "Mali joins atlantic initiative: probability 86%, median month 2023-12"."""
+    return f"{decision.label}: probability {percent(decision.probability)}, median month {decision.median_month}"
+
+
+def decisions_line(summary: Summary) -> str | None:
+    """The console's one line on decisions (``sim run``), or None when no rule fired in any replicate."""
+    taken = decisions_taken(summary)
+    if not taken:
+        return None
+    return (f"Decisions taken by {summary.dates[-1]} ({DECISIONS_MEANING}): "
+            + "; ".join(decision_text(d) for d in taken))
 
 
 def describe(metric: str, source: str, target: str) -> str:

@@ -52,8 +52,9 @@ def test_largest_effects_look_over_the_whole_run_and_never_print_zero(baseline):
     comparison = compare_scenarios(baseline, whatif, 40, seed=3)
     effects = largest_effects(comparison)
     relation = next(e for e in effects if e.metric == "relation")
-    assert (relation.source, relation.target) == ("mali", "ecowas")
-    s = comparison.difference.series.series.index(("relation", "mali", "ecowas"))
+    # Mali's attitude to ECOWAS, or ECOWAS's to Mali (the baseline's settlement moves both)
+    assert {relation.source, relation.target} == {"mali", "ecowas"}
+    s = comparison.difference.series.series.index(("relation", relation.source, relation.target))
     b = comparison.baseline
     size = np.abs(comparison.difference["mean"][:, s]) / np.maximum(b["p95"][:, s] - b["p05"][:, s], MIN_SPREAD)
     assert relation.date == comparison.difference.dates[int(np.argmax(size))]
@@ -78,7 +79,8 @@ def test_question_is_answered_with_levels_difference_and_threshold(baseline, tmp
     assert (answer.first, answer.last) == ("2022-03", "2022-09")
     attitude = answer.series[0]
     assert attitude.series == ("relation", "mali", "ecowas")
-    assert attitude.difference.mean > 0.03 and attitude.difference.low > 0 and attitude.p_higher > 0.9  # v4: bounded
+    # v4: bounded attitudes; the baseline's settlement (+0.05 when ECOWAS lifts) narrows the gap
+    assert attitude.difference.mean > 0.02 and attitude.difference.low > 0 and attitude.p_higher > 0.9
     assert attitude.whatif.mean > attitude.baseline.mean
     assert answer.threshold.baseline_at_end > answer.threshold.whatif_at_end  # the dip below 0.1 is avoided
     from sim.report.document import answer_sentences
@@ -122,7 +124,12 @@ def test_compare_cli_writes_report_and_folders_can_be_compared(tmp_path, capsys)
         assert (out / name).exists(), name
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html and "Russia's influence on Mali is" in html
-    assert "Question." in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "Question." in report
+    # each decision taken in either scenario: its probability in each, the difference and its median months
+    assert "## Decisions" in report and "| rule | actor | probability by " in report
+    assert "median month: what-if" in report
+    assert "<h2>Decisions</h2>" in html
     runs = []
     for name, scenario in (("a", "baseline.yaml"), ("b", "russia_withdraws.yaml")):
         assert main(["run", str(SCENARIOS / scenario), "--replicates", "8", "--seed", "4",

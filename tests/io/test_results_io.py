@@ -1,5 +1,6 @@
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
@@ -36,11 +37,13 @@ def test_run_folder_has_every_file(short_run):
     assert all((folder / p).stat().st_size > 10_000 for p in manifest["plots"])
     assert len(outcome.headline) == 4  # Mali, Mali's attitudes, Mauritania, and the decisions taken
     decisions = outcome.headline[-1]
-    assert decisions.startswith("Decisions taken by 2023-01 (share of replicates): ")
-    for part in decisions.split(": ", 1)[1].split("; "):  # each with its share and when half had taken it
-        label, _, rest = part.partition("%")
-        share = float(label.rsplit(" ", 1)[1]) / 100
-        assert 0 < share <= 1 and rest.startswith(" (half of them by 20")
+    prefix = ("Decisions taken by 2023-01 (probability = share of replicates; median month among the replicates "
+              "that took it): ")
+    assert decisions.startswith(prefix)
+    for part in decisions.removeprefix(prefix).split("; "):  # each with its probability and median month
+        _, _, rest = part.partition(": probability ")
+        share, _, month = rest.partition("%, median month ")
+        assert 0 < float(share.lstrip("<>")) / 100 <= 1 and re.fullmatch(r"20\d\d-\d\d", month)
 
 
 def test_columns_exact_and_quantiles_agree_with_numpy(short_run):
