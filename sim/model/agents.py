@@ -73,7 +73,7 @@ class ActorAgent(mesa.Agent):
         month = model.spec.start + model.month_index
         for own, (column, decision) in enumerate(self.decisions):
             current = model.world.institution[:, model.institution_index[decision.institution]]
-            applicable = (current == decision.needs) & model.decision_allowed[:, column]
+            applicable = (current == decision.needs) & (month >= model.decision_from[:, column])
             if not applicable.any():  # e.g. no replicate has left, so none can rejoin: the condition is moot
                 self.decision_streak[:, own] = 0
                 continue

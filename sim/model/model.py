@@ -124,7 +124,9 @@ class InfluenceModel(mesa.Model):
         self.institutions = load_institutions()
         self.institution_index = {key: i for i, key in enumerate(self.institutions.keys)}
         self.institution_holder = np.array([ACTORS.index(i.holder) for i in self.institutions.institutions], int)
-        self.institution_partner = np.array([ACTORS.index(i.partner) if i.partner else -1
+        # the partner whose pull an institution in force opens (7.12); a measure imposed on the holder
+        # (sanctions) opens nothing
+        self.institution_partner = np.array([ACTORS.index(i.partner) if i.partner and i.kind != "measure" else -1
                                               for i in self.institutions.institutions], int)
         self.structure = dyn.Structure.from_catalogue(self.catalogue)
         # which (lever, target) pairs each institution enables, per pair set (ODD 7.12)
@@ -168,9 +170,9 @@ class InfluenceModel(mesa.Model):
                                            (n_replicates, A, A)).copy()
         decisions = self.institutions.decisions
         self.decided = np.zeros((n_replicates, len(decisions)))  # 1 once a decision has been taken
-        # (R, D): False where a replicate's scenario switches the rule off (``decisions:``)
-        self.decision_allowed = np.stack([~self._per_block(lambda spec, d=d.id: spec.decision_off(d)).astype(bool)
-                                          for d in decisions], axis=1)
+        # (R, D): the first month each rule may fire in each replicate (its scenario's ``decisions:``)
+        self.decision_from = np.stack([self._per_block(lambda spec, d=d.id: spec.decision_from(d)) for d in decisions],
+                                      axis=1)
         self._apply_month(0)
         self._fire_triggers_and_shocks(0)
         solve_start(self)
@@ -228,7 +230,7 @@ class InfluenceModel(mesa.Model):
         self.remove_all_agents()
         self.world = self.params = self.planned_effort = None
         self.fixed_effort = self.lever_value = self.lever_value_0 = self.receptivity = self.pair_rec = None
-        self.sanction = self.objectives = self.decided = self.decision_allowed = self.shock_counts = None
+        self.sanction = self.objectives = self.decided = self.decision_from = self.shock_counts = None
         self.trigger_armed, self.trigger_due, self.fired, self.pinned = {}, {}, {}, {}
 
     def trajectories(self) -> Trajectories:

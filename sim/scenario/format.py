@@ -172,6 +172,24 @@ class Month(Spec):
         return "a month YYYY-MM"
 
 
+class DecisionSwitch(Spec):
+    """A decision rule on (true), off (false), or on from a month (``YYYY-MM``: off before it)."""
+
+    rule = "on or true (the actor may take it), off or false (it never does), or a month YYYY-MM (on from then)"
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        if isinstance(value, bool):
+            return value
+        month = parse_month(value) if isinstance(value, str) else None
+        if month is None:
+            report.fail(key, f"{dotted(key)} = {shown(value)}; expected {self.rule}")
+            return INVALID
+        return month
+
+    def schema(self) -> dict:
+        return self.described({"oneOf": [{"type": "boolean"}, {"type": "string", "pattern": MONTH_PATTERN}]})
+
+
 @dataclass(frozen=True)
 class Text(Spec):
     """Free text; ``pattern`` (with ``rule`` in words) when it must have a form."""
@@ -810,16 +828,20 @@ def scenario_format() -> Record:
                                                                   rule="0 (not in force) or 1 (in force)"),
                               noun="institution",
                               description="starting institutional state, 1 in force / member / present"),
-        "decisions": Table(tuple(d.id for d in institutions.decisions), lambda d: Flag(
-            description=decision_text[d], rule="on or true (the actor may take it), off or false (it never does)"),
-            noun="decision", description="switch an actor's decision rule off (or a parent's 'off' back on), "
-                                         "e.g. to ask what happens if ECOWAS never settles"),
+        "decisions": Table(tuple(d.id for d in institutions.decisions), lambda d: DecisionSwitch(
+            description=decision_text[d]), noun="decision",
+            description="switch an actor's decision rule off, back on, or on from a month (a replay that scripts "
+                        "the choice; a backtest after its cutoff), e.g. to ask what happens if ECOWAS never settles"),
         "parameters": Table(tuple(parameters), lambda n: Number(
             parameters[n].low, parameters[n].high,
             description=f"{parameters[n].unit}; default {parameters[n].default}. {parameters[n].rationale}"),
             noun="parameter"),
-        "events": Entries(Record({"id": Text(non_empty=True), "date": Month(), **changes}, required=("id", "date"),
-                                 checks=(_provenance,))),
+        "events": Entries(Record({
+            "id": Text(non_empty=True), "date": Month(), **changes,
+            "chosen_by": Choice(ACTORS, description="the actor whose choice this event is (absent: exogenous, outside "
+                                                    "the six actors' control); a backtest drops chosen events after "
+                                                    "its cutoff and lets the actors' rules decide (sim backtest)"),
+        }, required=("id", "date"), checks=(_provenance,))),
         "triggers": Entries(Record({
             "id": Text(non_empty=True), "when": condition,
             "once": Flag(default=True, rule="true (fire once) or false (every month)"),

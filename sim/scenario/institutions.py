@@ -19,11 +19,11 @@ from sim.scenario.catalogue import ACTORS, Evidence, load_catalogue
 from sim.scenario.conditions import ConditionError, Node, check_state_path, parse_condition
 from sim.scenario.yamlsafe import Document, parse_yaml_bytes
 
-KINDS = ("membership", "agreement", "presence", "settlement")  # a settlement has mediators
+KINDS = ("membership", "agreement", "presence", "settlement", "measure")  # settlement: mediators; measure: imposed
 # which state of the institution an action needs, and the state it leaves
 ACTIONS: Mapping[str, tuple[int, int]] = MappingProxyType({
-    "join": (0, 1), "sign": (0, 1), "invite": (0, 1),
-    "leave": (1, 0), "suspend": (1, 0), "denounce": (1, 0), "expel": (1, 0),
+    "join": (0, 1), "sign": (0, 1), "invite": (0, 1), "impose": (0, 1),
+    "leave": (1, 0), "suspend": (1, 0), "denounce": (1, 0), "expel": (1, 0), "lift": (1, 0),
 })
 EFFECT_ROOTS = ("levers", "relation", "context", "actors")
 

@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import hashlib
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -101,6 +102,7 @@ class Event:
     add: Mapping[str, float]
     source: str | None = None
     assumption: str | None = None
+    chosen_by: str | None = None  # the actor whose choice it is; None: exogenous (a coup, an outside power)
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,8 @@ class Scenario:
     events: tuple[Event, ...]
     status_quo: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
     institutions: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))  # "mali.ecowas": 0|1
-    decisions: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))  # rule id: on (True) | off
+    # rule id: on (True), off (False) or on from a month (int): sim/scenario/format.py DecisionSwitch
+    decisions: Mapping[str, bool | int] = field(default_factory=lambda: MappingProxyType({}))
     triggers: tuple[Trigger, ...] = ()
     shocks: tuple[Shock, ...] = ()
     uncertainties: tuple[Uncertainty, ...] = ()
@@ -246,8 +249,15 @@ class Scenario:
         return self.start, self.horizon, actors, self.context, self.status_quo, self.institutions
 
     def decision_off(self, rule: str) -> bool:
-        """Whether this scenario switches the decision rule ``rule`` off."""
+        """Whether this scenario switches the decision rule ``rule`` off for the whole run."""
         return self.decisions.get(rule) is False
+
+    def decision_from(self, rule: str) -> float:
+        """The first month the rule may fire: -inf when on, inf when off, else the month it is on from."""
+        switch = self.decisions.get(rule, True)
+        if isinstance(switch, bool):
+            return -math.inf if switch else math.inf
+        return float(switch)
 
     def date_of(self, step: int) -> str:
         return format_month(self.start + step)
@@ -279,7 +289,8 @@ class Scenario:
             "parameters": dict(self.parameters),
             "status_quo": {a: dict(v) for a, v in self.status_quo.items()},
             "institutions": dict(self.institutions),
-            **({"decisions": dict(self.decisions)} if self.decisions else {}),
+            **({"decisions": {rule: v if isinstance(v, bool) else format_month(v)
+                              for rule, v in self.decisions.items()}} if self.decisions else {}),
             "events": [_event_to_data(e) for e in self.events],
             "triggers": [
                 {"id": t.id, "when": t.when, "once": t.once, "delay": t.delay, **_changes_to_data(t.changes)}
@@ -314,7 +325,8 @@ def _setting_to_data(setting: LeverSetting) -> object:
 
 
 def _event_to_data(event: Event) -> dict:
-    return {"id": event.id, "date": format_month(event.month), **_changes_to_data(event)}
+    chosen = {"chosen_by": event.chosen_by} if event.chosen_by else {}
+    return {"id": event.id, "date": format_month(event.month), **_changes_to_data(event), **chosen}
 
 
 def _changes_to_data(changes: Event | Changes) -> dict:
@@ -731,7 +743,7 @@ class _Checker:
                           f"before the run starts ({format_month(start)})")
             changes = _changes(entry)
             out.append(Event(id=entry["id"], month=month, set=changes.set, add=changes.add,
-                             source=changes.source, assumption=changes.assumption))
+                             source=changes.source, assumption=changes.assumption, chosen_by=entry.get("chosen_by")))
         return out
 
 

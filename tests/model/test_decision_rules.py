@@ -39,6 +39,8 @@ WHERE_IT_FIRES = {
     "morocco_offers_security_framework": "baseline",
     "ecowas_settles_with_mali": "baseline",
     "mali_denounces_settlement": "niger_crisis",
+    "ecowas_sanctions_mali": "niger_crisis",          # again, once Mali has backed out of the settlement
+    "ecowas_lifts_sanctions_on_mali": "baseline",
 }
 
 

@@ -48,6 +48,17 @@ def test_calibration_target_sentences_are_verbatim_in_their_sources(seeds):
             assert len(target.sentence.split()) <= MAX_QUOTE_WORDS
 
 
+def test_observed_choices_are_verbatim_in_their_sources(seeds):
+    from sim.analysis.backtest import load_observations
+    from tests.conftest import SCENARIOS
+
+    for path in sorted((SCENARIOS / "observations").glob("*.yaml")):
+        for observation in load_observations(path):
+            assert observation.source in seeds, f"{path.name}:{observation.id}: unknown source {observation.source}"
+            assert normalise(observation.sentence) in seeds[observation.source], f"{observation.id}: not found"
+            assert len(observation.sentence.split()) <= MAX_QUOTE_WORDS
+
+
 def test_institution_quotes_are_verbatim_in_their_sources(seeds):
     from sim.scenario.institutions import load_institutions
 

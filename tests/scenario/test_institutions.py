@@ -61,6 +61,9 @@ CASES = {
                                   "levers.morocco.mediation": 1.0, "levers.algeria.mediation": 1.0},
                                  {"levers.algeria.mediation": 0.2}, None),
     "mali_denounces_settlement": ({"relation.mali.ecowas": -0.2}, {"relation.mali.ecowas": 0.2}, 1),
+    "ecowas_sanctions_mali": ({"context.mali.stability": 0.1}, {"context.mali.stability": 0.5}, 0),
+    "ecowas_lifts_sanctions_on_mali": ({"institution.mali.sanctions_settlement": 1},
+                                       {"institution.mali.sanctions_settlement": 0}, 1),
 }
 DECISIONS = {d.id: d for d in load_institutions().decisions}
 # the thresholds at their catalogue defaults: the baseline draws them per replicate (its uncertainties)
