@@ -1,41 +1,38 @@
-"""Out-of-time check of the calibration: fit on 2012-2018, forecast 2019-2022 (docs/validation.md).
+"""Calibration of the 2012-2022 replay by ABC-SMC, and its posterior predictive check (docs/validation.md).
 
-    python -m bench.validation            # about two minutes on two cores
-    python -m bench.validation --budget 600 --points 60   # quicker, noisier
+    python -m bench.validation            # population 100, at most 6 generations or 3000 evaluations
+    python -m bench.validation --write    # ... and rewrite scenarios/parts/uncertainties.yaml and the
+                                          # calibration section of docs/validation.md; then run
+                                          # `python -m sim.analysis.handover` and re-bless
 
-1. Rejection ABC on the history replay with the early-window targets only (those whose outcome
-   ends by 2018-12): uniform priors over the catalogue ranges of the calibrated parameters.
-2. Forecast: the replay run at posterior points (the same documented events through 2022),
-   and each late-window target's ensemble mean per point: its posterior predictive median and
-   90% interval, and whether the median falls inside the documented range.
-3. References computed from the same runs, knowing the state through 2018-12 only:
-   persistence (every series stays at its 2018-12 value) and trend extrapolation (the
-   2016-01..2018-12 linear trend of every series, clipped to the metric's range).
-4. ABC on all targets: the posterior the replay's and the baseline's uncertainties come from
-   (``--write`` rewrites ``scenarios/parts/uncertainties.yaml`` from it; then run
-   ``python -m sim.analysis.handover`` and re-bless).
+1. ABC-SMC (pyabc, ``sim.analysis.calibration.calibrate_abc``) on all the replay's targets: uniform
+   priors over the catalogue ranges of the calibrated parameters, a distance that keeps falling
+   towards the middle of each documented range.
+2. The posterior against the prior, per parameter (5-95% width as a share of the prior range).
+3. A posterior predictive check beside the prior predictive: per target, the ensemble mean at
+   each point (median and 90% interval over points) and the share of points inside the range.
 
-Prints markdown tables; docs/validation.md quotes them with the command that made them.
+The out-of-time question (fit before a cutoff, forecast after it with only exogenous events) is
+the backtest's: ``python -m bench.backtest``.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import re
+from pathlib import Path
 
 import numpy as np
 
-from sim.analysis.calibration import calibrate_abc, load_targets, loss_function
-from sim.engine.experiments import Factor, factor_bounds
-from sim.engine.runner import run_chunk
+from sim.analysis.calibration import CALIBRATED, calibrate_abc, load_targets, loss_function
+from sim.engine.experiments import Factor, evaluate_points, factor_bounds
 from sim.scenario.catalogue import load_catalogue
 from sim.scenario.loader import load_scenario
 
 REPLAY = "scenarios/history_2012_2022.yaml"
 TARGETS = "scenarios/targets/history_2012_2022.yaml"
-CALIBRATED = ("relation.goodwill_scale", "relation.balance_rate", "relation.reversion", "influence.adjust_rate",
-              "influence.legacy_floor", "receptivity.security_gain", "influence.western_share", "agent.inertia")
+DOC = Path("docs/validation.md")
+BEGIN, END = "<!-- calibration:begin (python -m bench.validation --write) -->", "<!-- calibration:end -->"
 UNCERTAINTIES = "scenarios/parts/uncertainties.yaml"
 JUDGEMENT_UNCERTAINTIES = {"context.threat_vacuum": (0.1, 0.4),
                            # the judgement numbers that decide the actors' choices (ODD 7.12-7.13, issue #27
@@ -49,69 +46,10 @@ JUDGEMENT_UNCERTAINTIES = {"context.threat_vacuum": (0.1, 0.4),
                            "decision.mediation_exit_attitude": (0.1, 0.3), "decision.exit_attitude": (-0.05, 0.15),
                            "decision.exit_sanctions": (0.05, 0.2), "decision.rejoin_attitude": (0.2, 0.5),
                            "decision.settle_pressure": (0.1, 0.3), "decision.settle_mediation": (1.2, 1.8),
+                           "decision.sanction_stability": (0.15, 0.3),
                            "decision.expel_attitude": (-0.4, 0.0), "decision.invite_threat": (0.55, 0.85),
                            "decision.invite_attitude": (0.25, 0.5), "decision.suspend_attitude": (-0.3, 0.1),
                            "decision.revive_attitude": (0.25, 0.5), "decision.admit_attitude": (0.35, 0.8)}
-CUT = "2018-12"
-TREND_FROM = "2016-01"
-
-
-def last_month(target) -> str:
-    return max(re.findall(r"\d{4}-\d{2}", target.outcome.text))
-
-
-def naive(trajectories, kind: str):
-    """The trajectories after CUT replaced by persistence or by the linear trend before it."""
-    dates = trajectories.dates
-    cut, start = dates.index(CUT), dates.index(TREND_FROM)
-    values = trajectories.values.copy()
-    months_after = np.arange(1, len(dates) - cut)[None, :, None]
-    if kind == "persistence":
-        values[:, cut + 1:] = values[:, cut:cut + 1]
-    else:
-        slope = (values[:, cut] - values[:, start]) / (cut - start)
-        values[:, cut + 1:] = values[:, cut:cut + 1] + slope[:, None, :] * months_after
-        low = np.array([-1.0 if metric == "relation" else 0.0 for metric, _, _ in trajectories.series])
-        values = np.clip(values, low, 1.0)
-    return dataclasses.replace(trajectories, values=values)
-
-
-def posterior(scenario, targets, factors, *, budget: int, replicates: int, seed: int) -> np.ndarray:
-    catalogue = load_catalogue()
-    defaults = np.array([catalogue.parameters[f.name].default for f in factors])
-    loss = loss_function(scenario, factors, targets, replicates=replicates, seed=seed)
-    return calibrate_abc(loss, factors, budget=budget, seed=seed, defaults=defaults).posterior
-
-
-def forecast_table(scenario, factors, points: np.ndarray, test, *, replicates: int, seed: int) -> list[str]:
-    """Per late target: model, persistence and trend (posterior predictive medians and 90% intervals)."""
-    means = {kind: [] for kind in ("model", "persistence", "trend")}
-    for first in range(0, len(points), 25):
-        block = points[first:first + 25]
-        rows = np.repeat(block, replicates, axis=0)
-        ids = np.tile(np.arange(replicates), len(block))
-        trajectories = run_chunk(scenario, seed, ids, parameters={f.name: rows[:, d] for d, f in enumerate(factors)})
-        for kind in means:
-            t = trajectories if kind == "model" else naive(trajectories, kind)
-            values = np.stack([target.outcome.evaluate(t) for target in test], axis=1)  # (rows, targets)
-            means[kind].append(values.reshape(len(block), replicates, len(test)).mean(axis=1))
-    lines = ["| late target (2019-2022) | documented range | model | persistence | trend |",
-             "| --- | --- | --- | --- | --- |"]
-    hits = dict.fromkeys(means, 0)
-    for j, target in enumerate(test):
-        cells = []
-        for kind, blocks in means.items():
-            values = np.concatenate(blocks)[:, j]
-            low, mid, high = np.quantile(values, [0.05, 0.5, 0.95])
-            hit = target.low <= mid <= target.high
-            hits[kind] += hit
-            cells.append(f"{mid:+.3f} [{low:+.3f}, {high:+.3f}] {'hit' if hit else 'miss'}")
-        lines.append(f"| `{target.id}` | [{target.low:g}, {target.high:g}] | " + " | ".join(cells) + " |")
-    lines.append(f"| **targets hit** | | {hits['model']}/{len(test)} | {hits['persistence']}/{len(test)} | "
-                 f"{hits['trend']}/{len(test)} |")
-    return lines
-
-
 def posterior_table(points: np.ndarray, factors) -> list[str]:
     catalogue = load_catalogue()
     lines = ["| parameter | prior (catalogue range) | default | posterior 5% | median | 95% | width / prior |",
@@ -124,36 +62,69 @@ def posterior_table(points: np.ndarray, factors) -> list[str]:
     return lines
 
 
+def predictive_check(scenario, factors, targets, samples: dict[str, np.ndarray], *, replicates: int,
+                     seed: int) -> list[str]:
+    """Per target: each sample's ensemble means (median [5%, 95%] over points) and the share in range."""
+    outcomes = [t.outcome for t in targets]
+    means = {name: evaluate_points(scenario, factors, points, outcomes, replicates_per_point=replicates,
+                                   seed=seed).mean(axis=1) for name, points in samples.items()}
+    header = " | ".join(f"{name} predictive | in range" for name in samples)
+    lines = [f"| target | documented range | {header} |", "| --- | --- | " + " | ".join("--- | ---" for _ in samples)
+             + " |"]
+    for j, t in enumerate(targets):
+        cells = []
+        for values in means.values():
+            low, mid, high = np.quantile(values[:, j], [0.05, 0.5, 0.95])
+            inside = np.mean((values[:, j] >= t.low) & (values[:, j] <= t.high))
+            cells.append(f"{mid:+.3f} [{low:+.3f}, {high:+.3f}] | {inside:.0%}")
+        lines.append(f"| `{t.id}` | [{t.low:g}, {t.high:g}] | " + " | ".join(cells) + " |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.validation")
-    parser.add_argument("--budget", type=int, default=3000, help="prior draws per ABC run")
+    parser.add_argument("--population", type=int, default=100, help="ABC-SMC particles")
+    parser.add_argument("--generations", type=int, default=6, help="ABC-SMC generations, at most")
+    parser.add_argument("--budget", type=int, default=3000, help="model evaluations, at most")
     parser.add_argument("--replicates", type=int, default=8, help="replicates per parameter point")
-    parser.add_argument("--points", type=int, default=150, help="posterior points run for the forecast")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--write", action="store_true", help=f"rewrite {UNCERTAINTIES} from the full posterior")
+    parser.add_argument("--write", action="store_true",
+                        help=f"rewrite {UNCERTAINTIES} and the calibration section of {DOC}")
     args = parser.parse_args()
     scenario = load_scenario(REPLAY)
     targets = load_targets(TARGETS)
     factors = [Factor(name, *factor_bounds(name)) for name in CALIBRATED]
-    early = [t for t in targets if last_month(t) <= CUT]
-    late = [t for t in targets if last_month(t) > CUT]
-
-    fitted = posterior(scenario, early, factors, budget=args.budget, replicates=args.replicates, seed=args.seed)
-    rng = np.random.default_rng(args.seed)
-    chosen = fitted[rng.choice(len(fitted), size=min(args.points, len(fitted)), replace=False)]
-    print(f"## Out-of-time: calibrated on {len(early)} targets ending by {CUT}, {len(fitted)} of {args.budget} "
-          f"prior draws accepted; forecast from {len(chosen)} posterior points x {args.replicates} replicates\n")
-    print("\n".join(forecast_table(scenario, factors, chosen, late, replicates=args.replicates, seed=args.seed)))
-    print("\nPosterior from the early window:\n")
-    print("\n".join(posterior_table(fitted, factors)))
-
-    full = posterior(scenario, targets, factors, budget=args.budget, replicates=args.replicates, seed=args.seed)
-    print(f"\n## All {len(targets)} targets: {len(full)} of {args.budget} prior draws accepted\n")
-    print("\n".join(posterior_table(full, factors)))
+    catalogue = load_catalogue()
+    defaults = np.array([catalogue.parameters[f.name].default for f in factors])
+    loss = loss_function(scenario, factors, targets, replicates=args.replicates, seed=args.seed)
+    result = calibrate_abc(loss, factors, budget=args.budget, seed=args.seed, defaults=defaults, targets=targets,
+                           population=args.population, generations=args.generations)
+    posterior = result.posterior
+    lows, highs = np.array([f.low for f in factors]), np.array([f.high for f in factors])
+    prior = lows + np.random.default_rng(args.seed).random(posterior.shape) * (highs - lows)
+    command = (f"python -m bench.validation --write   # ABC-SMC population {args.population}, at most "
+               f"{args.generations} generations and {args.budget} evaluations ({result.evaluations} made), "
+               f"{args.replicates} replicates per point, seed {args.seed}")
+    lines = [BEGIN, "", "```sh", command, "```", "",
+             f"Posterior of the {len(factors)} calibrated parameters on all {len(targets)} targets, against "
+             "their uniform priors:", "", *posterior_table(posterior, factors), "",
+             f"Posterior predictive check beside the prior predictive ({len(posterior)} points each, "
+             f"{args.replicates} replicates per point; the ensemble mean per point):", "",
+             *predictive_check(scenario, factors, targets, {"prior": prior, "posterior": posterior},
+                               replicates=args.replicates, seed=args.seed), "", END]
+    text = "\n".join(lines)
+    print(text)
     if args.write:
         with open(UNCERTAINTIES, "w") as out:
-            out.write(uncertainties_text(full, factors, accepted=len(full), budget=args.budget))
-        print(f"\nwrote {UNCERTAINTIES}")
+            out.write(uncertainties_text(posterior, factors, accepted=len(posterior), budget=result.evaluations))
+        document = DOC.read_text()
+        pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
+        if not pattern.search(document):
+            raise SystemExit(f"{DOC}: no calibration section markers to replace")
+        DOC.write_text(pattern.sub(lambda _: text, document))
+        print(f"\nwrote {UNCERTAINTIES} and the calibration section of {DOC}")
+
+
 
 
 def uncertainties_text(points: np.ndarray, factors, *, accepted: int, budget: int) -> str:
@@ -161,9 +132,9 @@ def uncertainties_text(points: np.ndarray, factors, *, accepted: int, budget: in
     lines = ["# yaml-language-server: $schema=../../docs/scenario.schema.json",
              "# GENERATED by `python -m bench.validation --write`: what we do not know, shared by the",
              "# 2012-2022 replay and the forecasts that start from it. Calibrated parameters: the 5-95%",
-             "# range of the rejection-ABC posterior on the replay's targets",
-             f"# (scenarios/targets/history_2012_2022.yaml; {accepted} of {budget} prior draws hit all of them;",
-             "# docs/validation.md). The rest are judgement ranges inside the catalogue's plausible ranges.",
+             "# range of the ABC-SMC posterior on the replay's targets",
+             f"# (scenarios/targets/history_2012_2022.yaml; {accepted} posterior points from {budget} model",
+             "# evaluations; docs/validation.md). The rest are judgement ranges inside the catalogue's ranges.",
              "uncertainties:"]
     for d, f in enumerate(factors):
         low, mid, high = np.quantile(points[:, d], [0.05, 0.5, 0.95])

@@ -122,8 +122,10 @@ def execute_calibrate(scenario: Scenario, scenario_path: Path, factors: list[Fac
     loss = loss_function(scenario, factors, targets, replicates=replicates, seed=seed, executor=executor)
     specs = load_catalogue().parameters
     defaults = np.array([scenario.parameters.get(f.name, specs[f.name].default) for f in factors])
-    calibrate = calibrate_de if method == "de" else calibrate_abc
-    result = calibrate(loss, factors, budget=budget, seed=seed, defaults=defaults)
+    if method == "de":
+        result = calibrate_de(loss, factors, budget=budget, seed=seed, defaults=defaults)
+    else:
+        result = calibrate_abc(loss, factors, budget=budget, seed=seed, defaults=defaults, targets=targets)
     out = out or ANALYSIS_ROOT / f"calibrate-{method}-{safe_name(scenario.name)}-{_stamp()}"
     from sim.report.plots import calibration_chart, posterior_chart, save_figures
 
@@ -137,6 +139,25 @@ def execute_calibrate(scenario: Scenario, scenario_path: Path, factors: list[Fac
     return out, result
 
 
+def execute_backtest(replay: Scenario, targets, observations, factors: list[Factor], cutoffs: list[int], *,
+                     population: int, generations: int, budget: int, replicates: int, seed: int, out: Path | None,
+                     root: Path) -> tuple[Path, str]:
+    """Run the rolling-origin backtest and write report.md and scores.csv in one atomic folder."""
+    from sim.analysis.backtest import backtest, report, scores_csv
+
+    results = backtest(replay, targets, observations, factors, cutoffs, population=population,
+                       generations=generations, budget=budget, replicates=replicates, seed=seed)
+    text = report(results)
+    out = out or root / f"backtest-{safe_name(replay.name)}-{_stamp()}"
+    header = (f"# Backtest of {replay.name}\n\nCutoffs {', '.join(r.cutoff for r in results)}; ABC-SMC population "
+              f"{population}, at most {generations} generations and {budget} evaluations per fit, {replicates} "
+              f"replicates per point, seed {seed}.\n\n")
+    with atomic_folder(out) as staging:
+        (staging / "report.md").write_text(header + text)
+        (staging / "scores.csv").write_text(scores_csv(results))
+    return out, text
+
+
 def overlay_yaml(result, scenario: Scenario, scenario_path: Path) -> str:
     """A scenario overlay that ``extends`` the calibrated file, written by ``yaml.safe_dump``."""
     import yaml
@@ -148,7 +169,7 @@ def overlay_yaml(result, scenario: Scenario, scenario_path: Path) -> str:
     if result.posterior is None:
         data["parameters"] = {f.name: float(v) for f, v in zip(result.factors, result.best, strict=True)}
     else:
-        header.append("# uncertainties: the 5-95% range of the ABC posterior, drawn uniformly per replicate.")
+        header.append("# uncertainties: the 5-95% range of the ABC-SMC posterior, drawn uniformly per replicate.")
         data["uncertainties"] = {}
         for d, f in enumerate(result.factors):
             low, high = np.quantile(result.posterior[:, d], [0.05, 0.95])
@@ -159,7 +180,7 @@ def overlay_yaml(result, scenario: Scenario, scenario_path: Path) -> str:
 
 
 def fit_report(result, targets, scenario: Scenario, defaults: np.ndarray) -> str:
-    method = "differential evolution" if result.method == "de" else "rejection ABC"
+    method = "differential evolution" if result.method == "de" else "ABC-SMC (pyabc)"
     lines = [f"# Calibration of {scenario.name} ({method})",
              "", f"Loss {result.default_loss:.4g} at the current values, {result.best_loss:.4g} after "
              f"({result.evaluations} points evaluated, each a batched ensemble).", "",

@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("scenario", help="scenario file (e.g. scenarios/history_2012_2022.yaml)")
     cal.add_argument("--targets", required=True, help="targets file (e.g. scenarios/targets/history_2012_2022.yaml)")
     cal.add_argument("--method", choices=("de", "abc"), default="de",
-                     help="de: SciPy differential evolution (a point); abc: rejection ABC (a posterior sample)")
+                     help="de: SciPy differential evolution (a point); abc: ABC-SMC with pyabc (a posterior sample)")
     cal.add_argument("--params", nargs="+", default=[], metavar="GLOB",
                      help="parameters to fit (default: the scenario's uncertainties)")
     cal.add_argument("--budget", type=_positive_int, default=400, help="candidate points to evaluate (default 400)")
@@ -143,6 +143,31 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", type=Path, help="folder to create")
     _add_force(cal)
     _add_backend(cal)
+
+    back = commands.add_parser(
+        "backtest", help="fit before each cutoff, forecast after it with only exogenous events, score the forecast",
+        description="Rolling-origin backtest of the documented history: for each cutoff, ABC-SMC (pyabc) on the "
+                    "targets that end by it; a forecast in which the actors' documented choices after it are "
+                    "dropped and their decision rules decide; CRPS of the later targets and Brier score of the "
+                    "later choices, as skill against the prior predictive, persistence, trend and the base "
+                    "rate; the same for deliberately broken models. Writes report.md and scores.csv.")
+    back.add_argument("scenario", nargs="?", default="scenarios/history_2012_2022.yaml",
+                      help="the replay (default scenarios/history_2012_2022.yaml)")
+    back.add_argument("--targets", default="scenarios/targets/history_2012_2022.yaml",
+                      help="documented patterns (default scenarios/targets/history_2012_2022.yaml)")
+    back.add_argument("--observations", default="scenarios/observations/choices_2012_2022.yaml",
+                      help="documented choices (default scenarios/observations/choices_2012_2022.yaml)")
+    back.add_argument("--cutoffs", nargs="+", default=["2016-12", "2018-12", "2020-12"], metavar="YYYY-MM",
+                      help="forecast origins (default 2016-12 2018-12 2020-12)")
+    back.add_argument("--params", nargs="+", default=[], metavar="GLOB",
+                      help="parameters to fit (default: the eight the replay's posterior calibrates)")
+    back.add_argument("--population", type=_positive_int, default=40, help="ABC-SMC particles (default 40)")
+    back.add_argument("--generations", type=_positive_int, default=4, help="ABC-SMC generations (default 4)")
+    back.add_argument("--budget", type=_positive_int, default=800,
+                      help="model evaluations per cutoff's fit, at most (default 800)")
+    back.add_argument("--replicates", type=_positive_int, default=4, help="replicates per parameter point (default 4)")
+    back.add_argument("--seed", type=_seed, help="seed (default: the replay's)")
+    back.add_argument("--out", type=Path, help="folder to create")
 
     explain = commands.add_parser("explain", help="attribute outcomes to levers and events by ablation")
     explain.add_argument("scenario", help="scenario file")

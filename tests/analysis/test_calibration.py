@@ -21,20 +21,21 @@ def synthetic():
     truth = evaluate_points(scenario, [factor], np.array([[TRUE_RATE]]), [outcome], replicates_per_point=4,
                             seed=7)[0, :, 0].mean()
     target = Target("synthetic", outcome, truth - 1e-4, truth + 1e-4, 1.0, "model-generated", "none")
-    return scenario, factor, loss_function(scenario, [factor], [target], replicates=4, seed=7)
+    return scenario, factor, target, loss_function(scenario, [factor], [target], replicates=4, seed=7)
 
 
 def test_differential_evolution_recovers_the_known_parameter(synthetic):
-    _, factor, loss = synthetic
+    _, factor, _, loss = synthetic
     result = calibrate_de(loss, [factor], budget=120, seed=1, defaults=np.array([0.12]))
     assert result.best[0] == pytest.approx(TRUE_RATE, abs=0.01)
     assert result.best_loss < result.default_loss
 
 
 def test_abc_posterior_concentrates_around_the_known_parameter(synthetic):
-    _, factor, loss = synthetic
-    result = calibrate_abc(loss, [factor], budget=200, seed=2, defaults=np.array([0.12]), accept=0.05)
-    assert result.posterior.shape == (10, 1)
+    _, factor, target, loss = synthetic
+    result = calibrate_abc(loss, [factor], budget=200, seed=2, defaults=np.array([0.12]), targets=[target],
+                           population=20, generations=4)
+    assert result.posterior.shape == (20, 1)
     assert abs(np.median(result.posterior) - TRUE_RATE) < 0.02
     assert np.ptp(result.posterior) < 0.1 * (factor.high - factor.low) + 0.02
 
