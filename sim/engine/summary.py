@@ -20,6 +20,7 @@ import numpy as np
 
 from sim.model.compiled import jit, maximum, minimum
 from sim.model.trajectories import SeriesLayout
+from sim.scenario.paths import metric_range
 
 QUANTILES = (0.05, 0.5, 0.95)
 STATISTICS = ("mean", "p05", "p50", "p95")
@@ -68,7 +69,7 @@ class Summary:
 
 def series_bounds(series: SeriesLayout, difference: bool = False) -> np.ndarray:
     """Known range of each series, shape (S, 2); differences span twice the width."""
-    bounds = np.array([(-1.0, 1.0) if metric == "relation" else (0.0, 1.0) for metric, _, _ in series])
+    bounds = np.array([metric_range(metric) for metric, _, _ in series])  # sim.scenario.paths: the one table
     if difference:
         width = bounds[:, 1] - bounds[:, 0]
         bounds = np.stack([-width, width], axis=1)

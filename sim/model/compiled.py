@@ -1,12 +1,13 @@
-"""Compiled loops that round exactly as the NumPy expressions they replace.
+"""Compiled loops for the monthly step, and the few helpers they share.
 
 The monthly step is a few dozen small array operations per replicate; as NumPy calls each one
 walks all R replicates and allocates its result, so a month cost 6-7 us per replicate in
 temporaries and call overhead (docs/performance.md). The submodels in ``dynamics`` and ``agents``
 are therefore Numba kernels that loop over replicates once. Each replicate is computed alone,
-so its numbers never depend on R, the chunk or the worker; and each operation rounds as NumPy
-did: the same association of sums (``numpy_sum``), the same choice among tied signed zeros
-(``maximum``, ``minimum``, ``clip``), and fused multiply-adds where a BLAS product was.
+and every sum runs in a fixed order (``cell_sum``: left to right), so its numbers never depend on
+R, the chunk or the worker. (Model v3's kernels also emulated NumPy's pairwise sums and BLAS's
+fused multiply-adds to agree bit for bit with the NumPy code they replaced; model v4 no longer
+needs that, so those emulations are gone.)
 """
 
 from __future__ import annotations
@@ -17,10 +18,6 @@ from pathlib import Path
 
 import numba
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.core import cgutils
-from numba.extending import intrinsic
 
 
 def _cache_folder() -> Path:
@@ -54,20 +51,6 @@ def as_shape(values, shape: tuple[int, ...]) -> np.ndarray:
     (``np.broadcast_to`` costs about 20 us a call, a few dozen times a month)."""
     values = np.asarray(values)
     return values if values.shape == shape else np.broadcast_to(values, shape)
-
-
-@intrinsic
-def fma(typingctx, a, b, c):
-    """a * b + c rounded once, as the BLAS kernels behind ``@`` compute their dot products."""
-    signature = types.float64(types.float64, types.float64, types.float64)
-
-    def codegen(context, builder, sig, args):
-        double = ir.DoubleType()
-        fused = cgutils.get_or_insert_function(builder.module, ir.FunctionType(double, [double] * 3),
-                                               "llvm.fma.f64")
-        return builder.call(fused, args)
-
-    return signature, codegen
 
 
 @inline
@@ -114,55 +97,3 @@ def grouped_sum(values, cell, init):
         for q in range(len(cell)):
             total[cell[q]] += values[r, q]
     return out
-
-
-@inline
-def _pairwise_block(row, columns, lo, n):
-    """NumPy's pairwise sum of n <= 128 values: in order below eight, else eight running sums."""
-    if n < 8:
-        total = -0.0  # NumPy starts here, so a sum of -0.0 values stays -0.0
-        for i in range(n):
-            total += row[columns[lo + i]]
-        return total
-    r0, r1, r2, r3 = row[columns[lo]], row[columns[lo + 1]], row[columns[lo + 2]], row[columns[lo + 3]]
-    r4, r5, r6, r7 = row[columns[lo + 4]], row[columns[lo + 5]], row[columns[lo + 6]], row[columns[lo + 7]]
-    i = 8
-    while i < n - n % 8:
-        r0 += row[columns[lo + i]]
-        r1 += row[columns[lo + i + 1]]
-        r2 += row[columns[lo + i + 2]]
-        r3 += row[columns[lo + i + 3]]
-        r4 += row[columns[lo + i + 4]]
-        r5 += row[columns[lo + i + 5]]
-        r6 += row[columns[lo + i + 6]]
-        r7 += row[columns[lo + i + 7]]
-        i += 8
-    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        total += row[columns[lo + i]]
-        i += 1
-    return total
-
-
-@jit
-def _pairwise(row, columns, lo, n):
-    """NumPy's pairwise sum of n values: halves (multiples of eight) above 128 values."""
-    if n <= 128:
-        return _pairwise_block(row, columns, lo, n)
-    half = n // 2
-    half -= half % 8
-    return _pairwise(row, columns, lo, half) + _pairwise(row, columns, lo + half, n - half)
-
-
-@inline
-def numpy_sum(row, columns, lo, hi):
-    """The sum of row[columns[lo:hi]] as ``np.add.reduceat`` rounds a segment: the first value
-    plus the pairwise sum of the others (``np.add.reduce`` of a 1-D array rounds differently)."""
-    if lo == hi:
-        return 0.0
-    if hi - lo == 1:
-        return row[columns[lo]]
-    rest = hi - lo - 1
-    if rest <= 128:  # always, for the catalogue's few levers per actor
-        return row[columns[lo]] + _pairwise_block(row, columns, lo + 1, rest)
-    return row[columns[lo]] + _pairwise(row, columns, lo + 1, rest)

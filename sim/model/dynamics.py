@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.model.compiled import as_shape, clip, fma, grouped_sum, jit, maximum, minimum, numpy_sum
+from sim.model.compiled import as_shape, cell_sum, clip, grouped_sum, jit, maximum, minimum
 from sim.scenario.catalogue import ACTORS, CHANNELS, Catalogue
 
 CH = {name: i for i, name in enumerate(CHANNELS)}
@@ -379,14 +379,14 @@ def _budget_scales(effort, fixed, reference, budget, extend, starts, columns):
             free_part[lever] = effort[r, lever] * (1.0 - on)
         for a in range(size):
             lo, hi = starts[a], starts[a + 1]
-            spent = numpy_sum(fixed_part, columns, lo, hi)
+            spent = cell_sum(fixed_part, columns, lo, hi)
             scale = 1.0 if (extend[r, a] or not spent > budget[r, a]) else budget[r, a] / maximum(spent, 1e-12)
             if extend[r, a]:
-                left = budget[r, a] - numpy_sum(reference_part, columns, lo, hi)
+                left = budget[r, a] - cell_sum(reference_part, columns, lo, hi)
             else:
                 left = budget[r, a] - spent * scale
             left = maximum(left, 0.0)
-            free_spent = numpy_sum(free_part, columns, lo, hi)
+            free_spent = cell_sum(free_part, columns, lo, hi)
             room[r, a] = left
             fixed_scale[r, a] = scale
             free_scale[r, a] = left / maximum(free_spent, 1e-12) if free_spent > left else 1.0
@@ -678,9 +678,9 @@ def _goodwill_flows(effective, goodwill, gate, relation, towards_owner, towards_
                     liking_of_rival = 0.5 * (1.0 + relation[r, target, rival[u]])
                     resentment[u] = g[undermine[u]] * undermined_targets[u, target] * liking_of_rival
                 for owner in range(n_actors):
-                    resented = 0.0  # resentment @ undermine_owner, as the BLAS product rounds it
+                    resented = 0.0  # resentment @ undermine_owner
                     for u in range(len(undermine)):
-                        resented = fma(resentment[u], undermine_owner[u, owner], resented)
+                        resented += resentment[u] * undermine_owner[u, owner]
                     flows[r, target, owner] += resented
     return flows
 
@@ -726,11 +726,11 @@ def _relation_forcing(influence, relation, flows, balance_rate):
     balance = np.empty(n_actors)
     for r in range(n):
         for j in range(n_actors):
-            balance[:] = 0.0  # row j of weights @ relation, each entry rounded as the BLAS product does
+            balance[:] = 0.0  # row j of weights @ relation
             for k in range(n_actors):
                 weight = influence[r, k, j] * relation[r, j, k]  # k's influence on j, times j's liking of k
                 for i in range(n_actors):  # independent sums side by side, each still in k order
-                    balance[i] = fma(weight, relation[r, k, i], balance[i])
+                    balance[i] += weight * relation[r, k, i]
             for i in range(n_actors):
                 forcing[r, j, i] = flows[r, j, i] + balance_rate[r] * balance[i]
     return forcing

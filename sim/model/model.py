@@ -23,15 +23,14 @@ from sim.model.parameters import ParameterSet
 from sim.model.sampling import draw_uncertainties
 from sim.model.seeding import STREAM_BUILTIN_SHOCKS, replicate_keys, stream_for, uniforms
 from sim.model.start import solve_start
+from sim.model.state_paths import CONTEXT_FIELDS, StatePaths
 from sim.model.trajectories import Trajectories, series_layout
 from sim.scenario.catalogue import ACTORS, load_catalogue
 from sim.scenario.conditions import evaluate
 from sim.scenario.institutions import load_institutions
-from sim.scenario.loader import BUDGET_RANGE, Scenario
-from sim.scenario.paths import CONTEXT, parse_path
+from sim.scenario.loader import Scenario
 
 A = len(ACTORS)
-_CONTEXT_FIELDS = {c.name: c.field for c in CONTEXT if c.field}  # sim.scenario.paths: the one table
 
 
 def _blocks(scenario: Scenario, blocks: Sequence[Scenario] | None, n: int) -> list[tuple[Scenario, np.ndarray]]:
@@ -55,7 +54,7 @@ def _blocks(scenario: Scenario, blocks: Sequence[Scenario] | None, n: int) -> li
 
 def _ensemble_mean(model: InfluenceModel, column: int) -> float:
     """A DataCollector reporter: this month's mean over the replicates of one series."""
-    return float(model._month_means[column])
+    return float(model.month_means[column])
 
 
 class InfluenceModel(mesa.Model):
@@ -150,6 +149,7 @@ class InfluenceModel(mesa.Model):
         self.fired = {name: np.zeros(n_replicates, int) for spec, _ in self.blocks for name in
                       [t.id for t in spec.triggers] + [k.id for k in spec.shocks]}
         self.lever_index = {key: i for i, key in enumerate(self.structure.keys)}
+        self.state_paths = StatePaths(self)  # where each state path lives (getters, setters, ranges)
         self.mediation_lever = {lever.actor: self.lever_index[lever.key] for lever in self.catalogue.levers
                                 if lever.channel == "mediation"}  # a settlement's mediators' effort
         self.pinned = {self.lever_index[key]: np.broadcast_to(np.asarray(value, float), (n_replicates,))
@@ -249,7 +249,7 @@ class InfluenceModel(mesa.Model):
         spec = self.spec
         influence0 = np.array([[spec.actors[i].influence.get(j, 0.0) for j in ACTORS] for i in ACTORS])
         relation0 = np.array([[spec.actors[i].relations.get(j, 0.0) for j in ACTORS] for i in ACTORS])
-        ctx = {f: np.array([getattr(spec.context[a], f) for a in ACTORS]) for f in _CONTEXT_FIELDS}
+        ctx = {f: np.array([getattr(spec.context[a], f) for a in ACTORS]) for f in CONTEXT_FIELDS}
         effort = np.array([spec.status_quo.get(lever.actor, {}).get(lever.id, lever.initial_effort)
                            for lever in self.catalogue.levers])
 
@@ -436,85 +436,25 @@ class InfluenceModel(mesa.Model):
                     self.fired[shock.id] += hit
 
     def read_state(self, path: str) -> np.ndarray:
-        """One value per replicate for a condition path (grammar: sim.scenario.paths)."""
-        parsed = parse_path(path)
-        root, first, second = parsed.root, parsed.first, parsed.second
-        if root in ("step", "month"):
-            return np.full(self.world.n_replicates, float(self.month_index))
-        if root == "parameters":
-            return self.params[first]
-        w = self.world
-        if root in ("effort", "levers"):
-            return w.effort[:, self.lever_index[parsed.key]]
-        if root == "institution":
-            return w.institution[:, self.institution_index[parsed.key]]
-        a = ACTORS.index(first)
-        if root == "context":
-            if second == "sanctions":
-                return dyn.sanctions(w.effort, self.structure, self.gate("coercive"))[:, a]
-            return getattr(w, _CONTEXT_FIELDS[second])[:, a]
-        b = ACTORS.index(second)
-        return (w.influence if root == "influence" else w.relation)[:, a, b]
+        """One value per replicate for a condition path (grammar: sim.scenario.paths; where each path
+        lives: sim.model.state_paths)."""
+        return self.state_paths.read(path)
 
     def apply_changes(self, changes: Mapping[str, float | str], *, additive: bool,
                       where: np.ndarray | None = None) -> None:
-        """Set or add to state paths (``context.mali.threat``, ``levers.ecowas.sanctions``, ...).
-
-        ``where`` (R,) bool limits the change to some replicates (triggers and shocks).
+        """Set or add to state paths (``context.mali.threat``, ``levers.ecowas.sanctions``, ...), each
+        within its range. ``where`` (R,) bool limits the change to some replicates (triggers and shocks).
         """
-        mask = np.ones(self.world.n_replicates, bool) if where is None else where
-        w = self.world
-        for path, value in changes.items():
-            parsed = parse_path(path)
-            root, first, second = parsed.root, parsed.first, parsed.second
-            if root == "parameters":
-                current, spec = self.params[first], self.catalogue.parameters[first]
-                changed = np.clip(current + value if additive else value, spec.low, spec.high)
-                self.params.set(first, np.where(mask, changed, current))
-                continue
-            if root == "actors" and second == "objectives":  # actors.<a>.objectives.<b>
-                a, b = ACTORS.index(first), ACTORS.index(parsed.parts[2])
-                old = self.objectives[:, a, b]
-                self.objectives[:, a, b] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
-                continue
-            if root == "actors":  # actors.<a>.budget
-                agent = self.actor_agents()[ACTORS.index(first)]
-                changed = np.clip(agent.base_budget + value if additive else value, 0.0, BUDGET_RANGE[1])
-                agent.base_budget = np.where(mask, changed, agent.base_budget)
-                agent.budget = np.where(mask, changed, agent.budget)
-                continue
-            if root == "institution":
-                column = self.institution_index[parsed.key]
-                old = w.institution[:, column].copy()
-                w.institution[:, column] = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
-                self._institution_version += 1
-                if self.institutions.institutions[column].mediators:
-                    self._move_mediator_standing(column, w.institution[:, column] - old)
-                continue
-            if root == "levers":
-                column = self.lever_index[parsed.key]
-                old = self.fixed_effort[:, column]
-                base = np.where(np.isnan(old), w.effort[:, column], old)
-                new = np.nan if value == "adaptive" else np.clip(base + value if additive else value, 0, 1)
-                self.fixed_effort[:, column] = np.where(mask, new, old)
-                continue
-            a = ACTORS.index(first)
-            if root == "context":
-                array = getattr(w, _CONTEXT_FIELDS[second])
-                array[:, a] = np.where(mask, np.clip(array[:, a] + value if additive else value, 0, 1), array[:, a])
-            elif root == "relation":
-                b = ACTORS.index(second)
-                old = w.relation[:, a, b]
-                new = np.where(mask, np.clip(old + value if additive else value, -1, 1), old)
-                self.change_attitude(a, b, new - old)
-            elif root == "influence":
-                b = ACTORS.index(second)
-                old = w.influence[:, a, b]
-                new = np.where(mask, np.clip(old + value if additive else value, 0, 1), old)
-                others = dyn.ordered_sum(w.influence[:, :, b], axis=1) - old
-                room = np.where(others > 1 - new, (1 - new) / np.maximum(others, 1e-12), 1.0)
-                w.influence[:, :, b] *= room[:, None]  # the others make room, keeping the sum <= 1
-                w.influence[:, a, b] = new
+        self.state_paths.apply(changes, additive=additive, where=where)
+
+    def set_institution(self, column: int, new: np.ndarray, where: np.ndarray) -> None:
+        """Institution ``column`` takes ``new`` (0 or 1) where ``where`` holds. The gates are recomputed
+        from then on, and a settlement's mediators gain or lose standing with it (ODD 7.12)."""
+        old = self.world.institution[:, column].copy()
+        self.world.institution[:, column] = np.where(where, new, old)
+        self._institution_version += 1
+        if self.institutions.institutions[column].mediators:
+            self._move_mediator_standing(column, self.world.institution[:, column] - old)
 
     def change_attitude(self, a: int, b: int, change: np.ndarray) -> None:
         """Move actor a's attitude towards b by ``change`` (R,), within [-1, 1]. Part of a dated, random
@@ -548,5 +488,5 @@ class InfluenceModel(mesa.Model):
         self._recorded[:, self._n_recorded] = self.layout.gather(**state)
         self._n_recorded += 1
         if self.datacollector is not None:
-            self._month_means = self._recorded[:, self._n_recorded - 1].mean(axis=0)
+            self.month_means = self._recorded[:, self._n_recorded - 1].mean(axis=0)
             self.datacollector.collect(self)

@@ -22,14 +22,22 @@ from sim.scenario.catalogue import ACTORS, METRICS, Catalogue, load_catalogue
 from sim.scenario.conditions import ConditionError, check_state_path, parse_condition
 from sim.scenario.institutions import load_institutions
 from sim.scenario.months import parse_month
-from sim.scenario.paths import READABLE_CONTEXT, SETTABLE_CONTEXT, WRITE_ROOTS, PathError, StatePath, parse_path
+from sim.scenario.paths import (
+    BUDGET_RANGE,
+    READABLE_CONTEXT,
+    SETTABLE_CONTEXT,
+    WRITE_ROOTS,
+    PathError,
+    StatePath,
+    parse_path,
+)
+from sim.scenario.paths import change_range as paths_change_range
 from sim.scenario.sources import seed_files, seeds_dir
 from sim.scenario.yamlsafe import Key
 
 MAX_HORIZON = 600
 MAX_REPLICATES = 10_000_000
 MAX_SEED = 2**63 - 1
-BUDGET_RANGE = (0.0, 20.0)
 RELATION_RANGE = (-1.0, 1.0)
 UNIT_RANGE = (0.0, 1.0)
 BUDGET_POLICIES = ("extend", "reallocate")  # the first is the default
@@ -475,18 +483,9 @@ class ConditionSpec(Spec):
 
 
 def change_range(path: StatePath, additive: bool, catalogue: Catalogue) -> tuple[float, float]:
-    """The values an event may give ``path`` (``set``) or add to it (``add``). Institutions take
-    whole numbers within the range."""
-    if path.root == "parameters":
-        spec = catalogue.parameters[path.first]
-        span = spec.high - spec.low
-        return (-span, span) if additive else (spec.low, spec.high)
-    if path.root == "actors" and path.second == "budget":
-        span = BUDGET_RANGE[1] - BUDGET_RANGE[0]
-        return (-span, span) if additive else BUDGET_RANGE
-    if path.root == "relation":
-        return (-2.0, 2.0) if additive else (-1.0, 1.0)
-    return (-1.0, 1.0) if additive else (0.0, 1.0)  # context, levers, influence, institution, objectives
+    """The values an event may give ``path`` (``set``) or add to it (``add``): the one table of ranges
+    in sim.scenario.paths. Institutions take whole numbers within the range."""
+    return paths_change_range(path, additive, catalogue.parameters)
 
 
 def writable_paths(catalogue: Catalogue) -> list[str]:

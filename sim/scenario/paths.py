@@ -44,6 +44,17 @@ READABLE_CONTEXT = tuple(c.name for c in CONTEXT)
 SETTABLE_CONTEXT = tuple(c.name for c in CONTEXT if c.settable)
 RECORDED_CONTEXT = tuple(c.name for c in CONTEXT if c.recorded)
 
+# The values a path of each root takes: the model clips every write to it, the scenario checker
+# accepts it for `set:` (and plus or minus its width for `add:`), and summaries bound the output
+# series by it (one table: sim.model.model, sim.scenario.format, sim.engine.summary). Parameters
+# take their catalogue range; `actors.<a>.budget` and `actors.<a>.objectives.<b>` their own.
+BUDGET_RANGE = (0.0, 20.0)  # an actor's total effort per month (the sum of its levers' intensities)
+VALUE_RANGES: dict[str, tuple[float, float]] = {
+    "influence": (0.0, 1.0), "relation": (-1.0, 1.0), "context": (0.0, 1.0), "levers": (0.0, 1.0),
+    "effort": (0.0, 1.0), "institution": (0.0, 1.0), "decision": (0.0, 1.0), "objectives": (0.0, 1.0),
+    "budget": BUDGET_RANGE,
+}
+
 PAIR_ROOTS = ("influence", "relation")
 READ_ROOTS = ("influence", "relation", "context", "effort", "levers", "institution", "parameters", "step", "month")
 WRITE_ROOTS = ("influence", "relation", "context", "levers", "institution", "parameters", "actors")
@@ -104,3 +115,27 @@ def parse_path(text: str) -> StatePath:
     if len(parts) != 2 or not all(parts):
         raise PathError(f"state path '{text}' should be {root}.<a>.<b>")
     return StatePath(root, parts)
+
+
+def value_range(path: StatePath, parameter_ranges: dict | None = None) -> tuple[float, float]:
+    """The values ``path`` takes (``VALUE_RANGES``); a parameter's from ``parameter_ranges``
+    (name -> an object with ``low`` and ``high``: the catalogue's specs)."""
+    if path.root == "parameters":
+        if parameter_ranges is None:
+            raise ValueError(f"the range of {path} needs the parameter catalogue")
+        spec = parameter_ranges[path.first]
+        return float(spec.low), float(spec.high)
+    if path.root == "actors":
+        return VALUE_RANGES["budget" if path.second == "budget" else "objectives"]
+    return VALUE_RANGES[path.root]
+
+
+def change_range(path: StatePath, additive: bool, parameter_ranges: dict | None = None) -> tuple[float, float]:
+    """What an event may set ``path`` to, or add to it (plus or minus the range's width)."""
+    low, high = value_range(path, parameter_ranges)
+    return (low - high, high - low) if additive else (low, high)
+
+
+def metric_range(metric: str) -> tuple[float, float]:
+    """The range of an output series of ``metric`` (context variables share the context range)."""
+    return VALUE_RANGES["context" if metric in CONTEXT_BY_NAME else metric]
