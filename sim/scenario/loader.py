@@ -654,7 +654,8 @@ class _Checker:
             uncertainties=tuple(uncertainties),
             outputs=Outputs(metrics=tuple(outputs.get("metrics", ())), actors=tuple(outputs.get("actors", ()))),
             path=self.doc.path,
-            warnings=tuple(self.lowered_levers(data.get("events", {}), data.get("levers", {}))),
+            warnings=tuple(self.lowered_levers(data.get("events", {}), data.get("levers", {}))
+                           + self.after_the_run(data.get("events", {}), data.get("levers", {}), start, horizon)),
         )
 
     def lowered_levers(self, entries: dict, settings: dict) -> list[Problem]:
@@ -679,6 +680,31 @@ class _Checker:
                     out.append(dataclasses.replace(problem, message=(
                         f"warning: event '{entry['id']}' sets {path} = {value:g}, below the {earlier:g} that "
                         f"{where} in {self.doc.file_of(key)} set by then; {advice}")))
+        return out
+
+    def after_the_run(self, entries: dict, settings: dict, start: int | None, horizon: int | None) -> list[Problem]:
+        """Warnings for dates this file gives after the run's last month: they never take effect (a
+        what-if that shortens a parent's horizon is not warned about the parent's later events)."""
+        if start is None or horizon is None:
+            return []
+        last, out = start + horizon, []
+
+        def warn(key: Key, what: str, month: int) -> None:
+            if self.doc.file_of(key) == self.doc.path:
+                problem = self.doc.problem(key, "")
+                out.append(dataclasses.replace(problem, message=(
+                    f"warning: {what} is dated {format_month(month)}, after the run's last month "
+                    f"{format_month(last)} (start + horizon): it never takes effect")))
+
+        for index, entry in entries.items():
+            if entry.get("date") is not None and entry["date"] > last:
+                warn(("events", index, "date"), f"event '{entry['id']}'", entry["date"])
+        for actor, levers in settings.items():
+            for lever, setting in levers.items():
+                for when, _ in (setting.get("schedule") or ()) if isinstance(setting, dict) else ():
+                    if when > last:
+                        warn(("levers", actor, lever, "schedule", format_month(when)),
+                             f"schedule point of {actor}.{lever}", when)
         return out
 
     def _lever_before(self, path: str, month: int, entries: dict, settings: dict):

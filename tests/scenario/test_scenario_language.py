@@ -291,3 +291,31 @@ def test_an_event_that_lowers_a_parents_escalation_gets_a_located_warning(write_
     path.write_text(path.read_text().replace("undermine_morocco: 0.8", "undermine_morocco: 1.0"))
     assert load_scenario(path).warnings == ()
     assert all(load_scenario(p).warnings == () for p in SCENARIOS.glob("*.yaml"))  # the library is clean
+
+
+def test_dates_after_the_run_are_warned_about_where_they_are_written(write_scenario, capsys):
+    """Issue #29 item 6: an event or a schedule point after start + horizon never takes effect; sim
+    validate says so with its line (exit 0), but not for a parent's events a what-if cut off by
+    shortening the horizon."""
+    from sim.cli.dispatch import main
+    from sim.scenario.loader import load_scenario
+
+    path = write_scenario("""
+    extends: baseline
+    name: late
+    levers:
+      morocco:
+        investment: {schedule: {2022-01: 0.3, 2034-01: 0.9}}
+    events:
+      - id: too_late
+        date: 2034-01
+        set: {levers.morocco.investment: 1.0}
+        assumption: test
+    """, name="late.yaml")
+    warnings = {w.line: w.message for w in load_scenario(path).warnings}
+    assert "event 'too_late' is dated 2034-01, after the run's last month 2027-01" in warnings[8]
+    assert "schedule point of morocco.investment is dated 2034-01" in warnings[5]
+    assert main(["validate", str(path)]) == 0
+    assert "late.yaml:8:" in capsys.readouterr().err
+    shortened = write_scenario("extends: baseline\nname: short\nhorizon: 12\n", name="short.yaml")
+    assert load_scenario(shortened).warnings == ()  # the baseline's 2023-11 launch: the parent's, not a mistake

@@ -16,6 +16,10 @@ def command(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     from sim.cli.compare_job import COMPARE_ROOT, execute_compare
 
+    for scenario in (baseline, whatif):  # e.g. a setting dated after the run, which never takes effect
+        for warning in getattr(scenario, "warnings", ()):
+            print(warning, file=sys.stderr)
+
     destination = check_output(args.out, COMPARE_ROOT)
     if not isinstance(baseline, Path):
         from sim.engine.runner import DEFAULT_CHUNK_SIZE

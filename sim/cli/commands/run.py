@@ -12,6 +12,8 @@ def command(args: argparse.Namespace) -> int:
     from sim.scenario.loader import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
+    for warning in scenario.warnings:  # located; the run goes on (e.g. a date after the run's end)
+        print(warning, file=sys.stderr)
     if args.file_format == "parquet":
         import importlib.util
 
