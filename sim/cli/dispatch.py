@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check scenario files; exit 2 with one line per problem")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
 
+    library = commands.add_parser("scenarios", help="the scenario library: each file's question and what it changes")
+    library.add_argument("folder", nargs="?", default="scenarios", help="folder of scenario files (default scenarios)")
+    library.add_argument("--json", action="store_true", help="machine-readable output")
+
     levers = commands.add_parser("levers", help="the lever catalogue with its evidence")
     levers.add_argument("--actor", help="only this actor's levers")
     levers.add_argument("--json", action="store_true", help="machine-readable output (stable keys)")
