@@ -175,6 +175,28 @@ class Effect:
     p_higher: float
     baseline: float = float("nan")  # baseline mean at that month
     whatif: float = float("nan")
+    size: str = ""  # "negligible", "small", "moderate" or "large" (effect_size)
+
+
+# Effect sizes in words: an effect is in the first band whose two limits it falls below, as a share
+# of the series' range (0-1 for influence, context and shares of replicates, -1..1 for attitudes)
+# and as a share of the baseline's own 5-95% spread at that month. Both must be passed, so an effect
+# that is large against a tiny spread but a hundredth of a point on the scale stays negligible.
+SIZE_BANDS: tuple[tuple[str, float, float], ...] = (
+    ("negligible", 0.005, 0.2), ("small", 0.02, 0.5), ("moderate", 0.05, 1.0))
+
+
+def effect_size(difference: float, metric: str, spread: float) -> str:
+    """"negligible", "small", "moderate" or "large" (SIZE_BANDS; docs/scenarios.md, reading a comparison)."""
+    from sim.scenario.paths import metric_range
+
+    low, high = metric_range(metric)
+    share_of_scale = abs(difference) / (high - low)
+    share_of_spread = abs(difference) / max(spread, MIN_SPREAD)
+    for name, scale_limit, spread_limit in SIZE_BANDS:
+        if share_of_scale < scale_limit or share_of_spread < spread_limit:
+            return name
+    return "large"
 
 
 FAMILIES: tuple[tuple[tuple[str, ...], int], ...] = (
@@ -189,7 +211,8 @@ def largest_effects(comparison: Comparison, families=FAMILIES) -> list[Effect]:
 
     An effect's size at month t is the mean paired difference divided by the baseline's own
     spread there (its 5-95% range, at least MIN_SPREAD): how far the what-if moves the series
-    relative to how much it varies anyway. Each series is reported at its largest month.
+    relative to how much it varies anyway. Each series is reported at its largest month, with its
+    size in words; negligible effects are never listed.
     """
     d, b, w = comparison.difference, comparison.baseline, comparison.whatif
     out = []
@@ -202,11 +225,12 @@ def largest_effects(comparison: Comparison, families=FAMILIES) -> list[Effect]:
             spread = np.maximum(b["p95"][:, s] - b["p05"][:, s], MIN_SPREAD)
             size = np.abs(mean) / spread
             t = int(np.argmax(size))
-            if abs(mean[t]) > 1e-9:
-                candidates.append((float(size[t]), s, t))
-        for _, s, t in sorted(candidates, reverse=True)[:count]:
+            words = effect_size(float(mean[t]), key[0], float(spread[t]))
+            if words != "negligible":
+                candidates.append((float(size[t]), s, t, words))
+        for _, s, t, words in sorted(candidates, reverse=True)[:count]:
             metric, source, target = d.series.series[s]
             out.append(Effect(metric, source, target, d.dates[t], float(d["mean"][t, s]), float(d["p05"][t, s]),
                               float(d["p95"][t, s]), float(d.positive[t, s]), float(b["mean"][t, s]),
-                              float(w["mean"][t, s])))
+                              float(w["mean"][t, s]), words))
     return out

@@ -97,6 +97,7 @@ def effect_sentence(effect: Effect) -> str:
         if unit:
             levels = f"; {percent(effect.baseline)} of baseline replicates, {percent(effect.whatif)} of what-if ones"
     subject = subject[0].lower() + subject[1:] if subject.startswith("The ") else subject
+    size = f", a {effect.size} effect" if effect.size else ""
     return (f"In {effect.date}, {subject} is "
-            f"{number(abs(effect.mean) * scale)}{unit} {direction} ({interval}{levels}; higher in "
+            f"{number(abs(effect.mean) * scale)}{unit} {direction}{size} ({interval}{levels}; higher in "
             f"{percent(effect.p_higher)} of paired replicates)")

@@ -236,3 +236,23 @@ def test_question_errors_are_located_and_a_nan_threshold_is_not_a_number(tmp_pat
     assert any(":4:" in m and "unknown actor 'mal'" in m for m in messages), messages
     assert any(":5:" in m and "outside the run" in m for m in messages), messages
     assert any(":6:" in m and "unknown metric 'nan'" in m for m in messages), messages
+
+
+def test_effect_sizes_in_words_need_both_the_scale_and_the_spread():
+    """Issue #29 item 2: bands on the series' scale and on the baseline's spread (SIZE_BANDS)."""
+    from sim.analysis.compare import effect_size
+
+    assert effect_size(2.5e-6, "threat", 1e-7) == "negligible"  # huge against no spread, nothing on the scale
+    assert effect_size(0.004, "influence", 0.001) == "negligible"
+    assert effect_size(0.01, "influence", 0.015) == "small"
+    assert effect_size(0.03, "influence", 0.04) == "moderate"
+    assert effect_size(0.08, "influence", 0.05) == "large"
+    assert effect_size(0.08, "influence", 1.0) == "negligible"  # inside a wide spread
+    assert effect_size(0.06, "relation", 0.05) == "moderate"  # attitudes span -1..1: 0.03 of the scale
+
+
+def test_no_negligible_effect_is_listed_among_the_largest(baseline):
+    whatif = load_scenario(SCENARIOS / "ecowas_early_lift.yaml", ["horizon=24"])
+    effects = largest_effects(compare_scenarios(baseline, whatif, 20, seed=3))
+    assert effects and all(e.size in ("small", "moderate", "large") for e in effects)
+    assert all(f"a {e.size} effect" in effect_sentence(e) for e in effects)
