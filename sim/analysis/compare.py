@@ -27,6 +27,7 @@ from sim.engine.summary import PartialSummary, Summary, SummaryReducer, series_b
 from sim.errors import InputError, Problem
 from sim.io.readers import read_manifest, read_trajectories, trajectories_file
 from sim.model.trajectories import SeriesLayout, Trajectories
+from sim.scenario.catalogue import ACTORS
 from sim.scenario.loader import Question, Scenario
 
 
@@ -233,4 +234,42 @@ def largest_effects(comparison: Comparison, families=FAMILIES) -> list[Effect]:
             out.append(Effect(metric, source, target, d.dates[t], float(d["mean"][t, s]), float(d["p05"][t, s]),
                               float(d["p95"][t, s]), float(d.positive[t, s]), float(b["mean"][t, s]),
                               float(w["mean"][t, s]), words))
+    return out
+
+
+@dataclass(frozen=True)
+class Share:
+    """One actor's (or the outside world's) influence on a state at the end of the run, in both scenarios."""
+
+    actor: str  # an actor, or "outside" (1 minus the actors' influences)
+    baseline: float
+    whatif: float
+    difference: float
+    low: float  # 90% interval of the paired difference (NaN for the outside share)
+    high: float
+    size: str
+
+
+def gains_and_losses(comparison: Comparison) -> dict[str, list[Share]]:
+    """For every state whose influence the what-if moves by more than a negligible amount, every
+    actor's change there at the end of the run, and the outside share's, largest gain first, so
+    a vacuum's winners are named (issue #29 item 3)."""
+    d, b, w = comparison.difference, comparison.baseline, comparison.whatif
+    out: dict[str, list[Share]] = {}
+    for target in ACTORS:
+        shares = []
+        for source in ACTORS:
+            key = ("influence", source, target)
+            if source == target or key not in d.series.series:
+                continue
+            s = d.series.series.index(key)
+            spread = float(b["p95"][-1, s] - b["p05"][-1, s])
+            mean = float(d["mean"][-1, s])
+            shares.append(Share(source, float(b["mean"][-1, s]), float(w["mean"][-1, s]), mean,
+                                float(d["p05"][-1, s]), float(d["p95"][-1, s]), effect_size(mean, "influence", spread)))
+        if not shares or all(share.size == "negligible" for share in shares):
+            continue
+        outside = Share("outside", 1 - sum(x.baseline for x in shares), 1 - sum(x.whatif for x in shares),
+                        -sum(x.difference for x in shares), float("nan"), float("nan"), "")
+        out[target] = [*sorted(shares, key=lambda x: -x.difference), outside]
     return out

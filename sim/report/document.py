@@ -6,7 +6,7 @@ import base64
 import html
 from pathlib import Path
 
-from sim.analysis.compare import Comparison, Effect
+from sim.analysis.compare import Comparison, Effect, gains_and_losses
 from sim.analysis.explain import Contribution
 from sim.analysis.question import Answer
 from sim.engine.summary import Summary
@@ -83,6 +83,30 @@ def decision_blocks(baseline: Summary, whatif: Summary | None = None) -> list[tu
     return blocks
 
 
+def gains_blocks(comparison: Comparison) -> list[tuple[str, object]]:
+    """"Who gains and who loses": per state whose influence moves, every actor's change there by the
+    end and the outside share's, so the winners of a vacuum are named even when the largest effects,
+    ranked against each series' own spread, list others."""
+    moved = gains_and_losses(comparison)
+    if not moved:
+        return []
+    end = comparison.difference.dates[-1]
+    blocks: list[tuple[str, object]] = [("h2", "Who gains and who loses")]
+    for target, shares in moved.items():
+        rows = [["influence of", "baseline", "what-if", "difference (90% interval)", "size"]]
+        for share in shares:
+            interval = "" if share.low != share.low else f" ({number(share.low, signed=True)} to " \
+                                                        f"{number(share.high, signed=True)})"
+            who = "the outside world (1 minus the six actors)" if share.actor == "outside" else \
+                ACTOR_LABELS.get(share.actor, share.actor)
+            rows.append([who, number(share.baseline), number(share.whatif),
+                         number(share.difference, signed=True) + interval, share.size])
+        blocks.append(("p", f"**On {ACTOR_LABELS.get(target, target)}, by {end}** (every actor, largest gain "
+                            "first; influences share one whole, so one actor's gain is others' loss)"))
+        blocks.append(("table", rows))
+    return blocks
+
+
 def report_sections(comparison: Comparison, question: str, effects: list[Effect],
                     contributions: list[Contribution], plots: list[str], meta: dict) -> list[tuple[str, object]]:
     """Report content as (kind, value) blocks, rendered to Markdown and HTML alike."""
@@ -112,6 +136,7 @@ def report_sections(comparison: Comparison, question: str, effects: list[Effect]
         blocks.append(("p", f"**{title}** (each series at the month where the what-if moves it most, relative "
                             "to the baseline's own spread)"))
         blocks.append(("ul", sentences))
+    blocks += gains_blocks(comparison)
     blocks += decision_blocks(comparison.baseline, comparison.whatif)
     if contributions:
         blocks.append(("h2", "What explains them"))

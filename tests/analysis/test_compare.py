@@ -256,3 +256,25 @@ def test_no_negligible_effect_is_listed_among_the_largest(baseline):
     effects = largest_effects(compare_scenarios(baseline, whatif, 20, seed=3))
     assert effects and all(e.size in ("small", "moderate", "large") for e in effects)
     assert all(f"a {e.size} effect" in effect_sentence(e) for e in effects)
+
+
+def test_every_actor_on_a_moved_state_is_shown_so_the_winners_of_a_vacuum_are_named(baseline, tmp_path):
+    """Issue #29 item 3: Mali leaving ECOWAS (a dated event): ECOWAS loses on Mali, and the table names
+    every rival's gain there, with the outside share, whatever the largest-effects ranking lists."""
+    from sim.analysis.compare import gains_and_losses
+    from sim.report.document import gains_blocks
+
+    path = tmp_path / "exit.yaml"
+    path.write_text("extends: baseline\nname: exit\nhorizon: 36\nevents:\n"
+                    "  - {id: leaves, date: 2023-01, set: {institution.mali.ecowas: 0}, assumption: test}\n")
+    short = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=36"])
+    comparison = compare_scenarios(short, load_scenario(path), 30, seed=2)
+    moved = gains_and_losses(comparison)
+    on_mali = {share.actor: share for share in moved["mali"]}
+    assert set(on_mali) == {"morocco", "algeria", "mauritania", "ecowas", "russia", "outside"}
+    assert on_mali["ecowas"].difference < 0 and on_mali["ecowas"].size != "negligible"
+    gains = [share.difference for share in moved["mali"][:-1]]
+    assert gains == sorted(gains, reverse=True)  # largest gain first, the outside share last
+    assert abs(sum(share.difference for share in moved["mali"])) < 1e-12  # one whole, shared
+    blocks = gains_blocks(comparison)
+    assert blocks[0] == ("h2", "Who gains and who loses") and any("On Mali" in str(v) for _, v in blocks)
