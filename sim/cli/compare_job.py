@@ -70,6 +70,43 @@ def execute_compare(baseline: Scenario | Path, whatif: Scenario | Path, *, repli
     return out, comparison, [effect_sentence(e) for e in effects]
 
 
+def execute_compare_options(baseline: Scenario, options: list[Scenario], *, replicates: int | None,
+                            seed: int | None, out: Path | None, outcomes: list | None = None,
+                            question: Question | None = None, executor: Executor | None = None):
+    """``sim compare BASELINE A B C``: every option against the baseline, one report (sim.analysis.options)."""
+    from sim.analysis.options import compare_options
+    from sim.report.document import options_sections, to_html, to_markdown
+    from sim.report.plots import options_chart, save_figures
+    from sim.report.prose import describe
+
+    n = replicates or baseline.replicates
+    seed = baseline.seed if seed is None else seed
+    progress = Progress(2 * n * baseline.horizon * len(options), "compare")
+    try:
+        result = compare_options(baseline, options, n, seed, outcomes=outcomes or (), question=question,
+                                 on_step=progress.advance, executor=executor)
+    finally:
+        progress.close()
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
+    out = out or COMPARE_ROOT / f"options-vs-{safe_name(baseline.name)}-{stamp}"
+    with atomic_folder(out) as staging:
+        for comparison in result.comparisons:
+            write_effects(staging / f"effects_{safe_name(comparison.whatif.scenario)}.csv", comparison.baseline,
+                          comparison.whatif, comparison.difference)
+        figures = {"options_" + "_".join(o): options_chart(result.comparisons, o, describe(*o), seed)
+                   for o in result.outcomes}
+        plots = save_figures(figures, staging / "plots")
+        blocks = options_sections(result, plots, {"replicates": n, "seed": seed})
+        (staging / "report.md").write_text(to_markdown(blocks))
+        (staging / "report.html").write_text(to_html(blocks, staging))
+        manifest = {"baseline": baseline.name, "options": [o.name for o in options], "replicates": n, "seed": seed,
+                    "outcomes": [".".join(k for k in o if k) for o in result.outcomes],
+                    "package_version": __version__, "model_version": MODEL_VERSION,
+                    "finished_utc": datetime.now(UTC).isoformat()}
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return out, result
+
+
 def _compare_plots(folder: Path, comparison: Comparison, contributions: list[Contribution], effects, seed) -> list[str]:
     from sim.report.plots import FOCUS_STATES, contribution_chart, difference_chart, save_figures
 

@@ -69,9 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("schema", help="print the JSON Schema of scenario files (for editors)")
 
-    compare = commands.add_parser("compare", help="what-if minus baseline, paired, with the levers behind it")
+    compare = commands.add_parser("compare", help="what-if minus baseline, paired, with the levers behind it; "
+                                                  "several what-ifs: every option ranked against the baseline")
     compare.add_argument("baseline", help="baseline scenario file, library name (baseline) or run folder")
-    compare.add_argument("whatif", help="what-if scenario file, library name or run folder")
+    compare.add_argument("whatif", nargs="+",
+                         help="what-if scenario file, library name or run folder; several scenario files give one "
+                              "report ranking every option against the baseline on the question's outcomes")
     compare.add_argument("--replicates", type=_positive_int, help="paired replicates (default: the baseline's)")
     compare.add_argument("--seed", type=_seed, help="seed shared by both (default: the baseline's)")
     compare.add_argument("--out", type=Path,

@@ -167,6 +167,43 @@ def report_sections(comparison: Comparison, question: str, effects: list[Effect]
     return blocks
 
 
+def options_sections(result, plots: list[str], meta: dict) -> list[tuple[str, object]]:
+    """``sim compare BASELINE A B C``: one table and one chart per outcome with every option against the
+    baseline, ranked; then each option's largest effects in sentences."""
+    from sim.analysis.compare import largest_effects
+
+    names = ", ".join(c.whatif.scenario for c in result.comparisons)
+    end = result.comparisons[0].difference.dates[-1]
+    blocks: list[tuple[str, object]] = [
+        ("h1", f"{len(result.comparisons)} options compared with {result.baseline}"),
+        ("p", f"Options: {names}. {meta['replicates']} paired replicates per option, seed {meta['seed']}, the "
+              "same random draws for the baseline and every option, so the options differ only by what they "
+              "change."),
+    ]
+    for outcome in result.outcomes:
+        ranking = result.ranking(outcome)
+        blocks.append(("h2", f"{describe(*outcome)}, by {end}"))
+        best = ranking[0]
+        blocks.append(("p", f"Ranked by the change from the baseline ({number(best.baseline)}): "
+                            f"**{best.option}** moves it most, {number(best.difference, signed=True)} "
+                            f"({best.size or 'no'} effect)."))
+        rows = [["rank", "option", "baseline", "option's value", "difference (90% interval)", "size",
+                 "higher in"]]
+        for rank, r in enumerate(ranking, 1):
+            rows.append([str(rank), r.option, number(r.baseline), number(r.whatif),
+                         f"{number(r.difference, signed=True)} ({number(r.low, signed=True)} to "
+                         f"{number(r.high, signed=True)})", r.size, percent(r.p_higher)])
+        blocks.append(("table", rows))
+        blocks += [("img", plot) for plot in plots if Path(plot).stem == "options_" + "_".join(outcome)]
+    blocks.append(("h2", "Each option's largest effects"))
+    for comparison in result.comparisons:
+        sentences = [effect_sentence(e) for e in largest_effects(comparison)]
+        blocks.append(("p", f"**{comparison.whatif.scenario}**"))
+        blocks.append(("ul", sentences or ["No effect larger than negligible."]))
+    blocks.append(("p", f"*{DISCLAIMER}*"))
+    return blocks
+
+
 def to_markdown(blocks: list[tuple[str, object]], image_source=str) -> str:
     """The report as Markdown; ``image_source`` maps a plot's path to the link written (a data URI for HTML)."""
     out = []

@@ -287,6 +287,34 @@ def difference_chart(difference: Summary, target: str, seed: int) -> Figure:
     return fig
 
 
+def options_chart(comparisons, outcome: tuple[str, str, str], title: str, seed: int) -> Figure:
+    """Each option minus the baseline on one outcome, by month: mean and 5-95% band, one colour and
+    line style per option, the end labelled, so options can be told apart and ranked by eye."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    styles = list(itertools.product(("-", "--", ":", "-."), DECISION_COLOURS))
+    extent, labels = MIN_DIFFERENCE_SCALE, []
+    for k, comparison in enumerate(comparisons):
+        stats = comparison.difference.get(*outcome)
+        style, colour = styles[k % len(styles)]
+        x = range(len(comparison.difference.dates))
+        ax.fill_between(x, stats.p05, stats.p95, color=colour, alpha=0.12, linewidth=0)
+        ax.plot(x, stats.mean, color=colour, linestyle=style, linewidth=1.8)
+        labels.append((stats.mean[-1], comparison.whatif.scenario, colour))
+        extent = max(extent, 1.1 * float(np.abs(np.stack([stats.p05, stats.p95])).max()))
+    ax.axhline(0, color="#333", linewidth=0.8)
+    time_axis(ax, comparisons[0].difference.dates)
+    ax.set_ylim(-extent, extent)
+    for y, (_, text, colour) in zip(_spread([v for v, _, _ in labels], 0.1 * extent, extent), labels, strict=True):
+        ax.text(1.01, y, text, transform=ax.get_yaxis_transform(), fontsize=8, color=colour, va="center")
+    ax.set_ylabel("option minus baseline")
+    ax.set_title(title)
+    fig.subplots_adjust(bottom=0.18, right=0.78)
+    fig.text(0.01, 0.01, f"against {comparisons[0].baseline.scenario} · seed {seed} · "
+             f"{comparisons[0].difference.n_replicates} paired replicates per option · line: mean difference, "
+             "band: 5-95%", fontsize=7, color="#555")
+    return fig
+
+
 def contribution_chart(contributions: list, outcome: tuple[str, str, str], title: str,
                        when: str = "the end of the run") -> Figure:
     """Horizontal bars: each component's contribution to one outcome, with its 90% interval."""

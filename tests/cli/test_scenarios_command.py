@@ -23,3 +23,22 @@ def test_json_listing_and_a_missing_folder(capsys, tmp_path):
     assert baseline["description"].startswith("Where does influence") and baseline["changes"]
     assert main(["scenarios", str(tmp_path / "nowhere")]) == 2
     assert "not a folder of scenarios" in capsys.readouterr().err
+
+
+def test_compare_ranks_several_options_against_the_baseline_in_one_report(tmp_path, capsys):
+    """Issue #29 item 4: `sim compare baseline A B` writes one report with both options, ranked."""
+    out = tmp_path / "options"
+    assert main(["compare", "baseline", "security_offer", "russia_withdraws", "--replicates", "8",
+                 "--outcome", "influence.russia.mali", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.index("1. security_offer") < printed.index("2. russia_withdraws")  # withdrawing costs Russia
+    report = (out / "report.md").read_text()
+    assert "2 options compared with baseline" in report
+    assert "| 1 | security_offer |" in report and "| 2 | russia_withdraws |" in report
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["options"] == ["security_offer", "russia_withdraws"]
+    assert (out / "plots" / "options_influence_russia_mali.png").stat().st_size > 10_000
+    assert main(["compare", "baseline", "security_offer", "russia_withdraws", "--window", "2023-01..2024-01"]) == 2
+    assert main(["compare", "baseline", "security_offer", "russia_withdraws", "--outcome", "influence.rusia.mali",
+                 "--out", str(tmp_path / "bad")]) == 2
+    assert "unknown series 'influence.rusia.mali'" in capsys.readouterr().err

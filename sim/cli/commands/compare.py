@@ -10,7 +10,9 @@ from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output, check_work, sc
 
 
 def command(args: argparse.Namespace) -> int:
-    baseline, whatif = scenario_or_folder(args.baseline), scenario_or_folder(args.whatif)
+    if len(args.whatif) > 1:
+        return compare_options_command(args)
+    baseline, whatif = scenario_or_folder(args.baseline), scenario_or_folder(args.whatif[0])
     if isinstance(baseline, Path) != isinstance(whatif, Path):
         print("compare: give two scenario files or two run folders, not one of each", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -60,3 +62,60 @@ def command(args: argparse.Namespace) -> int:
     print(f"report: {folder / 'report.html'}")
     return EXIT_OK
 
+
+def compare_options_command(args: argparse.Namespace) -> int:
+    """``sim compare BASELINE A B C``: every option against the baseline in one report."""
+    from sim.cli.compare_job import COMPARE_ROOT, execute_compare_options
+    from sim.errors import InputError, Problem
+    from sim.report.prose import describe
+
+    baseline = scenario_or_folder(args.baseline)
+    options = [scenario_or_folder(name) for name in args.whatif]
+    if any(isinstance(x, Path) for x in (baseline, *options)):
+        print("compare: several options need scenario files, not run folders", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.window or args.threshold:
+        print("compare: --window and --threshold apply to one what-if; with several options give --outcome",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    outcomes = []
+    for text in args.outcome:
+        from sim.analysis.question import series_key
+
+        key = series_key(text)
+        if not baseline_has(baseline, key):
+            raise InputError([Problem("--outcome", 1, 1, f"unknown series {text!r}; expected e.g. "
+                                                         "influence.morocco.mali or relation.mali.algeria")])
+        outcomes.append(key)
+    for scenario in (baseline, *options):
+        for warning in scenario.warnings:
+            print(warning, file=sys.stderr)
+    destination = check_output(args.out, COMPARE_ROOT)
+    from sim.engine.runner import DEFAULT_CHUNK_SIZE
+    from sim.engine.workload import ensemble_workload
+
+    n = args.replicates or baseline.replicates
+    check_work(ensemble_workload(n, baseline.horizon, chunk_size=DEFAULT_CHUNK_SIZE, kept=0, copies=2),
+               args, "--replicates", destination)
+    folder, result = execute_compare_options(baseline, options, replicates=args.replicates, seed=args.seed,
+                                             out=args.out, outcomes=outcomes, executor=args.executor)
+    print(f"comparison folder: {folder}")
+    for outcome in result.outcomes:
+        ranking = result.ranking(outcome)
+        print(f"{describe(*outcome)} by {result.comparisons[0].difference.dates[-1]}, options ranked:")
+        for rank, r in enumerate(ranking, 1):
+            print(f"  {rank}. {r.option}: {r.difference:+.3f} (90%: {r.low:+.3f} to {r.high:+.3f}), {r.size}")
+    print(f"report: {folder / 'report.html'}")
+    return EXIT_OK
+
+
+def baseline_has(scenario, key: tuple[str, str, str]) -> bool:
+    """Whether ``key`` names a recorded series (influence, attitudes, efforts, context, decisions)."""
+    from sim.model.trajectories import series_layout
+    from sim.scenario.catalogue import load_catalogue
+    from sim.scenario.institutions import load_institutions
+
+    institutions = load_institutions()
+    layout = series_layout(tuple(lv.key for lv in load_catalogue().levers), institutions.keys,
+                           tuple(f"{d.actor}.{d.id}" for d in institutions.decisions))
+    return key in layout.series
