@@ -414,10 +414,42 @@ class Entries(Spec):
 # -- parts with a language of their own -------------------------------------------------
 
 
+RELATIVE = re.compile(r"^\s*(?:sq\s*)?(?:(?P<times>[x*×])\s*(?P<factor>\d+(?:\.\d*)?|\.\d+)"
+                      r"|(?P<sign>[+-])\s*(?P<amount>\d+(?:\.\d*)?|\.\d+))\s*$")
+
+
+@dataclass(frozen=True)
+class Relative:
+    """A setting relative to the status quo: ``x2`` or ``sq*2`` (twice it), ``sq+0.2`` / ``sq-0.1`` (plus it).
+    The loader resolves it against the actor's status-quo effort (or total) and warns, with the
+    setting's location, when the result is capped (an intensity above 1, a budget above the range)."""
+
+    text: str
+    factor: float | None = None
+    plus: float | None = None
+
+    def of(self, status_quo: float) -> float:
+        return status_quo * self.factor if self.factor is not None else status_quo + self.plus
+
+
+def parse_relative(value: object) -> Relative | None:
+    match = RELATIVE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    if match["times"]:
+        return Relative(value.strip(), factor=float(match["factor"]))
+    return Relative(value.strip(), plus=float(match["amount"]) * (1 if match["sign"] == "+" else -1))
+
+
+RELATIVE_RULE = ("'x2' (twice the status quo), 'sq+0.2' (the status quo plus 0.2) or 'sq-0.1'; YAML reads a "
+                 "bare +0.2 as the number 0.2, so write 'sq+0.2' or quote it")
+
+
 @dataclass(frozen=True)
 class LeverSettingSpec(Spec):
-    """A fixed intensity, ``adaptive``, or ``{schedule: {YYYY-MM: intensity}}``; read as
-    LeverSetting keywords (mode, value, schedule)."""
+    """A fixed intensity, ``adaptive``, ``{schedule: {YYYY-MM: intensity}}``, or an intensity
+    relative to the status quo (``x2``, ``+0.2``; ``Relative``); read as LeverSetting keywords
+    (mode, value, schedule), relative values resolved by the loader."""
 
     def read(self, report: Report, key: Key, value: object) -> object:
         if value == "adaptive":
@@ -433,13 +465,17 @@ class LeverSettingSpec(Spec):
             points = []
             for when, intensity in schedule.items():
                 month = Month().read(report, (*key, "schedule", when), when)
-                number = Number(*UNIT_RANGE).read(report, (*key, "schedule", when), intensity)
+                number = parse_relative(intensity) or Number(*UNIT_RANGE).read(report, (*key, "schedule", when),
+                                                                               intensity)
                 if month is not INVALID and number is not INVALID:
                     points.append((month, number))
-            return {"mode": "schedule", "schedule": tuple(sorted(points))}
+            return {"mode": "schedule", "schedule": tuple(sorted(points, key=lambda point: point[0]))}
         if isinstance(value, str):
+            relative = parse_relative(value)
+            if relative is not None:
+                return {"mode": "fixed", "value": relative}
             report.fail(key, f"{dotted(key)} = {shown(value)}; expected an intensity in [0, 1], "
-                        "'adaptive', or {schedule: {YYYY-MM: intensity}}")
+                        f"'adaptive', {{schedule: {{YYYY-MM: intensity}}}}, or relative: {RELATIVE_RULE}")
             return INVALID
         number = Number(*UNIT_RANGE).read(report, key, value)
         return INVALID if number is INVALID else {"mode": "fixed", "value": number}
@@ -447,13 +483,16 @@ class LeverSettingSpec(Spec):
     def schema(self) -> dict:
         month = {"type": "string", "pattern": MONTH_PATTERN}
         intensity = Number(*UNIT_RANGE).schema()
+        relative = {"type": "string", "pattern": RELATIVE.pattern, "description": f"relative: {RELATIVE_RULE}"}
         return self.described({"oneOf": [
             {**intensity, "description": "fixed intensity"},
+            relative,
             {"const": "adaptive", "description": "the actor decides"},
             {"type": "object", "additionalProperties": False, "required": ["schedule"],
              "description": "piecewise intensity by month",
              "properties": {"schedule": {"type": "object", "propertyNames": month,
-                                         "additionalProperties": intensity, "minProperties": 1}}},
+                                         "additionalProperties": {"oneOf": [intensity, relative]},
+                                         "minProperties": 1}}},
         ]})
 
 
@@ -778,10 +817,21 @@ def _per_actor(value: Spec, owner: str | None = None) -> Table:
     return Table(ACTORS, lambda _: value, noun="actor", exclude=owner)
 
 
+class BudgetSpec(Spec):
+    """A budget in BUDGET_RANGE, or relative to the status-quo total (``Relative``)."""
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        return parse_relative(value) or Number(*BUDGET_RANGE).read(report, key, value)
+
+    def schema(self) -> dict:
+        return self.described({"oneOf": [Number(*BUDGET_RANGE).schema(),
+                                         {"type": "string", "pattern": RELATIVE.pattern}]})
+
+
 def _actor(actor: str) -> Record:
     return Record({
-        "budget": Number(*BUDGET_RANGE, description="total effort per month across the actor's levers; "
-                         "default: its status-quo total"),
+        "budget": BudgetSpec(description="total effort per month across the actor's levers, or relative to "
+                                         f"its status-quo total ({RELATIVE_RULE}); default: its status-quo total"),
         "budget_policy": Choice(BUDGET_POLICIES, default=BUDGET_POLICIES[0],
                                 description="extend: fixed levers are funded on top of the budget (default); "
                                             "reallocate: they are paid from it, crowding adaptive levers out"),

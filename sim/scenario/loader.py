@@ -33,6 +33,7 @@ from sim.scenario.format import (  # noqa: F401  (the format's constants, re-exp
     MAX_SEED,
     RELATION_RANGE,
     UNIT_RANGE,
+    Relative,
     change_range,
     question_format,
     scenario_format,
@@ -613,6 +614,8 @@ class _Checker:
             raise InputError(self.problems)
         start, horizon = data.get("start"), data.get("horizon")
         status_quo = {a: MappingProxyType(v) for a, v in data.get("status_quo", {}).items()}
+        self.relative_warnings: list[Problem] = []
+        self.resolve_relative_levers(data.get("levers", {}), status_quo)
         actors = self.actors(data.get("actors", {}), status_quo)
         parameters = data.get("parameters", {})
         uncertainties = [Uncertainty(parameter=name, distribution=kind, arguments=MappingProxyType(args))
@@ -655,7 +658,8 @@ class _Checker:
             outputs=Outputs(metrics=tuple(outputs.get("metrics", ())), actors=tuple(outputs.get("actors", ()))),
             path=self.doc.path,
             warnings=tuple(self.lowered_levers(data.get("events", {}), data.get("levers", {}))
-                           + self.after_the_run(data.get("events", {}), data.get("levers", {}), start, horizon)),
+                           + self.after_the_run(data.get("events", {}), data.get("levers", {}), start, horizon)
+                           + self.relative_warnings),
         )
 
     def lowered_levers(self, entries: dict, settings: dict) -> list[Problem]:
@@ -681,6 +685,34 @@ class _Checker:
                         f"warning: event '{entry['id']}' sets {path} = {value:g}, below the {earlier:g} that "
                         f"{where} in {self.doc.file_of(key)} set by then; {advice}")))
         return out
+
+    def resolve_relative_levers(self, settings: dict, status_quo: Mapping[str, Mapping[str, float]]) -> None:
+        """Lever settings relative to the status quo (``x2``, ``+0.2``) become intensities, in place;
+        a capped one gets a located warning."""
+        for actor, levers in settings.items():
+            for lever, setting in levers.items():
+                base = status_quo.get(actor, {}).get(lever, self.catalogue.lever(actor, lever).initial_effort)
+                name = f"levers.{actor}.{lever}"
+                if setting.get("mode") == "fixed" and isinstance(setting.get("value"), Relative):
+                    setting["value"] = self.capped(setting["value"], base, (0.0, 1.0), ("levers", actor, lever), name,
+                                                   "status-quo effort")
+                elif setting.get("mode") == "schedule":
+                    setting["schedule"] = tuple(
+                        (month, self.capped(value, base, (0.0, 1.0), ("levers", actor, lever, "schedule",
+                                                                        format_month(month)), name, "status-quo effort")
+                         if isinstance(value, Relative) else value) for month, value in setting["schedule"])
+
+    def capped(self, relative: Relative, base: float, bounds: tuple[float, float], key: Key, name: str,
+               what: str) -> float:
+        """``relative`` of ``base``, within ``bounds``; a located warning when a bound binds."""
+        wanted = relative.of(base)
+        value = round(min(max(wanted, bounds[0]), bounds[1]), 12)
+        if abs(value - wanted) > 1e-12:
+            problem = self.doc.problem(key, "")
+            self.relative_warnings.append(dataclasses.replace(problem, message=(
+                f"warning: {name} = {relative.text} asks for {wanted:.4g} ({relative.text} of its {what} "
+                f"{base:.4g}); capped at {value:g}, the end of its range [{bounds[0]:g}, {bounds[1]:g}]")))
+        return value
 
     def after_the_run(self, entries: dict, settings: dict, start: int | None, horizon: int | None) -> list[Problem]:
         """Warnings for dates this file gives after the run's last month: they never take effect (a
@@ -734,9 +766,13 @@ class _Checker:
         for actor in ACTORS:
             entry = table.get(actor, {})
             budget = entry.get("budget")
+            total = round(sum(status_quo.get(actor, {}).get(lever.id, lever.initial_effort)
+                              for lever in self.catalogue.levers_of(actor)), 12)
             if budget is None:
-                budget = round(sum(status_quo.get(actor, {}).get(lever.id, lever.initial_effort)
-                                   for lever in self.catalogue.levers_of(actor)), 12)
+                budget = total
+            elif isinstance(budget, Relative):
+                budget = self.capped(budget, total, BUDGET_RANGE, ("actors", actor, "budget"),
+                                     f"actors.{actor}.budget", "status-quo total")
             out[actor] = ActorSetup(budget=budget, budget_policy=entry.get("budget_policy", BUDGET_POLICIES[0]),
                                     **{section: MappingProxyType(entry.get(section, {}))
                                        for section in ("objectives", "influence", "relations")})

@@ -319,3 +319,39 @@ def test_dates_after_the_run_are_warned_about_where_they_are_written(write_scena
     assert "late.yaml:8:" in capsys.readouterr().err
     shortened = write_scenario("extends: baseline\nname: short\nhorizon: 12\n", name="short.yaml")
     assert load_scenario(shortened).warnings == ()  # the baseline's 2023-11 launch: the parent's, not a mistake
+
+
+def test_relative_settings_resolve_against_the_status_quo_and_warn_when_capped(write_scenario):
+    """Issue #29 item 5: "twice the status quo" or "plus 0.2" for a lever or a budget; a cap that
+    binds is a located warning, a word that is not a setting an error."""
+    from sim.errors import InputError
+    from sim.scenario.loader import load_scenario
+
+    path = write_scenario("""
+    extends: baseline
+    name: relative
+    actors:
+      morocco: {budget: x1.5}
+    levers:
+      morocco:
+        investment: x2
+        scholarships: sq+0.1
+        medical_aid: {schedule: {2022-01: sq-0.1, 2024-01: x4}}
+    """, name="relative.yaml")
+    scenario = load_scenario(path)
+    baseline = load_scenario(SCENARIOS / "baseline.yaml")
+    status_quo = {lever.id: baseline.status_quo.get("morocco", {}).get(lever.id, lever.initial_effort)
+                  for lever in load_catalogue().levers_of("morocco")}
+    morocco = scenario.levers["morocco"]
+    assert 2 * status_quo["investment"] > 1 and morocco["investment"].value == 1.0  # capped
+    assert morocco["scholarships"].value == pytest.approx(status_quo["scholarships"] + 0.1)
+    assert morocco["medical_aid"].schedule[0][1] == pytest.approx(status_quo["medical_aid"] - 0.1)
+    assert morocco["medical_aid"].schedule[1][1] == 1.0
+    assert scenario.actors["morocco"].budget == pytest.approx(1.5 * baseline.actors["morocco"].budget)
+    warnings = {w.line: w.message for w in scenario.warnings}
+    assert "levers.morocco.investment = x2 asks for 1.2" in warnings[7] and "capped at 1" in warnings[7]
+    assert "levers.morocco.medical_aid = x4 asks for 1.2" in warnings[9]
+    path.write_text(path.read_text().replace("investment: x2", "investment: double"))
+    with pytest.raises(InputError) as caught:
+        load_scenario(path)
+    assert "levers.morocco.investment = 'double'; expected an intensity" in str(caught.value.problems[0])
