@@ -28,15 +28,22 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $("$py" --version)" >&2
   "$py" -m venv .venv
 fi
-stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)
+# `setup.sh run` installs what a run needs (the package and its core dependencies); `setup.sh` (the
+# default, for tests) adds the dev extras: pytest, the dashboard, Dask, EMA, validation (pyabc).
+extras=$([ "${1:-dev}" = run ] && echo "" || echo "[dev]")
+hash=$(cat pyproject.toml | sha256sum | cut -c1-16)
+stamp=.venv/.installed-${1:-dev}-$hash
+if [ "${1:-dev}" = run ] && [ -f ".venv/.installed-dev-$hash" ]; then
+  stamp=.venv/.installed-dev-$hash  # the dev install holds everything a run needs
+fi
 if [ ! -f "$stamp" ]; then
-  echo "setup: installing the project and its dependencies into .venv (log: .venv/install.log)" >&2
+  echo "setup: installing the project${extras:+ with its dev extras} into .venv (log: .venv/install.log)" >&2
   if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
-         .venv/bin/python -m pip install --disable-pip-version-check -e '.[dev]'; } > .venv/install.log 2>&1; then
+         .venv/bin/python -m pip install --disable-pip-version-check -e ".$extras"; } > .venv/install.log 2>&1; then
     tail -n 40 .venv/install.log >&2
     echo "setup: installation failed; full log in .venv/install.log" >&2
     exit 1
   fi
-  rm -f .venv/.installed-*
+  find .venv -maxdepth 1 -name '.installed-*' ! -name "*-$hash" -delete
   touch "$stamp"
 fi

@@ -63,3 +63,14 @@ def outcome_flags(texts: list[str], defaults: list[str], scenario):
     from sim.scenario.outcomes import parse_outcomes
 
     return parse_outcomes(texts or defaults, scenario.date_of(0), scenario.date_of(scenario.horizon), "--outcome")
+
+
+def missing_extra(extra: str, *modules: str) -> str | None:
+    """A message naming the pip extra to install when one of ``modules`` is not importable, else None
+    (the validation libraries are not needed for a run, so a plain install leaves them out)."""
+    import importlib.util
+
+    absent = [name for name in modules if importlib.util.find_spec(name) is None]
+    if not absent:
+        return None
+    return f"this needs {', '.join(absent)}: pip install 'sahel-sim[{extra}]' (or `make test`, which installs it)"

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output, missing_extra
 
 
 def command(args: argparse.Namespace) -> int:
+    problem = missing_extra("validation", "pyabc", "scoringrules")
+    if problem:
+        print(f"sim backtest: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     from sim.analysis.backtest import load_observations
     from sim.analysis.calibration import CALIBRATED, load_targets
     from sim.analysis.sensitivity import default_factors

@@ -6,10 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output, check_work
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output, check_work, missing_extra
 
 
 def command(args: argparse.Namespace) -> int:
+    problem = missing_extra("validation", "pyabc") if args.method == "abc" else None
+    if problem:
+        print(f"sim calibrate --method abc: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     from sim.analysis.calibration import load_targets
     from sim.analysis.sensitivity import default_factors
     from sim.errors import Problem

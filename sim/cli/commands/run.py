@@ -7,6 +7,10 @@ import sys
 
 from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output, check_work
 
+LEGEND = ("Scale: an influence is a share of one state's whole, 0 to 1 (what the six actors do not hold is "
+          "'outside': the rest of the world); an attitude runs from -1 (hostile) to +1 (warm). Medians of the "
+          "ensemble; the run folder has every series with its 5-95% band.")
+
 
 def command(args: argparse.Namespace) -> int:
     from sim.scenario.loader import load_scenario
@@ -41,6 +45,7 @@ def command(args: argparse.Namespace) -> int:
         print(outcome.trajectories_note)
     for line in outcome.headline:
         print(line)
+    print(LEGEND)
     return EXIT_OK
 
 
