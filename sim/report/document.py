@@ -13,6 +13,7 @@ from sim.engine.summary import Summary
 from sim.report.decisions import decision_changes, decisions_taken, median_month, probability
 from sim.report.prose import DECISIONS_MEANING, describe, effect_sentence, number, percent, points
 from sim.scenario.catalogue import ACTOR_LABELS
+from sim.scenario.sources import cite
 
 DISCLAIMER = ("The model is a structured thought experiment grounded in the source documents, not a forecast; "
               "intervals show spread over shocks and uncertain parameters, not over model structure.")
@@ -148,7 +149,7 @@ def report_sections(comparison: Comparison, question: str, effects: list[Effect]
         rows = [["change", "evidence", "outcome", "month", "contribution (90% interval)"]]
         dates = {(e.metric, e.source, e.target): e.date for e in effects}
         for c in contributions:
-            rows.append([c.component, c.evidence, describe(*c.outcome), dates.get(c.outcome, "end"),
+            rows.append([c.component, cite(c.evidence), describe(*c.outcome), dates.get(c.outcome, "end"),
                          f"{number(c.mean, signed=True)} ({number(c.low, signed=True)} to "
                          f"{number(c.high, signed=True)})"])
         blocks.append(("table", rows))

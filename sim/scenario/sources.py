@@ -26,3 +26,23 @@ def seed_files() -> tuple[str, ...] | None:
     if not folder.is_dir():
         return None
     return tuple(sorted(p.name for p in folder.iterdir() if p.is_file()))
+
+
+@cache
+def source_titles() -> dict[str, str]:
+    """Seed file name -> short title (sim/data/sources.yaml)."""
+    from importlib import resources
+
+    from sim.scenario.yamlsafe import parse_yaml_bytes
+
+    doc = parse_yaml_bytes(resources.files("sim").joinpath("data", "sources.yaml").read_bytes(),
+                           "sim/data/sources.yaml")
+    return {str(k): str(v) for k, v in ((doc.data or {}).get("sources") or {}).items()}
+
+
+def cite(text: str) -> str:
+    """``text`` with every seed file name replaced by its short title and number:
+    "000_4a7c527b705e72c5.txt" -> "Morocco's active diplomacy in Mali (000)"."""
+    for name, title in source_titles().items():
+        text = text.replace(name, f"{title} ({name[:3]})")
+    return text
