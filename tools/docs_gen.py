@@ -15,6 +15,7 @@ from sim.scenario.catalogue import ACTOR_LABELS, load_catalogue
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "docs" / "scenario.schema.json"
 ODD_FILE = ROOT / "docs" / "ODD.md"
+SCENARIOS_DOC = ROOT / "docs" / "scenarios.md"
 
 
 def schema_text() -> str:
@@ -84,9 +85,36 @@ def response_block() -> str:
     ])
 
 
+def example_run_block() -> str:
+    """The console of docs/scenarios.md section 1, produced by running its own example file, so the
+    numbers there are what the model gives now (a test regenerates and compares them)."""
+    import contextlib
+    import io
+    import re as regex
+    import tempfile
+
+    from sim.cli.dispatch import main as sim
+
+    example = regex.search(r"```yaml\n(# yaml-language-server.*?)```", SCENARIOS_DOC.read_text(), regex.S).group(1)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "invest_and_coup.yaml"
+        path.write_text(example)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            sim(["validate", str(path)])
+            validated = out.getvalue()
+            out.truncate(0), out.seek(0)
+            sim(["run", str(path), "--replicates", "20", "--out", f"{folder}/runs/invest"])
+        ran = out.getvalue().replace(folder, "/tmp/scen")
+    return ("```console\n$ .venv/bin/sim validate ~/whatifs/invest_and_coup.yaml\n" + validated
+            + "$ .venv/bin/sim run ~/whatifs/invest_and_coup.yaml --replicates 20 --out /tmp/scen/runs/invest\n"
+            + ran + "```")
+
+
 def fill_generated(text: str) -> str:
     """Replace the contents between each ``<!-- BEGIN GENERATED: x -->`` marker pair."""
-    blocks = {"parameters": parameters_table, "levers": levers_table, "response": response_block}
+    blocks = {"parameters": parameters_table, "levers": levers_table, "response": response_block,
+              "example_run": example_run_block}
 
     def replace(match: re.Match) -> str:
         return f"{match.group(1)}\n{blocks[match.group(2)]()}\n{match.group(3)}"
@@ -97,9 +125,11 @@ def fill_generated(text: str) -> str:
 
 def main() -> None:
     SCHEMA_FILE.write_text(schema_text())
-    if ODD_FILE.exists():
-        ODD_FILE.write_text(fill_generated(ODD_FILE.read_text()))
-    print(f"wrote {SCHEMA_FILE.relative_to(ROOT)} and the generated tables in {ODD_FILE.relative_to(ROOT)}")
+    for document in (ODD_FILE, SCENARIOS_DOC):
+        if document.exists():
+            document.write_text(fill_generated(document.read_text()))
+    print(f"wrote {SCHEMA_FILE.relative_to(ROOT)} and the generated parts of {ODD_FILE.relative_to(ROOT)} and "
+          f"{SCENARIOS_DOC.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -53,12 +53,15 @@ def test_invalid_scenarios_fail_the_schema(schema, broken):
 
 def test_generated_docs_are_current():
     """Run `python -m tools.docs_gen` after changing the catalogues or the scenario language."""
-    from tools.docs_gen import ODD_FILE, SCHEMA_FILE, fill_generated, schema_text
+    from tools.docs_gen import ODD_FILE, SCENARIOS_DOC, SCHEMA_FILE, fill_generated, schema_text
 
     assert SCHEMA_FILE.read_text() == schema_text()
     text = ODD_FILE.read_text()
     assert "<!-- BEGIN GENERATED: parameters -->" in text and "<!-- BEGIN GENERATED: levers -->" in text
     assert fill_generated(text) == text
+    example = SCENARIOS_DOC.read_text()  # the example run's console is what the model prints now
+    assert "<!-- BEGIN GENERATED: example_run -->" in example
+    assert fill_generated(example) == example
 
 
 @pytest.mark.parametrize("path, additive", [("relation.mali.algeria", True), ("relation.mali.algeria", False),
