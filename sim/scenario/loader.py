@@ -717,8 +717,8 @@ class _Checker:
     def after_the_run(self, entries: dict, settings: dict, start: int | None, horizon: int | None) -> list[Problem]:
         """Warnings for dates this file gives after the run's last month: they never take effect (a
         what-if that shortens a parent's horizon is not warned about the parent's later events)."""
-        if start is None or horizon is None:
-            return []
+        if start is None or horizon is None or any(key[:1] in (("horizon",), ("start",)) for key in self.origins):
+            return []  # a run shortened (or moved) on the command line: on purpose, not a mistake in the file
         last, out = start + horizon, []
 
         def warn(key: Key, what: str, month: int) -> None:
