@@ -14,6 +14,8 @@ from pathlib import Path
 from sim import __version__
 from sim.cli.common import DEFAULT_TRAJECTORY_CAP, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_OK
 
+MAX_PROBLEMS_SHOWN = 50  # problems printed for one bad input; the rest are counted
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -313,8 +315,10 @@ def _dispatch(argv: list[str] | None) -> int:
         with executor_from_args(args) as args.executor:  # workers and clusters stop with the command
             return module.command(args)
     except InputError as exc:
-        for problem in exc.problems:
+        for problem in exc.problems[:MAX_PROBLEMS_SHOWN]:
             print(problem, file=sys.stderr)
+        if len(exc.problems) > MAX_PROBLEMS_SHOWN:  # a hostile or broken file must not flood the terminal
+            print(f"... and {len(exc.problems) - MAX_PROBLEMS_SHOWN} more problems (fix these first)", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)

@@ -42,3 +42,17 @@ def test_compare_ranks_several_options_against_the_baseline_in_one_report(tmp_pa
     assert main(["compare", "baseline", "security_offer", "russia_withdraws", "--outcome", "influence.rusia.mali",
                  "--out", str(tmp_path / "bad")]) == 2
     assert "unknown series 'influence.rusia.mali'" in capsys.readouterr().err
+
+
+def test_a_flood_of_problems_is_capped_with_a_count(tmp_path, capsys):
+    """Issue #33 item 5: the first problems and how many more, not thousands of lines."""
+    from sim.cli.dispatch import MAX_PROBLEMS_SHOWN
+
+    events = "".join(f"  - {{id: e{i}, date: 2022-0x, set: {{levers.morocco.investment: 2}}, assumption: t}}\n"
+                     for i in range(80))
+    path = tmp_path / "flood.yaml"
+    path.write_text("extends: baseline\nname: flood\nevents:\n" + events)
+    assert main(["validate", str(path)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == MAX_PROBLEMS_SHOWN + 1 and lines[-1].startswith("... and ")
+    assert all(line.startswith(str(path)) for line in lines[:-1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK
+from sim.cli.common import EXIT_OK
 
 
 def command(args: argparse.Namespace) -> int:
@@ -19,10 +19,8 @@ def command(args: argparse.Namespace) -> int:
                 print(warning, file=sys.stderr)
         except InputError as exc:
             problems.extend(exc.problems)
-    for problem in problems:
-        print(problem, file=sys.stderr)
     if problems:
-        return EXIT_BAD_INPUT
+        raise InputError(problems)  # printed (capped) by the dispatcher, exit 2
     print(f"{len(args.scenarios)} scenario(s) valid")
     return EXIT_OK
 
