@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputError, Problem
+from sim.model.checks import in_range
 from sim.result import SimulationResult
 from sim.scenario.loader import Scenario, resolve_scenario, with_settings
 
@@ -88,11 +89,10 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
         except InputError as exc:
             problems += exc.problems
             continue
-        values = np.asarray(points[name], dtype=float).reshape(-1)
-        bad = values[~((values >= low) & (values <= high))]  # NaN fails too
+        values, bad = in_range(np.asarray(points[name], dtype=float).reshape(-1), low, high)  # NaN fails too
         if bad.size:
-            problems.append(Problem(f"evaluate: points[{name!r}]", 1, 1, f"{name} = {bad[0]} is outside "
-                                                                         f"[{low}, {high}]"))
+            problems.append(Problem(f"evaluate: points[{name!r}]", 1, 1, f"{name} = {bad[0]!r} is outside "
+                                                                         f"[{low!r}, {high!r}]"))
         columns.append(values)
         factors.append(Factor(name, low, high))
     if not problems and len({len(c) for c in columns}) > 1:

@@ -148,3 +148,22 @@ def test_a_setting_put_into_an_unknown_place_is_blamed_on_the_setting(capsys):
     result = sim.simulate("baseline", n_replicates=2, seed=1)
     with pytest.raises(ValueError, match="did you mean 'investment'"):
         result.outcome("mean(effort.morocco.investmentx)")
+
+
+def test_a_design_at_a_range_edge_is_taken_and_a_value_outside_is_refused_with_its_exact_value():
+    """Issue #30 item 3: samplers round; low - 1e-17 is the range's edge, low - 1e-6 is outside."""
+    from sim.api import evaluate
+    from sim.errors import InputError
+    from sim.scenario.catalogue import load_catalogue
+
+    from sim.scenario.loader import load_scenario
+
+    short = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=3"])
+    spec = load_catalogue().parameters["influence.adjust_rate"]
+    edge = np.nextafter(spec.low, -1.0)  # one step below the range, as a sampler's arithmetic can give
+    values = evaluate(short, {"influence.adjust_rate": [edge, spec.high]}, ["influence.russia.mali@end"])
+    assert np.asarray(values).shape[0] == 2
+    outside = spec.low - 1e-6
+    with pytest.raises(InputError) as caught:
+        evaluate(short, {"influence.adjust_rate": [outside]}, ["influence.russia.mali@end"])
+    assert repr(outside) in str(caught.value.problems[0])

@@ -10,6 +10,18 @@ import numpy as np
 from sim.scenario.catalogue import ACTORS
 from sim.scenario.loader import BUDGET_RANGE
 
+ULPS = 4  # how far outside a range a sampled value may round (a design's edge: low - 1e-17) and be taken
+
+
+def in_range(values: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """(values clipped into [low, high] where they miss it by at most ULPS floating-point steps,
+    the values that miss it by more, NaN included): a sampling design at a range's edge is
+    accepted, a value really outside is refused."""
+    values = np.asarray(values, dtype=float)
+    tolerance = ULPS * np.spacing(max(abs(low), abs(high), 1.0))
+    near = (values >= low - tolerance) & (values <= high + tolerance)
+    return np.clip(values, low, high), values[~near]
+
 
 def check_parameters(catalogue, parameters: Mapping[str, float | np.ndarray]) -> None:
     """Parameter overrides must be catalogue names within their ranges, as ``--set`` requires
@@ -23,11 +35,10 @@ def check_parameters(catalogue, parameters: Mapping[str, float | np.ndarray]) ->
             problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"unknown parameter '{name}'"
                                                                    f"{did_you_mean(name, list(catalogue.parameters))}"))
             continue
-        values = np.asarray(value, dtype=float)
-        bad = values[~((values >= spec.low) & (values <= spec.high))]
+        _, bad = in_range(value, spec.low, spec.high)
         if bad.size:
-            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"parameters.{name} = {bad.reshape(-1)[0]:g} is "
-                                                                   f"outside [{spec.low}, {spec.high}]"))
+            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"parameters.{name} = {bad.reshape(-1)[0]!r} is "
+                                                                   f"outside [{spec.low!r}, {spec.high!r}]"))
     if problems:
         raise InputError(problems)
 
