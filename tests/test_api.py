@@ -155,7 +155,6 @@ def test_a_design_at_a_range_edge_is_taken_and_a_value_outside_is_refused_with_i
     from sim.api import evaluate
     from sim.errors import InputError
     from sim.scenario.catalogue import load_catalogue
-
     from sim.scenario.loader import load_scenario
 
     short = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=3"])
