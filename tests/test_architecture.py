@@ -32,3 +32,34 @@ def test_every_subpackage_and_top_level_module_has_a_layer():
 def test_tests_mirror_the_packages():
     folders = sorted(p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and p.name != "__pycache__")
     assert set(folders) <= set(PACKAGES), f"test folders without a package: {set(folders) - set(PACKAGES)}"
+
+
+def test_no_import_cycle_at_run_time_even_through_function_local_imports():
+    """Issue #32 item 3: a lazy import hid the cycle executors -> dask_plugins -> executors. Every
+    import of a project module counts, wherever it is, except those only type checkers see."""
+    import ast
+    from pathlib import Path
+
+    import networkx as nx
+
+    root = Path(__file__).resolve().parent.parent
+    graph = nx.DiGraph()
+    for path in (root / "sim").rglob("*.py"):
+        name = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        tree = ast.parse(path.read_text())
+        type_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+                     and getattr(block.test, "id", getattr(block.test, "attr", "")) == "TYPE_CHECKING"
+                     for n in ast.walk(block)}
+        for node in ast.walk(tree):
+            if id(node) in type_only:
+                continue
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim."):
+                graph.add_edge(name, node.module)
+            elif isinstance(node, ast.Import):
+                graph.add_edges_from((name, a.name) for a in node.names if a.name.startswith("sim."))
+    modules = {".".join(p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+               for p in (root / "sim").rglob("*.py")}
+    graph.remove_nodes_from([n for n in list(graph) if n not in modules])
+    graph.remove_edges_from(nx.selfloop_edges(graph))
+    cycles = list(nx.simple_cycles(graph))
+    assert not cycles, cycles

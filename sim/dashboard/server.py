@@ -44,7 +44,7 @@ def main(port: int, parent: int) -> None:
 
     import uvicorn
 
-    from sim.engine.executors import watch_driver
+    from sim.engine.watchdog import watch_driver
 
     watch_driver(parent)  # the server goes when `sim dashboard` goes, even on SIGKILL
     # plain http is right on loopback; Solara warns about its session cookie on every first visit

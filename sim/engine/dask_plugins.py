@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from sim.engine.executors import watch_driver
+from sim.engine.watchdog import watch_driver
 
 
 class WorkerWatch(WorkerPlugin):

@@ -12,12 +12,12 @@ from __future__ import annotations
 import copyreg
 import os
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from types import MappingProxyType
 from typing import Protocol
 
+from sim.engine.watchdog import watch_driver
 from sim.errors import raise_if_interrupted
 
 BACKENDS = ("serial", "processes", "dask")
@@ -347,21 +347,3 @@ def _load_kernels() -> None:
         pass
 
 
-def watch_driver(driver: int, interval: float = 0.5) -> None:
-    """In a worker: exit as soon as the driver process ``driver`` is gone, or this process's
-    parent is (a new parent id: re-parented after its parent died)."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(interval)
-            try:
-                os.kill(driver, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # alive, owned by someone else
-                pass
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="sim-driver-watch", daemon=True).start()
