@@ -178,6 +178,17 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--seed", type=_seed, help="seed (default: the replay's)")
     back.add_argument("--out", type=Path, help="folder to create")
 
+    disc = commands.add_parser("discover", help="under which uncertainties a yes/no outcome happens (PRIM)")
+    disc.add_argument("scenario", help="scenario file or library name")
+    disc.add_argument("--outcome", required=True, metavar="'EXPR > X'",
+                      help="a comparison of outcome expressions, e.g. 'decision.mali.mali_leaves_ecowas@end > 0' or "
+                           "'influence.russia.mali@2024-01 > influence.algeria.mali@2024-01'")
+    disc.add_argument("--points", type=_positive_int, default=300, help="points over the uncertainties (default 300)")
+    disc.add_argument("--replicates", type=_positive_int, default=2, help="replicates per point (default 2)")
+    disc.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
+    disc.add_argument("--out", type=Path, help="folder to create")
+    _add_force(disc)
+
     explain = commands.add_parser("explain", help="attribute outcomes to levers and events by ablation")
     explain.add_argument("scenario", help="scenario file")
     explain.add_argument("--against", help="baseline scenario: attribute the difference from it")
