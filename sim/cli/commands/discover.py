@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, datetime
 
-from sim.cli.common import EXIT_OK, check_output, check_work
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output, check_work, missing_extra
 
 
 def command(args: argparse.Namespace) -> int:
+    problem = missing_extra("ema", "ema_workbench")
+    if problem:
+        print(f"sim discover: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     from sim.analysis.discover import discover
     from sim.cli.analysis_jobs import ANALYSIS_ROOT
     from sim.engine.workload import points_workload
