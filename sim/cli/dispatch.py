@@ -178,6 +178,19 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--seed", type=_seed, help="seed (default: the replay's)")
     back.add_argument("--out", type=Path, help="folder to create")
 
+    opt = commands.add_parser("optimize", help="the mix of one actor's levers that does best on an outcome")
+    opt.add_argument("scenario", help="scenario file or library name")
+    opt.add_argument("--actor", required=True, help="whose levers to search, e.g. morocco")
+    opt.add_argument("--objective", required=True, metavar="EXPR",
+                     help="outcome to maximise, e.g. 'mean(influence.morocco.mali)'")
+    opt.add_argument("--robust", choices=("mean", "p10"), default="mean",
+                     help="maximise the mean over replicates (default) or its 10%% quantile")
+    opt.add_argument("--budget", type=_positive_int, default=200, help="mixes to evaluate, at most (default 200)")
+    opt.add_argument("--replicates", type=_positive_int, default=8, help="replicates per mix (default 8)")
+    opt.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
+    opt.add_argument("--out", type=Path, help="folder to create")
+    _add_force(opt)
+
     disc = commands.add_parser("discover", help="under which uncertainties a yes/no outcome happens (PRIM)")
     disc.add_argument("scenario", help="scenario file or library name")
     disc.add_argument("--outcome", required=True, metavar="'EXPR > X'",
