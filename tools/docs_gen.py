@@ -111,10 +111,22 @@ def example_run_block() -> str:
             + ran + "```")
 
 
+def decisions_table() -> str:
+    """ODD 7.12: every decision rule with its condition and the argument the catalogue gives for it."""
+    from sim.scenario.institutions import load_institutions
+
+    rows = ["| rule | actor | action | condition | hold | argument |", "| --- | --- | --- | --- | --- | --- |"]
+    for d in load_institutions().decisions:
+        argument = " ".join(d.argument.split()).replace("|", "/")
+        rows.append(f"| `{d.id}` | {ACTOR_LABELS[d.actor]} | {d.action} `{d.institution}` | `{d.when}` | {d.hold} | "
+                    f"{argument} |")
+    return "\n".join(rows)
+
+
 def fill_generated(text: str) -> str:
     """Replace the contents between each ``<!-- BEGIN GENERATED: x -->`` marker pair."""
     blocks = {"parameters": parameters_table, "levers": levers_table, "response": response_block,
-              "example_run": example_run_block}
+              "example_run": example_run_block, "decisions": decisions_table}
 
     def replace(match: re.Match) -> str:
         return f"{match.group(1)}\n{blocks[match.group(2)]()}\n{match.group(3)}"
