@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputError, Problem
-from sim.model.checks import in_range
+from sim.model.checks import exact, in_range
 from sim.result import SimulationResult
 from sim.scenario.loader import Scenario, resolve_scenario, with_settings
 
@@ -91,7 +91,7 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
             continue
         values, bad = in_range(np.asarray(points[name], dtype=float).reshape(-1), low, high)  # NaN fails too
         if bad.size:
-            problems.append(Problem(f"evaluate: points[{name!r}]", 1, 1, f"{name} = {bad[0]!r} is outside "
+            problems.append(Problem(f"evaluate: points[{name!r}]", 1, 1, f"{name} = {exact(bad[0])} is outside "
                                                                          f"[{low!r}, {high!r}]"))
         columns.append(values)
         factors.append(Factor(name, low, high))

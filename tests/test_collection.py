@@ -12,4 +12,4 @@ def test_plain_pytest_collects_without_the_repo_on_the_path():
     done = subprocess.run([str(pytest), "--collect-only", "-q", "tests/cli/test_scenarios_command.py"], cwd=ROOT,
                           capture_output=True, text=True, timeout=300, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "tests/cli/test_scenarios_command.py: 3" in done.stdout  # three tests, no collection error
+    assert "tests/cli/test_scenarios_command.py: " in done.stdout and "error" not in done.stdout.lower()

@@ -115,8 +115,8 @@ class _Windowed(_Closing):
                 try:
                     return future.result(timeout=RESULT_POLL)
                 except TimeoutError:
-                    if future.done():  # the task itself timed out, not our wait
-                        raise
+                    if future.done():  # it finished as our wait ran out (a race), or raised TimeoutError itself:
+                        return future.result(timeout=RESULT_POLL)  # its result, or its own exception
         except Exception as exc:
             failure = _worker_failure(exc)
             if failure is not None:

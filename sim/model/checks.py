@@ -13,6 +13,13 @@ from sim.scenario.loader import BUDGET_RANGE
 ULPS = 4  # how far outside a range a sampled value may round (a design's edge: low - 1e-17) and be taken
 
 
+def exact(value: float) -> str:
+    """A number as the message should show it: whole numbers plainly (5), others in full (0.039999999999999994),
+    so a value just outside a range does not print as its bound."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
 def in_range(values: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
     """(values clipped into [low, high] where they miss it by at most ULPS floating-point steps,
     the values that miss it by more, NaN included): a sampling design at a range's edge is
@@ -37,8 +44,9 @@ def check_parameters(catalogue, parameters: Mapping[str, float | np.ndarray]) ->
             continue
         _, bad = in_range(value, spec.low, spec.high)
         if bad.size:
-            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"parameters.{name} = {bad.reshape(-1)[0]!r} is "
-                                                                   f"outside [{spec.low!r}, {spec.high!r}]"))
+            shown = exact(bad.reshape(-1)[0])
+            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"parameters.{name} = {shown} is outside "
+                                                                   f"[{spec.low!r}, {spec.high!r}]"))
     if problems:
         raise InputError(problems)
 
