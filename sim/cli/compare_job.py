@@ -23,8 +23,8 @@ EXPLAIN_COLUMNS = ("component", "evidence", "metric", "source", "target", "contr
 
 def execute_compare(baseline: Scenario | Path, whatif: Scenario | Path, *, replicates: int | None, seed: int | None,
                     out: Path | None, explain_replicates: int = 100,
-                    question: Question | None = None,
-                    executor: Executor | None = None) -> tuple[Path, Comparison, list[str]]:
+                    question: Question | None = None, executor: Executor | None = None,
+                    pdf: bool = False) -> tuple[Path, Comparison, list[str]]:
     """Compare two scenarios (run with common random numbers) or two run folders.
 
     ``question`` overrides the scenarios' own ``question:`` (scenario files only).
@@ -61,7 +61,10 @@ def execute_compare(baseline: Scenario | Path, whatif: Scenario | Path, *, repli
         meta = {"replicates": n, "seed": seed}
         blocks = report_sections(comparison, question, effects, contributions, plots, meta)
         (staging / "report.md").write_text(to_markdown(blocks))
-        (staging / "report.html").write_text(to_html(blocks, staging))
+        html = to_html(blocks, staging)
+        (staging / "report.html").write_text(html)
+        if pdf:
+            write_pdf(html, staging / "report.pdf")
         manifest = {"baseline": comparison.baseline.scenario, "whatif": comparison.whatif.scenario,
                     "replicates": n, "seed": seed, "warnings": list(comparison.warnings),
                     "package_version": __version__, "model_version": MODEL_VERSION,
@@ -72,7 +75,8 @@ def execute_compare(baseline: Scenario | Path, whatif: Scenario | Path, *, repli
 
 def execute_compare_options(baseline: Scenario, options: list[Scenario], *, replicates: int | None,
                             seed: int | None, out: Path | None, outcomes: list | None = None,
-                            question: Question | None = None, executor: Executor | None = None):
+                            question: Question | None = None, executor: Executor | None = None,
+                            pdf: bool = False):
     """``sim compare BASELINE A B C``: every option against the baseline, one report (sim.analysis.options)."""
     from sim.analysis.options import compare_options
     from sim.report.document import options_sections, to_html, to_markdown
@@ -98,13 +102,26 @@ def execute_compare_options(baseline: Scenario, options: list[Scenario], *, repl
         plots = save_figures(figures, staging / "plots")
         blocks = options_sections(result, plots, {"replicates": n, "seed": seed})
         (staging / "report.md").write_text(to_markdown(blocks))
-        (staging / "report.html").write_text(to_html(blocks, staging))
+        html = to_html(blocks, staging)
+        (staging / "report.html").write_text(html)
+        if pdf:
+            write_pdf(html, staging / "report.pdf")
         manifest = {"baseline": baseline.name, "options": [o.name for o in options], "replicates": n, "seed": seed,
                     "outcomes": [".".join(k for k in o if k) for o in result.outcomes],
                     "package_version": __version__, "model_version": MODEL_VERSION,
                     "finished_utc": datetime.now(UTC).isoformat()}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return out, result
+
+
+def write_pdf(html: str, path: Path) -> None:
+    """The report as a briefing PDF (WeasyPrint renders the same HTML, charts embedded)."""
+    import logging
+
+    import weasyprint
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)  # font fallbacks are not the user's concern
+    weasyprint.HTML(string=html).write_pdf(path)
 
 
 def _compare_plots(folder: Path, comparison: Comparison, contributions: list[Contribution], effects, seed) -> list[str]:

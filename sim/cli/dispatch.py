@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="a series the report answers first, e.g. influence.morocco.mali (repeatable; "
                               "overrides the scenarios' question:)")
     compare.add_argument("--window", metavar="YYYY-MM..YYYY-MM", help="months the question is about")
+    compare.add_argument("--pdf", action="store_true",
+                         help="also write report.pdf, a briefing with the charts (needs the pdf extra: WeasyPrint)")
     compare.add_argument("--threshold", metavar="'A > B'",
                          help="a threshold whose probability the report gives, e.g. "
                               "'influence.russia.mali > influence.morocco.mali'")

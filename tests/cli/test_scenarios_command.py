@@ -56,3 +56,21 @@ def test_a_flood_of_problems_is_capped_with_a_count(tmp_path, capsys):
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == MAX_PROBLEMS_SHOWN + 1 and lines[-1].startswith("... and ")
     assert all(line.startswith(str(path)) for line in lines[:-1])
+
+
+def test_compare_writes_a_briefing_pdf_that_holds_the_answer(tmp_path, capsys):
+    """Issue #29 item 8: the report as a PDF, checked by reading its text back."""
+    import re
+
+    import pypdf
+
+    out = tmp_path / "briefing"
+    assert main(["compare", "baseline", "security_offer", "--replicates", "8", "--pdf", "--outcome",
+                 "influence.morocco.mali", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    answer = next(line[2:] for line in printed.splitlines() if line.startswith("* "))
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(out / "report.pdf").pages)
+    flat = re.sub(r"\s+", " ", text.replace("-\n", "-"))
+    assert "security_offer compared with baseline" in flat
+    first_words = " ".join(answer.split()[:8])  # the answer sentence, as sim compare prints it
+    assert first_words in flat, (first_words, flat[:800])

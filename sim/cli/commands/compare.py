@@ -6,10 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output, check_work, scenario_or_folder
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output, check_work, missing_extra, scenario_or_folder
 
 
 def command(args: argparse.Namespace) -> int:
+    problem = missing_extra("pdf", "weasyprint") if args.pdf else None
+    if problem:
+        print(f"sim compare --pdf: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if len(args.whatif) > 1:
         return compare_options_command(args)
     baseline, whatif = scenario_or_folder(args.baseline), scenario_or_folder(args.whatif[0])
@@ -48,7 +52,8 @@ def command(args: argparse.Namespace) -> int:
             raise InputError([Problem(flags.get(key[0], "--outcome") if key else "--outcome", 1, 1, message)
                               for key, message in issues])
     folder, comparison, sentences = execute_compare(baseline, whatif, replicates=args.replicates, seed=args.seed,
-                                                    out=args.out, question=question, executor=args.executor)
+                                                    out=args.out, question=question, executor=args.executor,
+                                                    pdf=args.pdf)
     for warning in comparison.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"comparison folder: {folder}")
@@ -98,7 +103,7 @@ def compare_options_command(args: argparse.Namespace) -> int:
     check_work(ensemble_workload(n, baseline.horizon, chunk_size=DEFAULT_CHUNK_SIZE, kept=0, copies=2),
                args, "--replicates", destination)
     folder, result = execute_compare_options(baseline, options, replicates=args.replicates, seed=args.seed,
-                                             out=args.out, outcomes=outcomes, executor=args.executor)
+                                             out=args.out, outcomes=outcomes, executor=args.executor, pdf=args.pdf)
     print(f"comparison folder: {folder}")
     for outcome in result.outcomes:
         ranking = result.ranking(outcome)
