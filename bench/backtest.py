@@ -10,10 +10,10 @@ with the user's sizes.
 from __future__ import annotations
 
 import argparse
-import re
 import time
 from pathlib import Path
 
+from bench import replace_section
 from sim.analysis.backtest import backtest, load_observations, report
 from sim.analysis.calibration import CALIBRATED, load_targets
 from sim.engine.experiments import Factor
@@ -50,11 +50,7 @@ def main() -> None:
     text = f"{BEGIN}\n\n```sh\n{command}\n```\n\n{report(results)}\n{END}"
     print(text)
     if args.write:
-        document = DOC.read_text()
-        pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-        if not pattern.search(document):
-            raise SystemExit(f"{DOC}: no backtest section markers to replace")
-        DOC.write_text(pattern.sub(lambda _: text, document))
+        replace_section(DOC, BEGIN, END, text)
         print(f"wrote the backtest section of {DOC}")
 
 

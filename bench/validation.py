@@ -19,11 +19,11 @@ the backtest's: ``python -m bench.backtest``.
 from __future__ import annotations
 
 import argparse
-import re
 from pathlib import Path
 
 import numpy as np
 
+from bench import replace_section
 from sim.analysis.calibration import CALIBRATED, calibrate_abc, load_targets, loss_function
 from sim.engine.experiments import Factor, evaluate_points, factor_bounds
 from sim.scenario.catalogue import load_catalogue
@@ -117,11 +117,7 @@ def main() -> None:
     if args.write:
         with open(UNCERTAINTIES, "w") as out:
             out.write(uncertainties_text(posterior, factors, accepted=len(posterior), budget=result.evaluations))
-        document = DOC.read_text()
-        pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-        if not pattern.search(document):
-            raise SystemExit(f"{DOC}: no calibration section markers to replace")
-        DOC.write_text(pattern.sub(lambda _: text, document))
+        replace_section(DOC, BEGIN, END, text)
         print(f"\nwrote {UNCERTAINTIES} and the calibration section of {DOC}")
 
 

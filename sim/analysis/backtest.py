@@ -34,6 +34,7 @@ from sim.analysis.calibration import Target, calibrate_abc, loss_function
 from sim.analysis.scoring import ScoreTable, brier_table, crps_ensemble, reliability_table
 from sim.engine.experiments import Factor
 from sim.errors import InputError, did_you_mean
+from sim.scenario.catalogue import load_catalogue
 from sim.scenario.institutions import load_institutions
 from sim.scenario.loader import Scenario, scenario_from_data
 from sim.scenario.months import format_month, parse_month
@@ -127,16 +128,10 @@ def forecast_scenario(replay: Scenario, cutoff: int, *, broken: str | None = Non
         data["decisions"] = {d.id: False for d in load_institutions().decisions}
     elif broken == "levers":
         data["events"].append({"id": "broken_levers", "date": after, "assumption": "the broken model of the check",
-                               "set": {f"levers.{lever.key}": 0.0 for lever in _catalogue_levers()}})
+                               "set": {f"levers.{lever.key}": 0.0 for lever in load_catalogue().levers}})
     elif broken is not None:
         raise ValueError(f"broken = {broken!r}; expected one of {', '.join(BROKEN)}")
     return scenario_from_data(data, data["name"])
-
-
-def _catalogue_levers():
-    from sim.scenario.catalogue import load_catalogue
-
-    return load_catalogue().levers
 
 
 @dataclass(frozen=True)

@@ -238,38 +238,49 @@ def largest_effects(comparison: Comparison, families=FAMILIES) -> list[Effect]:
 
 
 @dataclass(frozen=True)
-class Share:
-    """One actor's (or the outside world's) influence on a state at the end of the run, in both scenarios."""
+class EndEffect:
+    """A series at the end of the run in both scenarios, their paired difference with its 90% interval,
+    the share of paired replicates where the what-if is higher, and the difference's size in words."""
 
-    actor: str  # an actor, or "outside" (1 minus the actors' influences)
     baseline: float
     whatif: float
     difference: float
-    low: float  # 90% interval of the paired difference (NaN for the outside share)
+    low: float
     high: float
+    p_higher: float
     size: str
+
+
+def end_effect(comparison: Comparison, key: tuple[str, str, str]) -> EndEffect:
+    """``key`` at the last month: what the gains table and the options ranking both report."""
+    d, b, w = comparison.difference, comparison.baseline, comparison.whatif
+    s = d.series.series.index(key)
+    mean = float(d["mean"][-1, s])
+    return EndEffect(float(b["mean"][-1, s]), float(w["mean"][-1, s]), mean, float(d["p05"][-1, s]),
+                     float(d["p95"][-1, s]), float(d.positive[-1, s]),
+                     effect_size(mean, key[0], float(b["p95"][-1, s] - b["p05"][-1, s])))
+
+
+@dataclass(frozen=True)
+class Share(EndEffect):
+    """One actor's (or the outside world's) influence on a state at the end of the run."""
+
+    actor: str = ""  # an actor, or "outside" (1 minus the actors' influences; no interval)
 
 
 def gains_and_losses(comparison: Comparison) -> dict[str, list[Share]]:
     """For every state whose influence the what-if moves by more than a negligible amount, every
     actor's change there at the end of the run, and the outside share's, largest gain first, so
     a vacuum's winners are named (issue #29 item 3)."""
-    d, b, w = comparison.difference, comparison.baseline, comparison.whatif
+    series = comparison.difference.series.series
     out: dict[str, list[Share]] = {}
     for target in ACTORS:
-        shares = []
-        for source in ACTORS:
-            key = ("influence", source, target)
-            if source == target or key not in d.series.series:
-                continue
-            s = d.series.series.index(key)
-            spread = float(b["p95"][-1, s] - b["p05"][-1, s])
-            mean = float(d["mean"][-1, s])
-            shares.append(Share(source, float(b["mean"][-1, s]), float(w["mean"][-1, s]), mean,
-                                float(d["p05"][-1, s]), float(d["p95"][-1, s]), effect_size(mean, "influence", spread)))
+        shares = [Share(**vars(end_effect(comparison, ("influence", source, target))), actor=source)
+                  for source in ACTORS if source != target and ("influence", source, target) in series]
         if not shares or all(share.size == "negligible" for share in shares):
             continue
-        outside = Share("outside", 1 - sum(x.baseline for x in shares), 1 - sum(x.whatif for x in shares),
-                        -sum(x.difference for x in shares), float("nan"), float("nan"), "")
+        nan = float("nan")
+        outside = Share(1 - sum(x.baseline for x in shares), 1 - sum(x.whatif for x in shares),
+                        -sum(x.difference for x in shares), nan, nan, nan, "", actor="outside")
         out[target] = [*sorted(shares, key=lambda x: -x.difference), outside]
     return out

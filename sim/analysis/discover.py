@@ -15,7 +15,6 @@ where it happens").
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass
 
@@ -23,10 +22,9 @@ import numpy as np
 
 from sim.engine.experiments import Factor, evaluate_points, factor_bounds
 from sim.errors import InputError, Problem
+from sim.scenario.format import threshold_parts
 from sim.scenario.loader import Scenario
 from sim.scenario.outcomes import OutcomeError, parse_outcome
-
-COMPARISON = re.compile(r"^(?P<left>.+?)\s*(?P<op>>=|<=|>|<)\s*(?P<right>.+)$")
 
 
 @dataclass(frozen=True)
@@ -80,19 +78,19 @@ def uncertainty_factors(scenario: Scenario) -> list[Factor]:
 
 def parse_condition(text: str, lever_ids) -> tuple:
     """``EXPR OP EXPR|NUMBER`` -> (left outcome, op, right outcome or number); InputError located on --outcome."""
-    match = COMPARISON.match(text.strip())
-    if match is None:
+    parts = threshold_parts(text)  # the project's one reading of "A op B" (question thresholds too)
+    if parts is None:
         raise InputError([Problem("--outcome", 1, 1, f"{text!r}: expected a comparison, e.g. "
                                                      "'decision.mali.mali_leaves_ecowas@end > 0'")])
+    left, op, right = parts
+    if isinstance(left, float):
+        raise InputError([Problem("--outcome", 1, 1, f"{text!r}: put the outcome on the left, e.g. "
+                                                     "'influence.russia.mali@end > 0.1'")])
     try:
-        left = parse_outcome(match["left"], lever_ids)
-        try:
-            right = float(match["right"])
-        except ValueError:
-            right = parse_outcome(match["right"], lever_ids)
+        sides = [side if isinstance(side, float) else parse_outcome(side, lever_ids) for side in (left, right)]
     except OutcomeError as exc:
         raise InputError([Problem("--outcome", 1, 1, f"{exc} in {text!r}")]) from None
-    return left, match["op"], right
+    return sides[0], op, sides[1]
 
 
 def discover(scenario: Scenario, condition: str, *, points: int, replicates: int, seed: int,

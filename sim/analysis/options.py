@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sim.analysis.compare import Comparison, compare_scenarios, effect_size, largest_effects
+from sim.analysis.compare import Comparison, EndEffect, compare_scenarios, end_effect, largest_effects
 from sim.engine.executors import Executor
 from sim.scenario.loader import Question, Scenario
 
@@ -20,17 +20,10 @@ SeriesKey = tuple[str, str, str]
 
 
 @dataclass(frozen=True)
-class OptionResult:
+class OptionResult(EndEffect):
     """One option's paired difference from the baseline on one outcome, at the end of the run."""
 
-    option: str
-    baseline: float
-    whatif: float
-    difference: float
-    low: float
-    high: float
-    p_higher: float
-    size: str
+    option: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,15 +34,8 @@ class OptionsComparison:
 
     def ranking(self, outcome: SeriesKey) -> list[OptionResult]:
         """Every option on ``outcome`` at the end of the run, largest increase first."""
-        rows = []
-        for comparison in self.comparisons:
-            d, b, w = comparison.difference, comparison.baseline, comparison.whatif
-            s = d.series.series.index(outcome)
-            spread = float(b["p95"][-1, s] - b["p05"][-1, s])
-            mean = float(d["mean"][-1, s])
-            rows.append(OptionResult(comparison.whatif.scenario, float(b["mean"][-1, s]), float(w["mean"][-1, s]),
-                                     mean, float(d["p05"][-1, s]), float(d["p95"][-1, s]), float(d.positive[-1, s]),
-                                     effect_size(mean, outcome[0], spread)))
+        rows = [OptionResult(**vars(end_effect(comparison, outcome)), option=comparison.whatif.scenario)
+                for comparison in self.comparisons]
         return sorted(rows, key=lambda r: -r.difference)
 
 

@@ -36,6 +36,8 @@ def test_bad_outcomes_are_located_on_the_flag():
         parse_condition("influence.russia.mali@end", levers)
     with pytest.raises(InputError, match="did you mean 'russia'"):
         parse_condition("influence.rusia.mali@end > 0", levers)
+    with pytest.raises(InputError, match="put the outcome on the left"):
+        parse_condition("0.1 < influence.russia.mali@end", levers)
 
 
 def test_discovery_on_a_library_scenario_names_the_uncertainties_that_matter():

@@ -83,15 +83,13 @@ def compare_options_command(args: argparse.Namespace) -> int:
         print("compare: --window and --threshold apply to one what-if; with several options give --outcome",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    outcomes = []
-    for text in args.outcome:
-        from sim.analysis.question import series_key
+    from sim.analysis.question import series_key
+    from sim.scenario.loader import question_problems
 
-        key = series_key(text)
-        if not baseline_has(baseline, key):
-            raise InputError([Problem("--outcome", 1, 1, f"unknown series {text!r}; expected e.g. "
-                                                         "influence.morocco.mali or relation.mali.algeria")])
-        outcomes.append(key)
+    question, issues = question_problems({"outcomes": args.outcome, "text": ""}, baseline.start, baseline.horizon)
+    if issues:  # the same check as a question's outcomes, located on the flag
+        raise InputError([Problem("--outcome", 1, 1, message) for _, message in issues])
+    outcomes = [series_key(text) for text in question.outcomes]
     for scenario in (baseline, *options):
         for warning in scenario.warnings:
             print(warning, file=sys.stderr)
@@ -112,15 +110,3 @@ def compare_options_command(args: argparse.Namespace) -> int:
             print(f"  {rank}. {r.option}: {r.difference:+.3f} (90%: {r.low:+.3f} to {r.high:+.3f}), {r.size}")
     print(f"report: {folder / 'report.html'}")
     return EXIT_OK
-
-
-def baseline_has(scenario, key: tuple[str, str, str]) -> bool:
-    """Whether ``key`` names a recorded series (influence, attitudes, efforts, context, decisions)."""
-    from sim.model.trajectories import series_layout
-    from sim.scenario.catalogue import load_catalogue
-    from sim.scenario.institutions import load_institutions
-
-    institutions = load_institutions()
-    layout = series_layout(tuple(lv.key for lv in load_catalogue().levers), institutions.keys,
-                           tuple(f"{d.actor}.{d.id}" for d in institutions.decisions))
-    return key in layout.series
