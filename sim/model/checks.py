@@ -62,19 +62,19 @@ def check_pins_and_budgets(catalogue, pinned: Mapping[str, object], budgets: Map
             problems.append(Problem(f"pinned_levers[{key!r}]", 1, 1, f"unknown lever '{key}'{did_you_mean(key, keys)}"))
             continue
         values = np.asarray(value, dtype=float)
-        bad = values[~(np.isnan(values) | ((values >= 0) & (values <= 1)))]
+        _, bad = in_range(values[~np.isnan(values)], 0.0, 1.0)  # NaN: not pinned in that replicate
         if bad.size:
-            problems.append(Problem(f"pinned_levers[{key!r}]", 1, 1, f"levers.{key} = {bad.reshape(-1)[0]:g} is "
+            problems.append(Problem(f"pinned_levers[{key!r}]", 1, 1, f"levers.{key} = {exact(bad.reshape(-1)[0])} is "
                                                                      "outside [0.0, 1.0]"))
     for actor, value in budgets.items():
         if actor not in ACTORS:
             problems.append(Problem(f"budgets[{actor!r}]", 1, 1,
                                     f"unknown actor '{actor}'{did_you_mean(actor, ACTORS)}"))
             continue
-        values = np.asarray(value, dtype=float)
-        bad = values[~((values >= BUDGET_RANGE[0]) & (values <= BUDGET_RANGE[1]))]
+        _, bad = in_range(value, *BUDGET_RANGE)
         if bad.size:
-            problems.append(Problem(f"budgets[{actor!r}]", 1, 1, f"actors.{actor}.budget = {bad.reshape(-1)[0]:g} is "
+            shown = exact(bad.reshape(-1)[0])
+            problems.append(Problem(f"budgets[{actor!r}]", 1, 1, f"actors.{actor}.budget = {shown} is "
                                                                  f"outside [{BUDGET_RANGE[0]}, {BUDGET_RANGE[1]}]"))
     if problems:
         raise InputError(problems)
