@@ -22,6 +22,7 @@ from sim.dashboard import charts, session
 from sim.errors import InputError
 from sim.scenario.catalogue import ACTOR_LABELS
 from sim.scenario.loader import load_scenario
+from sim.scenario.months import format_month
 
 FOLDER = Path(os.environ.get("SIM_DASHBOARD_FOLDER", "."))
 START = os.environ.get("SIM_DASHBOARD_SCENARIO") or str(session.LIBRARY / "baseline.yaml")
@@ -43,7 +44,10 @@ moved = solara.reactive({})  # setting path -> value, only the sliders the user 
 outcomes = solara.reactive(list(session.DEFAULT_OUTCOMES))
 threshold = solara.reactive("")
 replicates = solara.reactive(session.DEFAULT_REPLICATES)
-save_as = solara.reactive("")
+save_as = solara.reactive("")  # the what-if's name: the report's title and the saved file's name
+question_text = solara.reactive("")  # the question in the user's words (empty: one is written from the settings)
+levers_from = solara.reactive("")  # YYYY-MM from which moved levers take effect (empty: the start)
+problem = solara.reactive("")  # why the last press of run did not start (the previous results stay)
 whatif_name = solara.reactive("")  # the name the what-if was saved under, used by later runs and reports
 runs = solara.reactive(0)
 resets = solara.reactive(0)  # bumping it remounts the sliders at the scenario's values
@@ -58,7 +62,7 @@ class RunCancelled(Exception):
 
 @task
 def run_whatif(number: int, path: str, settings: dict, wanted: list, test: str, n: int,
-               name: str) -> tuple[int, session.WhatIfRun, bytes]:
+               name: str, month: int | None, asked: str) -> tuple[int, session.WhatIfRun, bytes]:
     base = load_scenario(path)
     last = [time.perf_counter()]
     closed = kernel_closed_event()  # set when the tab has been gone for a while (SOLARA_KERNEL_CULL_TIMEOUT)
@@ -73,7 +77,7 @@ def run_whatif(number: int, path: str, settings: dict, wanted: list, test: str, 
             progress.set(int(100 * fraction))
 
     run = session.run_whatif(base, settings, wanted, threshold=test, replicates=n, name=name or None,
-                             on_progress=report_progress)
+                             on_progress=report_progress, levers_month=month, question=asked)
     return number, run, charts.png(charts.fan_charts(run))  # drawn here, off the page's render path
 
 
@@ -83,22 +87,29 @@ def _label_of(path: str) -> str:
 
 @solara.component
 def ControlSlider(control: session.Control):
-    """One slider. It keeps its own value and only writes ``moved``, so moving it redraws itself,
-    not the sixty others (which would each re-read ``moved``)."""
+    """One slider with its number beside its name. It keeps its own value and only writes
+    ``moved``, so moving it redraws itself, not the sixty others (which would each re-read ``moved``)."""
     value = solara.use_reactive(moved.peek().get(control.path, control.value))
     changed = solara.use_reactive(control.path in moved.peek())
 
     def set_value(new: float) -> None:
-        value.set(round(float(new), 6))
+        new = round(float(new), 6)
+        if not changed.value and abs(new - control.value) <= control.step / 2 + 1e-9:
+            return  # the slider snapping its start onto its step grid as it mounts: nobody moved it
+        value.set(new)
         changed.set(True)
-        moved.set({**moved.peek(), control.path: value.value})
+        moved.set({**moved.peek(), control.path: new})
         whatif_name.set("")  # a saved name belongs to the settings it was saved with
 
     css = f"sim-{control.path.replace('.', '-')}"  # a stable handle for tests and user stylesheets
     with solara.Tooltip(control.hint), solara.Column(gap="0px", classes=["sim-control", css]):
-        solara.SliderFloat(control.label, value=value.value, min=control.low, max=control.high, step=control.step,
+        with solara.Row(justify="space-between", gap="4px", classes=["sim-control-head"]):
+            solara.Text(control.label, classes=["sim-label"])
+            solara.Text(f"{value.value:.2f}", classes=["sim-value"],
+                        style={"font-weight": "bold", "color": "#b00" if changed.value else "inherit"})
+        solara.SliderFloat("", value=value.value, min=control.low, max=control.high, step=control.step,
                            on_value=set_value, thumb_label=True)
-        solara.Text(f"{'moved from ' if changed.value else ''}{control.now}",
+        solara.Text(f"{'moved from: ' if changed.value else ''}{control.now}", classes=["sim-now"],
                     style={"font-size": "0.75em", "color": "#b00" if changed.value else "#666"})
 
 
@@ -141,7 +152,9 @@ def Results(number: int, run: session.WhatIfRun, chart: bytes):
                     classes=["sim-explain"])
 
 
-STYLE = ".sim-control .v-label{min-width:11em;font-size:.85em} .sim-answer li{margin:.4em 0} " \
+STYLE = ".sim-control .v-input__slot{margin:0} .sim-control .v-messages{display:none} .sim-answer li{margin:.4em 0} " \
+        ".sim-label{font-size:.85em} .sim-now{overflow-wrap:anywhere} " \
+        ".v-navigation-drawer .v-alert,.v-navigation-drawer .sim-description{overflow-wrap:anywhere} " \
         ".sim-contributions{border-collapse:collapse;font-size:.85em} .sim-contributions td,.sim-contributions th" \
         "{border:1px solid #ccc;padding:.2em .5em}"
 
@@ -154,6 +167,8 @@ def RunProgress():
 
 @solara.component
 def ResultsArea():
+    if problem.value:  # the run did not start; the results below are the last run's
+        solara.Error(problem.value, classes=["sim-problem"])
     if run_whatif.error and isinstance(run_whatif.exception, RunCancelled):
         solara.Info("Run cancelled; the results below (if any) are the previous run's.", classes=["sim-cancelled"])
     elif run_whatif.error:
@@ -178,24 +193,32 @@ def _load(path: str):
 def Page():
     solara.Title("Sahel influence: what-if")
     solara.Style(STYLE)
-    base, problem = solara.use_memo(lambda: _load(scenario_path.value), [scenario_path.value])
+    base, unreadable = solara.use_memo(lambda: _load(scenario_path.value), [scenario_path.value])
     series = solara.use_memo(lambda: session.outcome_choices(base) if base else [], [base])
 
     def pick(label: str) -> None:
+        problem.set("")
         scenario_path.set(choices.value[label])
         moved.set({})
         whatif_name.set("")
         resets.set(resets.value + 1)
 
     with solara.Sidebar():
-        solara.Select("Scenario", values=list(choices.value), value=_label_of(scenario_path.value), on_value=pick)
-        if problem:  # the picker stays, so another scenario can be chosen
-            solara.Error(problem)
+        solara.Select("Scenario", values=list(choices.value), value=_label_of(scenario_path.value), on_value=pick,
+                      classes=["sim-select-scenario"])
+        if unreadable:  # the picker stays, so another scenario can be chosen
+            solara.Error(unreadable)
             return
+        solara.Text(base.description or "(no description)", classes=["sim-description"],
+                    style={"font-size": "0.85em", "color": "#444"})
         solara.InputInt("Replicates", value=replicates, continuous_update=True, classes=["sim-replicates"])
         solara.SelectMultiple("Outcomes", values=outcomes.value, all_values=series, on_value=outcomes.set)
         solara.InputText("Threshold (e.g. influence.russia.mali > 0.3)", value=threshold, continuous_update=True,
                          classes=["sim-threshold"])
+        solara.InputText(f"Moved levers from (YYYY-MM; empty: {format_month(base.start)})", value=levers_from,
+                         continuous_update=True, classes=["sim-from"])
+        solara.InputText("Question in words (for the report; optional)", value=question_text,
+                         continuous_update=True, classes=["sim-question"])
         RunPanel(base)
     with solara.Column():
         ResultsArea()
@@ -209,12 +232,20 @@ def RunPanel(base):
     def start_run() -> None:
         if run_whatif.pending:  # a second click while one runs (the button's disabled state is the browser's)
             return
+        name = Path(save_as.value.strip()).stem or whatif_name.value
+        try:  # bad input is refused here, so the last results stay on the page and no run starts
+            month = session.levers_from(base, levers_from.value)
+            session.check_run(base, list(outcomes.value), threshold.value, int(replicates.value), name)
+        except InputError as error:
+            problem.set(str(error))
+            return
+        problem.set("")
         notice.set("")
         progress.set(0)
         stop.set(False)
         runs.set(runs.value + 1)
         run_whatif(runs.value, scenario_path.value, dict(moved.value), list(outcomes.value), threshold.value,
-                   int(replicates.value), whatif_name.value)
+                   int(replicates.value), name, month, question_text.value)
 
     def reset() -> None:
         moved.set({})
@@ -227,7 +258,7 @@ def RunPanel(base):
             name += ".yaml"
         target = FOLDER / Path(name).name
         try:
-            saved = session.save_whatif(base, moved.value, target)
+            saved = session.save_whatif(base, moved.value, target, session.levers_from(base, levers_from.value))
         except InputError as error:
             notice.set(str(error))
             return
@@ -247,7 +278,8 @@ def RunPanel(base):
         solara.Button("Cancel run", on_click=lambda: stop.set(True), text=True, classes=["sim-cancel"])
     solara.Button("Reset sliders", on_click=reset, text=True)
     solara.Text(f"{len(moved.value)} setting(s) moved", classes=["sim-moved"])
-    solara.InputText("Save as (file name)", value=save_as, continuous_update=True, classes=["sim-save-name"])
+    solara.InputText("Name (report title and file name)", value=save_as, continuous_update=True,
+                     classes=["sim-save-name"])
     solara.Button("Save what-if as scenario", on_click=save, outlined=True, classes=["sim-save"])
     if run_whatif.finished and run_whatif.value is not None:
         solara.FileDownload(report, filename="report.html", label="Download report.html")

@@ -50,6 +50,7 @@ def main(port: int, parent: int) -> None:
     # plain http is right on loopback; Solara warns about its session cookie on every first visit
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     os.environ["SOLARA_APP"] = "sim.dashboard.app"
+    os.environ["SOLARA_THEME_SHOW_BANNER"] = "false"  # the "runs on Solara" badge sat over the results
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = "127.0.0.1", str(port)
     from solara.server.starlette import app
 

@@ -6,6 +6,7 @@ page (sim/dashboard/app.py) only lays it out.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import time
 from collections.abc import Callable, Mapping
@@ -16,10 +17,18 @@ from sim.analysis.compare import Comparison, compare_scenarios
 from sim.analysis.explain import Contribution, components, explain
 from sim.analysis.question import series_key
 from sim.errors import InputError, Problem
-from sim.scenario.catalogue import ACTORS, load_catalogue
+from sim.scenario.catalogue import ACTOR_LABELS, ACTORS, load_catalogue
 from sim.scenario.format import BUDGET_RANGE
-from sim.scenario.loader import LIBRARY, Question, Scenario, load_scenario, question_problems, with_settings
-from sim.scenario.months import format_month
+from sim.scenario.loader import (
+    LIBRARY,
+    Question,
+    Scenario,
+    load_scenario,
+    question_problems,
+    scenario_from_data,
+    with_settings,
+)
+from sim.scenario.months import format_month, parse_month
 
 DEFAULT_REPLICATES = 200
 MAX_REPLICATES = 20_000  # a page that waits minutes is a batch job: use sim compare for more
@@ -86,35 +95,131 @@ def controls(scenario: Scenario) -> list[Control]:
 
 
 def _lever_now(scenario: Scenario, actor: str, lever: str, status_quo: float) -> tuple[float, str]:
+    """The level the scenario leaves the lever at (the slider's start) and, in words, everything
+    that sets it: its own setting, the dated events, and the triggers that may."""
     status_quo = float(scenario.status_quo.get(actor, {}).get(lever, status_quo))
     setting = scenario.levers.get(actor, {}).get(lever)
+    path = f"levers.{actor}.{lever}"
     if setting is None or setting.mode == "adaptive":
-        return status_quo, f"adaptive (status quo {status_quo:.2f})"
-    if setting.mode == "fixed":
-        return float(setting.value), f"fixed {setting.value:.2f}"
-    steps = ", ".join(f"{format_month(m)}: {v:.2f}" for m, v in setting.schedule)
-    return float(setting.schedule[0][1]), f"schedule ({steps})"
+        level, words = status_quo, [f"adaptive (status quo {status_quo:.2f})"]
+    elif setting.mode == "fixed":
+        level, words = float(setting.value), [f"fixed {setting.value:.2f}"]
+    else:
+        steps = ", ".join(f"{v:.2f} from {format_month(m)}" for m, v in setting.schedule)
+        level, words = float(setting.schedule[-1][1]), [f"schedule: {steps}"]
+    for event in sorted(scenario.events, key=lambda e: e.month):
+        if path in event.set:
+            setting = event.set[path]
+            if isinstance(setting, str):  # "adaptive": the agent decides again
+                words.append(f"{setting} from {format_month(event.month)} by event {event.id}")
+            else:
+                level = float(setting)
+                words.append(f"set to {level:.2f} in {format_month(event.month)} by event {event.id}")
+        if path in event.add:
+            words.append(f"{event.add[path]:+.2f} in {format_month(event.month)} by event {event.id}")
+    words += [f"trigger {t.id} may set it" for t in scenario.triggers
+              if path in t.changes.set or path in t.changes.add]
+    return level, "; ".join(words)
 
 
-def whatif_scenario(base: Scenario, settings: Mapping[str, float], name: str | None = None) -> Scenario:
+def levers_from(base: Scenario, text: str) -> int | None:
+    """The month from which moved levers take effect (``YYYY-MM``; empty: the start), checked
+    against the run's months."""
+    if not text.strip():
+        return None
+    month = parse_month(text.strip())
+    end = base.start + base.horizon - 1
+    if month is None or not base.start <= month <= end:
+        raise InputError([Problem("dashboard: levers from", 1, 1, f"'{text.strip()}'; expected a month YYYY-MM "
+                                  f"from {format_month(base.start)} to {format_month(end)}, or nothing for the start")])
+    return month
+
+
+def _moved_lever(old: object, value: float, month: int, start: int) -> object:
+    """A lever's setting (as scenario data) that is ``value`` from ``month`` and what ``old`` was before."""
+    if month <= start:
+        return float(value)
+    if isinstance(old, dict) and "schedule" in old:
+        points = {m: v for m, v in old["schedule"].items() if parse_month(m) < month}
+    elif isinstance(old, int | float):
+        points = {format_month(start): float(old)}
+    else:  # adaptive until then
+        points = {}
+    return {"schedule": {**points, format_month(month): float(value)}}
+
+
+def _with_moved_levers(base: Scenario, levers: Mapping[str, float], month: int) -> dict:
+    """``base`` as data with each moved lever at its value from ``month`` on. Events dated from
+    then on that set the same lever no longer do (the user's setting holds to the end); an event
+    left with nothing to change goes."""
+    data = copy.deepcopy(base.to_dict())
+    for path, value in levers.items():
+        _, actor, lever = path.split(".")
+        actor_levers = data["levers"].setdefault(actor, {})
+        actor_levers[lever] = _moved_lever(actor_levers.get(lever), value, month, base.start)
+    kept = []
+    for event in data["events"]:
+        if parse_month(event["date"]) >= month:
+            for kind in ("set", "add"):
+                if kind in event:
+                    event[kind] = {k: v for k, v in event[kind].items() if k not in levers}
+                    if not event[kind]:
+                        del event[kind]
+        if "set" in event or "add" in event:
+            kept.append(event)
+    data["events"] = kept
+    return data
+
+
+def describe_settings(base: Scenario, settings: Mapping[str, float], month: int | None = None) -> str:
+    """The moved sliders in words: "Morocco security cooperation 0.20 -> 0.80 from 2024-01; ..."."""
+    starts = {c.path: c.value for c in controls(base)}
+    parts = []
+    for path, value in settings.items():
+        kind, *rest = path.split(".")
+        if kind == "levers":
+            what = f"{ACTOR_LABELS[rest[0]]} {rest[1].replace('_', ' ')}"
+        elif kind == "actors":
+            what = f"{ACTOR_LABELS[rest[0]]} budget"
+        else:
+            what = ".".join(rest)
+        when = f" from {format_month(month)}" if kind == "levers" and month and month > base.start else ""
+        before = starts.get(path)
+        parts.append(f"{what} {before:.2f} -> {value:.2f}{when}" if before is not None else f"{what} {value:g}")
+    return "; ".join(parts)
+
+
+def whatif_scenario(base: Scenario, settings: Mapping[str, float], name: str | None = None,
+                    levers_month: int | None = None) -> Scenario:
     """``base`` with the moved sliders applied, checked by the loader as ``--set`` values are.
 
-    With nothing moved and no ``name`` it is ``base`` itself; a ``name`` always renames it."""
+    Moved levers take effect from ``levers_month`` (None: the start) and hold to the end, over any
+    later event of the scenario that sets them. With nothing moved and no ``name`` it is ``base``
+    itself; a ``name`` always renames it."""
     if not settings and not name:
         return base
-    changes = ", ".join(f"{k}={v:g}" for k, v in settings.items()) or "nothing changed"
+    month = base.start if levers_month is None else levers_month
+    levers = {k: v for k, v in settings.items() if k.startswith("levers.")}
+    rest = {k: v for k, v in settings.items() if k not in levers}
+    source = base
+    if levers:
+        source = scenario_from_data(_with_moved_levers(base, levers, month), "dashboard: levers")
+        source = dataclasses.replace(source, path=base.path)
+    changes = describe_settings(base, settings, month) or "nothing changed"
     renamed = {"name": name or f"{base.name}_whatif", "description": f"{base.name} with {changes}"}
-    whatif = with_settings(base, {**renamed, **settings}, "dashboard:")
+    whatif = with_settings(source, {**renamed, **rest}, "dashboard:")
     # not the base's file: explain would otherwise read that file's own settings and file the sliders'
     # changes under "inherited from <its parent>"
     return dataclasses.replace(whatif, path=f"{base.path or base.name} + dashboard settings")
 
 
-def question_for(base: Scenario, outcomes: list[str], threshold: str = "") -> Question:
-    """The report's question from the page's outcome picks and threshold, checked as ``--outcome`` is."""
+def question_for(base: Scenario, outcomes: list[str], threshold: str = "", text: str = "") -> Question:
+    """The report's question from the page's outcome picks, threshold and wording, checked as
+    ``--outcome`` is."""
     if not outcomes:
         raise InputError([Problem("dashboard: outcomes", 1, 1, "pick at least one outcome to report")])
-    raw = {"outcomes": list(outcomes), **({"threshold": threshold} if threshold.strip() else {})}
+    raw = {"outcomes": list(outcomes), **({"threshold": threshold} if threshold.strip() else {}),
+           **({"text": text.strip()} if text.strip() else {})}
     question, issues = question_problems(raw, base.start, base.horizon)
     if issues:
         raise InputError([Problem("dashboard: question", 1, 1, message) for _, message in issues])
@@ -135,17 +240,44 @@ class WhatIfRun:
     seconds: float
 
 
-def run_whatif(base: Scenario, settings: Mapping[str, float], outcomes: list[str], *, threshold: str = "",
-               replicates: int = DEFAULT_REPLICATES, seed: int | None = None, name: str | None = None,
-               on_progress: Callable[[float], None] | None = None) -> WhatIfRun:
-    """Baseline and what-if on the same replicates, the question answered, and ``sim explain``'s
-    attribution of each outcome at the end of the run (what ``sim compare`` and ``sim explain`` do)."""
-    started = time.perf_counter()
+def default_question(base: Scenario, settings: Mapping[str, float], outcomes: list[str],
+                     levers_month: int | None = None) -> str:
+    """The question the run answers when the user typed none, in words rather than settings."""
+    asked = " and ".join(_outcome_words(o) for o in outcomes)
+    if not settings:
+        return f"Where does the {base.name} scenario leave {asked}?"
+    return f"What happens to {asked} if {describe_settings(base, settings, levers_month)}?"
+
+
+def _outcome_words(outcome: str) -> str:
+    from sim.report.prose import describe
+
+    metric, source, *target = outcome.split(".")
+    words = describe(metric, source, target[0] if target else "")
+    return words[0].lower() + words[1:] if words.startswith(("The ", "Threat", "Stability")) else words
+
+
+def check_run(base: Scenario, outcomes: list[str], threshold: str, replicates: int, name: str | None) -> None:
+    """Refuse a run's inputs before any work (InputError): the page keeps the last results."""
     if not 1 <= replicates <= MAX_REPLICATES:
         raise InputError([Problem("dashboard: replicates", 1, 1, f"replicates = {replicates}; expected 1.."
                                   f"{MAX_REPLICATES} (sim compare runs larger ensembles)")])
-    whatif = whatif_scenario(base, settings, name)
-    question = question_for(base, outcomes, threshold)
+    question_for(base, outcomes, threshold)
+    if name:
+        with_settings(base, {"name": name}, "dashboard: name")
+
+
+def run_whatif(base: Scenario, settings: Mapping[str, float], outcomes: list[str], *, threshold: str = "",
+               replicates: int = DEFAULT_REPLICATES, seed: int | None = None, name: str | None = None,
+               on_progress: Callable[[float], None] | None = None, levers_month: int | None = None,
+               question: str = "") -> WhatIfRun:
+    """Baseline and what-if on the same replicates, the question answered, and ``sim explain``'s
+    attribution of each outcome at the end of the run (what ``sim compare`` and ``sim explain`` do)."""
+    started = time.perf_counter()
+    check_run(base, outcomes, threshold, replicates, name)
+    whatif = whatif_scenario(base, settings, name, levers_month)
+    question = question_for(base, outcomes, threshold, question or default_question(base, settings, outcomes,
+                                                                                       levers_month))
     seed = base.seed if seed is None else seed
     n_explain = min(replicates, EXPLAIN_REPLICATES)
     explained = len(components(whatif, base)) if settings else 0  # one run per component, plus both scenarios
@@ -169,25 +301,30 @@ def run_whatif(base: Scenario, settings: Mapping[str, float], outcomes: list[str
                      time.perf_counter() - started)
 
 
-def whatif_yaml(base: Scenario, settings: Mapping[str, float], name: str, *, extends: str | None) -> str:
+def whatif_yaml(base: Scenario, settings: Mapping[str, float], name: str, *, extends: str | None,
+                levers_month: int | None = None) -> str | None:
     """The what-if as a scenario file: ``extends:`` the base plus the moved sliders, or (``extends``
-    None) the whole resolved scenario."""
+    None) the whole resolved scenario. None when the short form cannot say it (the what-if takes a
+    lever away from one of the base's events, which ``extends:`` cannot)."""
     import yaml
 
-    whatif = whatif_scenario(base, settings, name)
+    whatif = whatif_scenario(base, settings, name, levers_month)
+    resolved = whatif.to_dict()
     if extends is None:
-        return yaml.safe_dump(whatif.to_dict(), sort_keys=False, allow_unicode=True)
+        return yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)
+    if resolved["events"] != base.to_dict()["events"]:
+        return None
     data: dict = {"extends": extends, "name": whatif.name, "description": whatif.description}
     for path, value in settings.items():
         node = data
         *parents, leaf = path.split(".")
         for part in parents:
             node = node.setdefault(part, {})
-        node[leaf] = float(value)
+        node[leaf] = resolved["levers"][parents[1]][leaf] if parents[0] == "levers" else float(value)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
-def save_whatif(base: Scenario, settings: Mapping[str, float], path: Path) -> Scenario:
+def save_whatif(base: Scenario, settings: Mapping[str, float], path: Path, levers_month: int | None = None) -> Scenario:
     """Write the what-if to ``path`` and return it as the loader reads it back.
 
     The file is written beside ``path`` under a temporary name, read back by the loader, and
@@ -209,14 +346,17 @@ def save_whatif(base: Scenario, settings: Mapping[str, float], path: Path) -> Sc
         raise InputError([Problem(str(path), 1, 1, "file exists; choose another name (nothing was written)")])
     if not folder:
         raise InputError([Problem(str(path), 1, 1, f"folder {path.parent} does not exist (nothing was written)")])
-    wanted = whatif_scenario(base, settings, path.stem)
+    wanted = whatif_scenario(base, settings, path.stem, levers_month)
     for extends in (_extends_reference(base, path), None):
         if extends is False:
+            continue
+        text = whatif_yaml(base, settings, path.stem, extends=extends, levers_month=levers_month)
+        if text is None:
             continue
         fd, staging = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(whatif_yaml(base, settings, path.stem, extends=extends))
+                handle.write(text)
             saved = load_scenario(staging)
             if saved.content_hash == wanted.content_hash:
                 os.chmod(staging, 0o644)

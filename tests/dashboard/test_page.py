@@ -37,14 +37,16 @@ NO_NETWORK = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("dashboard")
-    process = subprocess.Popen([*SIM, "dashboard", "baseline", "--folder", str(folder), "--port", "0"],
-                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                               env={**os.environ, **NO_NETWORK})
-    first = process.stderr.readline()
-    match = re.search(r"http://127\.0\.0\.1:(\d+)/", first)
-    assert match, first
-    url = match.group(0)
+    log = folder.parent / f"{folder.name}.log"  # the server's stderr, read by the tests for tracebacks
+    with log.open("w") as stderr:
+        process = subprocess.Popen([*SIM, "dashboard", "baseline", "--folder", str(folder), "--port", "0"],
+                                   stderr=stderr, stdout=subprocess.DEVNULL, text=True,
+                                   env={**os.environ, **NO_NETWORK})
     deadline = time.time() + 60
+    while not (match := re.search(r"http://127\.0\.0\.1:(\d+)/", log.read_text())):
+        assert process.poll() is None and time.time() < deadline, log.read_text()
+        time.sleep(0.2)
+    url = match.group(0)
     import urllib.request
 
     while True:
@@ -54,7 +56,7 @@ def server(tmp_path_factory):
         except OSError:
             assert process.poll() is None and time.time() < deadline, "the dashboard did not start"
             time.sleep(0.3)
-    yield url, folder
+    yield url, folder, log
     process.terminate()
     process.wait(timeout=20)
 
@@ -71,8 +73,8 @@ def browser():
         launched.close()
 
 
-def _open(browser, url):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def _open(browser, url, viewport=(1400, 1000)):
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     outside: list[str] = []
 
     def local_only(route):
@@ -104,7 +106,7 @@ def _run(page, expect: str) -> tuple[str, list[str]]:
 
 
 def test_the_page_loads_with_no_request_leaving_the_machine(server, browser):
-    url, _ = server
+    url, _, _ = server
     page, outside = _open(browser, url)
     assert page.locator(".sim-control").count() >= 26 + 6, "a slider for every lever and budget"
     assert outside == [], f"requests left 127.0.0.1: {outside[:5]}"
@@ -112,7 +114,7 @@ def test_the_page_loads_with_no_request_leaving_the_machine(server, browser):
 
 
 def test_moving_a_slider_changes_the_chart_and_numbers_as_sim_compare_does(server, browser, tmp_path):
-    url, folder = server
+    url, folder, _ = server
     page, outside = _open(browser, url)
     first_chart, first_answer = _run(page, "Run 1: baseline against baseline")
     assert len(first_answer) == len(OUTCOMES)
@@ -145,22 +147,77 @@ def test_moving_a_slider_changes_the_chart_and_numbers_as_sim_compare_does(serve
     assert "higher" in answer[0], "more security cooperation raises Morocco's influence on Mali"
     assert "security_cooperation" in page.locator(".sim-explain").inner_text(), "explain's attribution is shown"
 
+    page.locator(".sim-select-scenario").click()  # the saved file is offered at once, not after a restart
+    page.get_by_role("option").filter(has_text="security_push.yaml").wait_for(timeout=10_000)
+    page.keyboard.press("Escape")
+
+    page.locator(".sim-threshold input").fill("influence.russia.mali > influence.morocco.mali")
+    page.locator(".sim-question input").fill("Does a security push pay off for Morocco in Mali?")
+    page.locator(".sim-question input").press("Enter")
+    _, with_threshold = _run(page, "Run 3: security_push against baseline")
+    assert len(with_threshold) == len(OUTCOMES) + 1 and "holds in" in with_threshold[-1]
+
     with page.expect_download(timeout=120_000) as download:
         page.get_by_text("Download report.html").click()
     report = Path(download.value.path()).read_text()
-    assert report.startswith("<!DOCTYPE html>") and "baseline_whatif compared with baseline" in report
+    assert report.startswith("<!DOCTYPE html>") and "security_push compared with baseline" in report
+    assert "Does a security push pay off for Morocco in Mali?" in report, "the report asks the user's question"
     assert "data:image/png;base64," in report, "the report's charts are embedded"
-
-    page.locator(".sim-threshold input").fill("influence.russia.mali > influence.morocco.mali")
-    page.locator(".sim-threshold input").press("Enter")
-    _, with_threshold = _run(page, "Run 3: security_push against baseline")
-    assert len(with_threshold) == len(OUTCOMES) + 1 and "holds in" in with_threshold[-1]
     assert outside == []
     page.close()
 
 
+def test_opening_every_panel_moves_nothing_and_every_slider_shows_its_number(server, browser):
+    url, _, _ = server
+    page, _ = _open(browser, url)
+    page.get_by_text("Model parameters").click()
+    page.locator(".sim-parameters-influence-adjust_rate").wait_for(timeout=30_000)
+    page.wait_for_timeout(1_000)  # every slider has mounted (and would have reported a snap by now)
+    assert page.locator(".sim-moved").inner_text() == "0 setting(s) moved"
+    controls = page.locator(".sim-control").count()
+    assert controls > 26 + 6 + 10 and page.locator(".sim-value").count() == controls
+    medical = page.locator(".sim-levers-morocco-medical_aid")
+    assert medical.locator(".sim-value").inner_text() == "0.90", "where the scenario's schedule leaves it"
+    assert "0.30 from 2022-01" in medical.locator(".sim-now").inner_text()
+    page.close()
+
+
+def test_bad_input_keeps_the_last_results_and_logs_no_traceback(server, browser):
+    url, _, log = server
+    page, _ = _open(browser, url)
+    _run(page, "Run 1: baseline against baseline")
+    for field, bad, said in ((".sim-threshold", "influence.morocco.mali >> 2", "threshold"),
+                             (".sim-from", "2040-01", "levers from")):
+        page.locator(f"{field} input").fill(bad)
+        page.locator(f"{field} input").press("Enter")
+        page.locator(".sim-run").click()
+        page.locator(".sim-problem").filter(has_text=said).wait_for(timeout=10_000)
+        assert page.locator(".sim-summary").filter(has_text="Run 1:").count() == 1, "the last results stay"
+        page.locator(f"{field} input").fill("")
+    assert "Traceback" not in log.read_text()
+    page.close()
+
+
+def test_the_layout_holds_at_1280x800_with_long_names(server, browser, tmp_path):
+    """A long name and its message wrap inside the sidebar; nothing sits over the results."""
+    url, _, _ = server
+    page, _ = _open(browser, url, viewport=(1280, 800))
+    drawer = page.locator(".v-navigation-drawer").first
+    width = drawer.bounding_box()["width"]
+    page.locator(".sim-save-name input").fill("a_what_if_with_a_very_long_name_" * 12)
+    page.locator(".sim-save").click()
+    page.locator(".sim-notice").wait_for(timeout=30_000)
+    page.screenshot(path=str(tmp_path / "dashboard_1280x800.png"))
+    assert drawer.bounding_box()["width"] == width, "the sidebar keeps its width"
+    assert page.locator(".sim-notice").bounding_box()["width"] <= width
+    first_card = page.locator(".v-card").first.bounding_box()
+    assert first_card["x"] >= width, "the results start right of the sidebar"
+    assert page.get_by_text("runs on Solara").count() == 0, "no badge over the cards"
+    page.close()
+
+
 def test_a_long_run_can_be_cancelled(server, browser):
-    url, _ = server
+    url, _, _ = server
     page, _ = _open(browser, url)
     page.locator(".sim-replicates input").fill("20000")
     page.locator(".sim-run").click()
@@ -176,7 +233,7 @@ def test_requests_from_other_sites_or_names_are_refused(server):
     import http.client
     import socket
 
-    url, _ = server
+    url, _, _ = server
     port = int(url.rstrip("/").rsplit(":", 1)[1])
 
     def status(headers: dict) -> int:

@@ -39,9 +39,10 @@ def test_the_whatif_is_the_base_with_the_moved_sliders_checked_by_the_loader():
 def test_a_run_gives_sim_compares_numbers_and_attributes_the_moved_lever():
     run = session.run_whatif(BASE, MOVE, ["influence.morocco.mali"], threshold="influence.morocco.mali > 0.1",
                              replicates=40, seed=3)
+    asked = session.default_question(BASE, MOVE, ["influence.morocco.mali"])
     same = compare_scenarios(BASE, session.whatif_scenario(BASE, MOVE), 40, 3,
                              question=session.question_for(BASE, ["influence.morocco.mali"],
-                                                           "influence.morocco.mali > 0.1"))
+                                                           "influence.morocco.mali > 0.1", asked))
     assert np.array_equal(run.comparison.difference.stats, same.difference.stats)
     assert run.comparison.answer == same.answer and run.comparison.answer.threshold is not None
     components = {c.component for c in run.contributions}
@@ -116,3 +117,71 @@ def test_a_drawn_parameter_starts_mid_draw_and_says_moving_fixes_it():
     assert "drawn per replicate" in control.now and "fixes it" in control.now
     assert control.low < control.value < control.high
     assert all(c.high <= 20 for c in session.controls(BASE) if c.path.endswith(".budget"))
+
+
+def test_a_slider_starts_where_the_scenario_leaves_its_lever_and_says_what_sets_it():
+    controls = {c.path: c for c in session.controls(BASE)}
+    medical = controls["levers.morocco.medical_aid"]
+    assert medical.value == 0.9 and all(f"{v} from {m}" in medical.now
+                                        for m, v in (("2022-01", "0.30"), ("2022-05", "0.70"), ("2022-07", "0.90")))
+    undermining = controls["levers.algeria.undermine_morocco"]
+    assert undermining.value == 1.0 and "event algeria_escalates" in undermining.now
+
+
+def _effort(run_of, path):
+    _, actor, lever = path.split(".")
+    return np.median(run_of.get("effort", actor, lever), axis=0)
+
+
+def test_a_lever_moved_from_a_month_keeps_the_scenario_before_and_holds_to_the_end():
+    """Before the month the scenario's own setting and events; from it the slider's value, over any
+    later event of the scenario that sets the same lever (algeria_escalates sets it in 2022-02)."""
+    from sim import run
+
+    path = "levers.algeria.undermine_morocco"
+    month = session.levers_from(BASE, "2024-01")
+    base = _effort(run(BASE, 4, 1), path)
+    later = _effort(run(session.whatif_scenario(BASE, {path: 0.2}, levers_month=month), 4, 1), path)
+    at = month - BASE.start
+    assert np.array_equal(later[:at], base[:at]) and base[at - 1] == 1.0
+    assert (later[at:] == 0.2).all()
+    throughout = _effort(run(session.whatif_scenario(BASE, {path: 0.2}), 4, 1), path)
+    assert (throughout == 0.2).all(), "the event no longer undoes a slider moved from the start"
+
+
+@pytest.mark.parametrize("text", ["2021-12", "2032-01", "next year", "2024-13"])
+def test_a_month_outside_the_run_is_refused_with_the_run_s_months(text):
+    with pytest.raises(InputError, match=r"dashboard: levers from.*expected a month YYYY-MM from 2022-01 to 2026-12"):
+        session.levers_from(BASE, text)
+    assert session.levers_from(BASE, " ") is None
+
+
+def test_the_question_is_written_in_words_when_the_user_gives_none():
+    month = session.levers_from(BASE, "2024-01")
+    asked = session.default_question(BASE, {"levers.morocco.medical_aid": 0.5}, ["influence.morocco.mali"], month)
+    assert asked == ("What happens to Morocco's influence on Mali if Morocco medical aid 0.90 -> 0.50 from "
+                     "2024-01?")
+    run = session.run_whatif(BASE, {}, ["influence.morocco.mali"], replicates=4, seed=1, question="Is it stable?")
+    assert run.comparison.answer.question.text == "Is it stable?"
+
+
+def test_bad_run_inputs_are_refused_by_the_check_the_page_makes_before_running():
+    with pytest.raises(InputError, match="replicates"):
+        session.check_run(BASE, ["influence.morocco.mali"], "", 0, None)
+    with pytest.raises(InputError, match=r"threshold|>>"):
+        session.check_run(BASE, ["influence.morocco.mali"], "influence.morocco.mali >> 2", 10, None)
+    with pytest.raises(InputError, match="name"):
+        session.check_run(BASE, ["influence.morocco.mali"], "", 10, "no/slashes here")
+    session.check_run(BASE, ["influence.morocco.mali"], "", 10, "my_option")
+
+
+@pytest.mark.parametrize(("path", "start", "short"), [("levers.morocco.medical_aid", "2024-01", True),
+                                                      ("levers.algeria.undermine_morocco", "2024-01", True),
+                                                      ("levers.algeria.undermine_morocco", "", False)])
+def test_a_lever_moved_from_a_month_saves_and_reads_back_as_the_run(tmp_path, path, start, short):
+    """Short form (extends + the lever's schedule) when it can say it; the whole scenario when the
+    what-if takes the lever away from one of the base's events (algeria_escalates, 2022-02)."""
+    month = session.levers_from(BASE, start)
+    saved = session.save_whatif(BASE, {path: 0.4}, tmp_path / "later.yaml", month)
+    assert saved.content_hash == session.whatif_scenario(BASE, {path: 0.4}, "later", month).content_hash
+    assert ("extends:" in (tmp_path / "later.yaml").read_text()) is short
