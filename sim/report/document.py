@@ -6,7 +6,7 @@ import base64
 import html
 from pathlib import Path
 
-from sim.analysis.compare import Comparison, Effect, gains_and_losses
+from sim.analysis.compare import Comparison, Effect, effect_size, gains_and_losses
 from sim.analysis.explain import Contribution
 from sim.analysis.question import Answer
 from sim.engine.summary import Summary
@@ -40,11 +40,12 @@ def answer_sentences(answer: Answer) -> list[str]:
             interval = f"90%: {number(low)} to {number(high)}"
         else:
             interval = f"90% interval {number(d.low, signed=True)} to {number(d.high, signed=True)}, includes no change"
+        size = effect_size(d.mean, metric, b.high - b.low)  # "higher in 100%" alone reads like a sure win
         out.append(f"**{describe(*a.series)}** ({scale}), mean over {answer.first} to {answer.last}: baseline "
                    f"{number(b.mean)} (90% of replicates {number(b.low)} to {number(b.high)}), what-if "
                    f"{number(w.mean)} ({number(w.low)} to {number(w.high)}). The what-if is "
-                   f"{number(abs(d.mean))} {direction} ({interval}; higher in {percent(a.p_higher)} of paired "
-                   "replicates).")
+                   f"{number(abs(d.mean))} {direction}, a {size} effect ({interval}; higher in "
+                   f"{percent(a.p_higher)} of paired replicates).")
     if answer.threshold:
         t = answer.threshold
         out.append(f"**`{t.text}`** holds in {t.end_date} in {percent(t.baseline_at_end)} of baseline replicates "
