@@ -16,12 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from sim.scenario.catalogue import ACTORS
-from sim.scenario.loader import Scenario, load_scenario
+from sim.scenario.loader import LIBRARY, Scenario, load_scenario
 from sim.scenario.months import format_month
 
-ROOT = Path(__file__).resolve().parents[2]
-REPLAY_FILE = ROOT / "scenarios" / "history_2012_2022.yaml"
-START_FILE = ROOT / "scenarios" / "parts" / "start_2022.yaml"
+REPLAY_FILE = LIBRARY / "history_2012_2022.yaml"
+START_FILE = LIBRARY / "parts" / "start_2022.yaml"
 HANDOVER_MONTH = "2022-01"
 HANDOVER_REPLICATES = 100
 DECIMALS = 3
@@ -74,7 +73,7 @@ def main() -> None:
     text = start_file_text(replay_state(replay), replay)
     START_FILE.parent.mkdir(exist_ok=True)
     START_FILE.write_text(text)
-    print(f"wrote {START_FILE.relative_to(ROOT)} from {REPLAY_FILE.name} at {HANDOVER_MONTH}")
+    print(f"wrote {START_FILE} from {REPLAY_FILE.name} at {HANDOVER_MONTH}")
 
 
 if __name__ == "__main__":

@@ -49,10 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_backend(run)
 
     validate = commands.add_parser("validate", help="check scenario files; exit 2 with one line per problem")
-    validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    validate.add_argument("scenarios", nargs="+", help="scenario YAML files or library names")
+    validate.add_argument("--strict", action="store_true",
+                          help="treat warnings (dates after the run, capped settings, source documents not on this "
+                               "machine, ...) as errors: exit 2")
 
     library = commands.add_parser("scenarios", help="the scenario library: each file's question and what it changes")
-    library.add_argument("folder", nargs="?", default="scenarios", help="folder of scenario files (default scenarios)")
+    library.add_argument("folder", nargs="?", default=None,
+                         help="folder of scenario files (default: the library that ships with sim)")
     library.add_argument("--json", action="store_true", help="machine-readable output")
 
     levers = commands.add_parser("levers", help="the lever catalogue with its evidence")
@@ -162,12 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "dropped and their decision rules decide; CRPS of the later targets and Brier score of the "
                     "later choices, as skill against the prior predictive, persistence, trend and the base "
                     "rate; the same for deliberately broken models. Writes report.md and scores.csv.")
-    back.add_argument("scenario", nargs="?", default="scenarios/history_2012_2022.yaml",
-                      help="the replay (default scenarios/history_2012_2022.yaml)")
-    back.add_argument("--targets", default="scenarios/targets/history_2012_2022.yaml",
-                      help="documented patterns (default scenarios/targets/history_2012_2022.yaml)")
-    back.add_argument("--observations", default="scenarios/observations/choices_2012_2022.yaml",
-                      help="documented choices (default scenarios/observations/choices_2012_2022.yaml)")
+    back.add_argument("scenario", nargs="?", default="history_2012_2022",
+                      help="the replay (default: the library's history_2012_2022)")
+    back.add_argument("--targets", default=None,
+                      help="documented patterns (default: the library's targets/history_2012_2022.yaml)")
+    back.add_argument("--observations", default=None,
+                      help="documented choices (default: the library's observations/choices_2012_2022.yaml)")
     back.add_argument("--cutoffs", nargs="+", default=["2016-12", "2018-12", "2020-12"], metavar="YYYY-MM",
                       help="forecast origins (default 2016-12 2018-12 2020-12)")
     back.add_argument("--params", nargs="+", default=[], metavar="GLOB",

@@ -51,8 +51,25 @@ def levers_text(levers: list[Lever]) -> str:
                                   initial_indent="    > ", subsequent_indent="      ")
             lines += quote
     lines.append("")
-    lines.append(f"{len(levers)} levers. Quotes are verbatim from the seed documents in shared/seeds/.")
+    lines.append(f"{len(levers)} levers. {quotes_checked([(e.source, e.quote) for lv in levers for e in lv.evidence])}")
     return "\n".join(lines).lstrip("\n")
+
+
+def quotes_checked(quotes: list[tuple[str, str]]) -> str:
+    """Whether the quotes are verbatim in their documents: checked now when the documents are here,
+    else where they were last verified (the documents' sha256 in sim/data/sources.yaml)."""
+    from sim.scenario.sources import missing_quotes, seeds_dir, verified_hashes
+
+    missing = missing_quotes(quotes)
+    if missing is None:
+        hashes = ", ".join(f"{name[:3]} {digest[:12]}" for name, digest in sorted(verified_hashes().items()))
+        return (f"The source documents are not in {seeds_dir()} (set SIM_SEEDS_DIR to check the quotes now); the "
+                f"quotes were last verified verbatim by the project's tests against the documents with sha256 "
+                f"{hashes}... (sim/data/sources.yaml).")
+    if not missing:
+        return f"All {len(quotes)} quotes checked now: verbatim in the source documents in {seeds_dir()}."
+    shown = "; ".join(f'"{quote[:60]}" ({source})' for source, quote in missing[:5])
+    return f"{len(missing)} of {len(quotes)} quotes NOT found verbatim in {seeds_dir()}: {shown}"
 
 
 def parameters_text(specs: list[ParameterSpec]) -> str:

@@ -32,7 +32,7 @@ from sim.scenario.paths import (
     parse_path,
 )
 from sim.scenario.paths import change_range as paths_change_range
-from sim.scenario.sources import seed_files, seeds_dir
+from sim.scenario.sources import known_sources, seed_files, seeds_dir
 from sim.scenario.yamlsafe import Key
 
 MAX_HORIZON = 600
@@ -786,10 +786,11 @@ def _provenance(report: Report, key: Key, entry: dict) -> None:
         report.fail(key, f"'{item_id}' needs a 'source' (seed file) or an 'assumption' text")
     if not entry.get("set") and not entry.get("add"):
         report.fail(key, f"'{item_id}' changes nothing; give 'set:' or 'add:'")
-    source, known = entry.get("source"), seed_files()
-    if isinstance(source, str) and known is not None and source.strip() not in known:
+    source, known = entry.get("source"), known_sources()
+    if isinstance(source, str) and source.strip() not in known:
+        where = f"in {seeds_dir()}" if seed_files() is not None else "of the project (sim/data/sources.yaml)"
         hint = _hint(source, known, f"; expected one of {', '.join(known)}")
-        report.fail((*key, "source"), f"source '{source}' of '{item_id}' is not a seed document in {seeds_dir()}{hint}")
+        report.fail((*key, "source"), f"source '{source}' of '{item_id}' is not a seed document {where}{hint}")
 
 
 def _changes(catalogue: Catalogue) -> dict[str, Spec]:

@@ -347,14 +347,14 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     """Read, check and resolve a scenario file (following ``extends:`` chains).
 
     Args:
-        path: the YAML file.
+        path: the YAML file, or a library scenario by name (``"baseline"``).
         overrides: ``PATH=VALUE`` strings (as given to ``--set``) applied on top of the file.
 
     Raises:
         InputError: listing every problem found, each located in the file or the override.
     """
-    top = Path(path)
-    doc = _resolve_extends(top, _scenarios_root(top), [], str(path))
+    top = library_path(path)
+    doc = _resolve_extends(top, _scenarios_root(top), [], str(top))
     origins = _apply_overrides(doc, overrides)
     return _Checker(doc, load_catalogue(), origins).scenario()
 
@@ -365,7 +365,16 @@ def scenario_from_data(data: dict, display: str) -> Scenario:
     return _Checker(doc, load_catalogue(), {}).scenario()
 
 
-LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"  # the scenario library, ``extends: <name>``
+# the scenario library, package data (``scenarios/`` in the repository links here): a name such as
+# ``baseline`` works anywhere a scenario file does, and in ``extends:``, from any folder
+LIBRARY = Path(__file__).resolve().parents[1] / "data" / "scenarios"
+
+
+def _in_library(path: str | None) -> bool:
+    try:
+        return path is not None and Path(path).resolve().is_relative_to(LIBRARY.resolve())
+    except OSError:
+        return False
 
 
 def _scenarios_root(path: Path) -> Path:
@@ -552,20 +561,29 @@ def with_settings(scenario: Scenario, settings: Mapping[str, object], caller: st
     return _Checker(doc, load_catalogue(), origins).scenario()
 
 
+def library_path(scenario: str | os.PathLike) -> Path:
+    """The file a scenario argument names: itself, or a library scenario by bare name (``baseline``).
+
+    Raises:
+        InputError: a bare name that is neither a file nor a library scenario (with the library's names).
+    """
+    path = Path(scenario)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return path
+    library = LIBRARY / f"{path.name}.yaml"
+    if path.name == str(scenario) and library.is_file():
+        return library
+    names = sorted(p.stem for p in LIBRARY.glob("*.yaml"))
+    raise InputError([Problem(str(scenario), 1, 1, f"no scenario file or library scenario '{scenario}'"
+                                                   f"{did_you_mean(str(scenario), names)}; library: "
+                                                   f"{', '.join(names)}")])
+
+
 def resolve_scenario(scenario: Scenario | str | os.PathLike) -> Scenario:
     """A Scenario from itself, a file path, or a library name (``"baseline"``)."""
     if isinstance(scenario, Scenario):
         return scenario
-    path = Path(scenario)
-    if path.suffix not in (".yaml", ".yml") and not path.exists():
-        library = LIBRARY / f"{path.name}.yaml"
-        if path.name == str(scenario) and library.is_file():
-            return load_scenario(library)
-        names = sorted(p.stem for p in LIBRARY.glob("*.yaml"))
-        raise InputError([Problem(str(scenario), 1, 1, f"no scenario file or library scenario '{scenario}'"
-                                                       f"{did_you_mean(str(scenario), names)}; library: "
-                                                       f"{', '.join(names)}")])
-    return load_scenario(path)
+    return load_scenario(scenario)
 
 
 def _command_line_value(raw: str) -> object:
@@ -657,10 +675,29 @@ class _Checker:
             uncertainties=tuple(uncertainties),
             outputs=Outputs(metrics=tuple(outputs.get("metrics", ())), actors=tuple(outputs.get("actors", ()))),
             path=self.doc.path,
-            warnings=tuple(self.lowered_levers(data.get("events", {}), data.get("levers", {}))
+            warnings=tuple(self.unread_sources(data)
+                           + self.lowered_levers(data.get("events", {}), data.get("levers", {}))
                            + self.after_the_run(data.get("events", {}), data.get("levers", {}), start, horizon)
                            + self.relative_warnings),
         )
+
+    def unread_sources(self, data: dict) -> list[Problem]:
+        """One located warning, at this file's first citation, when the source documents are not on
+        this machine: citations were checked against the project's list of documents only."""
+        from sim.scenario.sources import seed_files, seeds_dir
+
+        if seed_files() is not None or _in_library(self.doc.path):
+            return []  # the library's citations are verified by the project's tests
+        for section in ("events", "triggers", "shocks"):
+            for index, entry in data.get(section, {}).items():
+                key = (section, index, "source")
+                if entry.get("source") and self.doc.file_of(key) == self.doc.path:
+                    problem = self.doc.problem(key, "")
+                    return [dataclasses.replace(problem, message=(
+                        f"warning: the source documents are not in {seeds_dir()} (set SIM_SEEDS_DIR): "
+                        f"'{entry['source']}' and this file's other citations were checked against the project's "
+                        "list of documents only, not read"))]
+        return []
 
     def lowered_levers(self, entries: dict, settings: dict) -> list[Problem]:
         """Warnings for events that set a lever below what a parent file had set it to by then: a

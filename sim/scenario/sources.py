@@ -2,13 +2,15 @@
 
 Scenario events, triggers and shocks may cite a seed file as their ``source``; the scenario
 checker rejects a citation of a file that is not there, so no report shows evidence that does
-not exist. Without the folder (an installation away from the repository) nothing can be
-checked, and nothing is rejected.
+not exist. Without the folder (an installation away from the repository) a citation is checked
+against the project's list of documents (sim/data/sources.yaml) and the scenario gets a located
+warning that the document itself could not be read (an error with ``sim validate --strict``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
 from pathlib import Path
 
@@ -29,15 +31,52 @@ def seed_files() -> tuple[str, ...] | None:
 
 
 @cache
-def source_titles() -> dict[str, str]:
-    """Seed file name -> short title (sim/data/sources.yaml)."""
+def _sources_file() -> dict:
     from importlib import resources
 
     from sim.scenario.yamlsafe import parse_yaml_bytes
 
-    doc = parse_yaml_bytes(resources.files("sim").joinpath("data", "sources.yaml").read_bytes(),
-                           "sim/data/sources.yaml")
-    return {str(k): str(v) for k, v in ((doc.data or {}).get("sources") or {}).items()}
+    return parse_yaml_bytes(resources.files("sim").joinpath("data", "sources.yaml").read_bytes(),
+                            "sim/data/sources.yaml").data or {}
+
+
+def source_titles() -> dict[str, str]:
+    """Seed file name -> short title (sim/data/sources.yaml)."""
+    return {str(k): str(v) for k, v in (_sources_file().get("sources") or {}).items()}
+
+
+def verified_hashes() -> dict[str, str]:
+    """Seed file name -> sha256 of the document the quotes were last verified against."""
+    return {str(k): str(v) for k, v in (_sources_file().get("verified") or {}).items()}
+
+
+def known_sources() -> tuple[str, ...]:
+    """The documents a citation may name: the seed folder's files, else the project's list."""
+    return seed_files() or tuple(sorted(source_titles()))
+
+
+def normalise(text: str) -> str:
+    """Fold whitespace and typographic quotes and dashes, as the catalogue's quoting rules allow."""
+    for fancy, plain in (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2014", "-"),
+                         ("\u2013", "-")):
+        text = text.replace(fancy, plain)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def missing_quotes(quotes: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
+    """The (source, quote) pairs not found verbatim in their document; None when the documents are
+    not on this machine (nothing could be checked)."""
+    if seed_files() is None:
+        return None
+    texts: dict[str, str | None] = {}
+    out = []
+    for source, quote in quotes:
+        if source not in texts:
+            path = seeds_dir() / source
+            texts[source] = normalise(path.read_text(encoding="utf-8")) if path.is_file() else None
+        if texts[source] is None or normalise(quote) not in texts[source]:
+            out.append((source, quote))
+    return out
 
 
 def cite(text: str) -> str:

@@ -1,21 +1,24 @@
 """Every lever's quote appears verbatim in the seed document it names."""
 
-import re
-
 import pytest
 
 from sim.scenario.catalogue import MAX_QUOTE_WORDS, load_catalogue
+from sim.scenario.sources import normalise
 from tests.conftest import SEEDS
 
 CATALOGUE = load_catalogue()
 EVIDENCE = [(lever.key, e) for lever in CATALOGUE.levers for e in lever.evidence]
 
 
-def normalise(text: str) -> str:
-    """Fold whitespace and typographic quotes/dashes, as the catalogue rules allow."""
-    for fancy, plain in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("—", "-"), ("–", "-")):
-        text = text.replace(fancy, plain)
-    return re.sub(r"\s+", " ", text).strip()
+def test_the_recorded_hashes_are_the_documents_the_quotes_were_verified_against(seeds):
+    """sim/data/sources.yaml records each document's sha256, which `sim levers` cites when the
+    documents are absent: it must be the document this test reads (re-record after re-verifying)."""
+    import hashlib
+
+    from sim.scenario.sources import verified_hashes
+
+    assert verified_hashes() == {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+                                 for path in SEEDS.iterdir()}
 
 
 @pytest.fixture(scope="module")

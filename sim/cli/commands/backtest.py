@@ -18,12 +18,12 @@ def command(args: argparse.Namespace) -> int:
     from sim.analysis.sensitivity import default_factors
     from sim.cli.analysis_jobs import ANALYSIS_ROOT, execute_backtest
     from sim.errors import Problem
-    from sim.scenario.loader import load_scenario
+    from sim.scenario.loader import LIBRARY, load_scenario
     from sim.scenario.months import parse_month
 
     replay = load_scenario(args.scenario)
-    targets = load_targets(args.targets)
-    observations = load_observations(args.observations)
+    targets = load_targets(args.targets or LIBRARY / "targets" / "history_2012_2022.yaml")
+    observations = load_observations(args.observations or LIBRARY / "observations" / "choices_2012_2022.yaml")
     cutoffs = []
     for text in args.cutoffs:
         month = parse_month(text)

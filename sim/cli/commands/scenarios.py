@@ -14,10 +14,10 @@ OWN_KEYS = ("levers", "events", "shocks", "triggers", "decisions", "institutions
 
 def command(args: argparse.Namespace) -> int:
     from sim.errors import InputError
-    from sim.scenario.loader import load_scenario
+    from sim.scenario.loader import LIBRARY, load_scenario
     from sim.scenario.yamlsafe import read_yaml_file
 
-    folder = Path(args.folder)
+    folder = LIBRARY if args.folder is None else Path(args.folder)
     if not folder.is_dir():
         print(f"{folder}: not a folder of scenarios", file=sys.stderr)
         return EXIT_BAD_INPUT

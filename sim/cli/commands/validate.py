@@ -16,7 +16,10 @@ def command(args: argparse.Namespace) -> int:
     for path in args.scenarios:
         try:
             for warning in load_scenario(path).warnings:  # located, and the scenario stays valid
-                print(warning, file=sys.stderr)
+                if args.strict:  # --strict: a warning is an error
+                    problems.append(warning)
+                else:
+                    print(warning, file=sys.stderr)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
