@@ -86,7 +86,8 @@ def test_mesa_batch_run_works_and_stops_at_the_horizon(baseline):
 
     rows = mesa.batch_run(sim.InfluenceModel, parameters={"scenario": "baseline", "n_replicates": [1, 10]},
                           rng=[1, 2], display_progress=False)
-    assert len(rows) == 4 and {r["n_replicates"] for r in rows} == {1, 10}
+    assert len({r["RunId"] for r in rows}) == 4 and {r["n_replicates"] for r in rows} == {1, 10}
+    assert len(rows) == 4 * 6, "one row per actor agent (its agent reporters) per run"
     assert all(r["Step"] == baseline.horizon for r in rows)  # running turned False, not max_steps=1000
     direct = sim.simulate("baseline", n_replicates=10, seed=2)
     row = next(r for r in rows if r["n_replicates"] == 10 and r["seed"] == 2)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
 
 import mesa
 import numpy as np
@@ -19,6 +18,7 @@ from sim.model import dynamics as dyn
 from sim.model.agents import ActorAgent, plan_efforts, value_levers
 from sim.model.checks import check_parameters, check_pins_and_budgets
 from sim.model.memory import tune_allocator
+from sim.model.mesa_support import data_collector, from_mesa, mesa_run
 from sim.model.parameters import ParameterSet
 from sim.model.sampling import draw_uncertainties
 from sim.model.seeding import STREAM_BUILTIN_SHOCKS, replicate_keys, stream_for, uniforms
@@ -50,11 +50,6 @@ def _blocks(scenario: Scenario, blocks: Sequence[Scenario] | None, n: int) -> li
         rows[b * size:(b + 1) * size] = True
         out.append((variant, rows))
     return out
-
-
-def _ensemble_mean(model: InfluenceModel, column: int) -> float:
-    """A DataCollector reporter: this month's mean over the replicates of one series."""
-    return float(model.month_means[column])
 
 
 class InfluenceModel(mesa.Model):
@@ -99,6 +94,7 @@ class InfluenceModel(mesa.Model):
         from sim.scenario.loader import resolve_scenario
 
         tune_allocator()  # the month's temporaries stay in the heap (sim.model.memory)
+        scenario, seed = from_mesa(scenario, seed)  # Mesa's visualisation hands its scenario back on Reset
         scenario = resolve_scenario(scenario)
         if seed is None:
             import secrets
@@ -109,7 +105,7 @@ class InfluenceModel(mesa.Model):
 
             raise InputError([Problem("seed", 1, 1, f"seed = {seed!r}; expected a whole number >= 0 or None")])
         seed = int(seed)
-        super().__init__(rng=seed)
+        super().__init__(scenario=mesa_run(scenario, seed))  # Mesa's rng is seeded with the same seed
         self.spec = scenario  # Mesa's Model keeps its own `scenario` attribute
         self.seed = seed
         ids = np.arange(n_replicates) if replicate_ids is None else np.asarray(replicate_ids)
@@ -181,9 +177,8 @@ class InfluenceModel(mesa.Model):
         # recorded values [r, t, series], preallocated for the horizon (grows if stepped beyond)
         self._recorded = np.empty((n_replicates, scenario.horizon + 1, len(self.layout)))
         self._n_recorded = 0
-        self.datacollector = mesa.DataCollector(model_reporters={
-            ".".join(k for k in key if k): partial(_ensemble_mean, column=s) for s, key in enumerate(self.layout)
-        }) if collect else None
+        self.lever_value = value_levers(self, self.objectives)  # so agents can be stepped before the model is
+        self.datacollector = data_collector(self) if collect else None
         self._record()
 
     # -- the schedule --------------------------------------------------------------
