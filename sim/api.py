@@ -25,7 +25,7 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
              parameters: Mapping[str, float] | None = None, levers: Mapping[str, float | str] | None = None,
              budgets: Mapping[str, float] | None = None, outcomes: Iterable[str] | None = None,
              chunk_size: int | None = None, workers: int = 1, backend: str | None = None,
-             scheduler: str | None = None) -> SimulationResult:
+             scheduler: str | object | None = None) -> SimulationResult:
     """Run an ensemble of ``scenario`` and return its trajectories with access by name.
 
     Args:
@@ -44,7 +44,8 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
             (``result.outcomes``); any other can be asked later with ``result.outcome(...)``.
         chunk_size: replicates advanced together (memory vs speed; results do not change).
         workers, backend, scheduler: where the chunks run, as ``--workers``, ``--backend`` and
-            ``--scheduler`` (default: this process). The numbers do not change. Scripts that use the
+            ``--scheduler`` (default: this process; ``scheduler`` may also be your own ``distributed.Client``,
+            which stays open). The numbers do not change. Scripts that use the
             processes backend need the ``if __name__ == "__main__":`` guard (spawned workers import them).
     """
     from sim.engine.runner import DEFAULT_CHUNK_SIZE, run
@@ -66,7 +67,7 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
 
 def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterable[str], *,
              replicates_per_point: int = 1, seed: int | None = None, workers: int = 1, backend: str | None = None,
-             scheduler: str | None = None) -> np.ndarray:
+             scheduler: str | object | None = None) -> np.ndarray:
     """Outcomes at many parameter points in one batched ensemble: shape (points, replicates, outcomes).
 
     ``points`` maps names to equal-length columns (a dict of arrays, or a pandas DataFrame):
@@ -111,7 +112,7 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
                                seed=seed, executor=executor)
 
 
-def _executor(caller: str, workers: int, backend: str | None, scheduler: str | None):
+def _executor(caller: str, workers: int, backend: str | None, scheduler: str | object | None):
     """The executor asked for, checked as the command line checks ``--workers`` and ``--backend``."""
     from sim.engine.executors import checked_executor
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from sim import MODEL_VERSION, __version__
-from sim.engine.executors import Executor
+from sim.engine.executors import Executor, executor_description
 from sim.engine.progress import Progress
 from sim.engine.runner import DEFAULT_CHUNK_SIZE, run_ensemble
 from sim.engine.summary import Summary
@@ -73,6 +73,7 @@ def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int 
         "mesa": _mesa_version(),
         "command": command or sys.argv,
         "started_utc": started.isoformat(),
+        "executor": executor_description(executor),  # where the chunks ran (the numbers do not depend on it)
     }
 
     def plot(folder: Path) -> list[str]:

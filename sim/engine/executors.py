@@ -179,7 +179,7 @@ class DaskExecutor(_Windowed):
     """Dask distributed: a LocalCluster of ``workers`` processes bound to 127.0.0.1 (its
     dashboard too), or an existing cluster at ``scheduler`` (``tcp://host:port``)."""
 
-    def __init__(self, workers: int, scheduler: str | None = None):
+    def __init__(self, workers: int, scheduler: str | object | None = None):
         import logging
 
         import dask
@@ -192,7 +192,11 @@ class DaskExecutor(_Windowed):
         environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
         environ.pop("MALLOC_TRIM_THRESHOLD_", None)
         self.cluster = None
-        if scheduler:
+        self.owns_client = not is_dask_client(scheduler)  # a caller's own Client stays open after us
+        if is_dask_client(scheduler):
+            self.client = scheduler
+            self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        elif scheduler:
             from sim.errors import EnvironmentFailure
 
             self.client = Client(scheduler, timeout="10s")
@@ -225,7 +229,8 @@ class DaskExecutor(_Windowed):
         return self.client.submit(function, *task, pure=False)
 
     def close(self, abort: bool = False) -> None:
-        self.client.close()
+        if self.owns_client:
+            self.client.close()
         if self.cluster is not None:
             self.cluster.close()
 
@@ -234,7 +239,7 @@ class LazyExecutor(_Closing):
     """Starts the real executor on first use, so bad input is refused before any process or
     cluster starts; ``workers`` is the requested count (it sizes the chunks)."""
 
-    def __init__(self, backend: str | None, workers: int, scheduler: str | None = None,
+    def __init__(self, backend: str | None, workers: int, scheduler: str | object | None = None,
                  on_start: Callable[[Executor], None] | None = None):
         self.backend, self.requested, self.scheduler = backend, workers, scheduler
         self.on_start = on_start  # e.g. to print where the Dask dashboard is
@@ -263,7 +268,7 @@ class LazyExecutor(_Closing):
             self.started.close(abort)
 
 
-def checked_executor(backend: str | None, workers: int, scheduler: str | None,
+def checked_executor(backend: str | None, workers: int, scheduler: str | object | None,
                      label: Callable[[str], str] = lambda name: name,
                      on_start: Callable[[Executor], None] | None = None) -> LazyExecutor:
     """An executor for these settings, refused (InputError naming each setting by ``label``, e.g.
@@ -275,6 +280,9 @@ def checked_executor(backend: str | None, workers: int, scheduler: str | None,
     if backend is not None and backend not in BACKENDS:
         raise InputError([Problem(f"{label('backend')} {backend}", 1, 1, f"unknown backend; expected one of "
                                   f"{', '.join(BACKENDS)}")])
+    if scheduler is not None and workers > 1:
+        raise InputError([Problem(f"{label('workers')} {workers}", 1, 1, f"with {label('scheduler')} the cluster's "
+                                  "own workers do the work; the worker count is for local workers (drop one)")])
     if scheduler is not None and backend not in (None, "dask"):
         raise InputError([Problem(f"{label('scheduler')} {scheduler}", 1, 1, f"a scheduler is a Dask cluster; "
                                   f"backend {backend} cannot use it (drop it or use the dask backend)")])
@@ -287,10 +295,34 @@ def checked_executor(backend: str | None, workers: int, scheduler: str | None,
                                   "workers than that only compete for them (use a scheduler for a cluster)")])
     if (backend == "dask" or scheduler) and importlib.util.find_spec("distributed") is None:
         raise InputError([Problem(f"{label('backend')} dask", 1, 1, "needs Dask: pip install 'sahel-sim[dask]'")])
-    if scheduler is not None and not _scheduler_address(scheduler):
+    if scheduler is not None and not isinstance(scheduler, str) and not is_dask_client(scheduler):
+        raise InputError([Problem(f"{label('scheduler')} {scheduler!r}"[:120], 1, 1, "expected a scheduler address "
+                                  "tcp://HOST:PORT or a distributed.Client")])
+    if isinstance(scheduler, str) and not _scheduler_address(scheduler):
         raise InputError([Problem(f"{label('scheduler')} {scheduler}", 1, 1, "expected a scheduler address "
                                   "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786 (port 1-65535)")])
     return LazyExecutor(backend, workers, scheduler, on_start)
+
+
+def executor_description(executor: Executor | None) -> dict:
+    """Where a run's chunks ran, for its manifest: backend, worker count and scheduler (if any)."""
+    if executor is None:
+        return {"backend": "serial", "workers": 1}
+    if isinstance(executor, LazyExecutor):
+        scheduler = executor.scheduler
+        backend = executor.backend or ("dask" if scheduler is not None else
+                                       "processes" if executor.requested > 1 else "serial")
+        out = {"backend": backend, "workers": executor.requested}
+        if scheduler is not None:
+            out["scheduler"] = scheduler if isinstance(scheduler, str) else "a distributed.Client given by the caller"
+        return out
+    name = type(executor).__name__.removesuffix("Executor").lower()
+    return {"backend": name, "workers": getattr(executor, "workers", 1)}
+
+
+def is_dask_client(value: object) -> bool:
+    """A ``distributed.Client`` (checked by its class, so Dask is imported only when one is given)."""
+    return any(cls.__name__ == "Client" and cls.__module__.startswith("distributed") for cls in type(value).__mro__)
 
 
 def _scheduler_address(text: str) -> bool:
@@ -306,7 +338,7 @@ def _scheduler_address(text: str) -> bool:
         and parts.path in ("", "/")
 
 
-def make_executor(backend: str | None = None, workers: int = 1, scheduler: str | None = None) -> Executor:
+def make_executor(backend: str | None = None, workers: int = 1, scheduler: str | object | None = None) -> Executor:
     """The executor for ``backend`` (default: serial for one worker, processes for more; dask
     when a scheduler is given)."""
     backend = backend or ("dask" if scheduler else "processes" if workers > 1 else "serial")

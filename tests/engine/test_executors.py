@@ -188,3 +188,41 @@ def test_a_worker_that_dies_before_any_task_is_an_environment_failure():
             time.sleep(0.05)
         with pytest.raises(EnvironmentFailure, match="worker process died"):
             list(executor.map(int, [("1",)]))
+
+
+def test_a_callers_own_dask_client_is_accepted_and_left_open():
+    pytest.importorskip("distributed")
+    from distributed import Client, LocalCluster
+
+    import sim
+
+    serial = sim.simulate("baseline", n_replicates=6, seed=4, chunk_size=3)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        on_cluster = sim.simulate("baseline", n_replicates=6, seed=4, chunk_size=3, scheduler=client)
+        assert client.status == "running", "the caller's client is still theirs to close"
+    assert np.array_equal(serial.trajectories.values, on_cluster.trajectories.values)
+
+
+@pytest.mark.parametrize(("backend", "workers", "scheduler", "said"), [
+    (None, 2, "tcp://10.0.0.5:8786", "cluster's own workers"),
+    ("processes", 1, "tcp://10.0.0.5:8786", "backend processes cannot use it"),
+    (None, 1, 8786, "or a distributed.Client"),
+])
+def test_backend_settings_that_contradict_each_other_are_refused(backend, workers, scheduler, said):
+    from sim.engine.executors import checked_executor
+    from sim.errors import InputError
+
+    with pytest.raises(InputError, match=said):
+        checked_executor(backend, workers, scheduler, lambda name: f"--{name}")
+
+
+def test_the_run_manifest_records_where_the_chunks_ran(tmp_path):
+    import json
+
+    from sim.cli import main
+
+    assert main(["run", "baseline", "--replicates", "4", "--set", "horizon=6", "--workers", "2",
+                 "--out", str(tmp_path / "run")]) == 0
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["executor"] == {"backend": "processes", "workers": 2}
