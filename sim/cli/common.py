@@ -10,6 +10,13 @@ DEFAULT_TRAJECTORY_CAP = 100
 MIN_SOBOL_N = 32  # base samples below which Sobol' estimates are noise
 
 
+def json_document(data: object) -> str:
+    """``--json`` output: one document, paths and other objects as text."""
+    import json
+
+    return json.dumps(data, indent=2, default=str)
+
+
 def scenario_or_folder(text: str):
     """A run folder, a scenario file, or a library scenario by name (``baseline``)."""
     from sim.scenario.loader import resolve_scenario

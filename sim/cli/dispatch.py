@@ -227,6 +227,15 @@ def build_parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--folder", type=Path,
                            help="where scenario files are listed and what-ifs saved (default: the current folder)")
     dashboard.add_argument("--port", type=_port, default=8765, help="port on 127.0.0.1 (default 8765; 0: any free)")
+    for name, sub in commands.choices.items():  # every command: how much it says
+        talk = sub.add_mutually_exclusive_group()
+        talk.add_argument("-q", "--quiet", action="store_true",
+                          help="no progress bar, no warnings, only the result (errors are still printed)")
+        talk.add_argument("-v", "--verbose", action="store_true",
+                          help="a progress bar even when output is not a terminal, and where the work ran")
+        if name in ("run", "validate", "compare"):
+            sub.add_argument("--json", action="store_true",
+                             help="one JSON document on stdout (warnings included) instead of the text")
     return parser
 
 
@@ -337,6 +346,10 @@ def _dispatch(argv: list[str] | None) -> int:
         name = f"sim {args.command}"
         import importlib
 
+        from sim.engine import progress
+
+        progress.SHOWN = False if args.quiet or getattr(args, "json", False) else True if args.verbose else None
+
         module = importlib.import_module(f"sim.cli.commands.{args.command}")
         if not hasattr(args, "workers"):
             return module.command(args)
@@ -369,6 +382,10 @@ def _dispatch(argv: list[str] | None) -> int:
         print(f"{name}: out of memory; ask for fewer replicates or points, or a smaller --chunk-size; "
               "nothing was written", file=sys.stderr)
         return EXIT_CHECK_FAILED
+    finally:
+        from sim.engine import progress
+
+        progress.SHOWN = None  # the next command (in the same process) decides for itself
 
 
 def _interrupt_on_termination() -> dict:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+SHOWN: bool | None = None  # set by the CLI for one command: False for --quiet/--json, True for --verbose
+
 
 class Progress:
     """Counts work units (replicate-months, points, samples) on a tqdm bar; ``advance`` is cheap
@@ -18,7 +20,7 @@ class Progress:
         self.total = max(total, 1)
         self.done = 0
         self.lock, self.closed = threading.Lock(), False
-        self.enabled = sys.stderr.isatty() and not os.environ.get("CI")
+        self.enabled = SHOWN if SHOWN is not None else sys.stderr.isatty() and not os.environ.get("CI")
         self.bar = tqdm(total=self.total, desc=label, delay=delay, unit=unit, unit_scale=True, leave=False,
                         file=sys.stderr, disable=not self.enabled, dynamic_ncols=True)
 

@@ -101,3 +101,27 @@ def test_modeller_commands_end_to_end(tmp_path, capsys):
     assert main(["sensitivity", baseline, "--outcome", "influence.russia.mal"]) == 2
     err = capsys.readouterr().err
     assert "must satisfy 0.05 <= LOW < HIGH <= 0.5" in err and "unknown actor 'mal'" in err
+
+
+def test_run_validate_and_compare_speak_json_and_quiet(tmp_path, capsys):
+    """#30 item 8: one JSON document on stdout for scripts; -q says only the result."""
+    import json
+
+    assert main(["run", "baseline", "--replicates", "4", "--set", "horizon=6", "--out", str(tmp_path / "r"),
+                 "--json"]) == 0
+    ran = json.loads(capsys.readouterr().out)
+    assert ran["folder"] == str(tmp_path / "r") and ran["manifest"]["executor"]["backend"] == "serial"
+    assert ran["headline"][0].startswith("Influence on Mali")
+    assert main(["run", "baseline", "--replicates", "4", "--set", "horizon=6", "--out", str(tmp_path / "q"),
+                 "-q"]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"run folder: {tmp_path / 'q'}"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: baseline\nname: bad\nhorizon: -3\n")
+    assert main(["validate", "baseline", str(bad), "--json"]) == 2
+    checked = json.loads(capsys.readouterr().out)
+    assert checked["valid"] is False and [f["valid"] for f in checked["files"]] == [True, False]
+    assert "horizon" in checked["files"][1]["problems"][0]
+    assert main(["compare", "baseline", "security_pact", "--replicates", "8", "--outcome", "influence.morocco.mali",
+                 "--out", str(tmp_path / "c"), "--json"]) == 0
+    compared = json.loads(capsys.readouterr().out)
+    assert compared["answer"][0].startswith("Morocco's influence on Mali") and compared["largest_effects"]

@@ -6,7 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output, check_work, missing_extra, scenario_or_folder
+from sim.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    check_output,
+    check_work,
+    json_document,
+    missing_extra,
+    scenario_or_folder,
+)
 
 
 def command(args: argparse.Namespace) -> int:
@@ -22,8 +30,9 @@ def command(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     from sim.cli.compare_job import COMPARE_ROOT, execute_compare
 
-    for scenario in (baseline, whatif):  # e.g. a setting dated after the run, which never takes effect
-        for warning in getattr(scenario, "warnings", ()):
+    scenario_warnings = [str(w) for scenario in (baseline, whatif) for w in getattr(scenario, "warnings", ())]
+    if not (args.quiet or args.json):  # e.g. a setting dated after the run, which never takes effect
+        for warning in scenario_warnings:
             print(warning, file=sys.stderr)
 
     destination = check_output(args.out, COMPARE_ROOT)
@@ -54,14 +63,23 @@ def command(args: argparse.Namespace) -> int:
     folder, comparison, sentences = execute_compare(baseline, whatif, replicates=args.replicates, seed=args.seed,
                                                     out=args.out, question=question, executor=args.executor,
                                                     pdf=args.pdf)
-    for warning in comparison.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"comparison folder: {folder}")
-    if comparison.answer:
-        from sim.report.document import answer_sentences
+    from sim.report.document import answer_sentences
 
-        for sentence in answer_sentences(comparison.answer):
-            print(f"* {sentence.replace('**', '').replace('`', '')}")
+    answer = [s.replace("**", "").replace("`", "") for s in answer_sentences(comparison.answer)] \
+        if comparison.answer else []
+    if args.json:
+        print(json_document({"folder": str(folder), "report": str(folder / "report.html"), "answer": answer,
+                             "largest_effects": sentences,
+                             "warnings": scenario_warnings + [str(w) for w in comparison.warnings]}))
+        return EXIT_OK
+    if not args.quiet:
+        for warning in comparison.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    print(f"comparison folder: {folder}")
+    for sentence in answer:
+        print(f"* {sentence}")
+    if args.quiet:
+        return EXIT_OK
     for sentence in sentences:
         print(f"- {sentence}")
     print(f"report: {folder / 'report.html'}")
@@ -90,8 +108,9 @@ def compare_options_command(args: argparse.Namespace) -> int:
     if issues:  # the same check as a question's outcomes, located on the flag
         raise InputError([Problem("--outcome", 1, 1, message) for _, message in issues])
     outcomes = [series_key(text) for text in question.outcomes]
-    for scenario in (baseline, *options):
-        for warning in scenario.warnings:
+    warnings = [str(w) for scenario in (baseline, *options) for w in scenario.warnings]
+    if not (args.quiet or args.json):
+        for warning in warnings:
             print(warning, file=sys.stderr)
     destination = check_output(args.out, COMPARE_ROOT)
     from sim.engine.runner import DEFAULT_CHUNK_SIZE
@@ -102,11 +121,20 @@ def compare_options_command(args: argparse.Namespace) -> int:
                args, "--replicates", destination)
     folder, result = execute_compare_options(baseline, options, replicates=args.replicates, seed=args.seed,
                                              out=args.out, outcomes=outcomes, executor=args.executor, pdf=args.pdf)
+    end = result.comparisons[0].difference.dates[-1]
+    if args.json:
+        rankings = {".".join(x for x in outcome if x): [
+            {"option": r.option, "difference": r.difference, "low": r.low, "high": r.high, "size": r.size}
+            for r in result.ranking(outcome)] for outcome in result.outcomes}
+        print(json_document({"folder": str(folder), "report": str(folder / "report.html"), "at": end,
+                             "rankings": rankings, "warnings": warnings}))
+        return EXIT_OK
     print(f"comparison folder: {folder}")
     for outcome in result.outcomes:
         ranking = result.ranking(outcome)
-        print(f"{describe(*outcome)} by {result.comparisons[0].difference.dates[-1]}, options ranked:")
+        print(f"{describe(*outcome)} by {end}, options ranked:")
         for rank, r in enumerate(ranking, 1):
             print(f"  {rank}. {r.option}: {r.difference:+.3f} (90%: {r.low:+.3f} to {r.high:+.3f}), {r.size}")
-    print(f"report: {folder / 'report.html'}")
+    if not args.quiet:
+        print(f"report: {folder / 'report.html'}")
     return EXIT_OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output, check_work
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output, check_work, json_document
 
 LEGEND = ("Scale: an influence is a share of one state's whole, 0 to 1 (what the six actors do not hold is "
           "'outside': the rest of the world); an attitude runs from -1 (hostile) to +1 (warm). Medians of the "
@@ -16,8 +16,9 @@ def command(args: argparse.Namespace) -> int:
     from sim.scenario.loader import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
-    for warning in scenario.warnings:  # located; the run goes on (e.g. a date after the run's end)
-        print(warning, file=sys.stderr)
+    if not (args.quiet or args.json):
+        for warning in scenario.warnings:  # located; the run goes on (e.g. a date after the run's end)
+            print(warning, file=sys.stderr)
     if args.file_format == "parquet":
         import importlib.util
 
@@ -40,12 +41,22 @@ def command(args: argparse.Namespace) -> int:
     outcome = execute_run(scenario, replicates=args.replicates, seed=args.seed, out=args.out,
                           trajectory_cap=cap, chunk_size=args.chunk_size, command=sys.argv,
                           file_format=args.file_format, exact=args.exact, executor=args.executor)
+    if args.json:
+        print(json_document({"folder": str(outcome.folder), "headline": outcome.headline,
+                             "warnings": [str(w) for w in scenario.warnings], "manifest": outcome.manifest}))
+        return EXIT_OK
     print(f"run folder: {outcome.folder}")
+    if args.quiet:
+        return EXIT_OK
     if outcome.trajectories_note:
         print(outcome.trajectories_note)
     for line in outcome.headline:
         print(line)
     print(LEGEND)
+    if args.verbose:
+        where, manifest = outcome.manifest.get("executor", {}), outcome.folder / "manifest.json"
+        print(f"ran {outcome.manifest['replicates']} replicates in {outcome.manifest.get('run_seconds')} s on "
+              f"{where.get('backend')} ({where.get('workers')} worker(s)); manifest: {manifest}")
     return EXIT_OK
 
 

@@ -5,25 +5,33 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli.common import EXIT_OK
+from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, json_document
 
 
 def command(args: argparse.Namespace) -> int:
     from sim.errors import InputError
     from sim.scenario.loader import load_scenario
 
-    problems = []
+    problems, files = [], []
     for path in args.scenarios:
+        entry = {"file": path, "valid": True, "problems": [], "warnings": []}
         try:
             for warning in load_scenario(path).warnings:  # located, and the scenario stays valid
+                entry["warnings"].append(str(warning))
                 if args.strict:  # --strict: a warning is an error
                     problems.append(warning)
-                else:
+                    entry["valid"] = False
+                elif not (args.quiet or args.json):
                     print(warning, file=sys.stderr)
         except InputError as exc:
             problems.extend(exc.problems)
+            entry.update(valid=False, problems=[str(p) for p in exc.problems])
+        files.append(entry)
+    if args.json:
+        print(json_document({"valid": not problems, "files": files}))
+        return EXIT_OK if not problems else EXIT_BAD_INPUT
     if problems:
         raise InputError(problems)  # printed (capped) by the dispatcher, exit 2
-    print(f"{len(args.scenarios)} scenario(s) valid")
+    if not args.quiet:
+        print(f"{len(args.scenarios)} scenario(s) valid")
     return EXIT_OK
-
