@@ -25,7 +25,7 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
              parameters: Mapping[str, float] | None = None, levers: Mapping[str, float | str] | None = None,
              budgets: Mapping[str, float] | None = None, outcomes: Iterable[str] | None = None,
              chunk_size: int | None = None, workers: int = 1, backend: str | None = None,
-             scheduler: str | object | None = None) -> SimulationResult:
+             scheduler: str | object | None = None, progress: bool = False) -> SimulationResult:
     """Run an ensemble of ``scenario`` and return its trajectories with access by name.
 
     Args:
@@ -47,6 +47,7 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
             ``--scheduler`` (default: this process; ``scheduler`` may also be your own ``distributed.Client``,
             which stays open). The numbers do not change. Scripts that use the
             processes backend need the ``if __name__ == "__main__":`` guard (spawned workers import them).
+        progress: a progress bar (``tqdm.auto``: a widget in a notebook, text on stderr otherwise).
     """
     from sim.engine.runner import DEFAULT_CHUNK_SIZE, run
 
@@ -60,8 +61,14 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
     seed = _count(seed, "seed", resolved.seed, minimum=0)
     chunk = _count(chunk_size, "chunk_size", DEFAULT_CHUNK_SIZE)
     wanted = parse_outcomes(outcomes or (), resolved, "simulate: outcomes")
-    with _executor("simulate", workers, backend, scheduler) as executor:
-        trajectories = run(resolved, n_replicates=n, seed=seed, chunk_size=chunk, executor=executor)
+    bar = _progress(progress, n * resolved.horizon, resolved.name)
+    try:
+        with _executor("simulate", workers, backend, scheduler) as executor:
+            trajectories = run(resolved, n_replicates=n, seed=seed, chunk_size=chunk, executor=executor,
+                               on_step=bar.advance if bar else None)
+    finally:
+        if bar:
+            bar.close()
     return SimulationResult(resolved, seed, trajectories, tuple(wanted))
 
 
@@ -110,6 +117,15 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
     with _executor("evaluate", workers, backend, scheduler) as executor:
         return evaluate_points(resolved, factors, np.stack(columns, axis=1), wanted, replicates_per_point=k,
                                seed=seed, executor=executor)
+
+
+def _progress(wanted: bool, total: int, label: str):
+    """A tqdm.auto bar (a widget in a notebook) when asked for; scripts stay silent by default."""
+    if not wanted:
+        return None
+    from sim.engine.progress import Progress
+
+    return Progress(total, label, delay=0.0, show=True)
 
 
 def _executor(caller: str, workers: int, backend: str | None, scheduler: str | object | None):

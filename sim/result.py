@@ -14,13 +14,15 @@ import numpy as np
 
 from sim.io.tidy import key_target, tidy_columns
 from sim.model.trajectories import Trajectories
+from sim.scenario.catalogue import ACTORS
 
 if TYPE_CHECKING:
     from sim.engine.summary import Summary
     from sim.scenario.loader import Scenario
     from sim.scenario.outcomes import Outcome
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class SimulationResult:
     """An ensemble run: ``trajectories.values[r, t, s]`` plus the scenario and seed behind it."""
 
@@ -91,6 +93,49 @@ class SimulationResult:
         for name in ("date", "metric", "source", "target"):
             frame[name] = frame[name].astype("category")
         return frame
+
+    def __repr__(self) -> str:
+        """One line: what ran and what it holds (the arrays are a call away, not printed)."""
+        asked = f", outcomes={[o.text for o in self.requested]}" if self.requested else ""
+        return (f"SimulationResult(scenario={self.scenario.name!r}, seed={self.seed}, "
+                f"replicates={self.n_replicates}, months={len(self.dates)} ({self.dates[0]}..{self.dates[-1]}), "
+                f"series={len(self.trajectories.series)}{asked})")
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the run in one line and the headline numbers, influence on Mali and Mauritania
+        at the start and the end (median and 5-95% of replicates)."""
+        import html
+
+        from sim.report.prose import describe
+
+        summary = self.summary()
+        rows = []
+        for target in ("mali", "mauritania"):
+            for source in (a for a in ACTORS if a != target):
+                stats = summary.get("influence", source, target) if summary.has("influence", source, target) else None
+                if stats is not None and stats.p95.max() > 0:  # actors with no presence there are left out
+                    rows.append(f"<tr><td>{html.escape(describe('influence', source, target))}</td>"
+                                f"<td>{stats.p50[0]:.3f}</td><td>{stats.p50[-1]:.3f}</td>"
+                                f"<td>{stats.p05[-1]:.3f} to {stats.p95[-1]:.3f}</td></tr>")
+        return (f"<div><p><b>{html.escape(self.scenario.name)}</b>: {self.n_replicates} replicates, seed {self.seed}, "
+                f"{self.dates[0]} to {self.dates[-1]}, {len(self.trajectories.series)} series "
+                "(<code>result.plot(\"influence.russia.mali\")</code>, <code>result.to_pandas()</code>)</p>"
+                f"<table><tr><th>series</th><th>median {self.dates[0]}</th><th>median {self.dates[-1]}</th>"
+                f"<th>5-95% {self.dates[-1]}</th></tr>{''.join(rows)}</table></div>")
+
+    def plot(self, *series: str) -> Any:
+        """Fan charts (median and 5-95% band over replicates) of named series, one matplotlib Figure;
+        ``result.plot("influence.russia.mali", "influence.algeria.mali")``. Default: influence on Mali."""
+        from sim.analysis.question import series_key
+        from sim.errors import InputError, Problem
+        from sim.report.plots import series_chart
+        from sim.scenario.loader import question_problems
+
+        wanted = list(series) or [f"influence.{a}.mali" for a in ACTORS if a != "mali"]
+        _, problems = question_problems({"outcomes": wanted}, None, None)
+        if problems:
+            raise InputError([Problem("plot", 1, 1, message) for _, message in problems])
+        return series_chart(self.summary(), [series_key(name) for name in wanted], self.seed)
 
     def to_polars(self) -> Any:
         """Tidy polars DataFrame, the same rows as ``to_pandas``."""

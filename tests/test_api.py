@@ -167,3 +167,13 @@ def test_a_design_at_a_range_edge_is_taken_and_a_value_outside_is_refused_with_i
     with pytest.raises(InputError) as caught:
         evaluate(short, {"influence.adjust_rate": [outside]}, ["influence.russia.mali@end"])
     assert repr(outside) in str(caught.value.problems[0])
+
+
+def test_a_result_has_a_short_repr_and_plots_named_series():
+    result = sim.simulate("baseline", n_replicates=4, seed=1)
+    assert len(repr(result)) < 200 and "replicates=4" in repr(result)
+    figure = result.plot("influence.russia.mali", "threat.mali")
+    assert [t.get_text() for t in figure.axes[0].get_legend().get_texts()] == ["Russia's influence on Mali",
+                                                                              "Threat in Mali"]
+    with pytest.raises(sim.InputError, match="unknown actor 'x'"):
+        result.plot("influence.x.mali")

@@ -12,7 +12,8 @@ class Progress:
     """Counts work units (replicate-months, points, samples) on a tqdm bar; ``advance`` is cheap
     enough to call every month, and nothing is drawn when output is not a terminal."""
 
-    def __init__(self, total: int, label: str = "running", delay: float = 1.0, unit: str = "it"):
+    def __init__(self, total: int, label: str = "running", delay: float = 1.0, unit: str = "it",
+                 show: bool | None = None):
         import threading
 
         from tqdm.auto import tqdm
@@ -20,7 +21,9 @@ class Progress:
         self.total = max(total, 1)
         self.done = 0
         self.lock, self.closed = threading.Lock(), False
-        self.enabled = SHOWN if SHOWN is not None else sys.stderr.isatty() and not os.environ.get("CI")
+        if show is None:
+            show = SHOWN if SHOWN is not None else sys.stderr.isatty() and not os.environ.get("CI")
+        self.enabled = show
         self.bar = tqdm(total=self.total, desc=label, delay=delay, unit=unit, unit_scale=True, leave=False,
                         file=sys.stderr, disable=not self.enabled, dynamic_ncols=True)
 

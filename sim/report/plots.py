@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import os
 from pathlib import Path
 
 import matplotlib
 import numpy as np
 
-matplotlib.use("Agg")
+if "inline" not in os.environ.get("MPLBACKEND", ""):  # a notebook's inline backend shows our figures; else files
+    matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
@@ -76,6 +78,25 @@ def fan_chart(summary: Summary, metric: str, pairs: list[tuple[str, str]], title
     ax.set_title(title)
     fig.subplots_adjust(bottom=0.18, right=0.82)
     _caption(fig, summary, seed)
+    return fig
+
+
+def series_chart(summary: Summary, keys: list[tuple[str, str, str]], seed: int | None = None) -> Figure:
+    """Median and 5-95% band of any named series, one line each (``result.plot``, Mesa's SolaraViz)."""
+    from sim.report.prose import describe
+
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    x = range(len(summary.dates))
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for key, colour in zip(keys, itertools.cycle(palette)):
+        stats = summary.get(*key)
+        ax.fill_between(x, stats.p05, stats.p95, color=colour, alpha=0.18, linewidth=0)
+        ax.plot(x, stats.p50, color=colour, linewidth=1.8, label=describe(*key))
+    time_axis(ax, summary.dates)
+    ax.legend(fontsize=8, loc="best")
+    fig.subplots_adjust(bottom=0.18)
+    fig.text(0.01, 0.01, f"scenario: {summary.scenario}{f' · seed {seed}' if seed is not None else ''} · "
+             f"{summary.n_replicates} replicates · line: median, band: 5-95% of replicates", fontsize=7, color="#555")
     return fig
 
 
