@@ -119,6 +119,34 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
                                seed=seed, executor=executor)
 
 
+def read_run(folder: str | os.PathLike) -> SimulationResult:
+    """A run folder (``sim run``'s output, CSV or Parquet) read back as a result like ``simulate``'s.
+
+    It holds the replicates the folder's trajectories file kept (``--trajectories``, 100 by default;
+    ``result.manifest["replicates"]`` is how many ran), the seed and the manifest. ``scenario`` is
+    the scenario file when it is still there unchanged (same content hash), else None.
+
+    Raises:
+        InputError: not a run folder, or a file cut short or edited (located).
+    """
+    from pathlib import Path
+
+    from sim.io.readers import read_manifest, read_trajectories, trajectories_file
+    from sim.scenario.loader import load_scenario
+
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    trajectories = read_trajectories(trajectories_file(folder))
+    scenario = None
+    if manifest.get("scenario_path"):
+        try:
+            found = load_scenario(manifest["scenario_path"], manifest.get("overrides") or ())
+            scenario = found if found.content_hash == manifest.get("scenario_sha256") else None
+        except (InputError, OSError):
+            scenario = None
+    return SimulationResult(scenario, int(manifest.get("seed", 0)), trajectories, manifest=manifest)
+
+
 def _progress(wanted: bool, total: int, label: str):
     """A tqdm.auto bar (a widget in a notebook) when asked for; scripts stay silent by default."""
     if not wanted:

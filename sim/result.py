@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.io.tidy import key_target, tidy_columns
+from sim.io.tidy import key_columns, key_target, month_values, tidy_columns
 from sim.model.trajectories import Trajectories
 from sim.scenario.catalogue import ACTORS
 
@@ -24,12 +24,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, repr=False)
 class SimulationResult:
-    """An ensemble run: ``trajectories.values[r, t, s]`` plus the scenario and seed behind it."""
+    """An ensemble run: ``trajectories.values[r, t, s]`` plus the scenario and seed behind it
+    (``scenario`` is None for a run folder read back whose scenario file is gone or was edited)."""
 
-    scenario: Scenario
+    scenario: Scenario | None
     seed: int
     trajectories: Trajectories
     requested: tuple[Outcome, ...] = ()  # outcomes asked of simulate(), evaluated on demand
+    manifest: dict | None = None  # a run folder's manifest.json, for a result read back with read_run
 
     @property
     def outcomes(self) -> dict[str, np.ndarray]:
@@ -82,22 +84,43 @@ class SimulationResult:
         return summarise(self.trajectories)
 
     def columns(self) -> dict[str, np.ndarray]:
-        """The tidy table as NumPy columns (replicate, step, date, metric, source, target, value)."""
+        """The tidy table as NumPy columns (scenario, replicate, step, date, metric, source, target,
+        value; ``date`` as ``YYYY-MM`` text)."""
         return tidy_columns(self.trajectories)
 
     def to_pandas(self) -> Any:
-        """Tidy pandas DataFrame: one row per replicate, month and series; keys are categoricals."""
+        """Tidy pandas DataFrame: one row per replicate, month and series; ``date`` is a datetime (the
+        first of the month), the scenario and series keys are categoricals."""
         import pandas as pd
 
-        frame = pd.DataFrame(self.columns())
-        for name in ("date", "metric", "source", "target"):
+        columns = self.columns()
+        columns["date"] = month_values(self.dates).astype("datetime64[ns]")[columns["step"]]
+        frame = pd.DataFrame(columns)
+        for name in ("scenario", "metric", "source", "target"):
             frame[name] = frame[name].astype("category")
         return frame
+
+    def to_xarray(self) -> Any:
+        """The values as an xarray DataArray with dims (replicate, date, series); each series also
+        has ``metric``, ``source`` and ``target`` coordinates. Needs the ``xarray`` extra."""
+        try:
+            import xarray as xr
+        except ImportError:
+            raise ImportError("to_xarray needs xarray: pip install 'sahel-sim[xarray]'") from None
+        t = self.trajectories
+        metric, source, target = key_columns(t.series)
+        names = [".".join(k for k in key if k) for key in t.series]
+        months = month_values(t.dates).astype("datetime64[ns]")
+        return xr.DataArray(t.values, dims=("replicate", "date", "series"), name="value",
+                            coords={"replicate": t.replicate_ids, "date": months,
+                                    "series": names, "metric": ("series", list(metric)),
+                                    "source": ("series", list(source)), "target": ("series", list(target))},
+                            attrs={"scenario": t.scenario, "seed": self.seed})
 
     def __repr__(self) -> str:
         """One line: what ran and what it holds (the arrays are a call away, not printed)."""
         asked = f", outcomes={[o.text for o in self.requested]}" if self.requested else ""
-        return (f"SimulationResult(scenario={self.scenario.name!r}, seed={self.seed}, "
+        return (f"SimulationResult(scenario={self.trajectories.scenario!r}, seed={self.seed}, "
                 f"replicates={self.n_replicates}, months={len(self.dates)} ({self.dates[0]}..{self.dates[-1]}), "
                 f"series={len(self.trajectories.series)}{asked})")
 
@@ -117,7 +140,8 @@ class SimulationResult:
                     rows.append(f"<tr><td>{html.escape(describe('influence', source, target))}</td>"
                                 f"<td>{stats.p50[0]:.3f}</td><td>{stats.p50[-1]:.3f}</td>"
                                 f"<td>{stats.p05[-1]:.3f} to {stats.p95[-1]:.3f}</td></tr>")
-        return (f"<div><p><b>{html.escape(self.scenario.name)}</b>: {self.n_replicates} replicates, seed {self.seed}, "
+        name = html.escape(self.trajectories.scenario)
+        return (f"<div><p><b>{name}</b>: {self.n_replicates} replicates, seed {self.seed}, "
                 f"{self.dates[0]} to {self.dates[-1]}, {len(self.trajectories.series)} series "
                 "(<code>result.plot(\"influence.russia.mali\")</code>, <code>result.to_pandas()</code>)</p>"
                 f"<table><tr><th>series</th><th>median {self.dates[0]}</th><th>median {self.dates[-1]}</th>"
@@ -145,8 +169,9 @@ class SimulationResult:
             raise ImportError("to_polars needs polars: pip install 'sahel-sim[polars]'") from None
 
         columns = self.columns()
+        columns["date"] = month_values(self.dates).astype("datetime64[D]")[columns["step"]]
         return pl.DataFrame({name: (values.tolist() if values.dtype == object else values)
                              for name, values in columns.items()}).with_columns(
-            pl.col("date", "metric", "source", "target").cast(pl.Categorical))
+            pl.col("date").cast(pl.Date), pl.col("scenario", "metric", "source", "target").cast(pl.Categorical))
 
 

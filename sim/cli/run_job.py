@@ -35,7 +35,8 @@ class RunOutcome:
 def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int | None = None,
                 out: Path | None = None, trajectory_cap: int | None = 100,
                 chunk_size: int | None = None, command: list[str] | None = None, file_format: str = "csv",
-                exact: bool = False, executor: Executor | None = None) -> RunOutcome:
+                exact: bool = False, executor: Executor | None = None,
+                overrides: list[str] | None = None) -> RunOutcome:
     """Run ``scenario`` and write its run folder; returns where and a short headline."""
     n = scenario.replicates if replicates is None else replicates
     seed = scenario.seed if seed is None else seed
@@ -56,6 +57,7 @@ def execute_run(scenario: Scenario, *, replicates: int | None = None, seed: int 
         "scenario": scenario.name,
         "scenario_path": scenario.path,
         "scenario_sha256": scenario.content_hash,
+        "overrides": list(overrides or ()),  # --set values on top of the file (sim.read_run applies them again)
         "seed": seed,
         "replicates": n,
         "horizon": scenario.horizon,

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.errors import InputError, Problem
-from sim.io.tidy import key_target
+from sim.io.tidy import key_target, month_text
 from sim.model.trajectories import SeriesLayout, Trajectories
 
 
@@ -86,7 +86,10 @@ def _read_trajectories_parquet(path: Path) -> Trajectories:
         raise InputError([Problem(str(path), 1, 1, "no trajectories in this run (was it run with --trajectories 0?)")])
     try:
         replicates = {r: i for i, r in enumerate(dict.fromkeys(table["replicate"]))}
-        dates = dict(zip(table["step"], table["date"], strict=True))
+        texts = table["date"]
+        if texts and not isinstance(texts[0], str):  # date32 (files written since the typed dates)
+            texts = month_text(texts)
+        dates = dict(zip(table["step"], texts, strict=True))
         keys = list(zip(table["metric"], table["source"], (key_target(t) for t in table["target"]), strict=True))
         series = {k: i for i, k in enumerate(dict.fromkeys(keys))}
         values = np.full((len(replicates), len(dates), len(series)), np.nan)

@@ -158,8 +158,10 @@ def read_reference(folder: Path) -> tuple[dict, dict, dict]:
         try:
             with open(path, newline="") as handle:
                 rows = list(csv.reader(handle))
+            skip = 1 if rows and rows[0][:1] == ["scenario"] else 0  # blessed since summaries name their scenario
             for line, row in enumerate(rows[1:], start=2):  # noqa: B007 - `line` locates errors below
                 if name == "summary.csv":
+                    row = row[skip:]
                     table[(int(row[0]), row[2], row[3], key_target(row[4]))] = (row[1], [float(x) for x in row[5:9]])
                 else:
                     table[(row[0], row[1], key_target(row[2]))] = np.array([float(x) for x in row[3:]])

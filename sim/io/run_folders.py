@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.engine.summary import STATISTICS, Summary
 from sim.errors import raise_if_interrupted
-from sim.io.tidy import STATE_TARGET, key_columns, table_target
+from sim.io.tidy import STATE_TARGET, key_columns, month_values, table_target
 from sim.model.trajectories import Trajectories
 
 
@@ -36,7 +36,7 @@ def safe_name(text: str) -> str:
 
 
 TRAJECTORY_COLUMNS = ("scenario", "replicate", "step", "date", "metric", "source", "target", "value")
-SUMMARY_COLUMNS = ("step", "date", "metric", "source", "target", *STATISTICS)
+SUMMARY_COLUMNS = ("scenario", "step", "date", "metric", "source", "target", *STATISTICS)
 
 
 @contextmanager
@@ -245,19 +245,21 @@ def write_summary(path: Path, summary: Summary, exact: bool = False) -> None:
         for step, date in enumerate(summary.dates):
             texts = float_text(summary.stats[step], exact)
             for s, (metric, source, target) in enumerate(summary.series):
-                handle.write(f"{step},{date},{metric},{source},{table_target(target)},{','.join(texts[s])}\n")
+                handle.write(f"{summary.scenario},{step},{date},{metric},{source},{table_target(target)},"
+                             f"{','.join(texts[s])}\n")
 
 
 def write_trajectories_parquet(path: Path, trajectories: Trajectories | None, max_replicates: int | None,
-                               batch_replicates: int = 200) -> int:
+                               batch_replicates: int = 200, manifest: dict | None = None) -> int:
     """The same rows as trajectories.csv in Parquet (zstd, exact float64), written in row groups of
     ``batch_replicates`` replicates; keys are dictionary-encoded from integer codes, so memory
     stays near one batch whatever the ensemble size."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    schema = _trajectory_schema(manifest)
     if trajectories is None:
-        pq.write_table(_trajectory_schema().empty_table(), path)  # same column types as a full file
+        pq.write_table(schema.empty_table(), path)  # same column types as a full file
         return 0
     t = trajectories
     n = t.values.shape[0] if max_replicates is None else min(t.values.shape[0], max_replicates)
@@ -271,8 +273,8 @@ def write_trajectories_parquet(path: Path, trajectories: Trajectories | None, ma
     series_of_row = np.tile(np.arange(n_series, dtype=np.int32), steps)
     step_of_row = np.repeat(np.arange(steps, dtype=np.int32), n_series)
     scenario = pa.array([t.scenario], pa.string())
-    dates = pa.array(list(t.dates), pa.string())
-    with pq.ParquetWriter(path, _trajectory_schema(), compression="zstd") as writer:
+    months = month_values(t.dates).astype("datetime64[D]")
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for lo in range(0, n, batch_replicates):
             hi = min(lo + batch_replicates, n)
             rows = (hi - lo) * steps * n_series
@@ -280,35 +282,47 @@ def write_trajectories_parquet(path: Path, trajectories: Trajectories | None, ma
                 "scenario": pa.DictionaryArray.from_arrays(np.zeros(rows, np.int32), scenario),
                 "replicate": np.repeat(t.replicate_ids[lo:hi].astype(np.int64), steps * n_series),
                 "step": np.tile(step_of_row.astype(np.int64), hi - lo),
-                "date": pa.DictionaryArray.from_arrays(np.tile(step_of_row, hi - lo), dates),
+                "date": pa.array(np.tile(months[step_of_row], hi - lo), pa.date32()),
                 **{name: pa.DictionaryArray.from_arrays(np.tile(code[series_of_row], hi - lo), dictionary)
                    for name, code, dictionary in zip(("metric", "source", "target"), codes, dictionaries,
                                                      strict=True)},
                 "value": t.values[lo:hi].reshape(-1),
-            }, schema=_trajectory_schema()))
+            }, schema=schema))
     return n
 
 
-def _trajectory_schema():
+def _trajectory_schema(manifest: dict | None = None):
     import pyarrow as pa
 
     key = pa.dictionary(pa.int32(), pa.string())
-    return pa.schema([("scenario", key), ("replicate", pa.int64()), ("step", pa.int64()), ("date", key),
-                      ("metric", key), ("source", key), ("target", key), ("value", pa.float64())])
+    return pa.schema([("scenario", key), ("replicate", pa.int64()), ("step", pa.int64()), ("date", pa.date32()),
+                      ("metric", key), ("source", key), ("target", key), ("value", pa.float64())],
+                     metadata=_manifest_metadata(manifest))
 
 
-def write_summary_parquet(path: Path, summary: Summary) -> None:
+def _manifest_metadata(manifest: dict | None) -> dict[bytes, bytes] | None:
+    """The run's manifest as Parquet key-value metadata (``sim.manifest``), so a file that travels
+    alone (into DuckDB, a data lake) still says what produced it."""
+    return None if manifest is None else {b"sim.manifest": json.dumps(manifest, sort_keys=True, default=str).encode()}
+
+
+def write_summary_parquet(path: Path, summary: Summary, manifest: dict | None = None) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     steps, n_series = len(summary.dates), len(summary.series)
     keys = key_columns(summary.series)
-    table = {"step": np.repeat(np.arange(steps), n_series),
-             "date": np.repeat(np.array(summary.dates, dtype=object), n_series),
+    table = {"scenario": np.full(steps * n_series, summary.scenario, dtype=object),
+             "step": np.repeat(np.arange(steps), n_series),
              **{name: np.tile(k, steps) for name, k in zip(("metric", "source", "target"), keys, strict=True)},
              **{stat: summary[stat].reshape(-1) for stat in STATISTICS}}
-    pq.write_table(pa.table({k: (pa.array(v.tolist()).dictionary_encode() if v.dtype == object else pa.array(v))
-                             for k, v in table.items()}), path, compression="zstd")
+    columns = {k: (pa.array(v.tolist()).dictionary_encode() if v.dtype == object else pa.array(v))
+               for k, v in table.items()}
+    columns = {"scenario": columns.pop("scenario"), "step": columns.pop("step"),
+               "date": pa.array(np.repeat(month_values(summary.dates).astype("datetime64[D]"), n_series), pa.date32()),
+               **columns}
+    arrow = pa.table(columns)
+    pq.write_table(arrow.replace_schema_metadata(_manifest_metadata(manifest)), path, compression="zstd")
 
 
 def write_run_folder(out: Path, *, manifest: dict, trajectories: Trajectories | None, summary: Summary,
@@ -319,8 +333,8 @@ def write_run_folder(out: Path, *, manifest: dict, trajectories: Trajectories | 
     with atomic_folder(out) as staging:
         if file_format == "parquet":
             written = write_trajectories_parquet(staging / "trajectories.parquet", trajectories,
-                                                 max_trajectory_replicates)
-            write_summary_parquet(staging / "summary.parquet", summary)
+                                                 max_trajectory_replicates, manifest=manifest)
+            write_summary_parquet(staging / "summary.parquet", summary, manifest=manifest)
         else:
             written = write_trajectories(staging / "trajectories.csv", trajectories, max_trajectory_replicates, exact)
             write_summary(staging / "summary.csv", summary, exact)

@@ -11,7 +11,7 @@ import numpy as np
 from sim.model.trajectories import Trajectories
 
 STATE_TARGET = "-"  # the target of a per-state series (threat.mali) in tables and files: never empty or NaN
-TIDY_COLUMNS = ("replicate", "step", "date", "metric", "source", "target", "value")
+TIDY_COLUMNS = ("scenario", "replicate", "step", "date", "metric", "source", "target", "value")
 
 
 def table_target(target: str) -> str:
@@ -33,6 +33,7 @@ def tidy_columns(t: Trajectories) -> dict[str, np.ndarray]:
     n, steps, n_series = t.values.shape
     metric, source, target = key_columns(t.series)
     return {
+        "scenario": np.full(n * steps * n_series, t.scenario, dtype=object),
         "replicate": np.repeat(t.replicate_ids.astype(np.int64), steps * n_series),
         "step": np.tile(np.repeat(np.arange(steps, dtype=np.int64), n_series), n),
         "date": np.tile(np.repeat(np.array(t.dates, dtype=object), n_series), n),
@@ -41,3 +42,14 @@ def tidy_columns(t: Trajectories) -> dict[str, np.ndarray]:
         "target": np.tile(target, n * steps),
         "value": t.values.reshape(-1),
     }
+
+
+def month_values(dates: tuple[str, ...] | list[str]) -> np.ndarray:
+    """``YYYY-MM`` dates as typed months (``datetime64[M]``): the first day of each month in pandas,
+    polars and Parquet, so a table sorts, filters and joins on real dates."""
+    return np.array(list(dates), dtype="datetime64[M]")
+
+
+def month_text(values) -> list[str]:
+    """Typed dates (Parquet ``date32``, ``datetime64``) back to ``YYYY-MM``."""
+    return [str(np.datetime64(v, "M")) for v in values]

@@ -130,6 +130,9 @@ def test_moving_a_slider_changes_the_chart_and_numbers_as_sim_compare_does(serve
     page.wait_for_function(f"() => Number(document.querySelector('.sim-{LEVER} [role=slider]')"
                            f".getAttribute('aria-valuenow')) > {before + 0.595}")
     page.locator(".sim-moved").filter(has_text="1 setting").wait_for()
+    # and the server has the last one: the number beside the slider is the value the run will use
+    target = f"{before + 0.6:.2f}"
+    page.locator(f".sim-{LEVER} .sim-value").filter(has_text=target).wait_for(timeout=30_000)
     chart, answer = _run(page, "Run 2: baseline_whatif against baseline")
     assert chart != first_chart
     assert answer != first_answer

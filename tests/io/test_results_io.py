@@ -61,7 +61,7 @@ def test_columns_exact_and_quantiles_agree_with_numpy(short_run):
         assert tuple(next(reader)) == SUMMARY_COLUMNS
         summary = list(reader)
     assert len(summary) == len(series)
-    for step, _date, metric, source, target, mean, p05, p50, p95 in summary[::37]:
+    for _scenario, step, _date, metric, source, target, mean, p05, p50, p95 in summary[::37]:
         values = np.array(list(series[(int(step), metric, source, target)].values()))
         assert len(values) == 20
         # both files carry 10 significant digits, so they agree to about 1e-9 relative

@@ -40,7 +40,8 @@ def command(args: argparse.Namespace) -> int:
 
     outcome = execute_run(scenario, replicates=args.replicates, seed=args.seed, out=args.out,
                           trajectory_cap=cap, chunk_size=args.chunk_size, command=sys.argv,
-                          file_format=args.file_format, exact=args.exact, executor=args.executor)
+                          file_format=args.file_format, exact=args.exact, executor=args.executor,
+                          overrides=args.overrides)
     if args.json:
         print(json_document({"folder": str(outcome.folder), "headline": outcome.headline,
                              "warnings": [str(w) for w in scenario.warnings], "manifest": outcome.manifest}))
