@@ -25,7 +25,8 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
              parameters: Mapping[str, float] | None = None, levers: Mapping[str, float | str] | None = None,
              budgets: Mapping[str, float] | None = None, outcomes: Iterable[str] | None = None,
              chunk_size: int | None = None, workers: int = 1, backend: str | None = None,
-             scheduler: str | object | None = None, progress: bool = False) -> SimulationResult:
+             scheduler: str | object | None = None, progress: bool = False,
+             settings: Mapping[str, object] | None = None) -> SimulationResult:
     """Run an ensemble of ``scenario`` and return its trajectories with access by name.
 
     Args:
@@ -40,6 +41,9 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
             later (the baseline launches the Atlantic Initiative in 2023-11). ``evaluate`` pins a
             lever for the whole run instead.
         budgets: effort budgets by actor.
+        settings: any setting by its full path, exactly as ``--set`` takes it
+            (``{"parameters.influence.adjust_rate": 0.2, "levers.morocco.investment": "x2",
+            "actors.morocco.budget": 5}``); ``parameters`` and ``levers`` also take full paths.
         outcomes: outcome expressions checked before the run and evaluated after it
             (``result.outcomes``); any other can be asked later with ``result.outcome(...)``.
         chunk_size: replicates advanced together (memory vs speed; results do not change).
@@ -52,11 +56,12 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
     from sim.engine.runner import DEFAULT_CHUNK_SIZE, run
 
     base = resolve_scenario(scenario)
-    settings: dict[str, object] = {}
-    settings |= {f"parameters.{name}": value for name, value in (parameters or {}).items()}
-    settings |= {f"levers.{name}": value for name, value in (levers or {}).items()}
-    settings |= {f"actors.{actor}.budget": value for actor, value in (budgets or {}).items()}
-    resolved = with_settings(base, settings, "simulate:") if settings else base
+    given: dict[str, object] = {}
+    given |= {_prefixed("parameters.", name): value for name, value in (parameters or {}).items()}
+    given |= {_prefixed("levers.", name): value for name, value in (levers or {}).items()}
+    given |= {f"actors.{actor}.budget": value for actor, value in (budgets or {}).items()}
+    given |= dict(settings or {})
+    resolved = with_settings(base, given, "simulate:") if given else base
     n = _count(n_replicates, "n_replicates", resolved.replicates)
     seed = _count(seed, "seed", resolved.seed, minimum=0)
     chunk = _count(chunk_size, "chunk_size", DEFAULT_CHUNK_SIZE)
@@ -77,19 +82,21 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
              scheduler: str | object | None = None) -> np.ndarray:
     """Outcomes at many parameter points in one batched ensemble: shape (points, replicates, outcomes).
 
-    ``points`` maps names to equal-length columns (a dict of arrays, or a pandas DataFrame):
-    catalogue parameters, ``levers.<actor>.<lever>`` intensities or ``actors.<actor>.budget``.
+    ``points`` maps names to equal-length columns (a dict of arrays, or a pandas DataFrame), named
+    as ``--set`` names them: ``parameters.<name>``, ``levers.<actor>.<lever>`` intensities or
+    ``actors.<actor>.budget`` (a bare parameter name still works, with a SettingNameWarning).
     Every point runs replicates 0..K-1 (common random numbers), so differences between points
     are the parameters' doing. This is the engine behind sweeps, sensitivity and calibration.
     ``workers``, ``backend`` and ``scheduler`` choose where blocks of points run, as in ``simulate``.
     """
-    from sim.engine.experiments import Factor, evaluate_points, factor_bounds
+    from sim.engine.experiments import Factor, evaluate_points, factor_bounds, setting_name
 
     resolved = resolve_scenario(scenario)
-    names = [str(name) for name in points]
+    given = {setting_name(str(name), f"evaluate: points[{str(name)!r}]"): points[name] for name in points}
+    points, names = given, list(given)
     if not names:
-        raise InputError([Problem("evaluate: points", 1, 1, "no columns; expected e.g. {'influence.adjust_rate': "
-                                                            "[0.1, 0.2]}")])
+        raise InputError([Problem("evaluate: points", 1, 1, "no columns; expected e.g. "
+                                                            "{'parameters.influence.adjust_rate': [0.1, 0.2]}")])
     columns, problems, factors = [], [], []
     for name in names:
         try:
@@ -117,6 +124,12 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
     with _executor("evaluate", workers, backend, scheduler) as executor:
         return evaluate_points(resolved, factors, np.stack(columns, axis=1), wanted, replicates_per_point=k,
                                seed=seed, executor=executor)
+
+
+def _prefixed(prefix: str, name: str) -> str:
+    """A setting under its group's keyword (``levers={"morocco.investment": 1}``) in its full spelling;
+    the full spelling itself (``levers={"levers.morocco.investment": 1}``) is taken as it is."""
+    return name if name.startswith(prefix) else f"{prefix}{name}"
 
 
 def read_run(folder: str | os.PathLike) -> SimulationResult:

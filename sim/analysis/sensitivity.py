@@ -30,6 +30,7 @@ def default_factors(patterns: Sequence[str] = (), where: str = "parameters") -> 
     """Catalogue parameters to vary: those matching the glob patterns in the order given, or every
     global (non-lever) parameter; parameters whose range is a single value are skipped."""
     specs = load_catalogue().parameters
+    patterns = [p.removeprefix("parameters.") for p in patterns]  # the full spelling, as --set writes it
     if patterns:  # the user's order: each pattern's matches (catalogue order within a glob), first mention wins
         names = list(dict.fromkeys(n for p in patterns for n in specs if fnmatch.fnmatchcase(n, p)))
         unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(n, p) for n in specs)]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.engine.experiments import Factor, factor_bounds
+from sim.engine.experiments import Factor, factor_bounds, setting_name
 from sim.errors import InputError, Problem
 
 DESIGNS = ("factorial", "lhs")
@@ -20,8 +20,9 @@ def parse_vary(text: str) -> tuple[Factor, int | None]:
     parts = spec.split(":") if sep else []
     if not sep or len(parts) not in (2, 3):
         raise InputError([Problem(f"--vary {text}", 1, 1, "expected NAME=LOW:HIGH[:N], e.g. "
-                                                          "influence.adjust_rate=0.05:0.3:6")])
-    low_bound, high_bound = factor_bounds(name.strip(), where=f"--vary {text}")
+                                                          "parameters.influence.adjust_rate=0.05:0.3:6")])
+    name = setting_name(name.strip(), f"--vary {text}")
+    low_bound, high_bound = factor_bounds(name, where=f"--vary {text}")
     try:
         low = float(parts[0]) if parts[0] else low_bound
         high = float(parts[1]) if parts[1] else high_bound
@@ -33,7 +34,7 @@ def parse_vary(text: str) -> tuple[Factor, int | None]:
                                   f"{low}:{high} must satisfy {low_bound} <= LOW < HIGH <= {high_bound}")])
     if count is not None and count < 2:
         raise InputError([Problem(f"--vary {text}", 1, len(name) + 2, f"N = {count}; expected at least 2")])
-    return Factor(name.strip(), low, high), count
+    return Factor(name, low, high), count
 
 
 def design_size(counts: Sequence[int | None], design: str, n_points: int) -> int:

@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser("sweep", help="vary parameters or lever intensities over a grid or a hypercube")
     sweep.add_argument("scenario", help="scenario file")
     sweep.add_argument("--vary", action="append", required=True, metavar="NAME=LOW:HIGH[:N]",
-                       help="a parameter (sim parameters) or levers.<actor>.<lever>; repeatable")
+                       help="a setting as --set names it: parameters.<name> (sim parameters), "
+                            "levers.<actor>.<lever> or actors.<actor>.budget; repeatable")
     sweep.add_argument("--design", choices=("factorial", "lhs"), default="factorial")
     sweep.add_argument("--points", type=_positive_int, default=20, help="points of an LHS design (default 20)")
     sweep.add_argument("--outcome", action="append", default=[], metavar="EXPR",
@@ -349,6 +350,7 @@ def _dispatch(argv: list[str] | None) -> int:
         from sim.engine import progress
 
         progress.SHOWN = False if args.quiet or getattr(args, "json", False) else True if args.verbose else None
+        _old_spellings_warn_in_one_line()
 
         module = importlib.import_module(f"sim.cli.commands.{args.command}")
         if not hasattr(args, "workers"):
@@ -386,6 +388,23 @@ def _dispatch(argv: list[str] | None) -> int:
         from sim.engine import progress
 
         progress.SHOWN = None  # the next command (in the same process) decides for itself
+
+
+def _old_spellings_warn_in_one_line() -> None:
+    """An old spelling of a setting (``--vary influence.adjust_rate``) works, with one line on stderr
+    naming the full spelling (``parameters.influence.adjust_rate``), every time."""
+    import warnings
+
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if "is the old spelling" in str(message):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.filterwarnings("always", message=r".*is the old spelling")
+    warnings.showwarning = show
 
 
 def _interrupt_on_termination() -> dict:

@@ -40,10 +40,40 @@ class Factor:
         return self.name.startswith("actors.") and self.name.endswith(".budget") and self.name.count(".") == 2
 
 
+class SettingNameWarning(DeprecationWarning):
+    """An old spelling of a setting (``influence.adjust_rate`` for ``parameters.influence.adjust_rate``,
+    ``morocco.investment`` for ``levers.morocco.investment``): still accepted, to be written in full."""
+
+
+def setting_name(name: str, where: str = "setting", catalogue: Catalogue | None = None) -> str:
+    """The one spelling of a setting, as ``--set`` takes it: ``parameters.<name>``,
+    ``levers.<actor>.<lever>`` or ``actors.<actor>.budget``; returned as a factor name (a parameter
+    without its ``parameters.`` prefix, which is how factors, tables and the catalogue name it).
+
+    An old spelling (a bare parameter name, ``actor.lever``) is accepted with a SettingNameWarning
+    naming the new one; anything else is returned unchanged for ``factor_bounds`` to refuse."""
+    import warnings
+
+    catalogue = catalogue or load_catalogue()
+    if name.startswith("parameters.") and name.removeprefix("parameters.") in catalogue.parameters:
+        return name.removeprefix("parameters.")
+    if name in catalogue.parameters:
+        warnings.warn(f"{where}: '{name}' is the old spelling; write 'parameters.{name}'", SettingNameWarning,
+                      stacklevel=3)
+        return name
+    parts = name.split(".")
+    if len(parts) == 2 and parts[0] in ACTORS and catalogue.lever(parts[0], parts[1]):
+        warnings.warn(f"{where}: '{name}' is the old spelling; write 'levers.{name}'", SettingNameWarning,
+                      stacklevel=3)
+        return f"levers.{name}"
+    return name
+
+
 def factor_bounds(name: str, catalogue: Catalogue | None = None, where: str = "factor") -> tuple[float, float]:
     """The plausible range of a factor; raises InputError for unknown names, located at ``where``
     (the caller's name for its input: ``--vary``, ``evaluate: points``)."""
     catalogue = catalogue or load_catalogue()
+    name = name.removeprefix("parameters.") if name.removeprefix("parameters.") in catalogue.parameters else name
     if name in catalogue.parameters:
         spec = catalogue.parameters[name]
         return spec.low, spec.high
@@ -52,7 +82,7 @@ def factor_bounds(name: str, catalogue: Catalogue | None = None, where: str = "f
         return 0.0, 1.0
     if len(parts) == 3 and parts[0] == "actors" and parts[1] in ACTORS and parts[2] == "budget":
         return BUDGET_RANGE
-    choices = (list(catalogue.parameters) + [f"levers.{lv.key}" for lv in catalogue.levers]
+    choices = ([f"parameters.{p}" for p in catalogue.parameters] + [f"levers.{lv.key}" for lv in catalogue.levers]
                + [f"actors.{a}.budget" for a in ACTORS])
     raise InputError([Problem(where, 1, 1, f"unknown parameter or lever '{name}'"
                                                        f"{did_you_mean(name, choices)}")])
