@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "docs" / "scenario.schema.json"
 ODD_FILE = ROOT / "docs" / "ODD.md"
 SCENARIOS_DOC = ROOT / "docs" / "scenarios.md"
+STRATEGY_DOC = ROOT / "docs" / "strategy.md"  # the optimize and discover worked example
 
 
 def schema_text() -> str:
@@ -111,6 +112,33 @@ def example_run_block() -> str:
             + ran + "```")
 
 
+def strategy_example_block() -> str:
+    """docs/strategy.md's worked example: ``sim optimize`` and ``sim discover`` at small budgets, run now."""
+    import contextlib
+    import io
+    import tempfile
+
+    from sim.cli.dispatch import main as sim
+
+    commands = [
+        ["optimize", "baseline", "--actor", "morocco", "--objective", "mean(influence.morocco.mali)",
+         "--budget", "60", "--replicates", "4", "--compare-replicates", "0"],
+        ["discover", "baseline", "--outcome", "decision.mali.mali_signs_security_framework@end > 0.5",
+         "--points", "60"],
+    ]
+    parts = []
+    with tempfile.TemporaryDirectory() as folder:
+        for number, command in enumerate(commands):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+                sim([*command, "--out", f"{folder}/{number}"])
+            shown = " ".join(f"'{a}'" if " " in a or "(" in a else a for a in command)
+            text = out.getvalue().replace(f"{folder}/{number}", f"results/analysis/{command[0]}-example")
+            fence = "```"
+            parts.append(f"{fence}console\n$ .venv/bin/sim {shown}\n{text.rstrip()}\n{fence}")
+    return "\n\n".join(parts)
+
+
 def decisions_table() -> str:
     """ODD 7.12: every decision rule with its condition and the argument the catalogue gives for it."""
     from sim.scenario.institutions import load_institutions
@@ -126,7 +154,8 @@ def decisions_table() -> str:
 def fill_generated(text: str) -> str:
     """Replace the contents between each ``<!-- BEGIN GENERATED: x -->`` marker pair."""
     blocks = {"parameters": parameters_table, "levers": levers_table, "response": response_block,
-              "example_run": example_run_block, "decisions": decisions_table}
+              "example_run": example_run_block, "decisions": decisions_table,
+              "strategy_example": strategy_example_block}
 
     def replace(match: re.Match) -> str:
         return f"{match.group(1)}\n{blocks[match.group(2)]()}\n{match.group(3)}"
@@ -137,11 +166,11 @@ def fill_generated(text: str) -> str:
 
 def main() -> None:
     SCHEMA_FILE.write_text(schema_text())
-    for document in (ODD_FILE, SCENARIOS_DOC):
+    for document in (ODD_FILE, SCENARIOS_DOC, STRATEGY_DOC):
         if document.exists():
             document.write_text(fill_generated(document.read_text()))
-    print(f"wrote {SCHEMA_FILE.relative_to(ROOT)} and the generated parts of {ODD_FILE.relative_to(ROOT)} and "
-          f"{SCENARIOS_DOC.relative_to(ROOT)}")
+    print(f"wrote {SCHEMA_FILE.relative_to(ROOT)} and the generated parts of {ODD_FILE.relative_to(ROOT)}, "
+          f"{SCENARIOS_DOC.relative_to(ROOT)} and {STRATEGY_DOC.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

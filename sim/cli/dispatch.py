@@ -188,15 +188,23 @@ def build_parser() -> argparse.ArgumentParser:
     opt = commands.add_parser("optimize", help="the mix of one actor's levers that does best on an outcome")
     opt.add_argument("scenario", help="scenario file or library name")
     opt.add_argument("--actor", required=True, help="whose levers to search, e.g. morocco")
-    opt.add_argument("--objective", required=True, metavar="EXPR",
-                     help="outcome to maximise, e.g. 'mean(influence.morocco.mali)'")
-    opt.add_argument("--robust", choices=("mean", "p10"), default="mean",
-                     help="maximise the mean over replicates (default) or its 10%% quantile")
+    opt.add_argument("--objective", required=True, metavar="EXPR", action="append",
+                     help="outcome to maximise, e.g. 'mean(influence.morocco.mali)'; repeat it for a Pareto set "
+                          "(NSGA-II, extra [optimize])")
+    opt.add_argument("--constraint", action="append", default=[], metavar="'EXPR >= X'",
+                     help="an outcome that must hold on the mean over replicates, e.g. "
+                          "'mean(relation.mali.morocco) >= 0.3' (repeatable)")
+    opt.add_argument("--robust", choices=("mean", "p10", "regret"), default="mean",
+                     help="maximise the mean over replicates (default) or its 10%% quantile, or minimise the mean "
+                          "regret against the best mix found for each draw (one objective)")
+    opt.add_argument("--compare-replicates", type=_non_negative_int, default=100,
+                     help="replicates of the sim compare reports of the recommendation (default 100; 0 skips them)")
     opt.add_argument("--budget", type=_positive_int, default=200, help="mixes to evaluate, at most (default 200)")
     opt.add_argument("--replicates", type=_positive_int, default=8, help="replicates per mix (default 8)")
     opt.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
     opt.add_argument("--out", type=Path, help="folder to create")
     _add_force(opt)
+    _add_backend(opt)
 
     disc = commands.add_parser("discover", help="under which uncertainties a yes/no outcome happens (PRIM)")
     disc.add_argument("scenario", help="scenario file or library name")
@@ -257,6 +265,10 @@ def _add_force(command: argparse.ArgumentParser) -> None:
     command.add_argument("--force", action="store_true",
                          help="start even when the estimated time, memory or disk exceeds this machine "
                               "(without it, such work is refused up front with the estimate)")
+
+
+def _non_negative_int(text: str) -> int:
+    return 0 if text.strip() == "0" else _positive_int(text)
 
 
 def _positive_int(text: str) -> int:

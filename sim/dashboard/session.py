@@ -6,7 +6,6 @@ page (sim/dashboard/app.py) only lays it out.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import time
 from collections.abc import Callable, Mapping
@@ -25,10 +24,10 @@ from sim.scenario.loader import (
     Scenario,
     load_scenario,
     question_problems,
-    scenario_from_data,
     with_settings,
 )
 from sim.scenario.months import format_month, parse_month
+from sim.scenario.variants import with_levers_from
 
 DEFAULT_REPLICATES = 200
 MAX_REPLICATES = 20_000  # a page that waits minutes is a batch job: use sim compare for more
@@ -135,42 +134,6 @@ def levers_from(base: Scenario, text: str) -> int | None:
     return month
 
 
-def _moved_lever(old: object, value: float, month: int, start: int) -> object:
-    """A lever's setting (as scenario data) that is ``value`` from ``month`` and what ``old`` was before."""
-    if month <= start:
-        return float(value)
-    if isinstance(old, dict) and "schedule" in old:
-        points = {m: v for m, v in old["schedule"].items() if parse_month(m) < month}
-    elif isinstance(old, int | float):
-        points = {format_month(start): float(old)}
-    else:  # adaptive until then
-        points = {}
-    return {"schedule": {**points, format_month(month): float(value)}}
-
-
-def _with_moved_levers(base: Scenario, levers: Mapping[str, float], month: int) -> dict:
-    """``base`` as data with each moved lever at its value from ``month`` on. Events dated from
-    then on that set the same lever no longer do (the user's setting holds to the end); an event
-    left with nothing to change goes."""
-    data = copy.deepcopy(base.to_dict())
-    for path, value in levers.items():
-        _, actor, lever = path.split(".")
-        actor_levers = data["levers"].setdefault(actor, {})
-        actor_levers[lever] = _moved_lever(actor_levers.get(lever), value, month, base.start)
-    kept = []
-    for event in data["events"]:
-        if parse_month(event["date"]) >= month:
-            for kind in ("set", "add"):
-                if kind in event:
-                    event[kind] = {k: v for k, v in event[kind].items() if k not in levers}
-                    if not event[kind]:
-                        del event[kind]
-        if "set" in event or "add" in event:
-            kept.append(event)
-    data["events"] = kept
-    return data
-
-
 def describe_settings(base: Scenario, settings: Mapping[str, float], month: int | None = None) -> str:
     """The moved sliders in words: "Morocco security cooperation 0.20 -> 0.80 from 2024-01; ..."."""
     starts = {c.path: c.value for c in controls(base)}
@@ -203,8 +166,7 @@ def whatif_scenario(base: Scenario, settings: Mapping[str, float], name: str | N
     rest = {k: v for k, v in settings.items() if k not in levers}
     source = base
     if levers:
-        source = scenario_from_data(_with_moved_levers(base, levers, month), "dashboard: levers")
-        source = dataclasses.replace(source, path=base.path)
+        source = with_levers_from(base, levers, month, "dashboard: levers")
     changes = describe_settings(base, settings, month) or "nothing changed"
     renamed = {"name": name or f"{base.name}_whatif", "description": f"{base.name} with {changes}"}
     whatif = with_settings(source, {**renamed, **rest}, "dashboard:")

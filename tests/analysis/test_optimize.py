@@ -35,3 +35,46 @@ def test_bad_inputs_name_their_flag(kwargs, flag):
     with pytest.raises(InputError) as caught:
         optimize(scenario, args["actor"], args["objective"], replicates=1, budget=5, seed=1, robust=args["robust"])
     assert caught.value.problems[0].path == flag
+
+
+SHORT = ["horizon=24"]
+
+
+def test_several_objectives_give_a_pareto_set_and_its_compromise():
+    pytest.importorskip("pymoo")
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", SHORT)
+    result = optimize(scenario, "morocco", ["mean(influence.morocco.mali)", "mean(influence.morocco.ecowas)"],
+                      replicates=3, budget=60, seed=2)
+    assert len(result.pareto) >= 2, "the two objectives trade off"
+    scores = np.stack([score for _, score in result.pareto])
+    assert not any(((scores >= s).all(axis=1) & (scores > s).any(axis=1)).any() for s in scores), "non-dominated"
+    assert any(np.allclose(mix, result.strategies[0].mix) for mix, _ in result.pareto)
+    assert all(mix.sum() == pytest.approx(result.total) for mix, _ in result.pareto)
+    assert "## Pareto set" in report(result)
+
+
+def test_a_constraint_is_met_by_the_recommendation_and_shown():
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", SHORT)
+    free = optimize(scenario, "morocco", "mean(influence.morocco.mali)", replicates=3, budget=40, seed=2)
+    limit = "mean(investment_effort) >= 0"  # unknown series: refused up front
+    with pytest.raises(InputError) as caught:
+        optimize(scenario, "morocco", "mean(influence.morocco.mali)", replicates=1, budget=5, seed=1,
+                 constraints=[limit])
+    assert caught.value.problems[0].path == "--constraint"
+    kept = "mean(effort.morocco.security_cooperation) <= 0.3"
+    held = optimize(scenario, "morocco", "mean(influence.morocco.mali)", replicates=3, budget=40, seed=2,
+                    constraints=[kept])
+    security = held.levers.index("security_cooperation")
+    assert held.feasible and held.strategies[0].mix[security] <= 0.3 + 1e-9
+    assert free.strategies[0].mix[security] > 0.3, "the constraint changed the answer"
+    assert "constraint `mean(effort.morocco.security_cooperation) <= 0.3`" in report(held)
+
+
+def test_regret_recommends_an_evaluated_mix_that_does_well_in_every_draw():
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", SHORT)
+    result = optimize(scenario, "morocco", "mean(influence.morocco.mali)", replicates=3, budget=40, seed=2,
+                      robust="regret")
+    assert result.robust == "regret" and result.difference("status quo")[0] > 0
+    with pytest.raises(InputError, match="regret ranks one objective"):
+        optimize(scenario, "morocco", ["mean(influence.morocco.mali)", "mean(influence.morocco.ecowas)"],
+                 replicates=1, budget=5, seed=1, robust="regret")

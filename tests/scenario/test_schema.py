@@ -53,7 +53,7 @@ def test_invalid_scenarios_fail_the_schema(schema, broken):
 
 def test_generated_docs_are_current():
     """Run `python -m tools.docs_gen` after changing the catalogues or the scenario language."""
-    from tools.docs_gen import ODD_FILE, SCENARIOS_DOC, SCHEMA_FILE, fill_generated, schema_text
+    from tools.docs_gen import ODD_FILE, SCENARIOS_DOC, SCHEMA_FILE, STRATEGY_DOC, fill_generated, schema_text
 
     assert SCHEMA_FILE.read_text() == schema_text()
     text = ODD_FILE.read_text()
@@ -62,6 +62,10 @@ def test_generated_docs_are_current():
     example = SCENARIOS_DOC.read_text()  # the example run's console is what the model prints now
     assert "<!-- BEGIN GENERATED: example_run -->" in example
     assert fill_generated(example) == example
+    strategy = STRATEGY_DOC.read_text()  # sim optimize and sim discover at the seed, as they run now
+    assert "<!-- BEGIN GENERATED: strategy_example -->" in strategy
+    assert fill_generated(strategy) == strategy
+    assert "| status quo |" in strategy and "happens in" in strategy
 
 
 @pytest.mark.parametrize("path, additive", [("relation.mali.algeria", True), ("relation.mali.algeria", False),

@@ -1,38 +1,126 @@
-"""``sim optimize``: the mix of one actor's levers that does best on an outcome, against the references."""
+"""``sim optimize``: the mix of one actor's levers that does best on one or several outcomes, under
+constraints, against the references; then ``sim compare`` reports of the recommendation."""
 
 from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sim.cli.common import EXIT_OK, check_output, check_work
 
 
 def command(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from sim.analysis.optimize import optimize, report
+    from sim.analysis.optimize import optimize, parse_constraint, report
     from sim.cli.analysis_jobs import ANALYSIS_ROOT
+    from sim.engine.progress import Progress
     from sim.engine.workload import points_workload
     from sim.io.run_folders import atomic_folder, safe_name
     from sim.scenario.loader import resolve_scenario
 
     scenario = resolve_scenario(args.scenario)
+    for text in args.constraint:  # refused before any work
+        parse_constraint(text)
     destination = check_output(args.out, ANALYSIS_ROOT)
-    check_work(points_workload(args.budget + 40, args.replicates, scenario.horizon, factors=10, outcomes=1), args,
-               "--budget", destination)
+    outcomes = len(args.objective) + len(args.constraint)
+    check_work(points_workload(args.budget + 40, args.replicates, scenario.horizon, factors=10, outcomes=outcomes),
+               args, "--budget", destination)
     seed = scenario.seed if args.seed is None else args.seed
-    result = optimize(scenario, args.actor, args.objective, replicates=args.replicates, budget=args.budget, seed=seed,
-                      robust=args.robust)
+    progress = Progress(args.budget + 20, f"optimize {args.actor}", unit="mix")
+    try:
+        result = optimize(scenario, args.actor, args.objective, replicates=args.replicates, budget=args.budget,
+                          seed=seed, robust=args.robust, constraints=args.constraint, executor=args.executor,
+                          on_points=progress.advance)
+    finally:
+        progress.close()
     stamp = f"{datetime.now(UTC):%Y%m%d-%H%M%S-%f}"
     out = args.out or ANALYSIS_ROOT / f"optimize-{safe_name(scenario.name)}-{args.actor}-{stamp}"
     text = report(result)
     with atomic_folder(out) as staging:
         (staging / "report.md").write_text(text)
-        lines = ["strategy," + ",".join(f"{args.actor}.{lever}" for lever in result.levers) + ",score"]
-        lines += [f"{s.name}," + ",".join(f"{v:.6g}" for v in s.mix) + f",{np.mean(s.values):.6g}"
-                  for s in result.strategies]
-        (staging / "mixes.csv").write_text("\n".join(lines) + "\n")
+        (staging / "mixes.csv").write_text(_mixes_csv(result))
+        if result.pareto:
+            (staging / "pareto.csv").write_text(_pareto_csv(result))
+            _pareto_plot(result, staging / "plots")
+        if args.compare_replicates:
+            _compare_reports(scenario, result, staging, args.compare_replicates, seed, args.executor)
     print(text)
     print(f"optimize folder: {out}")
     return EXIT_OK
+
+
+def _mixes_csv(result) -> str:
+    import numpy as np
+
+    names = [f"{result.actor}.{lever}" for lever in result.levers]
+    lines = ["strategy," + ",".join(names) + "," + ",".join(result.objectives)]
+    lines += [f'{s.name},{",".join(f"{v:.6g}" for v in s.mix)},'
+              + ",".join(f"{np.mean(s.values[:, j]):.6g}" for j in range(len(result.objectives)))
+              for s in result.strategies]
+    return "\n".join(lines) + "\n"
+
+
+def _pareto_csv(result) -> str:
+    names = [f"{result.actor}.{lever}" for lever in result.levers]
+    lines = [",".join(names) + "," + ",".join(f'"{o}"' for o in result.objectives)]
+    lines += [",".join(f"{v:.6g}" for v in mix) + "," + ",".join(f"{v:.6g}" for v in score)
+              for mix, score in result.pareto]
+    return "\n".join(lines) + "\n"
+
+
+def _pareto_plot(result, folder: Path) -> None:
+    import numpy as np
+
+    from sim.report.plots import plt, save_figures
+
+    scores = np.stack([score for _, score in result.pareto])
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.scatter(scores[:, 0], scores[:, 1], color="#0072b2", label="Pareto set")
+    searched = max(result.pareto, key=lambda item: float(np.abs(item[0] - result.strategies[0].mix).sum() == 0))[1]
+    ax.scatter([searched[0]], [searched[1]], facecolors="none", edgecolors="#d55e00", s=160,
+               label="recommended (search replicates)")
+    chosen = result.strategies[0].values[:, :2].mean(axis=0)
+    ax.scatter([chosen[0]], [chosen[1]], color="#d55e00", marker="*", s=160, label="recommended (fresh replicates)")
+    ax.set_xlabel(result.objectives[0], fontsize=8)
+    ax.set_ylabel(result.objectives[1], fontsize=8)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.set_title(f"{result.actor}: the trade-off between the first two objectives", fontsize=9)
+    save_figures({"pareto": fig}, folder)
+
+
+def _compare_reports(scenario, result, staging: Path, replicates: int, seed: int, executor) -> None:
+    """``sim compare`` of the recommendation against the baseline (with its attribution), and one
+    report of the recommendation, the best single push and the even spread against the baseline."""
+    from sim.analysis.question import series_key
+    from sim.cli.compare_job import execute_compare, execute_compare_options
+    from sim.scenario.loader import question_problems
+    from sim.scenario.variants import with_levers_from
+
+    options = []
+    for strategy in result.strategies:
+        if strategy.name == "status quo":
+            continue
+        name = "recommended" if strategy.name == "recommended" else strategy.name.replace(" ", "_")
+        levers = {f"levers.{result.actor}.{lever}": float(v) for lever, v in zip(result.levers, strategy.mix,
+                                                                                  strict=True)}
+        variant = with_levers_from(scenario, levers, None, f"optimize: {name}")
+        import dataclasses
+
+        options.append(dataclasses.replace(variant, name=f"{scenario.name}_{result.actor}_{name}",
+                                           description=f"{scenario.name} with {result.actor}'s {strategy.name} mix"))
+    series = [key for outcome in result.objectives for key in _series_of(outcome)]
+    question, _ = question_problems({"outcomes": [".".join(k for k in key if k) for key in series],
+                                     "text": f"What does {result.actor}'s recommended mix do to "
+                                             f"{', '.join(result.objectives)}?"}, scenario.start, scenario.horizon)
+    execute_compare(scenario, options[0], replicates=replicates, seed=seed, out=staging / "compare_recommended",
+                    question=question, executor=executor)
+    execute_compare_options(scenario, options, replicates=replicates, seed=seed, out=staging / "compare_options",
+                            outcomes=[series_key(".".join(k for k in key if k)) for key in series], executor=executor)
+
+
+def _series_of(text: str) -> list[tuple[str, str, str]]:
+    from sim.scenario.catalogue import load_catalogue
+    from sim.scenario.outcomes import parse_outcome
+
+    return list(dict.fromkeys(parse_outcome(text, load_catalogue().lever_ids()).series()))
