@@ -48,6 +48,10 @@ save_as = solara.reactive("")  # the what-if's name: the report's title and the 
 question_text = solara.reactive("")  # the question in the user's words (empty: one is written from the settings)
 levers_from = solara.reactive("")  # YYYY-MM from which moved levers take effect (empty: the start)
 problem = solara.reactive("")  # why the last press of run did not start (the previous results stay)
+strategy_actor = solara.reactive("morocco")
+strategy_objective = solara.reactive("mean(influence.morocco.mali)")
+strategy_progress = solara.reactive(0)
+strategy_problem = solara.reactive("")
 whatif_name = solara.reactive("")  # the name the what-if was saved under, used by later runs and reports
 runs = solara.reactive(0)
 resets = solara.reactive(0)  # bumping it remounts the sliders at the scenario's values
@@ -79,6 +83,79 @@ def run_whatif(number: int, path: str, settings: dict, wanted: list, test: str, 
     run = session.run_whatif(base, settings, wanted, threshold=test, replicates=n, name=name or None,
                              on_progress=report_progress, levers_month=month, question=asked)
     return number, run, charts.png(charts.fan_charts(run))  # drawn here, off the page's render path
+
+
+@task
+def find_strategy(path: str, actor: str, objective: str):
+    def report_progress(fraction: float) -> None:
+        strategy_progress.set(int(100 * fraction))
+
+    return session.best_strategy(load_scenario(path), actor, objective, on_progress=report_progress)
+
+
+@solara.component
+def StrategyPanel(base):
+    """Best strategy: ``sim optimize`` for the chosen actor and objective (a small search), the
+    recommendation beside the references, and buttons that put it on the sliders or save it."""
+
+    def pick_actor(actor: str) -> None:
+        strategy_actor.set(actor)
+        target = "mauritania" if actor == "mali" else "mali"
+        strategy_objective.set(f"mean(influence.{actor}.{target})")
+
+    def search() -> None:
+        if find_strategy.pending:
+            return
+        try:  # a bad objective is refused here: no search starts, nothing is logged
+            session.check_strategy(strategy_actor.value, strategy_objective.value)
+        except InputError as error:
+            strategy_problem.set(str(error))
+            return
+        strategy_problem.set("")
+        strategy_progress.set(0)
+        find_strategy(scenario_path.value, strategy_actor.value, strategy_objective.value)
+
+    def use(result) -> None:
+        settings = session.strategy_settings(result)
+        moved.set({**moved.value, **settings})
+        whatif_name.set("")
+        resets.set(resets.value + 1)  # the sliders remount at the recommended values
+
+    def save(result) -> None:
+        name = save_as.value.strip() or f"{base.name}_{result.actor}_best"
+        target = FOLDER / Path(name if name.lower().endswith((".yaml", ".yml")) else f"{name}.yaml").name
+        try:
+            saved = session.save_whatif(base, session.strategy_settings(result), target)
+        except InputError as error:
+            notice.set(str(error))
+            return
+        choices.set(_choices())
+        notice.set(f"saved {target} (scenario '{saved.name}', the recommended mix from the start)")
+
+    with solara.Details("Best strategy (sim optimize)", expand=False), solara.Column(classes=["sim-strategy"]):
+        solara.Select("Actor", values=list(ACTOR_LABELS), value=strategy_actor.value, on_value=pick_actor)
+        solara.InputText("Objective (outcome expression to maximise)", value=strategy_objective,
+                         continuous_update=True, classes=["sim-strategy-objective"])
+        solara.Button("Find the best mix", on_click=search, color="primary", outlined=True,
+                      disabled=find_strategy.pending, classes=["sim-strategy-run"])
+        if find_strategy.pending:
+            solara.ProgressLinear(strategy_progress.value)
+        if strategy_problem.value:
+            solara.Error(strategy_problem.value, classes=["sim-strategy-problem"])
+        elif find_strategy.error:
+            solara.Error(str(find_strategy.exception), classes=["sim-strategy-problem"])
+        result = find_strategy.value if find_strategy.finished else None
+        if result is not None:
+            solara.Markdown(f"**{ACTOR_LABELS[result.actor]}**, the same total effort "
+                            f"({result.total:.2f}) split among its levers; {result.evaluated_points} mixes "
+                            f"evaluated on common random numbers, checked on "
+                            f"{len(result.strategies[0].values)} fresh replicates.")
+            solara.HTML(tag="div", unsafe_innerHTML=session.strategy_html(result), classes=["sim-strategy-result"])
+            with solara.Row():
+                solara.Button("Put it on the sliders", on_click=lambda: use(result), text=True,
+                              classes=["sim-strategy-use"])
+                solara.Button("Save it as a scenario", on_click=lambda: save(result), text=True,
+                              classes=["sim-strategy-save"])
 
 
 def _label_of(path: str) -> str:
@@ -222,6 +299,7 @@ def Page():
         RunPanel(base)
     with solara.Column():
         ResultsArea()
+        StrategyPanel(base)
         Controls(base).key(f"controls-{scenario_path.value}-{resets.value}")
 
 

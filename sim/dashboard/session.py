@@ -364,3 +364,62 @@ def outcome_choices(scenario: Scenario) -> list[str]:
     pairs = [(a, b) for a in ACTORS for b in ACTORS if a != b]
     return ([f"influence.{a}.{b}" for a, b in pairs] + [f"{m}.{a}" for m in CONTEXT_METRICS for a in ACTORS]
             + [f"relation.{a}.{b}" for a, b in pairs])
+
+
+STRATEGY_BUDGET = 60  # mixes a page search evaluates: a few seconds; sim optimize searches harder
+STRATEGY_REPLICATES = 4
+
+
+def check_strategy(actor: str, objective: str) -> None:
+    """Refuse a strategy search's inputs before any work (InputError, in sim optimize's words)."""
+    from sim.scenario.outcomes import OutcomeError, parse_outcome
+
+    if actor not in ACTORS:
+        raise InputError([Problem("dashboard: strategy actor", 1, 1, f"{actor!r}; expected one of "
+                                  f"{', '.join(ACTORS)}")])
+    try:
+        parse_outcome(objective.strip(), load_catalogue().lever_ids())
+    except OutcomeError as exc:
+        raise InputError([Problem("dashboard: objective", 1, 1, f"{exc} in {objective.strip()!r}")]) from None
+
+
+def best_strategy(base: Scenario, actor: str, objective: str, *, budget: int = STRATEGY_BUDGET,
+                  replicates: int = STRATEGY_REPLICATES, seed: int | None = None,
+                  on_progress: Callable[[float], None] | None = None):
+    """``sim optimize`` for the page: the actor's best mix of its status-quo effort for ``objective``,
+    checked against the status quo, the best single push and the even spread (a Recommendation)."""
+    from sim.analysis.optimize import optimize
+
+    check_strategy(actor, objective)
+    done = [0]
+
+    def advance(points: int) -> None:
+        done[0] += points
+        if on_progress:
+            on_progress(min(done[0] / (budget + 20), 1.0))
+
+    return optimize(base, actor, objective.strip(), replicates=replicates, budget=budget,
+                    seed=base.seed if seed is None else seed, on_points=advance)
+
+
+def strategy_settings(result) -> dict[str, float]:
+    """A recommendation as slider settings: each of the actor's levers at its recommended intensity."""
+    return {f"levers.{result.actor}.{lever}": round(float(value), 6)
+            for lever, value in zip(result.levers, result.strategies[0].mix, strict=True)}
+
+
+def strategy_html(result) -> str:
+    """The recommendation beside the references, and its paired differences, as an HTML table."""
+    import html
+
+    names = [s.name for s in result.strategies]
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    rows = "".join(f"<tr><td>{html.escape(lever.replace('_', ' '))}</td>"
+                   + "".join(f"<td>{s.mix[i]:.2f}</td>" for s in result.strategies) + "</tr>"
+                   for i, lever in enumerate(result.levers))
+    score = "".join(f"<td><b>{s.values[:, 0].mean():.3f}</b></td>" for s in result.strategies)
+    lines = "".join(f"<li>recommended minus {html.escape(s.name)}: {m:+.3f} (5-95%: {lo:+.3f} to {hi:+.3f})"
+                    f"{'' if lo > 0 else ' (not clearly better)'}</li>"
+                    for s in result.strategies[1:] for m, lo, hi in [result.difference(s.name)])
+    return (f"<table class='sim-contributions sim-strategy-table'><tr><th>lever</th>{head}</tr>{rows}"
+            f"<tr><td><b>{html.escape(result.objective)}</b></td>{score}</tr></table><ul>{lines}</ul>")

@@ -185,6 +185,25 @@ def test_opening_every_panel_moves_nothing_and_every_slider_shows_its_number(ser
     page.close()
 
 
+def test_the_best_strategy_panel_finds_a_mix_and_puts_it_on_the_sliders(server, browser):
+    url, _, log = server
+    page, _ = _open(browser, url)
+    page.get_by_text("Best strategy (sim optimize)").click()
+    page.locator(".sim-strategy-objective input").fill("mean(influence.nobody.mali)")
+    page.locator(".sim-strategy-objective input").press("Enter")
+    page.locator(".sim-strategy-run").click()
+    page.locator(".sim-strategy-problem").filter(has_text="unknown actor 'nobody'").wait_for(timeout=10_000)
+    page.locator(".sim-strategy-objective input").fill("mean(influence.morocco.mali)")
+    page.locator(".sim-strategy-objective input").press("Enter")
+    page.locator(".sim-strategy-run").click()
+    page.locator(".sim-strategy-result").wait_for(timeout=120_000)  # a liveness limit, not a speed claim
+    assert "recommended minus status quo" in page.locator(".sim-strategy-result").inner_text()
+    page.locator(".sim-strategy-use").click()
+    page.locator(".sim-moved").filter(has_text="10 setting").wait_for(timeout=10_000)
+    assert "Traceback" not in log.read_text()
+    page.close()
+
+
 def test_bad_input_keeps_the_last_results_and_logs_no_traceback(server, browser):
     url, _, log = server
     page, _ = _open(browser, url)

@@ -185,3 +185,18 @@ def test_a_lever_moved_from_a_month_saves_and_reads_back_as_the_run(tmp_path, pa
     saved = session.save_whatif(BASE, {path: 0.4}, tmp_path / "later.yaml", month)
     assert saved.content_hash == session.whatif_scenario(BASE, {path: 0.4}, "later", month).content_hash
     assert ("extends:" in (tmp_path / "later.yaml").read_text()) is short
+
+
+def test_the_best_strategy_panel_gives_sim_optimizes_answer_as_slider_settings():
+    from sim.analysis.optimize import optimize
+
+    short = resolve_scenario("baseline")
+    result = session.best_strategy(short, "morocco", "mean(influence.morocco.mali)", budget=20, replicates=2, seed=3)
+    same = optimize(short, "morocco", "mean(influence.morocco.mali)", replicates=2, budget=20, seed=3)
+    assert np.array_equal(result.strategies[0].mix, same.strategies[0].mix)
+    settings = session.strategy_settings(result)
+    assert set(settings) == {f"levers.morocco.{lever}" for lever in result.levers}
+    assert sum(settings.values()) == pytest.approx(result.total, abs=1e-4)
+    assert "recommended minus status quo" in session.strategy_html(result)
+    with pytest.raises(InputError, match=r"dashboard: objective"):
+        session.check_strategy("morocco", "mean(influence.nobody.mali)")
