@@ -181,3 +181,21 @@ def test_seed_zero_gives_the_same_confidence_intervals_every_run():
     runs = [run_sensitivity(factors, ["y"], evaluate, "sobol", 64, seed=0, second_order=True) for _ in range(2)]
     for key in ("S1_conf", "ST_conf", "S2_conf"):
         np.testing.assert_array_equal(runs[0].indices[0][key], runs[1].indices[0][key])
+
+
+def test_the_salib_internals_the_parallel_sobol_calls_are_still_there():
+    """sim.analysis.sensitivity._sobol_on_workers calls SALib functions that are not its public API
+    (pinned below 1.7 in pyproject.toml); if a SALib release moves them, this names what moved."""
+    import inspect
+
+    from SALib.analyze import sobol
+
+    expected = {"create_task_list": ["D", "calc_second_order", "n_processors"],
+                "sobol_parallel": ["Z", "A", "AB", "BA", "B", "r", "tasks"],
+                "Si_list_to_dict": ["S_list", "D", "num_resamples", "keep_resamples", "calc_second_order"],
+                "separate_output_values": ["Y", "D", "N", "calc_second_order"],
+                "to_df": ["self"]}
+    for name, parameters in expected.items():
+        assert hasattr(sobol, name), f"SALib.analyze.sobol.{name} is gone: rewrite _sobol_on_workers"
+        assert list(inspect.signature(getattr(sobol, name)).parameters) == parameters, \
+            f"SALib.analyze.sobol.{name} changed its parameters: check _sobol_on_workers"
