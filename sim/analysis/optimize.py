@@ -131,24 +131,9 @@ def optimize(scenario: Scenario, actor: str, objectives: str | list[str], *, rep
     ``executor`` runs each population's blocks (``--workers``); ``on_points`` is told how many points
     each finished block held (a progress bar)."""
     objectives = [objectives] if isinstance(objectives, str) else list(objectives)
-    if actor not in ACTORS:
-        raise InputError([Problem("--actor", 1, 1, f"unknown actor {actor!r}; expected one of {', '.join(ACTORS)}")])
-    if robust not in ROBUST:
-        raise InputError([Problem("--robust", 1, 1, f"{robust!r}; expected one of {', '.join(ROBUST)}")])
-    if not objectives:
-        raise InputError([Problem("--objective", 1, 1, "give at least one objective")])
-    if len(objectives) > 1 and robust == "regret":
-        raise InputError([Problem("--robust regret", 1, 1, "regret ranks one objective; with several objectives use "
-                                                         "mean or p10")])
-    catalogue = load_catalogue()
-    parsed = []
-    for text in objectives:
-        try:
-            parsed.append(parse_outcome(text, catalogue.lever_ids()))
-        except OutcomeError as exc:
-            raise InputError([Problem("--objective", 1, 1, f"{exc} in {text!r}")]) from None
-    limits = [parse_constraint(text) for text in constraints]
+    parsed, limits = _checked(actor, objectives, robust, constraints)
     n_obj = len(parsed)
+    catalogue = load_catalogue()
     levers = [lever for lever in catalogue.levers_of(actor) if lever.kind != "coerce"]
     status_quo = np.array([scenario.status_quo.get(actor, {}).get(lv.id, lv.initial_effort) for lv in levers])
     total = float(status_quo.sum())
@@ -189,12 +174,7 @@ def optimize(scenario: Scenario, actor: str, objectives: str | list[str], *, rep
     if limits:  # the recommendation's violation on the search replicates
         chosen = min(archive, key=lambda item: float(np.abs(item[0] - recommended).sum()))
         feasible = bool(violations(chosen[1][None]).sum() == 0)
-    singles = []
-    for i in range(dims):
-        rest = np.where(np.arange(dims) == i, 0.0, np.maximum(status_quo, 1e-6))
-        mix = spread(rest, max(total - 1.0, 0.0))
-        mix[i] = min(1.0, total)
-        singles.append(mix)
+    singles = _single_pushes(status_quo, total)
     single_scores = scores(outcomes(np.array(singles), replicates, seed))[:, 0]
     best_single = singles[int(np.argmax(single_scores))]
     even = spread(np.ones(dims), total)
@@ -204,6 +184,38 @@ def optimize(scenario: Scenario, actor: str, objectives: str | list[str], *, rep
     strategies = tuple(Strategy(name, mix, values) for name, mix, values in zip(names, candidates, check, strict=True))
     return Recommendation(actor, tuple(objectives), tuple(limits), robust, tuple(lv.id for lv in levers), total,
                           strategies, len(archive), pareto, feasible)
+
+
+def _checked(actor: str, objectives: list[str], robust: str,
+             constraints: list[str]) -> tuple[list[Outcome], list[Constraint]]:
+    """The objectives and constraints parsed, or InputError naming the flag at fault."""
+    if actor not in ACTORS:
+        raise InputError([Problem("--actor", 1, 1, f"unknown actor {actor!r}; expected one of {', '.join(ACTORS)}")])
+    if robust not in ROBUST:
+        raise InputError([Problem("--robust", 1, 1, f"{robust!r}; expected one of {', '.join(ROBUST)}")])
+    if not objectives:
+        raise InputError([Problem("--objective", 1, 1, "give at least one objective")])
+    if len(objectives) > 1 and robust == "regret":
+        raise InputError([Problem("--robust regret", 1, 1, "regret ranks one objective; with several objectives use "
+                                                         "mean or p10")])
+    parsed = []
+    for text in objectives:
+        try:
+            parsed.append(parse_outcome(text, load_catalogue().lever_ids()))
+        except OutcomeError as exc:
+            raise InputError([Problem("--objective", 1, 1, f"{exc} in {text!r}")]) from None
+    return parsed, [parse_constraint(text) for text in constraints]
+
+
+def _single_pushes(status_quo: np.ndarray, total: float) -> list[np.ndarray]:
+    """For each lever: it at 1 and the rest of the effort over the others in status-quo proportions."""
+    dims, out = len(status_quo), []
+    for i in range(dims):
+        rest = np.where(np.arange(dims) == i, 0.0, np.maximum(status_quo, 1e-6))
+        mix = spread(rest, max(total - 1.0, 0.0))
+        mix[i] = min(1.0, total)
+        out.append(mix)
+    return out
 
 
 def _differential_evolution(evaluate, scores, violations, dims: int, budget: int, seed: int) -> np.ndarray:
