@@ -62,9 +62,9 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
     given |= {f"actors.{actor}.budget": value for actor, value in (budgets or {}).items()}
     given |= dict(settings or {})
     resolved = with_settings(base, given, "simulate:") if given else base
-    n = _count(n_replicates, "n_replicates", resolved.replicates)
-    seed = _count(seed, "seed", resolved.seed, minimum=0)
-    chunk = _count(chunk_size, "chunk_size", DEFAULT_CHUNK_SIZE)
+    n = whole_number(n_replicates, "n_replicates", resolved.replicates)
+    seed = whole_number(seed, "seed", resolved.seed, minimum=0)
+    chunk = whole_number(chunk_size, "chunk_size", DEFAULT_CHUNK_SIZE)
     wanted = parse_outcomes(outcomes or (), resolved, "simulate: outcomes")
     bar = _progress(progress, n * resolved.horizon, resolved.name)
     try:
@@ -119,8 +119,8 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
     if not wanted:
         raise InputError([Problem("evaluate: outcomes", 1, 1, "no outcomes; expected e.g. "
                                                               "['mean(influence.russia.mali)']")])
-    k = _count(replicates_per_point, "replicates_per_point", 1)
-    seed = _count(seed, "seed", resolved.seed, minimum=0)
+    k = whole_number(replicates_per_point, "replicates_per_point", 1)
+    seed = whole_number(seed, "seed", resolved.seed, minimum=0)
     with _executor("evaluate", workers, backend, scheduler) as executor:
         return evaluate_points(resolved, factors, np.stack(columns, axis=1), wanted, replicates_per_point=k,
                                seed=seed, executor=executor)
@@ -173,7 +173,7 @@ def _executor(caller: str, workers: int, backend: str | None, scheduler: str | o
     """The executor asked for, checked as the command line checks ``--workers`` and ``--backend``."""
     from sim.engine.executors import checked_executor
 
-    return checked_executor(backend, _count(workers, f"{caller}: workers", 1), scheduler,
+    return checked_executor(backend, whole_number(workers, f"{caller}: workers", 1), scheduler,
                             lambda name: f"{caller}: {name}")
 
 
@@ -185,7 +185,7 @@ def parse_outcomes(texts: Iterable[str], scenario: Scenario, where: str) -> list
                  scenario.date_of(scenario.horizon), where)
 
 
-def _count(value: object, name: str, default: int, minimum: int = 1) -> int:
+def whole_number(value: object, name: str, default: int, minimum: int = 1) -> int:
     """A whole number argument (NumPy integers welcome), or the default when None."""
     import numbers
 

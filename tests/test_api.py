@@ -75,9 +75,9 @@ def test_evaluate_matches_simulate_at_the_same_point():
     one = sim.simulate("baseline", n_replicates=4, seed=2, levers={"morocco.investment": 1.0})
     assert np.allclose(values[1, :, 0], one.outcome("influence.morocco.mali"), rtol=0, atol=1e-12)
     with pytest.raises(sim.InputError, match="outside"):
-        sim.evaluate("baseline", {"influence.adjust_rate": [0.1, 7]}, ["influence.russia.mali"])
+        sim.evaluate("baseline", {"parameters.influence.adjust_rate": [0.1, 7]}, ["influence.russia.mali"])
     with pytest.raises(sim.InputError, match="different lengths"):
-        sim.evaluate("baseline", {"influence.adjust_rate": [0.1], "influence.saturation": [1, 2]},
+        sim.evaluate("baseline", {"parameters.influence.adjust_rate": [0.1], "parameters.influence.saturation": [1, 2]},
                      ["influence.russia.mali"])
 
 
@@ -108,23 +108,6 @@ def test_a_drawn_seed_is_recorded_and_repeats_the_run():
 def test_the_mesa_model_refuses_out_of_range_parameters():
     with pytest.raises(ValueError, match=r"parameters.influence.adjust_rate = 5 is outside"):
         sim.InfluenceModel("baseline", parameters={"influence.adjust_rate": 5})
-
-
-def test_ema_workbench_drives_the_model():
-    pytest.importorskip("ema_workbench")
-    from ema_workbench import perform_experiments
-
-    from sim.ema import ema_model
-
-    model = ema_model("baseline", uncertainties=["influence.adjust_rate"], levers=["morocco.investment"],
-                      outcomes=["mean(influence.morocco.mali)"], n_replicates=4)
-    experiments, outcomes = perform_experiments(model, scenarios=2, policies=2)
-    values = outcomes["mean(influence.morocco.mali)"]
-    assert len(experiments) == 4 and values.shape == (4,) and np.isfinite(values).all()
-    direct = sim.evaluate("baseline", {"influence.adjust_rate": experiments["influence.adjust_rate"],
-                                       "levers.morocco.investment": experiments["levers.morocco.investment"]},
-                          ["mean(influence.morocco.mali)"], replicates_per_point=4).mean(axis=1)[:, 0]
-    assert np.allclose(values, direct)
 
 
 def test_the_mesa_model_checks_pins_budgets_and_seed():
@@ -161,11 +144,11 @@ def test_a_design_at_a_range_edge_is_taken_and_a_value_outside_is_refused_with_i
     short = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=3"])
     spec = load_catalogue().parameters["influence.adjust_rate"]
     edge = np.nextafter(spec.low, -1.0)  # one step below the range, as a sampler's arithmetic can give
-    values = evaluate(short, {"influence.adjust_rate": [edge, spec.high]}, ["influence.russia.mali@end"])
+    values = evaluate(short, {"parameters.influence.adjust_rate": [edge, spec.high]}, ["influence.russia.mali@end"])
     assert np.asarray(values).shape[0] == 2
     outside = spec.low - 1e-6
     with pytest.raises(InputError) as caught:
-        evaluate(short, {"influence.adjust_rate": [outside]}, ["influence.russia.mali@end"])
+        evaluate(short, {"parameters.influence.adjust_rate": [outside]}, ["influence.russia.mali@end"])
     assert repr(outside) in str(caught.value.problems[0])
 
 

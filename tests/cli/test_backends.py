@@ -54,7 +54,7 @@ def test_the_api_takes_the_same_backends():
     with pytest.raises(sim.InputError, match="simulate: workers 2:1:1: the serial backend has one worker"):
         sim.simulate("baseline", n_replicates=3, workers=2, backend="serial")
     with pytest.raises(sim.InputError, match="unknown backend"):
-        sim.evaluate("baseline", {"influence.adjust_rate": [0.1]}, ["threat.mali"], backend="threads")
+        sim.evaluate("baseline", {"parameters.influence.adjust_rate": [0.1]}, ["threat.mali"], backend="threads")
 
 
 def test_more_local_workers_than_cpus_is_refused(tmp_path, capsys, monkeypatch):
