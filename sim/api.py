@@ -16,6 +16,7 @@ import numpy as np
 from sim.errors import InputError, Problem
 from sim.model.checks import exact, in_range
 from sim.result import SimulationResult
+from sim.scenario.format import MAX_SEED
 from sim.scenario.loader import Scenario, resolve_scenario, with_settings
 
 ScenarioLike = Scenario | str | os.PathLike
@@ -54,6 +55,7 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
         progress: a progress bar (``tqdm.auto``: a widget in a notebook, text on stderr otherwise).
     """
     from sim.engine.runner import DEFAULT_CHUNK_SIZE, run
+    from sim.engine.workload import ensemble_workload, refuse_if_too_big
 
     base = resolve_scenario(scenario)
     given: dict[str, object] = {}
@@ -63,8 +65,10 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
     given |= dict(settings or {})
     resolved = with_settings(base, given, "simulate:") if given else base
     n = whole_number(n_replicates, "n_replicates", resolved.replicates)
-    seed = whole_number(seed, "seed", resolved.seed, minimum=0)
+    seed = whole_number(seed, "seed", resolved.seed, minimum=0, maximum=MAX_SEED)
     chunk = whole_number(chunk_size, "chunk_size", DEFAULT_CHUNK_SIZE)
+    refuse_if_too_big(ensemble_workload(n, resolved.horizon, chunk_size=chunk, kept=None), force=False,
+                      flag="simulate: n_replicates", can_force=False)  # it keeps every replicate: refused up front
     wanted = parse_outcomes(outcomes or (), resolved, "simulate: outcomes")
     bar = _progress(progress, n * resolved.horizon, resolved.name)
     try:
@@ -120,7 +124,7 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
         raise InputError([Problem("evaluate: outcomes", 1, 1, "no outcomes; expected e.g. "
                                                               "['mean(influence.russia.mali)']")])
     k = whole_number(replicates_per_point, "replicates_per_point", 1)
-    seed = whole_number(seed, "seed", resolved.seed, minimum=0)
+    seed = whole_number(seed, "seed", resolved.seed, minimum=0, maximum=MAX_SEED)
     with _executor("evaluate", workers, backend, scheduler) as executor:
         return evaluate_points(resolved, factors, np.stack(columns, axis=1), wanted, replicates_per_point=k,
                                seed=seed, executor=executor)
@@ -185,12 +189,14 @@ def parse_outcomes(texts: Iterable[str], scenario: Scenario, where: str) -> list
                  scenario.date_of(scenario.horizon), where)
 
 
-def whole_number(value: object, name: str, default: int, minimum: int = 1) -> int:
+def whole_number(value: object, name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:
     """A whole number argument (NumPy integers welcome), or the default when None."""
     import numbers
 
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
-        raise InputError([Problem(name, 1, 1, f"{name} = {value!r}; expected a whole number >= {minimum}")])
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum or \
+            (maximum is not None and int(value) > maximum):
+        expected = f"{minimum}..{maximum}" if maximum is not None else f">= {minimum}"
+        raise InputError([Problem(name, 1, 1, f"{name} = {value!r}; expected a whole number {expected}")])
     return int(value)

@@ -15,7 +15,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        # a newline or other control character in a file name would split or garble the line
+        path = "".join(char if char.isprintable() else repr(char)[1:-1] for char in str(self.path))
+        return f"{path}:{self.line}:{self.column}: {self.message}"
 
 
 class InputError(ValueError):

@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     levers.add_argument("--outcome", metavar="EXPR",
                         help="with --response: rank every lever on this outcome (e.g. 'mean(influence.morocco.mali)'), "
                              "per unit of effort, with 90%% intervals")
+    _add_force(levers)
 
     params = commands.add_parser("parameters", help="the parameter catalogue: defaults, ranges, units")
     params.add_argument("--json", action="store_true", help="machine-readable output")
@@ -282,12 +283,18 @@ def _positive_int(text: str) -> int:
 
 
 def _seed(text: str) -> int:
+    """A seed as scenario files and ``--set seed=`` take it: 0..2**63-1."""
+    from sim.scenario.format import MAX_SEED
+
+    if len(text.strip()) > 30:  # int() of a huge text is slow; no seed has more than 19 digits
+        raise argparse.ArgumentTypeError(f"seed {text.strip()[:20]!r}... ({len(text.strip())} characters) is outside "
+                                         f"0..{MAX_SEED} (2**63-1)")
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed {value} must be >= 0")
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"seed {value} is outside 0..{MAX_SEED} (2**63-1)")
     return value
 
 
@@ -410,7 +417,7 @@ def _old_spellings_warn_in_one_line() -> None:
     shown = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
-        if "is the old spelling" in str(message):
+        if "is the old spelling" in str(message) or category.__name__ == "UndefinedValueWarning":
             print(f"warning: {message}", file=sys.stderr)
         else:
             shown(message, category, filename, lineno, file, line)

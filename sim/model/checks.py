@@ -78,3 +78,33 @@ def check_pins_and_budgets(catalogue, pinned: Mapping[str, object], budgets: Map
                                                                  f"outside [{BUDGET_RANGE[0]}, {BUDGET_RANGE[1]}]"))
     if problems:
         raise InputError(problems)
+
+
+def check_seed(seed: object) -> int:
+    """A seed as scenario files and ``--seed`` take it: a whole number 0..2**63-1 (None is drawn before)."""
+    from sim.errors import InputError, Problem
+    from sim.scenario.format import MAX_SEED
+
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
+        raise InputError([Problem("seed", 1, 1, f"seed = {seed!r}; expected a whole number 0..{MAX_SEED} (2**63-1) "
+                                                "or None")])
+    return int(seed)
+
+
+def check_replicates(n_replicates: object, months: int, series: int) -> int:
+    """``n_replicates`` must be a whole number >= 1 whose model fits in the memory available now
+    (a model records every replicate; large ensembles run in chunks: ``chunk_size``, ``--chunk-size``)."""
+    from sim.engine.workload import available_memory, model_workload, size
+    from sim.errors import InputError, Problem
+
+    if isinstance(n_replicates, bool) or not isinstance(n_replicates, int | np.integer) or n_replicates < 1:
+        raise InputError([Problem("n_replicates", 1, 1, f"n_replicates = {n_replicates!r}; expected a whole "
+                                                        "number >= 1")])
+    work = model_workload(int(n_replicates), months, series)
+    available = available_memory()
+    if available is not None and work.memory_bytes > available:
+        raise InputError([Problem("n_replicates", 1, 1, f"n_replicates = {n_replicates}: {work.what} in one model "
+                                                        f"would need about {size(work.memory_bytes)} of memory "
+                                                        f"({size(available)} is available); ask for fewer, or run "
+                                                        "them in chunks (chunk_size, --chunk-size)")])
+    return int(n_replicates)

@@ -16,7 +16,7 @@ import numpy as np
 from sim.errors import raise_if_interrupted
 from sim.model import dynamics as dyn
 from sim.model.agents import ActorAgent, plan_efforts, value_levers
-from sim.model.checks import check_parameters, check_pins_and_budgets
+from sim.model.checks import check_parameters, check_pins_and_budgets, check_replicates, check_seed
 from sim.model.memory import tune_allocator
 from sim.model.mesa_support import data_collector, from_mesa, mesa_run
 from sim.model.parameters import ParameterSet
@@ -29,6 +29,7 @@ from sim.scenario.catalogue import ACTORS, load_catalogue
 from sim.scenario.conditions import evaluate
 from sim.scenario.institutions import load_institutions
 from sim.scenario.loader import Scenario
+from sim.scenario.months import run_end_problem
 
 A = len(ACTORS)
 
@@ -100,11 +101,15 @@ class InfluenceModel(mesa.Model):
             import secrets
 
             seed = secrets.randbits(32)
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        seed = check_seed(seed)
+        recorded = series_layout(tuple(lv.key for lv in load_catalogue().levers), load_institutions().keys,
+                                 tuple(f"{d.actor}.{d.id}" for d in load_institutions().decisions), only=record)
+        n_replicates = check_replicates(n_replicates, scenario.horizon, len(recorded))  # before any allocation
+        end_problem = run_end_problem(scenario.start, scenario.horizon)
+        if end_problem:
             from sim.errors import InputError, Problem
 
-            raise InputError([Problem("seed", 1, 1, f"seed = {seed!r}; expected a whole number >= 0 or None")])
-        seed = int(seed)
+            raise InputError([Problem(scenario.path or scenario.name, 1, 1, end_problem)])
         super().__init__(scenario=mesa_run(scenario, seed))  # Mesa's rng is seeded with the same seed
         self.spec = scenario  # Mesa's Model keeps its own `scenario` attribute
         self.seed = seed

@@ -11,6 +11,11 @@ and must be true or false: ``influence.russia.mali > 0.4 and month >= 2023-01``,
 arithmetic, ``influence.russia.mali - influence.morocco.mali > 0.1``. ``month`` compares with
 YYYY-MM literals. The grammar is ``sim.scenario.expressions``; a parsed condition gives one
 truth value per replicate.
+
+Division by zero: a constant 0 divisor (``1 / 0 > 0``) is refused when the file is checked; at
+run time a division by zero leaves the comparison undefined in that replicate, and an undefined
+condition does not hold there (the trigger or shock does not fire), with one
+``UndefinedValueWarning`` naming the condition (``sim.scenario.expressions`` has the whole rule).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ from sim.scenario.format import (  # noqa: F401  (the format's constants, re-exp
     shown,
     threshold_parts,
 )
-from sim.scenario.months import format_month
+from sim.scenario.months import format_month, run_end_problem
 from sim.scenario.paths import SETTABLE_CONTEXT
 from sim.scenario.yamlsafe import Document, Key, read_yaml_file
 
@@ -377,9 +377,17 @@ def _in_library(path: str | None) -> bool:
         return False
 
 
+def _resolved(path: Path) -> Path:
+    """The path resolved, or as given when it cannot be (a symlink loop: the reader then says so)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: RuntimeError before Python 3.13, OSError since
+        return path.absolute()
+
+
 def _scenarios_root(path: Path) -> Path:
     """Where ``extends:`` may reach: the nearest enclosing ``scenarios/`` folder, else the file's folder."""
-    folder = path.resolve().parent
+    folder = _resolved(path).parent
     for candidate in (folder, *folder.parents):
         if candidate.name == "scenarios":
             return candidate
@@ -404,7 +412,7 @@ def _resolve_extends(path: Path, root: Path, chain: list[Path], shown: str) -> D
         if parent in chain or parent == path.resolve():
             raise InputError([doc.problem(key, f"extends cycle through the library scenario '{parent_ref}'")])
         return _merge(_resolve_extends(parent, root, [*chain, path.resolve()], parent_shown), doc)
-    parent = (path.parent / parent_ref).resolve()
+    parent = _resolved(path.parent / parent_ref)
     if not parent.is_relative_to(root):
         names = ", ".join(sorted(p.stem for p in LIBRARY.glob("*.yaml")))
         raise InputError([doc.problem(key, f"extends '{parent_ref}' points outside the scenarios folder {root}; "
@@ -645,6 +653,8 @@ class _Checker:
         question, window_problem = _question(data.get("question"), start, horizon)
         if window_problem:
             self.fail(("question", "window"), window_problem)
+        if start is not None and horizon is not None and (end_problem := run_end_problem(start, horizon)):
+            self.fail(("start",), end_problem)
         events = self.events(data.get("events", {}), start)
         if self.problems:
             raise InputError(self.problems)

@@ -8,6 +8,8 @@ count, and return plain Python values plus a map from each value's path to its p
 
 from __future__ import annotations
 
+import errno
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,12 @@ _TAG = "tag:yaml.org,2002:"
 # libyaml's parser (C) when PyYAML has it: ~10x faster, same nodes and positions.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
+# what YAML forbids in a stream (PyYAML's reader): control characters other than tab, LF and CR
+_NOT_PRINTABLE = re.compile("[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+# YAML 1.1 numbers a reader of YAML 1.2 (and of the file) does not expect: base 60 (``1:00`` is 60)
+# and a leading 0 (``014`` is octal 12); refused, so the number written is the number read
+_BASE_60 = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 
 Key = tuple[str | int, ...]
 
@@ -132,7 +140,10 @@ def read_yaml_file(path: str | Path, *, display: str | None = None) -> Document:
         raise InputError([Problem(shown, 1, 1, "file not found")]) from None
     except IsADirectoryError:
         raise InputError([Problem(shown, 1, 1, "is a directory, expected a YAML file")]) from None
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # pathlib reports a symbolic link loop as RuntimeError before 3.13
+        if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
+            raise InputError([Problem(shown, 1, 1, "symbolic link loop (too many levels of symbolic links); "
+                                                   "expected a YAML file")]) from None
         raise InputError([Problem(shown, 1, 1, f"cannot read file: {exc.strerror}")]) from None
     return parse_yaml_bytes(raw, shown)
 
@@ -152,6 +163,12 @@ def parse_yaml_bytes(raw: bytes, shown: str) -> Document:
         raise InputError(
             [Problem(shown, line, column, f"byte 0x{byte} is not valid UTF-8; save the file as UTF-8")]
         ) from None
+    control = _NOT_PRINTABLE.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        column = control.start() - (text.rfind("\n", 0, control.start()) + 1) + 1
+        raise InputError([Problem(shown, line, column, f"control character U+{ord(control.group()):04X} "
+                                                       f"({control.group()!r}) is not allowed in YAML; remove it")])
     nested = nesting_problem(text)
     if nested:
         raise InputError([Problem(shown, *nested)])
@@ -162,8 +179,9 @@ def parse_yaml_bytes(raw: bytes, shown: str) -> Document:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = exc.problem or exc.context or "invalid YAML"
         raise InputError([Problem(shown, line, column, f"YAML syntax error: {reason}")]) from None
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(shown, 1, 1, f"YAML error: {exc}")]) from None
+    except yaml.YAMLError as exc:  # one line: the problem, without the parser's "in <unicode string>"
+        reason = " ".join(str(exc).split("\n")[0].split())
+        raise InputError([Problem(shown, 1, 1, f"YAML error: {reason}")]) from None
     doc = Document(path=shown, data=None)
     if root is None:
         doc.data = {}
@@ -224,6 +242,9 @@ class _Builder:
             return None
         if tag in ("str", "timestamp"):
             return node.value  # dates stay text: the scenario layer parses YYYY-MM itself
+        if tag in ("int", "float") and (_BASE_60.match(node.value) or _OCTAL.match(node.value)):
+            self._yaml_11_number(node, tag)
+            return None
         constructor = {
             "int": self.constructor.construct_yaml_int,
             "float": self.constructor.construct_yaml_float,
@@ -235,6 +256,21 @@ class _Builder:
         except (ValueError, yaml.YAMLError):
             self._fail(node, f"cannot read {node.value!r} as {tag}")
             return None
+
+    def _yaml_11_number(self, node: yaml.ScalarNode, tag: str) -> None:
+        constructor = self.constructor.construct_yaml_int if tag == "int" else self.constructor.construct_yaml_float
+        try:
+            read = constructor(node)
+        except (ValueError, yaml.YAMLError):
+            read = None
+        if _BASE_60.match(node.value):
+            kind, hint = "a base-60 (sexagesimal) number", f"write {read!r} if that is the number meant"
+        else:
+            sign = node.value[0] if node.value[0] in "+-" else ""
+            kind, hint = "an octal number", f"write {sign}{node.value.lstrip('+-').lstrip('0_') or '0'} without the " \
+                                            "leading 0"
+        self._fail(node, f"{node.value} reads as {kind} in YAML 1.1" + (f" ({read!r})" if read is not None else "")
+                   + f"; {hint}, or quote it for text")
 
     def _mapping(self, node: yaml.MappingNode, key: Key, depth: int) -> dict:
         if node.tag != _TAG + "map":

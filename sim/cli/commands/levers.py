@@ -34,7 +34,7 @@ def _lever_response(args: argparse.Namespace, levers: list) -> int:
     import dataclasses
     import json
 
-    from sim.analysis.response import MIN_RESPONSE, clears, first_target, lever_responses, response_table
+    from sim.analysis.response import MIN_RESPONSE, acted_on, clears, first_target, lever_responses, response_table
     from sim.scenario.loader import resolve_scenario
 
     if args.replicates < 2:
@@ -43,6 +43,8 @@ def _lever_response(args: argparse.Namespace, levers: list) -> int:
     scenario = resolve_scenario(args.response)  # a file, or a library name such as baseline
     if args.outcome is not None:
         return _ranking(args, scenario, levers)
+    texts = {text for lever in levers for text in acted_on(lever)}
+    _check_work(args, scenario, levers, outcomes=len(texts))
     responses = lever_responses(scenario, n_replicates=args.replicates, levers=levers)
     if args.json:
         print(json.dumps([dataclasses.asdict(r) for r in responses], indent=2))
@@ -70,6 +72,7 @@ def _ranking(args: argparse.Namespace, scenario, levers: list) -> int:
     from sim.cli.common import outcome_flags
 
     (outcome,) = outcome_flags([args.outcome], [], scenario)
+    _check_work(args, scenario, levers, outcomes=1, recorded=len(set(outcome.series())))
     ranked = rank_levers(scenario, outcome, args.outcome, n_replicates=args.replicates, levers=levers)
     if args.json:
         print(json.dumps([dataclasses.asdict(r) for r in ranked], indent=2))
@@ -78,3 +81,20 @@ def _ranking(args: argparse.Namespace, scenario, levers: list) -> int:
           f"{args.replicates} paired replicates:\n")
     print(ranking_table(ranked))
     return EXIT_OK
+
+
+
+def _check_work(args: argparse.Namespace, scenario, levers: list, *, outcomes: int,
+                recorded: int | None = None) -> None:
+    """Refuse, before the work, a lever-response run this machine cannot do (each lever at 0 and at 1,
+    ``--replicates`` each), as run and compare do; ``--force`` starts it anyway where the parser has it."""
+    import dataclasses
+
+    from sim.engine.workload import points_workload, refuse_if_too_big
+
+    work = points_workload(2 * len(levers), args.replicates, scenario.horizon, factors=len(levers),
+                           outcomes=outcomes, recorded=outcomes if recorded is None else recorded)
+    work = dataclasses.replace(work, what=f"{len(levers)} levers at 0 and at 1 x {args.replicates} replicates x "
+                                          f"{scenario.horizon} months")
+    refuse_if_too_big(work, force=getattr(args, "force", False), flag="--replicates",
+                      can_force=hasattr(args, "force"))
