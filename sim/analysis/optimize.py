@@ -35,6 +35,7 @@ from sim.engine.experiments import Factor, evaluate_points
 from sim.errors import InputError, Problem
 from sim.scenario.catalogue import ACTORS, load_catalogue
 from sim.scenario.loader import Scenario
+from sim.scenario.months import format_month
 from sim.scenario.outcomes import Outcome, OutcomeError, parse_outcome
 
 ROBUST = ("mean", "p10", "regret")
@@ -80,6 +81,7 @@ class Strategy:
     name: str
     mix: np.ndarray  # intensity per lever
     values: np.ndarray  # (replicates, objectives + constraints) on the check replicates
+    starts: np.ndarray | None = None  # the step each lever's intensity starts (--search-start), else None
 
     def constraint_means(self, n_objectives: int) -> np.ndarray:
         return self.values[:, n_objectives:].mean(axis=0)
@@ -97,6 +99,7 @@ class Recommendation:
     evaluated_points: int
     pareto: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # (mix, objective scores) of the Pareto set
     feasible: bool = True  # whether the recommendation met every constraint in the search
+    first_month: int | None = None  # the run's first month (absolute), to name the start steps
 
     @property
     def objective(self) -> str:
@@ -125,11 +128,12 @@ def parse_constraint(text: str) -> Constraint:
 
 
 def optimize(scenario: Scenario, actor: str, objectives: str | list[str], *, replicates: int, budget: int,
-             seed: int, robust: str = "mean", constraints: list[str] = (),
+             seed: int, robust: str = "mean", constraints: list[str] = (), search_start: bool = False,
              check_replicates: int | None = None, executor=None, on_points=None) -> Recommendation:
     """Search ``actor``'s mix for ``objectives`` (module docstring); ``budget`` caps the points evaluated.
-    ``executor`` runs each population's blocks (``--workers``); ``on_points`` is told how many points
-    each finished block held (a progress bar)."""
+    ``search_start`` also searches the month each lever's new intensity starts (before it the
+    scenario and the agent set the lever). ``executor`` runs each population's blocks
+    (``--workers``); ``on_points`` is told how many points each finished block held (a progress bar)."""
     objectives = [objectives] if isinstance(objectives, str) else list(objectives)
     parsed, limits = _checked(actor, objectives, robust, constraints)
     n_obj = len(parsed)
@@ -137,15 +141,27 @@ def optimize(scenario: Scenario, actor: str, objectives: str | list[str], *, rep
     levers = [lever for lever in catalogue.levers_of(actor) if lever.kind != "coerce"]
     status_quo = np.array([scenario.status_quo.get(actor, {}).get(lv.id, lv.initial_effort) for lv in levers])
     total = float(status_quo.sum())
+    dims = len(levers)
+    last_step = max(scenario.horizon - 1, 0)
     factors = [Factor(f"levers.{lv.key}", 0.0, 1.0) for lv in levers]
+    if search_start:
+        factors += [Factor(f"levers.{lv.key}@start", 0.0, float(last_step)) for lv in levers]
     wanted = parsed + [c.outcome for c in limits]
-    archive: list[tuple[np.ndarray, np.ndarray]] = []  # every evaluated (mix, values (K, outcomes))
+    archive: list[tuple[np.ndarray, np.ndarray]] = []  # every evaluated (plan, values (K, outcomes))
 
-    def outcomes(mixes: np.ndarray, k: int, first_seed: int, keep: bool = True) -> np.ndarray:
-        values = evaluate_points(scenario, factors, mixes, wanted, replicates_per_point=k, seed=first_seed,
+    def plans(u: np.ndarray) -> np.ndarray:
+        """Search points in [0, 1] (P, D) -> plans (P, L or 2L): the spread mix, then start steps."""
+        mixes = spread(u[:, :dims], total)
+        return np.hstack([mixes, np.round(u[:, dims:] * last_step)]) if search_start else mixes
+
+    def from_start(mixes: np.ndarray) -> np.ndarray:
+        return np.hstack([mixes, np.zeros_like(mixes)]) if search_start else mixes
+
+    def outcomes(rows: np.ndarray, k: int, first_seed: int, keep: bool = True) -> np.ndarray:
+        values = evaluate_points(scenario, factors, rows, wanted, replicates_per_point=k, seed=first_seed,
                                  executor=executor, on_chunk=on_points)
         if keep:
-            archive.extend(zip(mixes, values, strict=True))
+            archive.extend(zip(rows, values, strict=True))
         return values  # (P, K, outcomes)
 
     def scores(values: np.ndarray) -> np.ndarray:  # (P, K, O) -> (P, objectives): higher is better
@@ -157,17 +173,17 @@ def optimize(scenario: Scenario, actor: str, objectives: str | list[str], *, rep
         return np.stack([c.violation(means[:, j]) for j, c in enumerate(limits)], axis=1) if limits else \
             np.zeros((values.shape[0], 0))
 
-    dims = len(levers)
+    search_dims = 2 * dims if search_start else dims
     pareto: tuple = ()
     if n_obj == 1:
-        recommended = _differential_evolution(lambda u: outcomes(spread(u.T, total), replicates, seed), scores,
-                                              violations, dims, budget, seed)
-        recommended = spread(recommended, total)
+        best = _differential_evolution(lambda u: outcomes(plans(u.T), replicates, seed), scores, violations,
+                                       search_dims, budget, seed)
+        recommended = plans(best[None])[0]
         if robust == "regret":
             recommended = _least_regret(archive, violations)
     else:
-        front = _nsga2(lambda x: outcomes(spread(x, total), replicates, seed), scores, violations, dims, budget, seed,
-                       total)
+        front = _nsga2(lambda x: outcomes(plans(x), replicates, seed), scores, violations, search_dims, budget, seed,
+                       plans)
         pareto = tuple(front)
         recommended = _compromise(front)
     feasible = True
@@ -175,15 +191,17 @@ def optimize(scenario: Scenario, actor: str, objectives: str | list[str], *, rep
         chosen = min(archive, key=lambda item: float(np.abs(item[0] - recommended).sum()))
         feasible = bool(violations(chosen[1][None]).sum() == 0)
     singles = _single_pushes(status_quo, total)
-    single_scores = scores(outcomes(np.array(singles), replicates, seed))[:, 0]
+    single_scores = scores(outcomes(from_start(np.array(singles)), replicates, seed))[:, 0]
     best_single = singles[int(np.argmax(single_scores))]
     even = spread(np.ones(dims), total)
-    candidates = np.array([recommended, status_quo, best_single, even])
+    candidates = np.vstack([recommended[None], from_start(np.array([status_quo, best_single, even]))])
     check = outcomes(candidates, check_replicates or 2 * replicates, seed + 1, keep=False)  # fresh replicates
     names = ("recommended", "status quo", f"push {levers[int(np.argmax(single_scores))].id}", "even spread")
-    strategies = tuple(Strategy(name, mix, values) for name, mix, values in zip(names, candidates, check, strict=True))
+    strategies = tuple(Strategy(name, row[:dims], values, row[dims:] if search_start else None)
+                       for name, row, values in zip(names, candidates, check, strict=True))
     return Recommendation(actor, tuple(objectives), tuple(limits), robust, tuple(lv.id for lv in levers), total,
-                          strategies, len(archive), pareto, feasible)
+                          strategies, len(archive), tuple((row[:dims], score) for row, score in pareto), feasible,
+                          scenario.start)
 
 
 def _checked(actor: str, objectives: list[str], robust: str,
@@ -247,9 +265,9 @@ def _least_regret(archive, violations) -> np.ndarray:
 
 
 def _nsga2(evaluate, scores, violations, dims: int, budget: int, seed: int,
-           total: float) -> list[tuple[np.ndarray, np.ndarray]]:
-    """pymoo's NSGA-II over the split, every generation one batched evaluation; the Pareto set as
-    (mix, objective scores), each mix the split spread to ``total``."""
+           plans) -> list[tuple[np.ndarray, np.ndarray]]:
+    """pymoo's NSGA-II over the search points, every generation one batched evaluation; the Pareto
+    set as (plan, objective scores), each plan what ``plans`` makes of a point."""
     try:
         from pymoo.algorithms.moo.nsga2 import NSGA2
         from pymoo.core.problem import Problem as PymooProblem
@@ -276,7 +294,7 @@ def _nsga2(evaluate, scores, violations, dims: int, budget: int, seed: int,
                       seed=seed, verbose=False)
     xs = np.atleast_2d(result.X) if result.X is not None else np.full((1, dims), 0.5)
     fs = np.atleast_2d(result.F) if result.F is not None else -scores(evaluate(xs))
-    return [(spread(row, total), -f) for row, f in zip(xs, fs, strict=True)]
+    return [(plan, -f) for plan, f in zip(plans(xs), fs, strict=True)]
 
 
 def _compromise(front: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
@@ -287,13 +305,21 @@ def _compromise(front: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     return front[int(np.argmax(scaled.sum(axis=1)))][0]
 
 
+def _cell(result: Recommendation, strategy: Strategy, lever: int) -> str:
+    """A lever's intensity, and from when when the search chose its start (``--search-start``)."""
+    if strategy.starts is None or result.first_month is None:
+        return f"{strategy.mix[lever]:.2f}"
+    return f"{strategy.mix[lever]:.2f} from {format_month(result.first_month + int(strategy.starts[lever]))}"
+
+
 def report(result: Recommendation) -> str:
     """Markdown: the mixes side by side, the recommendation against each reference, the Pareto set."""
     n_obj = len(result.objectives)
     header = "| lever | " + " | ".join(s.name for s in result.strategies) + " |"
     rows = [header, "| --- | " + " | ".join("---" for _ in result.strategies) + " |"]
     for i, lever in enumerate(result.levers):
-        rows.append(f"| `{result.actor}.{lever}` | " + " | ".join(f"{s.mix[i]:.2f}" for s in result.strategies) + " |")
+        cells = " | ".join(_cell(result, s, i) for s in result.strategies)
+        rows.append(f"| `{result.actor}.{lever}` | {cells} |")
     for j, text in enumerate(result.objectives):
         rows.append(f"| **`{text}`** | " + " | ".join(f"{s.values[:, j].mean():.4f}" for s in result.strategies)
                     + " |")
@@ -301,10 +327,12 @@ def report(result: Recommendation) -> str:
         rows.append(f"| constraint `{c.text}` (mean) | "
                     + " | ".join(f"{s.values[:, n_obj + j].mean():.4f}" for s in result.strategies) + " |")
     search = "NSGA-II (pymoo)" if n_obj > 1 else "differential evolution (SciPy)"
+    when = "from the month shown, the scenario setting it before" if result.strategies[0].starts is not None \
+        else "for the whole run"
     lines = [f"# Best mix of {result.actor}'s levers for {', '.join(f'`{o}`' for o in result.objectives)} "
              f"({result.robust})", "",
              f"The same total effort as the status quo ({result.total:.2f}), split among the levers (each at most 1, "
-             f"pinned for the whole run); the other actors adapt. {result.evaluated_points} mixes evaluated by "
+             f"pinned {when}); the other actors adapt. {result.evaluated_points} mixes evaluated by "
              f"{search} on common random numbers; the comparisons below run {len(result.strategies[0].values)} "
              "fresh replicates.", ""]
     if result.constraints and not result.feasible:

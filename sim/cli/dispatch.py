@@ -198,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("--robust", choices=("mean", "p10", "regret"), default="mean",
                      help="maximise the mean over replicates (default) or its 10%% quantile, or minimise the mean "
                           "regret against the best mix found for each draw (one objective)")
+    opt.add_argument("--search-start", action="store_true",
+                     help="also search the month each lever's new intensity starts (before it, the scenario and "
+                          "the agent set the lever)")
     opt.add_argument("--compare-replicates", type=_non_negative_int, default=100,
                      help="replicates of the sim compare reports of the recommendation (default 100; 0 skips them)")
     opt.add_argument("--budget", type=_positive_int, default=200, help="mixes to evaluate, at most (default 200)")

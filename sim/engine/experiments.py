@@ -33,7 +33,12 @@ class Factor:
 
     @property
     def is_lever(self) -> bool:
-        return self.name.startswith("levers.") and self.name.count(".") == 2
+        return self.name.startswith("levers.") and self.name.count(".") == 2 and not self.is_lever_start
+
+    @property
+    def is_lever_start(self) -> bool:
+        """``levers.<actor>.<lever>@start``: the step from which that lever's pin holds."""
+        return self.name.startswith("levers.") and self.name.endswith("@start")
 
     @property
     def is_budget(self) -> bool:
@@ -118,12 +123,15 @@ def evaluate_block(scenario: Scenario, factors: tuple[Factor, ...], block: np.nd
     """Outcome values of one block of points, shape (points, k, outcomes): a pure function, for any backend."""
     rows = np.repeat(block, k, axis=0)  # point-major: p0r0, p0r1, ..., p1r0, ...
     ids = np.tile(np.arange(k), len(block))
-    parameters = {f.name: rows[:, d] for d, f in enumerate(factors) if not (f.is_lever or f.is_budget)}
+    parameters = {f.name: rows[:, d] for d, f in enumerate(factors)
+                  if not (f.is_lever or f.is_budget or f.is_lever_start)}
     pinned = {f.name.removeprefix("levers."): rows[:, d] for d, f in enumerate(factors) if f.is_lever}
+    pinned_from = {f.name.removeprefix("levers.").removesuffix("@start"): np.round(rows[:, d])
+                   for d, f in enumerate(factors) if f.is_lever_start}
     budgets = {f.name.split(".")[1]: rows[:, d] for d, f in enumerate(factors) if f.is_budget}
     needed = {series for outcome in outcomes for series in outcome.series()}  # record only what is read
     trajectories = run_chunk(scenario, seed, ids, parameters=parameters, pinned_levers=pinned, budgets=budgets,
-                             record=needed.__contains__)
+                             record=needed.__contains__, pinned_from=pinned_from)
     values = np.stack([o.evaluate(trajectories) for o in outcomes], axis=1)
     if on_step:
         on_step(len(block))

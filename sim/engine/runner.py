@@ -28,7 +28,8 @@ def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
               on_step: Callable[[int], None] | None = None,
               pinned_levers: Mapping[str, float | np.ndarray] | None = None,
               budgets: Mapping[str, float | np.ndarray] | None = None,
-              record: Callable[[tuple[str, str, str]], bool] | None = None) -> Trajectories:
+              record: Callable[[tuple[str, str, str]], bool] | None = None,
+              pinned_from: Mapping[str, int | np.ndarray] | None = None) -> Trajectories:
     """Run the replicates ``replicate_ids`` of ``scenario`` over its whole horizon.
 
     ``parameters``, ``pinned_levers`` and ``budgets`` values may be arrays aligned with ``replicate_ids``;
@@ -38,7 +39,7 @@ def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
 
     model = InfluenceModel(scenario, n_replicates=len(replicate_ids), seed=seed,
                            replicate_ids=replicate_ids, parameters=parameters, pinned_levers=pinned_levers,
-                           budgets=budgets, collect=False, record=record)
+                           budgets=budgets, collect=False, record=record, pinned_from=pinned_from)
     for _ in range(scenario.horizon):
         model.step()
         if on_step:

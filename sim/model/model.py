@@ -69,6 +69,8 @@ class InfluenceModel(mesa.Model):
         pinned_levers: ``actor.lever`` -> intensity (scalar or (R,)), fixed for the whole run
             over whatever the scenario says (sweeps over lever intensities). NaN in a replicate
             leaves the lever to the scenario or the agent there.
+        pinned_from: ``actor.lever`` -> the step (scalar or (R,)) from which its pin holds; before
+            it the scenario or the agent sets the lever (``sim optimize --search-start``). Default 0.
         budgets: ``actor`` -> budget (scalar or (R,)) over the scenario's ``actors.<a>.budget``
             (sweeps over budgets).
         blocks: variants of ``scenario`` that run side by side as equal blocks of the replicate
@@ -89,6 +91,7 @@ class InfluenceModel(mesa.Model):
                  seed: int | None = 0, replicate_ids: np.ndarray | None = None,
                  parameters: Mapping[str, float | np.ndarray] | None = None,
                  pinned_levers: Mapping[str, float | np.ndarray] | None = None,
+                 pinned_from: Mapping[str, int | np.ndarray] | None = None,
                  budgets: Mapping[str, float | np.ndarray] | None = None,
                  blocks: Sequence[Scenario] | None = None, collect: bool = True,
                  record: Callable[[tuple[str, str, str]], bool] | None = None):
@@ -155,6 +158,9 @@ class InfluenceModel(mesa.Model):
                                 if lever.channel == "mediation"}  # a settlement's mediators' effort
         self.pinned = {self.lever_index[key]: np.broadcast_to(np.asarray(value, float), (n_replicates,))
                        for key, value in (pinned_levers or {}).items()}
+        # the step from which each pin holds, per replicate (0: the whole run)
+        self.pinned_from = {self.lever_index[key]: np.broadcast_to(np.asarray(value, float), (n_replicates,))
+                            for key, value in (pinned_from or {}).items()}
         for actor in ACTORS:
             setup = scenario.actors[actor]
             objectives = np.array([setup.objectives.get(other, 0.0) for other in ACTORS])
@@ -231,7 +237,7 @@ class InfluenceModel(mesa.Model):
         self.world = self.params = self.planned_effort = None
         self.fixed_effort = self.lever_value = self.lever_value_0 = self.receptivity = self.pair_rec = None
         self.sanction = self.objectives = self.decided = self.decision_from = self.shock_counts = None
-        self.trigger_armed, self.trigger_due, self.fired, self.pinned = {}, {}, {}, {}
+        self.trigger_armed, self.trigger_due, self.fired, self.pinned, self.pinned_from = {}, {}, {}, {}, {}
 
     def trajectories(self) -> Trajectories:
         """Everything recorded so far, as one array with named series."""
@@ -407,7 +413,8 @@ class InfluenceModel(mesa.Model):
                     self.apply_changes(event.set, additive=False, where=rows)
                     self.apply_changes(event.add, additive=True, where=rows)
         for column, values in self.pinned.items():  # NaN rows: the scenario's setting stands there
-            self.fixed_effort[:, column] = np.where(np.isnan(values), self.fixed_effort[:, column], values)
+            waiting = self.pinned_from[column] > t if column in self.pinned_from else False
+            self.fixed_effort[:, column] = np.where(np.isnan(values) | waiting, self.fixed_effort[:, column], values)
 
     def _fire_triggers_and_shocks(self, t: int) -> None:
         """Scenario triggers (conditions on the state) and shocks (random draws), per replicate."""

@@ -78,3 +78,14 @@ def test_regret_recommends_an_evaluated_mix_that_does_well_in_every_draw():
     with pytest.raises(InputError, match="regret ranks one objective"):
         optimize(scenario, "morocco", ["mean(influence.morocco.mali)", "mean(influence.morocco.ecowas)"],
                  replicates=1, budget=5, seed=1, robust="regret")
+
+
+def test_searching_when_each_lever_starts_gives_months_inside_the_run():
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", SHORT)
+    result = optimize(scenario, "morocco", "influence.morocco.mali@end", replicates=3, budget=40, seed=2,
+                      search_start=True)
+    starts = result.strategies[0].starts
+    assert starts is not None and len(starts) == len(result.levers)
+    assert ((starts >= 0) & (starts <= scenario.horizon - 1)).all() and (starts == np.round(starts)).all()
+    assert all((s.starts == 0).all() for s in result.strategies[1:]), "the references start with the run"
+    assert " from 20" in report(result)

@@ -314,3 +314,15 @@ def test_release_frees_the_state_without_the_cycle_collector(baseline):
     finally:
         gc.enable()
     assert kept.values.shape[:2] == (50, 2)  # what was handed out stays readable
+
+
+def test_a_pin_from_a_step_leaves_the_lever_to_the_scenario_before_it():
+    import sim
+
+    model = sim.InfluenceModel("baseline", n_replicates=2, seed=1, pinned_levers={"morocco.medical_aid": 0.1},
+                               pinned_from={"morocco.medical_aid": np.array([5, 10])})
+    for _ in range(12):
+        model.step()
+    effort = model.trajectories().get("effort", "morocco", "medical_aid")
+    assert effort[0, 4] == effort[1, 4] == 0.7, "before the pin, the baseline's schedule (0.7 from 2022-05)"
+    assert effort[0, 5] == 0.1 and effort[1, 9] == 0.9 and effort[1, 10] == 0.1

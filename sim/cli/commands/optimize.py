@@ -30,7 +30,7 @@ def command(args: argparse.Namespace) -> int:
     try:
         result = optimize(scenario, args.actor, args.objective, replicates=args.replicates, budget=args.budget,
                           seed=seed, robust=args.robust, constraints=args.constraint, executor=args.executor,
-                          on_points=progress.advance)
+                          on_points=progress.advance, search_start=args.search_start)
     finally:
         progress.close()
     stamp = f"{datetime.now(UTC):%Y%m%d-%H%M%S-%f}"
@@ -95,16 +95,12 @@ def _compare_reports(scenario, result, staging: Path, replicates: int, seed: int
     from sim.analysis.question import series_key
     from sim.cli.compare_job import execute_compare, execute_compare_options
     from sim.scenario.loader import question_problems
-    from sim.scenario.variants import with_levers_from
-
     options = []
     for strategy in result.strategies:
         if strategy.name == "status quo":
             continue
         name = "recommended" if strategy.name == "recommended" else strategy.name.replace(" ", "_")
-        levers = {f"levers.{result.actor}.{lever}": float(v) for lever, v in zip(result.levers, strategy.mix,
-                                                                                  strict=True)}
-        variant = with_levers_from(scenario, levers, None, f"optimize: {name}")
+        variant = _variant(scenario, result, strategy, f"optimize: {name}")
         import dataclasses
 
         options.append(dataclasses.replace(variant, name=f"{scenario.name}_{result.actor}_{name}",
@@ -124,3 +120,18 @@ def _series_of(text: str) -> list[tuple[str, str, str]]:
     from sim.scenario.outcomes import parse_outcome
 
     return list(dict.fromkeys(parse_outcome(text, load_catalogue().lever_ids()).series()))
+
+
+def _variant(scenario, result, strategy, display: str):
+    """The strategy as a scenario: each lever at its intensity from its start (the run's start when
+    the search did not choose one), over the scenario's later settings of it."""
+    from sim.scenario.variants import with_levers_from
+
+    starts = strategy.starts if strategy.starts is not None else [0] * len(result.levers)
+    variant = scenario
+    for step in sorted(set(int(s) for s in starts)):
+        levers = {f"levers.{result.actor}.{lever}": float(value)
+                  for lever, value, start in zip(result.levers, strategy.mix, starts, strict=True)
+                  if int(start) == step}
+        variant = with_levers_from(variant, levers, scenario.start + step, display)
+    return variant
