@@ -31,6 +31,7 @@ import numpy as np
 
 from sim.api import ScenarioLike, evaluate, parse_outcomes, whole_number
 from sim.errors import InputError, Problem
+from sim.scenario.format import MAX_SEED
 from sim.scenario.loader import Scenario, resolve_scenario
 
 try:
@@ -197,6 +198,10 @@ def ema_model(scenario: ScenarioLike = "baseline", *, uncertainties: Sequence[st
 
     lever_factors = []
     for lever in levers:
+        if not isinstance(lever, str):
+            problems.append(Problem("ema_model: levers", 1, 1, f"{lever!r}; expected a name such as "
+                                                               "'morocco.investment'"))
+            continue
         full = lever if lever.startswith(("levers.", "actors.")) else f"levers.{lever}"
         try:
             lever_factors.append(Factor(full, *factor_bounds(full, where="ema_model: levers")))
@@ -218,7 +223,10 @@ def ema_model(scenario: ScenarioLike = "baseline", *, uncertainties: Sequence[st
     if problems:
         raise InputError(problems)
     n_replicates = whole_number(n_replicates, "n_replicates", 20)
-    seed = whole_number(seed, "seed", resolved.seed, minimum=0)
+    seed = whole_number(seed, "seed", resolved.seed, minimum=0, maximum=MAX_SEED)
+    if name is not None and (not isinstance(name, str) or not name.isidentifier()):
+        raise InputError([Problem("ema_model: name", 1, 1, f"name = {name!r}; expected a Python identifier "
+                                                          "(EMA's rule), e.g. 'baseline'")])
 
     sim_names: dict[str, str] = {}
 

@@ -203,3 +203,10 @@ def test_the_batched_evaluator_refuses_a_model_it_cannot_batch():
     with (pytest.raises(TypeError, match=r"models made by sim\.ema\.ema_model; 'other' is a Model"),
           BatchedEvaluator(other) as evaluator):
         evaluator.perform_experiments(scenarios=2)
+
+
+@pytest.mark.parametrize(("kwargs", "said"), [({"seed": 2**64}, "seed"), ({"name": "1 bad"}, "Python identifier"),
+                                              ({"levers": [1]}, "expected a name")])
+def test_bad_model_arguments_are_input_errors(kwargs, said):
+    with pytest.raises(sim.InputError, match=said):
+        ema_model("baseline", **kwargs)

@@ -130,8 +130,10 @@ def strategy_example_block() -> str:
     with tempfile.TemporaryDirectory() as folder:
         for number, command in enumerate(commands):
             out = io.StringIO()
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-                sim([*command, "--out", f"{folder}/{number}"])
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()) as err:
+                status = sim([*command, "--out", f"{folder}/{number}"])
+            if status != 0:  # never write a failed example into the docs
+                raise SystemExit(f"docs_gen: sim {' '.join(command)} exited {status}: {err.getvalue()[-500:]}")
             shown = " ".join(f"'{a}'" if " " in a or "(" in a else a for a in command)
             text = out.getvalue().replace(f"{folder}/{number}", f"results/analysis/{command[0]}-example")
             fence = "```"

@@ -19,6 +19,7 @@ import numpy as np
 from sim.engine.executors import Executor
 from sim.engine.experiments import Factor, evaluate_points
 from sim.errors import InputError, did_you_mean
+from sim.model.seeding import library_seed
 from sim.scenario.catalogue import load_catalogue
 from sim.scenario.loader import Scenario
 from sim.scenario.outcomes import Outcome, OutcomeError, parse_outcome
@@ -141,8 +142,9 @@ def calibrate_de(loss, factors: Sequence[Factor], *, budget: int, seed: int, def
         count["n"] += x.shape[1]
         return loss(x.T)[0]
 
-    result = differential_evolution(objective, [(f.low, f.high) for f in factors], seed=seed, maxiter=maxiter,
-                                    popsize=popsize, vectorized=True, updating="deferred", polish=False, tol=1e-8)
+    result = differential_evolution(objective, [(f.low, f.high) for f in factors], seed=library_seed(seed),
+                                    maxiter=maxiter, popsize=popsize, vectorized=True, updating="deferred",
+                                    polish=False, tol=1e-8)
     base_loss, base_means = loss(defaults[None])
     best_loss, best_means = loss(result.x[None])
     return CalibrationResult("de", list(factors), result.x, float(best_loss[0]), best_means[0], float(base_loss[0]),
@@ -200,7 +202,7 @@ def calibrate_abc(loss, factors: Sequence[Factor], *, budget: int, seed: int, de
     prior = pyabc.Distribution(**{name: pyabc.RV("uniform", f.low, f.high - f.low)
                                   for name, f in zip(names, factors, strict=True)})
     state = np.random.get_state()
-    np.random.seed(seed % 2**32)
+    np.random.seed(library_seed(seed))
     try:
         abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
                            sampler=pyabc.sampler.SingleCoreSampler(), eps=pyabc.epsilon.MedianEpsilon())

@@ -33,14 +33,16 @@ import numpy as np
 
 from sim.engine.experiments import Factor, evaluate_points
 from sim.errors import InputError, Problem
+from sim.model.seeding import library_seed
 from sim.scenario.catalogue import ACTORS, load_catalogue
+from sim.scenario.format import MAX_SEED
 from sim.scenario.loader import Scenario
 from sim.scenario.months import format_month
 from sim.scenario.outcomes import Outcome, OutcomeError, parse_outcome
 
 ROBUST = ("mean", "p10", "regret")
 PENALTY = 1e3  # per unit of constraint violation: far above any score difference on a 0-1 scale
-CONSTRAINT = re.compile(r"^(?P<expr>.+?)\s*(?P<op>>=|<=|>|<)\s*(?P<bound>[-+0-9.eE]+)\s*$")
+CONSTRAINT = re.compile(r"^(?P<expr>.+?)\s*(?P<op>>=|<=)\s*(?P<bound>[-+0-9.eE]+)\s*$")
 
 
 def spread(weights: np.ndarray, total: float) -> np.ndarray:
@@ -73,7 +75,7 @@ class Constraint:
 
     def violation(self, mean: np.ndarray) -> np.ndarray:
         """How far each mean is on the wrong side (0 where the constraint holds)."""
-        return np.maximum(self.bound - mean, 0.0) if self.op in (">=", ">") else np.maximum(mean - self.bound, 0.0)
+        return np.maximum(self.bound - mean, 0.0) if self.op == ">=" else np.maximum(mean - self.bound, 0.0)
 
 
 @dataclass(frozen=True)
@@ -114,10 +116,10 @@ class Recommendation:
 
 
 def parse_constraint(text: str) -> Constraint:
-    """``EXPR OP NUMBER`` with OP one of >=, <=, >, <; refused with the expected form."""
+    """``EXPR >= NUMBER`` or ``EXPR <= NUMBER`` (a mean on the bound holds, so strict forms would mislead)."""
     match = CONSTRAINT.match(text.strip())
     if not match:
-        raise InputError([Problem("--constraint", 1, 1, f"{text!r}: expected EXPR >= NUMBER (or <=, >, <), e.g. "
+        raise InputError([Problem("--constraint", 1, 1, f"{text!r}: expected EXPR >= NUMBER or EXPR <= NUMBER, e.g. "
                                   "'mean(relation.mali.morocco) >= 0.3'")])
     try:
         outcome = parse_outcome(match["expr"], load_catalogue().lever_ids())
@@ -195,7 +197,8 @@ def optimize(scenario: Scenario, actor: str, objectives: str | list[str], *, rep
     best_single = singles[int(np.argmax(single_scores))]
     even = spread(np.ones(dims), total)
     candidates = np.vstack([recommended[None], from_start(np.array([status_quo, best_single, even]))])
-    check = outcomes(candidates, check_replicates or 2 * replicates, seed + 1, keep=False)  # fresh replicates
+    fresh = (seed + 1) % (MAX_SEED + 1)  # other replicates than the search's
+    check = outcomes(candidates, check_replicates or 2 * replicates, fresh, keep=False)
     names = ("recommended", "status quo", f"push {levers[int(np.argmax(single_scores))].id}", "even spread")
     strategies = tuple(Strategy(name, row[:dims], values, row[dims:] if search_start else None)
                        for name, row, values in zip(names, candidates, check, strict=True))
@@ -247,7 +250,8 @@ def _differential_evolution(evaluate, scores, violations, dims: int, budget: int
 
     popsize = max(2, min(10, budget // (4 * dims) or 2))
     maxiter = max(1, budget // (popsize * dims) - 1)
-    result = differential_evolution(loss, [(0.0, 1.0)] * dims, seed=seed, maxiter=maxiter, popsize=popsize,
+    result = differential_evolution(loss, [(0.0, 1.0)] * dims, seed=library_seed(seed), maxiter=maxiter,
+                                    popsize=popsize,
                                     vectorized=True, updating="deferred", polish=False, tol=1e-8)
     return result.x
 
@@ -291,7 +295,7 @@ def _nsga2(evaluate, scores, violations, dims: int, budget: int, seed: int,
     population = max(8, min(40, budget // 5))
     generations = max(2, budget // population)
     result = minimize(Mixes(n_objectives, n_constraints), NSGA2(pop_size=population), ("n_gen", generations),
-                      seed=seed, verbose=False)
+                      seed=library_seed(seed), verbose=False)
     xs = np.atleast_2d(result.X) if result.X is not None else np.full((1, dims), 0.5)
     fs = np.atleast_2d(result.F) if result.F is not None else -scores(evaluate(xs))
     return [(plan, -f) for plan, f in zip(plans(xs), fs, strict=True)]

@@ -330,9 +330,12 @@ def main(argv: list[str] | None = None, *, restore_signals: bool = True) -> int:
     status once its output is committed. ``restore_signals=False`` (the console script) keeps the
     recording handlers until the process exits, so a signal after the commit cannot turn a
     complete run into exit 143."""
+    import warnings
+
     previous = _interrupt_on_termination()
     try:
-        return _dispatch(argv)
+        with warnings.catch_warnings():  # a command's warning settings end with it
+            return _dispatch(argv)
     finally:
         if restore_signals:
             _restore_signals(previous)
@@ -372,7 +375,7 @@ def _dispatch(argv: list[str] | None) -> int:
         from sim.engine import progress
 
         progress.SHOWN = False if args.quiet or getattr(args, "json", False) else True if args.verbose else None
-        _old_spellings_warn_in_one_line()
+        _our_warnings_in_one_line(silent=args.quiet or getattr(args, "json", False))
 
         module = importlib.import_module(f"sim.cli.commands.{args.command}")
         if not hasattr(args, "workers"):
@@ -412,16 +415,18 @@ def _dispatch(argv: list[str] | None) -> int:
         progress.SHOWN = None  # the next command (in the same process) decides for itself
 
 
-def _old_spellings_warn_in_one_line() -> None:
-    """An old spelling of a setting (``--vary influence.adjust_rate``) works, with one line on stderr
-    naming the full spelling (``parameters.influence.adjust_rate``), every time."""
+def _our_warnings_in_one_line(silent: bool) -> None:
+    """Our own warnings (an old spelling of a setting, a division by zero in an expression) as one
+    line on stderr each, or none with -q and --json; other libraries' warnings as Python shows them.
+    The filter lives for this command only (``warnings.catch_warnings`` in ``_dispatch``)."""
     import warnings
 
     shown = warnings.showwarning
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
         if "is the old spelling" in str(message) or category.__name__ == "UndefinedValueWarning":
-            print(f"warning: {message}", file=sys.stderr)
+            if not silent:
+                print(f"warning: {message}", file=sys.stderr)
         else:
             shown(message, category, filename, lineno, file, line)
 

@@ -90,7 +90,7 @@ def find_strategy(path: str, actor: str, objective: str):
     def report_progress(fraction: float) -> None:
         strategy_progress.set(int(100 * fraction))
 
-    return session.best_strategy(load_scenario(path), actor, objective, on_progress=report_progress)
+    return path, session.best_strategy(load_scenario(path), actor, objective, on_progress=report_progress)
 
 
 @solara.component
@@ -144,7 +144,9 @@ def StrategyPanel(base):
             solara.Error(strategy_problem.value, classes=["sim-strategy-problem"])
         elif find_strategy.error:
             solara.Error(str(find_strategy.exception), classes=["sim-strategy-problem"])
-        result = find_strategy.value if find_strategy.finished else None
+        found = find_strategy.value if find_strategy.finished else None
+        # a result belongs to the scenario it was found for: never applied to another one
+        result = found[1] if found is not None and found[0] == scenario_path.value else None
         if result is not None:
             solara.Markdown(f"**{ACTOR_LABELS[result.actor]}**, the same total effort "
                             f"({result.total:.2f}) split among its levers; {result.evaluated_points} mixes "

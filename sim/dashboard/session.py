@@ -140,10 +140,10 @@ def describe_settings(base: Scenario, settings: Mapping[str, float], month: int 
     parts = []
     for path, value in settings.items():
         kind, *rest = path.split(".")
-        if kind == "levers":
-            what = f"{ACTOR_LABELS[rest[0]]} {rest[1].replace('_', ' ')}"
-        elif kind == "actors":
-            what = f"{ACTOR_LABELS[rest[0]]} budget"
+        if kind == "levers" and len(rest) == 2:
+            what = f"{ACTOR_LABELS.get(rest[0], rest[0])} {rest[1].replace('_', ' ')}"
+        elif kind == "actors" and rest:
+            what = f"{ACTOR_LABELS.get(rest[0], rest[0])} budget"
         else:
             what = ".".join(rest)
         when = f" from {format_month(month)}" if kind == "levers" and month and month > base.start else ""

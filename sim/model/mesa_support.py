@@ -29,13 +29,20 @@ class MesaRun(MesaScenario):
 
     spec: Any = "baseline"  # our Scenario (or a file or library name) the model runs
 
+    def __reduce__(self):  # the class is made per model, so a copy or a pickle rebuilds it
+        return mesa_run, (self.spec, self.rng)
 
-def mesa_run(spec: Scenario, seed: int) -> MesaRun:
+
+def mesa_run(spec: Scenario, seed: int | None) -> MesaRun:
     """A Mesa scenario for ``spec``: its class's default ``spec`` is ``spec``, so the fresh instance
     SolaraViz's Reset builds from the class names the same scenario."""
     carrying = type("MesaRun", (MesaRun,), {"__annotations__": {"spec": Any}, "spec": spec,
                                             "__module__": __name__})
-    return carrying(rng=seed)
+    run = carrying(rng=seed)
+    # Mesa numbers scenarios per class in a class-level table that would keep every per-model
+    # class (and its scenario) alive for the life of the process
+    MesaScenario._ids.pop(carrying, None)
+    return run
 
 
 def from_mesa(scenario: object, seed: int | None) -> tuple[object, int | None]:

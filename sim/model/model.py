@@ -124,6 +124,12 @@ class InfluenceModel(mesa.Model):
         self.catalogue = load_catalogue()
         check_parameters(self.catalogue, parameters or {})
         check_pins_and_budgets(self.catalogue, pinned_levers or {}, budgets or {})
+        unpinned = [key for key in (pinned_from or {}) if key not in (pinned_levers or {})]
+        if unpinned:
+            from sim.errors import InputError, Problem
+
+            raise InputError([Problem("pinned_from", 1, 1, f"{unpinned[0]!r} has no pin in pinned_levers; a start "
+                                                           "step applies to a pinned lever")])
         self.institutions = load_institutions()
         self.institution_index = {key: i for i, key in enumerate(self.institutions.keys)}
         self.institution_holder = np.array([ACTORS.index(i.holder) for i in self.institutions.institutions], int)

@@ -121,3 +121,12 @@ def _mix_one(x):
     x = (x ^ (x >> np.uint64(30))) * _M1
     x = (x ^ (x >> np.uint64(27))) * _M2
     return x ^ (x >> np.uint64(31))
+
+
+def library_seed(seed: int) -> int:
+    """A 32-bit seed for a library that takes no larger one (SciPy's optimisers, pymoo, pyabc): the
+    run's seed itself below 2**32 (so results already published stay), else one derived from it."""
+    import numpy as np
+
+    seed = int(seed)
+    return seed if 0 <= seed < 2**32 else int(np.random.SeedSequence(seed).generate_state(1)[0])

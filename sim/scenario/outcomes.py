@@ -115,6 +115,8 @@ class _Outcomes(Dialect):
         target = parts[2] if expected == 3 else ""
         if metric in ("influence", "relation") and target not in ACTORS:
             raise OutcomeError(f"unknown actor '{target}'{did_you_mean(target, ACTORS)}", offset)
+        if metric in ("influence", "relation") and target == source:
+            raise OutcomeError(f"'{name}': an actor has no {metric} on itself; name two different actors", offset)
         if metric in ("institution", "decision"):
             from sim.scenario.institutions import load_institutions
 

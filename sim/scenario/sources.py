@@ -27,7 +27,7 @@ def seed_files() -> tuple[str, ...] | None:
     folder = seeds_dir()
     if not folder.is_dir():
         return None
-    return tuple(sorted(p.name for p in folder.iterdir() if p.is_file()))
+    return tuple(sorted(p.name for p in folder.iterdir() if p.is_file())) or None  # empty: as good as absent
 
 
 @cache
@@ -73,7 +73,10 @@ def missing_quotes(quotes: list[tuple[str, str]]) -> list[tuple[str, str]] | Non
     for source, quote in quotes:
         if source not in texts:
             path = seeds_dir() / source
-            texts[source] = normalise(path.read_text(encoding="utf-8")) if path.is_file() else None
+            try:
+                texts[source] = normalise(path.read_text(encoding="utf-8")) if path.is_file() else None
+            except (OSError, UnicodeDecodeError):  # unreadable: its quotes cannot be found in it
+                texts[source] = None
         if texts[source] is None or normalise(quote) not in texts[source]:
             out.append((source, quote))
     return out

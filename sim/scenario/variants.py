@@ -8,6 +8,7 @@ import copy
 import dataclasses
 from collections.abc import Mapping
 
+from sim.errors import InputError, Problem
 from sim.scenario.loader import Scenario, scenario_from_data
 from sim.scenario.months import format_month, parse_month
 
@@ -19,6 +20,9 @@ def with_levers_from(base: Scenario, levers: Mapping[str, float], month: int | N
     value holds over any later event of the base that sets the lever (an event left with nothing to
     change goes), as a lever pinned by ``sim.evaluate`` does. Checked by the loader."""
     month = base.start if month is None else month
+    bad = [path for path in levers if len(path.split(".")) != 3 or not path.startswith("levers.")]
+    if bad:
+        raise InputError([Problem(display, 1, 1, f"{bad[0]!r}; expected levers.<actor>.<lever>")])
     variant = scenario_from_data(_levers_data(base, levers, month), display)
     return dataclasses.replace(variant, path=base.path)
 

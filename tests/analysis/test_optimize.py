@@ -89,3 +89,12 @@ def test_searching_when_each_lever_starts_gives_months_inside_the_run():
     assert ((starts >= 0) & (starts <= scenario.horizon - 1)).all() and (starts == np.round(starts)).all()
     assert all((s.starts == 0).all() for s in result.strategies[1:]), "the references start with the run"
     assert " from 20" in report(result)
+
+
+def test_a_seed_above_2_to_the_32_is_taken_and_strict_constraints_are_refused():
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=6"])
+    result = optimize(scenario, "morocco", "mean(influence.morocco.mali)", replicates=1, budget=10, seed=2**40)
+    assert result.strategies[0].mix.sum() == pytest.approx(result.total)
+    with pytest.raises(InputError, match="expected EXPR >= NUMBER or EXPR <= NUMBER"):
+        optimize(scenario, "morocco", "mean(influence.morocco.mali)", replicates=1, budget=5, seed=1,
+                 constraints=["mean(relation.mali.morocco) > 0.3"])

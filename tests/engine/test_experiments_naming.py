@@ -52,3 +52,11 @@ def test_the_cli_says_the_new_spelling_in_one_line(tmp_path, capsys):
     assert main(["sweep", "baseline", "--vary", "parameters.influence.adjust_rate=0.05:0.3:2", "--replicates", "2",
                  "--out", str(tmp_path / "t")]) == 0
     assert "old spelling" not in capsys.readouterr().err
+
+
+def test_quiet_silences_the_old_spelling_line(tmp_path, capsys):
+    from sim.cli import main
+
+    assert main(["sweep", "baseline", "--vary", "influence.adjust_rate=0.05:0.3:2", "--replicates", "2",
+                 "--out", str(tmp_path / "q"), "-q"]) == 0
+    assert "old spelling" not in capsys.readouterr().err

@@ -85,3 +85,20 @@ def test_a_fan_chart_component_for_solaraviz_draws_the_spread_and_refuses_unknow
     assert page == 0
     with pytest.raises(sim.InputError, match="unknown actor 'nobody'"):
         make_fan_chart_component("influence.nobody.mali")
+
+
+def test_models_are_not_kept_alive_by_mesas_scenario_table():
+    import gc
+
+    from mesa.experimental.scenarios import Scenario
+
+    before = len(Scenario._ids)
+    for _ in range(5):
+        sim.InfluenceModel("baseline", n_replicates=2, seed=1)
+    gc.collect()
+    assert len(Scenario._ids) <= before, "each model's Mesa scenario class would stay in Mesa's table"
+
+
+def test_a_start_step_needs_a_pin():
+    with pytest.raises(sim.InputError, match="has no pin in pinned_levers"):
+        sim.InfluenceModel("baseline", pinned_from={"morocco.nope": 3})

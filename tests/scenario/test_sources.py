@@ -78,3 +78,19 @@ def test_sim_levers_says_whether_the_quotes_were_checked_now_or_when(tmp_path):
     first.write_text(first.read_text(encoding="utf-8").replace("Morocco", "Marokko"), encoding="utf-8")
     changed = _sim("levers", seeds=altered, cwd=tmp_path)
     assert "quotes NOT found verbatim" in changed.stdout, "a quote that is no longer in its document is reported"
+
+
+def test_an_empty_documents_folder_counts_as_absent(tmp_path):
+    (tmp_path / "real.yaml").write_text(CITING.format(source="000_4a7c527b705e72c5.txt"))
+    (tmp_path / "empty").mkdir()
+    done = _sim("validate", "--strict", "real.yaml", seeds=tmp_path / "empty", cwd=tmp_path)
+    assert done.returncode == 2 and "source documents are not in" in done.stderr
+
+
+def test_an_actor_has_no_influence_on_itself():
+    from sim.errors import InputError
+    from sim.scenario.loader import question_problems
+
+    _, problems = question_problems({"outcomes": ["influence.morocco.morocco"]}, None, None)
+    assert problems and "no influence on itself" in problems[0][1]
+    assert not isinstance(problems, InputError)

@@ -20,3 +20,12 @@ def test_a_lever_from_a_month_keeps_what_came_before():
     data = with_levers_from(BASE, {"levers.morocco.medical_aid": 0.4}, month).to_dict()
     assert data["levers"]["morocco"]["medical_aid"] == {"schedule": {"2022-01": 0.3, "2022-05": 0.7, "2022-07": 0.9,
                                                                      "2024-01": 0.4}}
+
+
+def test_a_malformed_lever_path_is_refused():
+    import pytest
+
+    from sim.errors import InputError
+
+    with pytest.raises(InputError, match=r"expected levers\.<actor>\.<lever>"):
+        with_levers_from(BASE, {"levers.morocco": 0.5})

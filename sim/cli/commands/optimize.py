@@ -53,7 +53,7 @@ def _mixes_csv(result) -> str:
     import numpy as np
 
     names = [f"{result.actor}.{lever}" for lever in result.levers]
-    lines = ["strategy," + ",".join(names) + "," + ",".join(result.objectives)]
+    lines = ["strategy," + ",".join(names) + "," + ",".join(f'"{o}"' for o in result.objectives)]
     lines += [f'{s.name},{",".join(f"{v:.6g}" for v in s.mix)},'
               + ",".join(f"{np.mean(s.values[:, j]):.6g}" for j in range(len(result.objectives)))
               for s in result.strategies]
@@ -92,6 +92,8 @@ def _pareto_plot(result, folder: Path) -> None:
 def _compare_reports(scenario, result, staging: Path, replicates: int, seed: int, executor) -> None:
     """``sim compare`` of the recommendation against the baseline (with its attribution), and one
     report of the recommendation, the best single push and the even spread against the baseline."""
+    import dataclasses
+
     from sim.analysis.question import series_key
     from sim.cli.compare_job import execute_compare, execute_compare_options
     from sim.scenario.loader import question_problems
@@ -101,8 +103,6 @@ def _compare_reports(scenario, result, staging: Path, replicates: int, seed: int
             continue
         name = "recommended" if strategy.name == "recommended" else strategy.name.replace(" ", "_")
         variant = _variant(scenario, result, strategy, f"optimize: {name}")
-        import dataclasses
-
         options.append(dataclasses.replace(variant, name=f"{scenario.name}_{result.actor}_{name}",
                                            description=f"{scenario.name} with {result.actor}'s {strategy.name} mix"))
     series = [key for outcome in result.objectives for key in _series_of(outcome)]
