@@ -12,6 +12,7 @@ import contextlib
 import csv
 import fcntl
 import hashlib
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,17 @@ import numpy as np
 
 from sim.engine.summary import Summary
 from sim.errors import InputError, Problem
+from sim.io.guarded import (
+    MAX_PROBLEMS,
+    MAX_REFERENCE_BYTES,
+    csv_rows,
+    read_bytes,
+    read_json,
+    series_bounds,
+    series_text,
+    shown,
+    value_problem,
+)
 from sim.io.run_folders import atomic_folder, finish_replacements, write_summary
 from sim.io.tidy import key_target, table_target
 from sim.model.trajectories import Trajectories
@@ -77,28 +89,36 @@ def write_reference(target: Path, trajectories: Trajectories, summary: Summary, 
 
 def _file_record(path: Path) -> dict:
     """Row count and SHA-256 of a reference file, so a cut-short or edited file is caught."""
-    data = path.read_bytes()
+    return _bytes_record(path.read_bytes())
+
+
+def _bytes_record(data: bytes) -> dict:
     return {"rows": data.count(b"\n") - 1, "sha256": hashlib.sha256(data).hexdigest()}
 
 
-def _verify_files(folder: Path, meta: dict) -> None:
-    """Each reference file must be the one blessed: same row count, same content hash."""
+def _verify_files(folder: Path, meta: dict) -> dict[str, bytes]:
+    """Each reference file must be the one blessed: same row count, same content hash.
+
+    Returns the files' bytes, read once through the guarded reader (a regular file, of bounded
+    size), so what is parsed next is exactly what was verified."""
     meta_path = folder / "reference.json"
     records = meta.get("files")
     if not isinstance(records, dict) or set(records) != set(REFERENCE_FILES):
         raise InputError([Problem(str(meta_path), 1, 1, "reference without row counts and content hashes (blessed "
                                   f"by an older version); re-bless it with: sim regress --update {folder.name}")])
+    contents = {}
     for name in REFERENCE_FILES:
         path = folder / name
-        if not path.is_file():
-            raise InputError([Problem(str(path), 1, 1, "missing from the reference")])
-        now, blessed = _file_record(path), records[name]
+        contents[name] = read_bytes(path, f"a reference's {name}", MAX_REFERENCE_BYTES,
+                                    missing="missing from the reference")
+        now, blessed = _bytes_record(contents[name]), records[name]
         if now != blessed:
             what = (f"{now['rows']} rows where {blessed['rows']} were blessed" if now["rows"] != blessed.get("rows")
                     else "content differs from the blessed file (SHA-256)")
             raise InputError([Problem(str(path), 1, 1, f"reference file changed since it was blessed: {what}; "
                                       f"restore it (git checkout) or re-bless with: sim regress --update "
                                       f"{folder.name}")])
+    return contents
 
 
 def _meta_type_problem(meta: object) -> str | None:
@@ -126,49 +146,89 @@ def _meta_type_problem(meta: object) -> str | None:
 
 
 def read_reference(folder: Path) -> tuple[dict, dict, dict]:
-    """reference.json, summary values and final values; InputError if missing, corrupt or altered."""
+    """reference.json, summary values and final values; InputError if missing, corrupt or altered.
+
+    Every file is read through ``sim.io.guarded`` (regular, bounded, strict UTF-8 and JSON), and
+    every value must be finite and within its metric's range, every key (step and series) unique."""
     if folder.parent.is_dir():
         finish_replacements(folder.parent)  # a re-bless killed half-way is completed, never lost
     meta_path = folder / "reference.json"
-    if not meta_path.exists():
-        raise InputError([Problem(str(meta_path), 1, 1, f"no reference; bless it with: sim regress --update "
-                                                         f"{folder.name}")])
-    try:
-        meta = json.loads(meta_path.read_text())
-        for key in ("outputs_sha256", "scenario_sha256", "seed", "replicates", "tolerances"):
-            meta[key]
-    except json.JSONDecodeError as exc:
-        raise InputError([Problem(str(meta_path), exc.lineno, exc.colno, f"corrupt reference: {exc.msg}")]) from None
-    except (KeyError, TypeError) as exc:
-        raise InputError([Problem(str(meta_path), 1, 1, f"corrupt reference: missing {exc}")]) from None
+    meta = read_json(meta_path, "a reference's reference.json (JSON)", dict, corrupt="corrupt reference",
+                     missing=f"no reference; bless it with: sim regress --update {folder.name}")
+    absent = [key for key in ("outputs_sha256", "scenario_sha256", "seed", "replicates", "tolerances")
+              if key not in meta]
+    if absent:
+        raise InputError([Problem(str(meta_path), 1, 1, f"corrupt reference: missing {absent[0]!r}")])
     wrong = _meta_type_problem(meta)
     if wrong:
         raise InputError([Problem(str(meta_path), 1, 1, f"corrupt reference: {wrong}; re-bless with: "
                                                          f"sim regress --update {folder.name}")])
-    _verify_files(folder, meta)
+    contents = _verify_files(folder, meta)
     if meta.get("meta_sha256") != meta_hash(meta):
         what = ("carries no hash of its own content (blessed by an older version)" if "meta_sha256" not in meta
                 else "was edited since it was blessed (its seed, replicates, tolerances or versions no longer "
                      "match its hash)")
         raise InputError([Problem(str(meta_path), 1, 1, f"reference.json {what}; restore it (git checkout) or "
                                                          f"re-bless with: sim regress --update {folder.name}")])
-    summary, final = {}, {}
-    for name, table in (("summary.csv", summary), ("final.csv", final)):
-        path, line = folder / name, 1
-        try:
-            with open(path, newline="") as handle:
-                rows = list(csv.reader(handle))
-            skip = 1 if rows and rows[0][:1] == ["scenario"] else 0  # blessed since summaries name their scenario
-            for line, row in enumerate(rows[1:], start=2):  # noqa: B007 - `line` locates errors below
-                if name == "summary.csv":
-                    row = row[skip:]
-                    table[(int(row[0]), row[2], row[3], key_target(row[4]))] = (row[1], [float(x) for x in row[5:9]])
-                else:
-                    table[(row[0], row[1], key_target(row[2]))] = np.array([float(x) for x in row[3:]])
-                if name == "final.csv" and len(row) - 3 != meta["replicates"]:
-                    raise ValueError(f"expected {meta['replicates']} replicate values")
-        except FileNotFoundError:
-            raise InputError([Problem(str(path), 1, 1, "missing from the reference")]) from None
-        except (ValueError, IndexError) as exc:
-            raise InputError([Problem(str(path), line, 1, f"corrupt reference row: {exc}")]) from None
+    summary = _read_reference_table(folder / "summary.csv", contents["summary.csv"], meta)
+    final = _read_reference_table(folder / "final.csv", contents["final.csv"], meta)
     return meta, summary, final
+
+
+STATISTIC_COLUMNS = ("mean", "p05", "p50", "p95")
+
+
+def _read_reference_table(path: Path, raw: bytes, meta: dict) -> dict:
+    """summary.csv ({(step, metric, source, target): (date, [mean, p05, p50, p95])}) or final.csv
+    ({(metric, source, target): every replicate's value}), refused at its bad rows."""
+    where, is_summary = str(path), path.name == "summary.csv"
+    table: dict = {}
+    first_line: dict = {}
+    ranges: dict = {}  # series -> (low, high, what is wrong with its names)
+    problems: list[Problem] = []
+    rows = csv_rows(io.BytesIO(raw), path)
+    header = next(rows, (1, []))[1]
+    skip = 1 if header[:1] == ["scenario"] else 0  # blessed since summaries name their scenario
+    width = skip + 9 if is_summary else 3 + meta["replicates"]
+    for line, row in rows:
+        if len(problems) >= MAX_PROBLEMS:
+            break
+        if len(row) != width:
+            what = "" if is_summary else f" ({meta['replicates']} replicate values)"
+            problems.append(Problem(where, line, 1, f"corrupt reference row: {len(row)} fields, expected "
+                                                    f"{width}{what}"))
+            continue
+        row = row[skip:] if is_summary else row
+        try:
+            step = int(row[0]) if is_summary else None
+            numbers = [float(x) for x in (row[5:9] if is_summary else row[3:])]
+        except ValueError as exc:
+            problems.append(Problem(where, line, 1, f"corrupt reference row: {shown(str(exc), 100)}"))
+            continue
+        series = (row[2], row[3], key_target(row[4])) if is_summary else (row[0], row[1], key_target(row[2]))
+        if series not in ranges:
+            bounds, wrong = series_bounds([series])
+            ranges[series] = (float(bounds[0, 0]), float(bounds[0, 1]), wrong[0])
+        low, high, wrong = ranges[series]
+        if step is not None and not 0 <= step < 2**31:
+            wrong = wrong or f"step {step}, expected a whole number >= 0"
+        if wrong:
+            problems.append(Problem(where, line, 1, f"corrupt reference row: {wrong}"))
+            continue
+        bad = next(((i, p) for i, x in enumerate(numbers) if (p := value_problem(x, series[0], low, high))), None)
+        if bad:
+            column = STATISTIC_COLUMNS[bad[0]] if is_summary else f"r{bad[0]}"
+            problems.append(Problem(where, line, 1, f"corrupt reference row: {bad[1]} ({series_text(series)}, "
+                                                    f"{column})"))
+            continue
+        key = (step, *series) if is_summary else series
+        if key in first_line:
+            problems.append(Problem(where, line, 1, f"corrupt reference row: {series_text(series)}"
+                                                    + (f" at step {step}" if is_summary else "")
+                                                    + f" repeats line {first_line[key]}"))
+            continue
+        first_line[key] = line
+        table[key] = (row[1], numbers) if is_summary else np.array(numbers)
+    if problems:
+        raise InputError(problems)
+    return table
