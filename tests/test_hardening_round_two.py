@@ -20,8 +20,10 @@ MAX_SEED = 2**63 - 1
 def small_machine(monkeypatch):
     """The same verdict on any machine: 8 GB of memory available."""
     import sim.engine.workload
+    import sim.model.memory
 
-    monkeypatch.setattr(sim.engine.workload, "available_memory", lambda: 8e9)
+    monkeypatch.setattr(sim.engine.workload, "available_memory", lambda: 8e9)  # the commands' estimates
+    monkeypatch.setattr(sim.model.memory, "available_memory", lambda: 8e9)  # the model's own check
 
 
 # -- 1. sim levers --response estimates its work up front ------------------------------------------------

@@ -12,12 +12,12 @@ chunks on a 2-core machine: about 31 microseconds); it is a rough guide, not a p
 from __future__ import annotations
 
 import math
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import InputError, Problem
+from sim.model.memory import STATE_BYTES_PER_REPLICATE, available_memory, model_bytes, size  # a layer below
 
 SECONDS_PER_REPLICATE_MONTH = 30e-6
 MAX_SECONDS = 12 * 3600.0  # longer jobs need --force: an overnight run is a deliberate choice
@@ -25,7 +25,6 @@ MEMORY_SHARE = 0.8  # of the memory available now
 BYTES_PER_VALUE = 8
 CSV_BYTES_PER_VALUE = 60  # one trajectories.csv row per value
 WORKING_COPIES = 4  # model state, recorded values, a gathered month and temporaries per chunk
-STATE_BYTES_PER_REPLICATE = 12_000  # a model's state besides what it records (measured: about 13 kB on the baseline)
 
 
 @dataclass(frozen=True)
@@ -92,8 +91,8 @@ def points_workload(points: int, replicates_per_point: int, months: int, *, fact
 
 def model_workload(replicates: int, months: int, series: int) -> Workload:
     """One model advancing ``replicates`` together for ``months``, recording ``series`` (InfluenceModel)."""
-    memory = float(replicates) * ((months + 1) * series * BYTES_PER_VALUE + STATE_BYTES_PER_REPLICATE)
-    return Workload(f"{replicates} replicates x {months} months", float(replicates) * months, memory)
+    return Workload(f"{replicates} replicates x {months} months", float(replicates) * months,
+                    model_bytes(replicates, months, series))
 
 
 def refuse_if_too_big(work: Workload, *, force: bool, flag: str, out: Path | None = None,
@@ -118,21 +117,6 @@ def refuse_if_too_big(work: Workload, *, force: bool, flag: str, out: Path | Non
         raise InputError([Problem(flag, 1, 1, f"{work.what} would need {' and '.join(reasons)}; {advice}")])
 
 
-def available_memory() -> float | None:
-    """Bytes of memory available now (Linux ``MemAvailable``), or None where unknown."""
-    try:
-        with open("/proc/meminfo") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return float(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
 def free_disk(path: Path) -> float | None:
     """Free bytes on the filesystem that would hold ``path`` (its nearest existing parent)."""
     ancestor = Path(path).absolute()
@@ -149,10 +133,3 @@ def duration(seconds: float) -> str:
         if seconds >= 2 * length:
             return f"{seconds / length:,.0f} {unit}"
     return f"{math.ceil(seconds)} s"
-
-
-def size(n_bytes: float) -> str:
-    for unit, length in (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
-        if n_bytes >= length:
-            return f"{n_bytes / length:,.1f} {unit}"
-    return f"{n_bytes / 1e3:,.0f} kB"

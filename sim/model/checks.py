@@ -94,17 +94,18 @@ def check_seed(seed: object) -> int:
 def check_replicates(n_replicates: object, months: int, series: int) -> int:
     """``n_replicates`` must be a whole number >= 1 whose model fits in the memory available now
     (a model records every replicate; large ensembles run in chunks: ``chunk_size``, ``--chunk-size``)."""
-    from sim.engine.workload import available_memory, model_workload, size
     from sim.errors import InputError, Problem
+    from sim.model.memory import available_memory, model_bytes, size
 
     if isinstance(n_replicates, bool) or not isinstance(n_replicates, int | np.integer) or n_replicates < 1:
         raise InputError([Problem("n_replicates", 1, 1, f"n_replicates = {n_replicates!r}; expected a whole "
                                                         "number >= 1")])
-    work = model_workload(int(n_replicates), months, series)
+    needed = model_bytes(int(n_replicates), months, series)
     available = available_memory()
-    if available is not None and work.memory_bytes > available:
-        raise InputError([Problem("n_replicates", 1, 1, f"n_replicates = {n_replicates}: {work.what} in one model "
-                                                        f"would need about {size(work.memory_bytes)} of memory "
+    if available is not None and needed > available:
+        raise InputError([Problem("n_replicates", 1, 1, f"n_replicates = {n_replicates}: {n_replicates} replicates x "
+                                                        f"{months} months in one model "
+                                                        f"would need about {size(needed)} of memory "
                                                         f"({size(available)} is available); ask for fewer, or run "
                                                         "them in chunks (chunk_size, --chunk-size)")])
     return int(n_replicates)

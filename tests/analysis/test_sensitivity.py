@@ -51,7 +51,7 @@ def test_model_sensitivity_equals_salib_on_the_same_samples():
 
 def test_sweep_points_equal_individual_runs():
     scenario = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=8"])
-    rate, n1 = parse_vary("influence.adjust_rate=0.05:0.25:3")
+    rate, n1 = parse_vary("parameters.influence.adjust_rate=0.05:0.25:3")
     lever, n2 = parse_vary("levers.morocco.investment=0:1:2")
     points = design_points([rate, lever], [n1, n2], "factorial", 0, seed=0)
     assert points.shape == (6, 2)
