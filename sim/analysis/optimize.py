@@ -185,7 +185,7 @@ def optimize(scenario: Scenario, actor: str, objectives: str | list[str], *, rep
             recommended = _least_regret(archive, violations)
     else:
         front = _nsga2(lambda x: outcomes(plans(x), replicates, seed), scores, violations, search_dims, budget, seed,
-                       plans)
+                       plans, n_obj, len(limits))
         pareto = tuple(front)
         recommended = _compromise(front)
     feasible = True
@@ -268,8 +268,8 @@ def _least_regret(archive, violations) -> np.ndarray:
     return search[int(np.argmin(regret))][0]
 
 
-def _nsga2(evaluate, scores, violations, dims: int, budget: int, seed: int,
-           plans) -> list[tuple[np.ndarray, np.ndarray]]:
+def _nsga2(evaluate, scores, violations, dims: int, budget: int, seed: int, plans, n_objectives: int,
+           n_constraints: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """pymoo's NSGA-II over the search points, every generation one batched evaluation; the Pareto
     set as (plan, objective scores), each plan what ``plans`` makes of a point."""
     try:
@@ -290,8 +290,6 @@ def _nsga2(evaluate, scores, violations, dims: int, budget: int, seed: int,
             if self.n_ieq_constr:
                 out["G"] = violations(values)
 
-    probe = evaluate(np.full((1, dims), 0.5))
-    n_objectives, n_constraints = scores(probe).shape[1], violations(probe).shape[1]
     population = max(8, min(40, budget // 5))
     generations = max(2, budget // population)
     result = minimize(Mixes(n_objectives, n_constraints), NSGA2(pop_size=population), ("n_gen", generations),

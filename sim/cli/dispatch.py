@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="run a scenario and write a run folder")
-    run.add_argument("scenario", help="scenario YAML file")
+    run.add_argument("scenario", help="scenario file or library name (e.g. baseline)")
     run.add_argument("--replicates", type=_positive_int, help="ensemble size (default: the scenario's)")
     run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="where scenario names are looked up (default: scenarios)")
 
     sweep = commands.add_parser("sweep", help="vary parameters or lever intensities over a grid or a hypercube")
-    sweep.add_argument("scenario", help="scenario file")
+    sweep.add_argument("scenario", help="scenario file or library name (e.g. baseline)")
     sweep.add_argument("--vary", action="append", required=True, metavar="NAME=LOW:HIGH[:N]",
                        help="a setting as --set names it: parameters.<name> (sim parameters), "
                             "levers.<actor>.<lever> or actors.<actor>.budget; repeatable")
@@ -122,13 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="outcome expression, e.g. 'mean(influence.russia.mali)' (repeatable; "
                        "default influence.russia.mali and influence.morocco.mali at the end)")
     sweep.add_argument("--replicates", type=_positive_int, default=20, help="replicates per point (default 20)")
-    sweep.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
-    sweep.add_argument("--out", type=Path, help="folder to create")
+    _add_seed_and_out(sweep)
     _add_force(sweep)
     _add_backend(sweep)
 
     sens = commands.add_parser("sensitivity", help="global sensitivity analysis with SALib (Sobol', Morris)")
-    sens.add_argument("scenario", help="scenario file")
+    sens.add_argument("scenario", help="scenario file or library name (e.g. baseline)")
     sens.add_argument("--method", choices=("sobol", "morris"), default="sobol")
     sens.add_argument("--params", nargs="+", default=[], metavar="GLOB",
                       help="parameters to vary, glob patterns allowed (default: every global parameter)")
@@ -142,8 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--second-order", action="store_true",
                       help="Sobol' only: also the interaction index S2 of every pair (N(2D+2) samples "
                            "instead of N(D+2)); written to second_order.csv")
-    sens.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
-    sens.add_argument("--out", type=Path, help="folder to create")
+    _add_seed_and_out(sens)
     _add_force(sens)
     _add_backend(sens)
 
@@ -156,8 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="parameters to fit (default: the scenario's uncertainties)")
     cal.add_argument("--budget", type=_positive_int, default=400, help="candidate points to evaluate (default 400)")
     cal.add_argument("--replicates", type=_positive_int, default=8, help="replicates per point (default 8)")
-    cal.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
-    cal.add_argument("--out", type=Path, help="folder to create")
+    _add_seed_and_out(cal)
     _add_force(cal)
     _add_backend(cal)
 
@@ -183,8 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--budget", type=_positive_int, default=800,
                       help="model evaluations per cutoff's fit, at most (default 800)")
     back.add_argument("--replicates", type=_positive_int, default=4, help="replicates per parameter point (default 4)")
-    back.add_argument("--seed", type=_seed, help="seed (default: the replay's)")
-    back.add_argument("--out", type=Path, help="folder to create")
+    _add_seed_and_out(back, of="the replay's")
 
     opt = commands.add_parser("optimize", help="the mix of one actor's levers that does best on an outcome")
     opt.add_argument("scenario", help="scenario file or library name")
@@ -205,8 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="replicates of the sim compare reports of the recommendation (default 100; 0 skips them)")
     opt.add_argument("--budget", type=_positive_int, default=200, help="mixes to evaluate, at most (default 200)")
     opt.add_argument("--replicates", type=_positive_int, default=8, help="replicates per mix (default 8)")
-    opt.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
-    opt.add_argument("--out", type=Path, help="folder to create")
+    _add_seed_and_out(opt)
     _add_force(opt)
     _add_backend(opt)
 
@@ -217,19 +212,17 @@ def build_parser() -> argparse.ArgumentParser:
                            "'influence.russia.mali@2024-01 > influence.algeria.mali@2024-01'")
     disc.add_argument("--points", type=_positive_int, default=300, help="points over the uncertainties (default 300)")
     disc.add_argument("--replicates", type=_positive_int, default=2, help="replicates per point (default 2)")
-    disc.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
-    disc.add_argument("--out", type=Path, help="folder to create")
+    _add_seed_and_out(disc)
     _add_force(disc)
 
     explain = commands.add_parser("explain", help="attribute outcomes to levers and events by ablation")
-    explain.add_argument("scenario", help="scenario file")
+    explain.add_argument("scenario", help="scenario file or library name (e.g. baseline)")
     explain.add_argument("--against", help="baseline scenario: attribute the difference from it")
     explain.add_argument("--outcome", action="append", default=[], metavar="METRIC.SOURCE.TARGET",
                          help="series to explain at the end of the run, e.g. influence.russia.mali (repeatable; "
                          "default: influence of every actor on Mali)")
     explain.add_argument("--replicates", type=_positive_int, default=100, help="paired replicates (default 100)")
-    explain.add_argument("--seed", type=_seed, help="seed (default: the scenario's)")
-    explain.add_argument("--out", type=Path, help="folder to create")
+    _add_seed_and_out(explain)
     _add_force(explain)
     _add_backend(explain)
 
@@ -269,6 +262,12 @@ def _add_force(command: argparse.ArgumentParser) -> None:
     command.add_argument("--force", action="store_true",
                          help="start even when the estimated time, memory or disk exceeds this machine "
                               "(without it, such work is refused up front with the estimate)")
+
+
+def _add_seed_and_out(command: argparse.ArgumentParser, of: str = "the scenario's") -> None:
+    """The seed and output folder every analysis command takes."""
+    command.add_argument("--seed", type=_seed, help=f"seed (default: {of})")
+    command.add_argument("--out", type=Path, help="folder to create")
 
 
 def _non_negative_int(text: str) -> int:

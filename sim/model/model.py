@@ -105,9 +105,10 @@ class InfluenceModel(mesa.Model):
 
             seed = secrets.randbits(32)
         seed = check_seed(seed)
-        recorded = series_layout(tuple(lv.key for lv in load_catalogue().levers), load_institutions().keys,
-                                 tuple(f"{d.actor}.{d.id}" for d in load_institutions().decisions), only=record)
-        n_replicates = check_replicates(n_replicates, scenario.horizon, len(recorded))  # before any allocation
+        # what will be recorded (structure.keys is the catalogue's lever order): sized before any allocation
+        layout = series_layout(tuple(lv.key for lv in load_catalogue().levers), load_institutions().keys,
+                               tuple(f"{d.actor}.{d.id}" for d in load_institutions().decisions), only=record)
+        n_replicates = check_replicates(n_replicates, scenario.horizon, len(layout))
         end_problem = run_end_problem(scenario.start, scenario.horizon)
         if end_problem:
             from sim.errors import InputError, Problem
@@ -189,8 +190,7 @@ class InfluenceModel(mesa.Model):
         self._apply_month(0)
         self._fire_triggers_and_shocks(0)
         solve_start(self)
-        self.layout = series_layout(self.structure.keys, self.institutions.keys,
-                                    tuple(f"{d.actor}.{d.id}" for d in decisions), only=record)
+        self.layout = layout
         # recorded values [r, t, series], preallocated for the horizon (grows if stepped beyond)
         self._recorded = np.empty((n_replicates, scenario.horizon + 1, len(self.layout)))
         self._n_recorded = 0
