@@ -82,33 +82,3 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
 
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-_interrupts: list[str] = []  # termination signals received by this process (see ``interrupt``)
-
-
-def interrupt(signal_name: str) -> None:
-    """A signal handler's body: record the signal, and nothing else.
-
-    Python runs a handler wherever the main thread is. An exception raised there can land inside
-    a finaliser (printed and dropped) or inside a compiled kernel's call (Numba's dispatcher then
-    returns "a result with an exception set": a SystemError, exit 1). So the handler only
-    records, and the command stops where it checks (``raise_if_interrupted``): every month of a
-    model, between chunks, while waiting for a worker, and before a folder is committed.
-    """
-    _interrupts.append(signal_name)
-
-
-def interrupted() -> bool:
-    """Whether a termination signal has arrived since the command started."""
-    return bool(_interrupts)
-
-
-def raise_if_interrupted() -> None:
-    """Raise KeyboardInterrupt if a termination signal arrived, even one whose exception was lost."""
-    if _interrupts:
-        raise KeyboardInterrupt(_interrupts[0])
-
-
-def clear_interrupts() -> None:
-    _interrupts.clear()

@@ -438,7 +438,7 @@ def _interrupt_on_termination() -> dict:
     import signal
     import threading
 
-    from sim.errors import clear_interrupts, interrupt
+    from sim.interrupts import clear_interrupts, interrupt
 
     clear_interrupts()
     if threading.current_thread() is not threading.main_thread():
@@ -451,7 +451,7 @@ def _interrupt_on_termination() -> dict:
 def _restore_signals(previous: dict) -> None:
     import signal
 
-    from sim.errors import clear_interrupts
+    from sim.interrupts import clear_interrupts
 
     for sig, handler in previous.items():
         signal.signal(sig, handler)

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Protocol
 
 from sim.engine.watchdog import watch_driver
-from sim.errors import raise_if_interrupted
+from sim.interrupts import raise_if_interrupted
 
 BACKENDS = ("serial", "processes", "dask")
 RESULT_POLL = 0.2  # seconds between looks for a recorded termination signal while a worker computes

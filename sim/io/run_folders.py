@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.engine.summary import STATISTICS, Summary
-from sim.errors import raise_if_interrupted
+from sim.interrupts import raise_if_interrupted
 from sim.io.tidy import STATE_TARGET, key_columns, month_values, table_target
 from sim.model.trajectories import Trajectories
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 import mesa
 import numpy as np
 
-from sim.errors import raise_if_interrupted
+from sim.interrupts import raise_if_interrupted
 from sim.model import dynamics as dyn
 from sim.model.agents import ActorAgent, plan_efforts, value_levers
 from sim.model.checks import check_parameters, check_pins_and_budgets, check_replicates, check_seed

@@ -181,7 +181,7 @@ def test_a_signal_whose_interrupt_a_finaliser_swallowed_still_stops_the_command(
     """Python runs a signal handler wherever the main thread is; inside a finaliser (Numba's
     compiler runs many) the KeyboardInterrupt is printed and dropped. Seen in CI: a SIGTERM during
     the first run's compilation let the run finish and write its folder (exit 0)."""
-    from sim import errors
+    from sim import interrupts
     from sim.cli.commands import run as run_command
 
     original = run_command.command
@@ -189,7 +189,7 @@ def test_a_signal_whose_interrupt_a_finaliser_swallowed_still_stops_the_command(
     def command_with_a_lost_signal(args):
         class Finaliser:
             def __del__(self):
-                errors.interrupt("SIGTERM")
+                interrupts.interrupt("SIGTERM")
 
         Finaliser()  # dropped at once: its KeyboardInterrupt goes to sys.unraisablehook, not to us
         return original(args)
@@ -199,7 +199,7 @@ def test_a_signal_whose_interrupt_a_finaliser_swallowed_still_stops_the_command(
     assert main(["run", str(ROOT / "scenarios" / "baseline.yaml"), "--replicates", "2", "--out", str(out)]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert not out.exists() and not list(tmp_path.glob(".*.partial"))
-    errors.raise_if_interrupted()  # cleared once the command has answered for it
+    interrupts.raise_if_interrupted()  # cleared once the command has answered for it
 
 
 def test_error_messages_quote_long_bad_values_cut_short(capsys):

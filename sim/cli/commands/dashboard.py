@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from sim.cli.common import EXIT_BAD_INPUT
-from sim.errors import raise_if_interrupted
+from sim.interrupts import raise_if_interrupted
 
 # Solara's CDN proxy serves assets from the cache that the solara-assets package installs; pointing
 # the proxy at a closed local port means a missing asset fails loudly instead of being fetched.
