@@ -99,7 +99,7 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
     given = {setting_name(str(name), f"evaluate: points[{str(name)!r}]"): points[name] for name in points}
     points, names = given, list(given)
     if not names:
-        raise InputError([Problem("evaluate: points", 1, 1, "no columns; expected e.g. "
+        raise InputError([Problem.about("evaluate: points", "no columns; expected e.g. "
                                                             "{'parameters.influence.adjust_rate': [0.1, 0.2]}")])
     columns, problems, factors = [], [], []
     for name in names:
@@ -110,18 +110,18 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
             continue
         values, bad = in_range(np.asarray(points[name], dtype=float).reshape(-1), low, high)  # NaN fails too
         if bad.size:
-            problems.append(Problem(f"evaluate: points[{name!r}]", 1, 1, f"{name} = {exact(bad[0])} is outside "
+            problems.append(Problem.about(f"evaluate: points[{name!r}]", f"{name} = {exact(bad[0])} is outside "
                                                                          f"[{low!r}, {high!r}]"))
         columns.append(values)
         factors.append(Factor(name, low, high))
     if not problems and len({len(c) for c in columns}) > 1:
-        problems.append(Problem("evaluate: points", 1, 1, "columns have different lengths: " + ", ".join(
+        problems.append(Problem.about("evaluate: points", "columns have different lengths: " + ", ".join(
             f"{n} {len(c)}" for n, c in zip(names, columns, strict=True))))
     if problems:
         raise InputError(problems)
     wanted = parse_outcomes(outcomes, resolved, "evaluate: outcomes")
     if not wanted:
-        raise InputError([Problem("evaluate: outcomes", 1, 1, "no outcomes; expected e.g. "
+        raise InputError([Problem.about("evaluate: outcomes", "no outcomes; expected e.g. "
                                                               "['mean(influence.russia.mali)']")])
     k = whole_number(replicates_per_point, "replicates_per_point", 1)
     seed = whole_number(seed, "seed", resolved.seed, minimum=0, maximum=MAX_SEED)
@@ -198,5 +198,5 @@ def whole_number(value: object, name: str, default: int, minimum: int = 1, maxim
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum or \
             (maximum is not None and int(value) > maximum):
         expected = f"{minimum}..{maximum}" if maximum is not None else f">= {minimum}"
-        raise InputError([Problem(name, 1, 1, f"{name} = {value!r}; expected a whole number {expected}")])
+        raise InputError([Problem.about(name, f"{name} = {value!r}; expected a whole number {expected}")])
     return int(value)

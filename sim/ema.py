@@ -199,7 +199,7 @@ def ema_model(scenario: ScenarioLike = "baseline", *, uncertainties: Sequence[st
     lever_factors = []
     for lever in levers:
         if not isinstance(lever, str):
-            problems.append(Problem("ema_model: levers", 1, 1, f"{lever!r}; expected a name such as "
+            problems.append(Problem.about("ema_model: levers", f"{lever!r}; expected a name such as "
                                                                "'morocco.investment'"))
             continue
         full = lever if lever.startswith(("levers.", "actors.")) else f"levers.{lever}"
@@ -209,7 +209,7 @@ def ema_model(scenario: ScenarioLike = "baseline", *, uncertainties: Sequence[st
             problems += exc.problems
 
     if not problems and not factors and not lever_factors:
-        problems.append(Problem("ema_model", 1, 1, "nothing to vary: the scenario has no uncertainties with a range; "
+        problems.append(Problem.about("ema_model", "nothing to vary: the scenario has no uncertainties with a range; "
                                                    "give uncertainties= or levers="))
     directions = _directions(outcomes, problems)
     try:
@@ -218,14 +218,14 @@ def ema_model(scenario: ScenarioLike = "baseline", *, uncertainties: Sequence[st
         problems += exc.problems
         parsed = []
     if not directions:
-        problems.append(Problem("ema_model: outcomes", 1, 1, "no outcomes; expected e.g. "
+        problems.append(Problem.about("ema_model: outcomes", "no outcomes; expected e.g. "
                                                              "{'mean(influence.russia.mali)': 'minimize'}"))
     if problems:
         raise InputError(problems)
     n_replicates = whole_number(n_replicates, "n_replicates", 20)
     seed = whole_number(seed, "seed", resolved.seed, minimum=0, maximum=MAX_SEED)
     if name is not None and (not isinstance(name, str) or not name.isidentifier()):
-        raise InputError([Problem("ema_model: name", 1, 1, f"name = {name!r}; expected a Python identifier "
+        raise InputError([Problem.about("ema_model: name", f"name = {name!r}; expected a Python identifier "
                                                           "(EMA's rule), e.g. 'baseline'")])
 
     sim_names: dict[str, str] = {}
@@ -267,7 +267,7 @@ def _directions(outcomes: Sequence[str] | Mapping[str, str], problems: list[Prob
     for text, direction in outcomes.items():
         known = isinstance(direction, str) and direction in DIRECTIONS
         if not known:
-            problems.append(Problem(f"ema_model: outcomes[{str(text)!r}]", 1, 1, f"direction {direction!r}; "
+            problems.append(Problem.about(f"ema_model: outcomes[{str(text)!r}]", f"direction {direction!r}; "
                                                                                  "expected 'maximize', 'minimize' "
                                                                                  "or 'info'"))
         directions[str(text)] = direction if known else "info"

@@ -7,16 +7,27 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with an input file, located so an editor can jump to it."""
+    """One thing wrong with an input file, located so an editor can jump to it.
+
+    Line and column 0 mean the input has no position to give (a whole file, a command-line
+    option, an API argument): it prints as ``path: message``, never as a made-up ``1:1``.
+    """
 
     path: str
     line: int
     column: int
     message: str
 
+    @classmethod
+    def about(cls, path: str | object, message: str) -> Problem:
+        """A problem with an input as a whole, or with one that has no lines (an option, an argument)."""
+        return cls(str(path), 0, 0, message)
+
     def __str__(self) -> str:
         # a newline or other control character in a file name would split or garble the line
         path = "".join(char if char.isprintable() else repr(char)[1:-1] for char in str(self.path))
+        if not self.line:
+            return f"{path}: {self.message}"
         return f"{path}:{self.line}:{self.column}: {self.message}"
 
 

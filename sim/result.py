@@ -158,7 +158,7 @@ class SimulationResult:
         wanted = list(series) or [f"influence.{a}.mali" for a in ACTORS if a != "mali"]
         _, problems = question_problems({"outcomes": wanted}, None, None)
         if problems:
-            raise InputError([Problem("plot", 1, 1, message) for _, message in problems])
+            raise InputError([Problem.about("plot", message) for _, message in problems])
         return series_chart(self.summary(), [series_key(name) for name in wanted], self.seed)
 
     def to_polars(self) -> Any:

@@ -54,7 +54,7 @@ def compare_scenarios(baseline: Scenario, whatif: Scenario, n_replicates: int, s
     """
     problems = []
     if (baseline.start, baseline.horizon) != (whatif.start, whatif.horizon):
-        problems.append(Problem(whatif.path, 1, 1, "start and horizon must match the baseline's to compare "
+        problems.append(Problem.about(whatif.path, "start and horizon must match the baseline's to compare "
                                 f"({baseline.date_of(0)}+{baseline.horizon} vs {whatif.date_of(0)}+{whatif.horizon})"))
     if problems:
         raise InputError(problems)
@@ -137,7 +137,7 @@ def compare_run_folders(baseline: Path, whatif: Path) -> Comparison:
     runs = [read_trajectories(trajectories_file(folder)) for folder in (baseline, whatif)]
     shared_ids = np.intersect1d(runs[0].replicate_ids, runs[1].replicate_ids)
     if len(shared_ids) == 0 or runs[0].dates != runs[1].dates:
-        raise InputError([Problem(str(whatif), 1, 1, "no replicates or dates in common with the baseline run")])
+        raise InputError([Problem.about(str(whatif), "no replicates or dates in common with the baseline run")])
     ran = min(int(m.get("replicates") or 0) for m in manifests)
     if len(shared_ids) < ran:
         warnings.append(f"only {len(shared_ids)} of {ran} replicates are compared: trajectories.csv holds the first "

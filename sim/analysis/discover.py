@@ -80,16 +80,16 @@ def parse_condition(text: str, lever_ids) -> tuple:
     """``EXPR OP EXPR|NUMBER`` -> (left outcome, op, right outcome or number); InputError located on --outcome."""
     parts = threshold_parts(text)  # the project's one reading of "A op B" (question thresholds too)
     if parts is None:
-        raise InputError([Problem("--outcome", 1, 1, f"{text!r}: expected a comparison, e.g. "
+        raise InputError([Problem.about("--outcome", f"{text!r}: expected a comparison, e.g. "
                                                      "'decision.mali.mali_leaves_ecowas@end > 0'")])
     left, op, right = parts
     if isinstance(left, float):
-        raise InputError([Problem("--outcome", 1, 1, f"{text!r}: put the outcome on the left, e.g. "
+        raise InputError([Problem.about("--outcome", f"{text!r}: put the outcome on the left, e.g. "
                                                      "'influence.russia.mali@end > 0.1'")])
     try:
         sides = [side if isinstance(side, float) else parse_outcome(side, lever_ids) for side in (left, right)]
     except OutcomeError as exc:
-        raise InputError([Problem("--outcome", 1, 1, f"{exc} in {text!r}")]) from None
+        raise InputError([Problem.about("--outcome", f"{exc} in {text!r}")]) from None
     return sides[0], op, sides[1]
 
 
@@ -103,7 +103,7 @@ def discover(scenario: Scenario, condition: str, *, points: int, replicates: int
 
     factors = factors if factors is not None else uncertainty_factors(scenario)
     if not factors:
-        raise InputError([Problem(scenario.path or scenario.name, 1, 1, "nothing to discover over: the scenario has "
+        raise InputError([Problem.about(scenario.path or scenario.name, "nothing to discover over: the scenario has "
                                                                        "no uncertainties")])
     left, op, right = parse_condition(condition, load_catalogue().lever_ids())
     outcomes = [left] if isinstance(right, float) else [left, right]

@@ -119,13 +119,13 @@ def parse_constraint(text: str) -> Constraint:
     """``EXPR >= NUMBER`` or ``EXPR <= NUMBER`` (a mean on the bound holds, so strict forms would mislead)."""
     match = CONSTRAINT.match(text.strip())
     if not match:
-        raise InputError([Problem("--constraint", 1, 1, f"{text!r}: expected EXPR >= NUMBER or EXPR <= NUMBER, e.g. "
+        raise InputError([Problem.about("--constraint", f"{text!r}: expected EXPR >= NUMBER or EXPR <= NUMBER, e.g. "
                                   "'mean(relation.mali.morocco) >= 0.3'")])
     try:
         outcome = parse_outcome(match["expr"], load_catalogue().lever_ids())
         bound = float(match["bound"])
     except (OutcomeError, ValueError) as exc:
-        raise InputError([Problem("--constraint", 1, 1, f"{exc} in {text!r}")]) from None
+        raise InputError([Problem.about("--constraint", f"{exc} in {text!r}")]) from None
     return Constraint(text.strip(), outcome, match["op"], bound)
 
 
@@ -211,20 +211,20 @@ def _checked(actor: str, objectives: list[str], robust: str,
              constraints: list[str]) -> tuple[list[Outcome], list[Constraint]]:
     """The objectives and constraints parsed, or InputError naming the flag at fault."""
     if actor not in ACTORS:
-        raise InputError([Problem("--actor", 1, 1, f"unknown actor {actor!r}; expected one of {', '.join(ACTORS)}")])
+        raise InputError([Problem.about("--actor", f"unknown actor {actor!r}; expected one of {', '.join(ACTORS)}")])
     if robust not in ROBUST:
-        raise InputError([Problem("--robust", 1, 1, f"{robust!r}; expected one of {', '.join(ROBUST)}")])
+        raise InputError([Problem.about("--robust", f"{robust!r}; expected one of {', '.join(ROBUST)}")])
     if not objectives:
-        raise InputError([Problem("--objective", 1, 1, "give at least one objective")])
+        raise InputError([Problem.about("--objective", "give at least one objective")])
     if len(objectives) > 1 and robust == "regret":
-        raise InputError([Problem("--robust regret", 1, 1, "regret ranks one objective; with several objectives use "
+        raise InputError([Problem.about("--robust regret", "regret ranks one objective; with several objectives use "
                                                          "mean or p10")])
     parsed = []
     for text in objectives:
         try:
             parsed.append(parse_outcome(text, load_catalogue().lever_ids()))
         except OutcomeError as exc:
-            raise InputError([Problem("--objective", 1, 1, f"{exc} in {text!r}")]) from None
+            raise InputError([Problem.about("--objective", f"{exc} in {text!r}")]) from None
     return parsed, [parse_constraint(text) for text in constraints]
 
 
@@ -277,7 +277,7 @@ def _nsga2(evaluate, scores, violations, dims: int, budget: int, seed: int, plan
         from pymoo.core.problem import Problem as PymooProblem
         from pymoo.optimize import minimize
     except ImportError:
-        raise InputError([Problem("--objective", 1, 1, "several objectives need pymoo: pip install "
+        raise InputError([Problem.about("--objective", "several objectives need pymoo: pip install "
                                                        "'sahel-sim[optimize]'")]) from None
 
     class Mixes(PymooProblem):

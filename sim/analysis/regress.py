@@ -214,7 +214,7 @@ def discover(names: list[str], scenarios_dir: Path) -> list[Path]:
         if not path.is_file():
             from sim.errors import did_you_mean
 
-            problems.append(Problem(name, 1, 1, f"unknown scenario '{name}'{did_you_mean(Path(name).stem, available)}"))
+            problems.append(Problem.about(name, f"unknown scenario '{name}'{did_you_mean(Path(name).stem, available)}"))
         out.append(path)
     if problems:
         raise InputError(problems)

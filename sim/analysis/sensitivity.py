@@ -35,12 +35,12 @@ def default_factors(patterns: Sequence[str] = (), where: str = "parameters") -> 
         names = list(dict.fromkeys(n for p in patterns for n in specs if fnmatch.fnmatchcase(n, p)))
         unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(n, p) for n in specs)]
         if unmatched:
-            raise InputError([Problem(where, 1, 1, f"'{unmatched[0]}' matches no parameter (see sim parameters)")])
+            raise InputError([Problem.about(where, f"'{unmatched[0]}' matches no parameter (see sim parameters)")])
     else:
         names = [n for n in specs if not n.startswith("levers.")]
     factors = [Factor(n, specs[n].low, specs[n].high) for n in names if specs[n].high > specs[n].low]
     if not factors:
-        raise InputError([Problem(where, 1, 1, "no parameter with a range to vary among those matched "
+        raise InputError([Problem.about(where, "no parameter with a range to vary among those matched "
                                                "(each has a single value in the catalogue)")])
     return factors
 

@@ -19,7 +19,7 @@ def parse_vary(text: str) -> tuple[Factor, int | None]:
     name, sep, spec = text.partition("=")
     parts = spec.split(":") if sep else []
     if not sep or len(parts) not in (2, 3):
-        raise InputError([Problem(f"--vary {text}", 1, 1, "expected NAME=LOW:HIGH[:N], e.g. "
+        raise InputError([Problem.about(f"--vary {text}", "expected NAME=LOW:HIGH[:N], e.g. "
                                                           "parameters.influence.adjust_rate=0.05:0.3:6")])
     name = setting_name(name.strip(), f"--vary {text}")
     low_bound, high_bound = factor_bounds(name, where=f"--vary {text}")

@@ -49,7 +49,7 @@ def check_output(out: Path | None, default_root: Path) -> Path:
     if out is not None:
         reason = unwritable_reason(out)
         if reason:
-            raise InputError([Problem(str(out), 1, 1, reason)])
+            raise InputError([Problem.about(str(out), reason)])
         return out
     reason = unwritable_reason(default_root / "new-folder")
     if reason:

@@ -58,7 +58,7 @@ def make_fan_chart_component(*series: str, page: int = 0):
     wanted = tuple(series)
     _, problems = question_problems({"outcomes": list(wanted)}, None, None)
     if problems or not wanted:
-        raise InputError([Problem("make_fan_chart_component", 1, 1, message)
+        raise InputError([Problem.about("make_fan_chart_component", message)
                           for _, message in problems or [((), "name at least one series")]])
 
     @solara.component

@@ -129,7 +129,7 @@ def levers_from(base: Scenario, text: str) -> int | None:
     month = parse_month(text.strip())
     end = base.start + base.horizon - 1
     if month is None or not base.start <= month <= end:
-        raise InputError([Problem("dashboard: levers from", 1, 1, f"'{text.strip()}'; expected a month YYYY-MM "
+        raise InputError([Problem.about("dashboard: levers from", f"'{text.strip()}'; expected a month YYYY-MM "
                                   f"from {format_month(base.start)} to {format_month(end)}, or nothing for the start")])
     return month
 
@@ -179,12 +179,12 @@ def question_for(base: Scenario, outcomes: list[str], threshold: str = "", text:
     """The report's question from the page's outcome picks, threshold and wording, checked as
     ``--outcome`` is."""
     if not outcomes:
-        raise InputError([Problem("dashboard: outcomes", 1, 1, "pick at least one outcome to report")])
+        raise InputError([Problem.about("dashboard: outcomes", "pick at least one outcome to report")])
     raw = {"outcomes": list(outcomes), **({"threshold": threshold} if threshold.strip() else {}),
            **({"text": text.strip()} if text.strip() else {})}
     question, issues = question_problems(raw, base.start, base.horizon)
     if issues:
-        raise InputError([Problem("dashboard: question", 1, 1, message) for _, message in issues])
+        raise InputError([Problem.about("dashboard: question", message) for _, message in issues])
     return question
 
 
@@ -222,7 +222,7 @@ def _outcome_words(outcome: str) -> str:
 def check_run(base: Scenario, outcomes: list[str], threshold: str, replicates: int, name: str | None) -> None:
     """Refuse a run's inputs before any work (InputError): the page keeps the last results."""
     if not 1 <= replicates <= MAX_REPLICATES:
-        raise InputError([Problem("dashboard: replicates", 1, 1, f"replicates = {replicates}; expected 1.."
+        raise InputError([Problem.about("dashboard: replicates", f"replicates = {replicates}; expected 1.."
                                   f"{MAX_REPLICATES} (sim compare runs larger ensembles)")])
     question_for(base, outcomes, threshold)
     if name:
@@ -299,15 +299,15 @@ def save_whatif(base: Scenario, settings: Mapping[str, float], path: Path, lever
 
     path = Path(path)
     if path.suffix.lower() not in (".yaml", ".yml"):
-        raise InputError([Problem(str(path), 1, 1, "expected a file name ending in .yaml")])
+        raise InputError([Problem.about(str(path), "expected a file name ending in .yaml")])
     try:
         exists, folder = path.exists(), path.parent.is_dir()
     except OSError as error:  # a name too long for the file system, and the like
-        raise InputError([Problem(str(path)[:120], 1, 1, f"cannot use this file name: {error.strerror}")]) from None
+        raise InputError([Problem.about(str(path)[:120], f"cannot use this file name: {error.strerror}")]) from None
     if exists:
-        raise InputError([Problem(str(path), 1, 1, "file exists; choose another name (nothing was written)")])
+        raise InputError([Problem.about(str(path), "file exists; choose another name (nothing was written)")])
     if not folder:
-        raise InputError([Problem(str(path), 1, 1, f"folder {path.parent} does not exist (nothing was written)")])
+        raise InputError([Problem.about(str(path), f"folder {path.parent} does not exist (nothing was written)")])
     wanted = whatif_scenario(base, settings, path.stem, levers_month)
     for extends in (_extends_reference(base, path), None):
         if extends is False:
@@ -325,12 +325,12 @@ def save_whatif(base: Scenario, settings: Mapping[str, float], path: Path, lever
                 try:
                     os.link(staging, path)  # fails if the name was taken meanwhile: nothing is replaced
                 except FileExistsError:
-                    raise InputError([Problem(str(path), 1, 1, "file exists; choose another name (nothing was "
+                    raise InputError([Problem.about(str(path), "file exists; choose another name (nothing was "
                                                                "written)")]) from None
                 return load_scenario(path)
         finally:
             Path(staging).unlink(missing_ok=True)
-    raise InputError([Problem(str(path), 1, 1, "the saved what-if did not read back as the one that was run")])
+    raise InputError([Problem.about(str(path), "the saved what-if did not read back as the one that was run")])
 
 
 def _extends_reference(base: Scenario, path: Path) -> str | bool:
@@ -375,12 +375,12 @@ def check_strategy(actor: str, objective: str) -> None:
     from sim.scenario.outcomes import OutcomeError, parse_outcome
 
     if actor not in ACTORS:
-        raise InputError([Problem("dashboard: strategy actor", 1, 1, f"{actor!r}; expected one of "
+        raise InputError([Problem.about("dashboard: strategy actor", f"{actor!r}; expected one of "
                                   f"{', '.join(ACTORS)}")])
     try:
         parse_outcome(objective.strip(), load_catalogue().lever_ids())
     except OutcomeError as exc:
-        raise InputError([Problem("dashboard: objective", 1, 1, f"{exc} in {objective.strip()!r}")]) from None
+        raise InputError([Problem.about("dashboard: objective", f"{exc} in {objective.strip()!r}")]) from None
 
 
 def best_strategy(base: Scenario, actor: str, objective: str, *, budget: int = STRATEGY_BUDGET,

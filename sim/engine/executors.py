@@ -278,28 +278,28 @@ def checked_executor(backend: str | None, workers: int, scheduler: str | object 
     from sim.errors import InputError, Problem
 
     if backend is not None and backend not in BACKENDS:
-        raise InputError([Problem(f"{label('backend')} {backend}", 1, 1, f"unknown backend; expected one of "
+        raise InputError([Problem.about(f"{label('backend')} {backend}", f"unknown backend; expected one of "
                                   f"{', '.join(BACKENDS)}")])
     if scheduler is not None and workers > 1:
-        raise InputError([Problem(f"{label('workers')} {workers}", 1, 1, f"with {label('scheduler')} the cluster's "
+        raise InputError([Problem.about(f"{label('workers')} {workers}", f"with {label('scheduler')} the cluster's "
                                   "own workers do the work; the worker count is for local workers (drop one)")])
     if scheduler is not None and backend not in (None, "dask"):
-        raise InputError([Problem(f"{label('scheduler')} {scheduler}", 1, 1, f"a scheduler is a Dask cluster; "
+        raise InputError([Problem.about(f"{label('scheduler')} {scheduler}", f"a scheduler is a Dask cluster; "
                                   f"backend {backend} cannot use it (drop it or use the dask backend)")])
     if backend == "serial" and workers > 1:
-        raise InputError([Problem(f"{label('workers')} {workers}", 1, 1, "the serial backend has one worker; "
+        raise InputError([Problem.about(f"{label('workers')} {workers}", "the serial backend has one worker; "
                                   "use the processes or dask backend for more")])
     cpus = os.cpu_count() or 1
     if workers > cpus and scheduler is None:
-        raise InputError([Problem(f"{label('workers')} {workers}", 1, 1, f"this machine has {cpus} CPUs; more local "
+        raise InputError([Problem.about(f"{label('workers')} {workers}", f"this machine has {cpus} CPUs; more local "
                                   "workers than that only compete for them (use a scheduler for a cluster)")])
     if (backend == "dask" or scheduler) and importlib.util.find_spec("distributed") is None:
-        raise InputError([Problem(f"{label('backend')} dask", 1, 1, "needs Dask: pip install 'sahel-sim[dask]'")])
+        raise InputError([Problem.about(f"{label('backend')} dask", "needs Dask: pip install 'sahel-sim[dask]'")])
     if scheduler is not None and not isinstance(scheduler, str) and not is_dask_client(scheduler):
-        raise InputError([Problem(f"{label('scheduler')} {scheduler!r}"[:120], 1, 1, "expected a scheduler address "
+        raise InputError([Problem.about(f"{label('scheduler')} {scheduler!r}"[:120], "expected a scheduler address "
                                   "tcp://HOST:PORT or a distributed.Client")])
     if isinstance(scheduler, str) and not _scheduler_address(scheduler):
-        raise InputError([Problem(f"{label('scheduler')} {scheduler}", 1, 1, "expected a scheduler address "
+        raise InputError([Problem.about(f"{label('scheduler')} {scheduler}", "expected a scheduler address "
                                   "tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786 (port 1-65535)")])
     return LazyExecutor(backend, workers, scheduler, on_start)
 

@@ -89,7 +89,7 @@ def factor_bounds(name: str, catalogue: Catalogue | None = None, where: str = "f
         return BUDGET_RANGE
     choices = ([f"parameters.{p}" for p in catalogue.parameters] + [f"levers.{lv.key}" for lv in catalogue.levers]
                + [f"actors.{a}.budget" for a in ACTORS])
-    raise InputError([Problem(where, 1, 1, f"unknown parameter or lever '{name}'"
+    raise InputError([Problem.about(where, f"unknown parameter or lever '{name}'"
                                                        f"{did_you_mean(name, choices)}")])
 
 

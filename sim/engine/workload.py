@@ -114,7 +114,7 @@ def refuse_if_too_big(work: Workload, *, force: bool, flag: str, out: Path | Non
         reasons.append(f"about {size(work.disk_bytes)} of disk ({size(free)} is free)")
     if reasons:
         advice = "ask for less, or pass --force to start it anyway" if can_force else "ask for less"
-        raise InputError([Problem(flag, 1, 1, f"{work.what} would need {' and '.join(reasons)}; {advice}")])
+        raise InputError([Problem.about(flag, f"{work.what} would need {' and '.join(reasons)}; {advice}")])
 
 
 def free_disk(path: Path) -> float | None:

@@ -64,11 +64,11 @@ def open_regular(path: Path, what: str, limit: int, missing: str = "file not fou
         _judge(info, shown_path, what, limit)
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise InputError([Problem(shown_path, 1, 1, missing)]) from None
+        raise InputError([Problem.about(shown_path, missing)]) from None
     except IsADirectoryError:
-        raise InputError([Problem(shown_path, 1, 1, f"is a directory, expected {what}")]) from None
+        raise InputError([Problem.about(shown_path, f"is a directory, expected {what}")]) from None
     except OSError as exc:
-        raise InputError([Problem(shown_path, 1, 1, f"cannot read file: {exc.strerror or exc}")]) from None
+        raise InputError([Problem.about(shown_path, f"cannot read file: {exc.strerror or exc}")]) from None
     try:
         _judge(os.fstat(descriptor), shown_path, what, limit)  # the file opened, not the one looked at
     except BaseException:
@@ -79,12 +79,12 @@ def open_regular(path: Path, what: str, limit: int, missing: str = "file not fou
 
 def _judge(info: os.stat_result, shown_path: str, what: str, limit: int) -> None:
     if stat.S_ISDIR(info.st_mode):
-        raise InputError([Problem(shown_path, 1, 1, f"is a directory, expected {what}")])
+        raise InputError([Problem.about(shown_path, f"is a directory, expected {what}")])
     if not stat.S_ISREG(info.st_mode):
-        raise InputError([Problem(shown_path, 1, 1, f"not a regular file (a FIFO, socket or device?); "
+        raise InputError([Problem.about(shown_path, f"not a regular file (a FIFO, socket or device?); "
                                                     f"expected {what}")])
     if info.st_size > limit:
-        raise InputError([Problem(shown_path, 1, 1, f"file is {info.st_size} bytes, more than the {limit} "
+        raise InputError([Problem.about(shown_path, f"file is {info.st_size} bytes, more than the {limit} "
                                                     f"allowed for {what}")])
 
 
@@ -94,9 +94,9 @@ def read_bytes(path: Path, what: str, limit: int, missing: str = "file not found
         try:
             raw = handle.read(limit + 1)
         except OSError as exc:
-            raise InputError([Problem(str(path), 1, 1, f"cannot read file: {exc.strerror or exc}")]) from None
+            raise InputError([Problem.about(str(path), f"cannot read file: {exc.strerror or exc}")]) from None
     if len(raw) > limit:  # it grew after it was measured
-        raise InputError([Problem(str(path), 1, 1, f"file is more than the {limit} bytes allowed for {what}")])
+        raise InputError([Problem.about(str(path), f"file is more than the {limit} bytes allowed for {what}")])
     return raw
 
 
@@ -113,7 +113,7 @@ def utf8_problem(handle: BinaryIO, path: Path) -> Problem | None:
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return Problem(str(path), 1, 1, "the file ends inside a UTF-8 character (cut short?)")
+        return Problem.about(str(path), "the file ends inside a UTF-8 character (cut short?)")
     return None
 
 
@@ -123,7 +123,7 @@ def decode_utf8(raw: bytes, path: Path) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError([utf8_problem(io.BytesIO(raw), path)
-                          or Problem(str(path), 1, 1, "not valid UTF-8")]) from None
+                          or Problem.about(str(path), "not valid UTF-8")]) from None
     if "\x00" in text:
         raise InputError([_nul_problem(text, text.index("\x00"), path)])
     return text
@@ -223,13 +223,13 @@ def parse_json(text: str, path: Path, expect: type = dict, corrupt: str = "corru
         line, column = line_column(text, found[0]) if found else (1, 1)
         raise InputError([Problem(shown_path, line, column, f"{corrupt}: {found[1] if found else exc}")]) from None
     except RecursionError:
-        raise InputError([Problem(shown_path, 1, 1, f"{corrupt}: nested too deeply")]) from None
+        raise InputError([Problem.about(shown_path, f"{corrupt}: nested too deeply")]) from None
     except ValueError as exc:  # an integer of more than 4300 digits
-        raise InputError([Problem(shown_path, 1, 1, f"{corrupt}: {exc}")]) from None
+        raise InputError([Problem.about(shown_path, f"{corrupt}: {exc}")]) from None
     if not _no_nul(value):
-        raise InputError([Problem(shown_path, 1, 1, f"{corrupt}: NUL character in a string")])
+        raise InputError([Problem.about(shown_path, f"{corrupt}: NUL character in a string")])
     if not isinstance(value, expect):
-        raise InputError([Problem(shown_path, 1, 1, f"{corrupt}: expected {JSON_KINDS.get(expect, expect.__name__)}, "
+        raise InputError([Problem.about(shown_path, f"{corrupt}: expected {JSON_KINDS.get(expect, expect.__name__)}, "
                                                     f"found {JSON_KINDS.get(type(value), type(value).__name__)}")])
     return value
 

@@ -131,7 +131,7 @@ def _read_trajectories_csv(handle, path: Path) -> Trajectories:
     if problems:
         raise InputError(problems)
     if not values:
-        raise InputError([Problem(where, 1, 1, "no trajectories in this run (was it run with --trajectories 0?)")])
+        raise InputError([Problem.about(where, "no trajectories in this run (was it run with --trajectories 0?)")])
     line_of = np.frombuffer(lines, dtype=np.int64)
     return _assemble(path, scenario, np.frombuffer(replicates, dtype=np.int64), np.frombuffer(steps, dtype=np.int64),
                      np.frombuffer(codes, dtype=np.int64), np.frombuffer(values, dtype=np.float64), list(series),
@@ -192,18 +192,18 @@ def _read_trajectories_parquet(path: Path) -> Trajectories:
         try:
             file = pq.ParquetFile(handle)
             if file.metadata.num_rows > MAX_TABLE_ROWS:
-                raise InputError([Problem(where, 1, 1, f"{file.metadata.num_rows} rows, more than the "
+                raise InputError([Problem.about(where, f"{file.metadata.num_rows} rows, more than the "
                                                        f"{MAX_TABLE_ROWS} allowed")])
             table = file.read()
         except InputError:
             raise
         except Exception as exc:  # pyarrow raises several types for a damaged file
-            raise InputError([Problem(where, 1, 1, f"unreadable Parquet file: {shown(str(exc), 300)}")]) from None
+            raise InputError([Problem.about(where, f"unreadable Parquet file: {shown(str(exc), 300)}")]) from None
     if not set(TRAJECTORY_COLUMNS) <= set(table.column_names):
-        raise InputError([Problem(where, 1, 1, "unreadable Parquet trajectories: columns "
+        raise InputError([Problem.about(where, "unreadable Parquet trajectories: columns "
                                                f"{sorted(table.column_names)}")])
     if not table.num_rows:
-        raise InputError([Problem(where, 1, 1, "no trajectories in this run (was it run with --trajectories 0?)")])
+        raise InputError([Problem.about(where, "no trajectories in this run (was it run with --trajectories 0?)")])
 
     def row(i: int) -> tuple[int, str, str]:
         return i + 1, f"row {i + 1}", f"row {i + 1}: "

@@ -104,7 +104,7 @@ def _verify_files(folder: Path, meta: dict) -> dict[str, bytes]:
     meta_path = folder / "reference.json"
     records = meta.get("files")
     if not isinstance(records, dict) or set(records) != set(REFERENCE_FILES):
-        raise InputError([Problem(str(meta_path), 1, 1, "reference without row counts and content hashes (blessed "
+        raise InputError([Problem.about(str(meta_path), "reference without row counts and content hashes (blessed "
                                   f"by an older version); re-bless it with: sim regress --update {folder.name}")])
     contents = {}
     for name in REFERENCE_FILES:
@@ -115,7 +115,7 @@ def _verify_files(folder: Path, meta: dict) -> dict[str, bytes]:
         if now != blessed:
             what = (f"{now['rows']} rows where {blessed['rows']} were blessed" if now["rows"] != blessed.get("rows")
                     else "content differs from the blessed file (SHA-256)")
-            raise InputError([Problem(str(path), 1, 1, f"reference file changed since it was blessed: {what}; "
+            raise InputError([Problem.about(str(path), f"reference file changed since it was blessed: {what}; "
                                       f"restore it (git checkout) or re-bless with: sim regress --update "
                                       f"{folder.name}")])
     return contents
@@ -158,17 +158,17 @@ def read_reference(folder: Path) -> tuple[dict, dict, dict]:
     absent = [key for key in ("outputs_sha256", "scenario_sha256", "seed", "replicates", "tolerances")
               if key not in meta]
     if absent:
-        raise InputError([Problem(str(meta_path), 1, 1, f"corrupt reference: missing {absent[0]!r}")])
+        raise InputError([Problem.about(str(meta_path), f"corrupt reference: missing {absent[0]!r}")])
     wrong = _meta_type_problem(meta)
     if wrong:
-        raise InputError([Problem(str(meta_path), 1, 1, f"corrupt reference: {wrong}; re-bless with: "
+        raise InputError([Problem.about(str(meta_path), f"corrupt reference: {wrong}; re-bless with: "
                                                          f"sim regress --update {folder.name}")])
     contents = _verify_files(folder, meta)
     if meta.get("meta_sha256") != meta_hash(meta):
         what = ("carries no hash of its own content (blessed by an older version)" if "meta_sha256" not in meta
                 else "was edited since it was blessed (its seed, replicates, tolerances or versions no longer "
                      "match its hash)")
-        raise InputError([Problem(str(meta_path), 1, 1, f"reference.json {what}; restore it (git checkout) or "
+        raise InputError([Problem.about(str(meta_path), f"reference.json {what}; restore it (git checkout) or "
                                                          f"re-bless with: sim regress --update {folder.name}")])
     summary = _read_reference_table(folder / "summary.csv", contents["summary.csv"], meta)
     final = _read_reference_table(folder / "final.csv", contents["final.csv"], meta)

@@ -39,13 +39,13 @@ def check_parameters(catalogue, parameters: Mapping[str, float | np.ndarray]) ->
     for name, value in parameters.items():
         spec = catalogue.parameters.get(name)
         if spec is None:
-            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"unknown parameter '{name}'"
+            problems.append(Problem.about(f"parameters[{name!r}]", f"unknown parameter '{name}'"
                                                                    f"{did_you_mean(name, list(catalogue.parameters))}"))
             continue
         _, bad = in_range(value, spec.low, spec.high)
         if bad.size:
             shown = exact(bad.reshape(-1)[0])
-            problems.append(Problem(f"parameters[{name!r}]", 1, 1, f"parameters.{name} = {shown} is outside "
+            problems.append(Problem.about(f"parameters[{name!r}]", f"parameters.{name} = {shown} is outside "
                                                                    f"[{spec.low!r}, {spec.high!r}]"))
     if problems:
         raise InputError(problems)
@@ -59,22 +59,22 @@ def check_pins_and_budgets(catalogue, pinned: Mapping[str, object], budgets: Map
     problems = []
     for key, value in pinned.items():
         if key not in keys:
-            problems.append(Problem(f"pinned_levers[{key!r}]", 1, 1, f"unknown lever '{key}'{did_you_mean(key, keys)}"))
+            problems.append(Problem.about(f"pinned_levers[{key!r}]", f"unknown lever '{key}'{did_you_mean(key, keys)}"))
             continue
         values = np.asarray(value, dtype=float)
         _, bad = in_range(values[~np.isnan(values)], 0.0, 1.0)  # NaN: not pinned in that replicate
         if bad.size:
-            problems.append(Problem(f"pinned_levers[{key!r}]", 1, 1, f"levers.{key} = {exact(bad.reshape(-1)[0])} is "
+            problems.append(Problem.about(f"pinned_levers[{key!r}]", f"levers.{key} = {exact(bad.reshape(-1)[0])} is "
                                                                      "outside [0.0, 1.0]"))
     for actor, value in budgets.items():
         if actor not in ACTORS:
-            problems.append(Problem(f"budgets[{actor!r}]", 1, 1,
-                                    f"unknown actor '{actor}'{did_you_mean(actor, ACTORS)}"))
+            problems.append(Problem.about(f"budgets[{actor!r}]",
+                                          f"unknown actor '{actor}'{did_you_mean(actor, ACTORS)}"))
             continue
         _, bad = in_range(value, *BUDGET_RANGE)
         if bad.size:
             shown = exact(bad.reshape(-1)[0])
-            problems.append(Problem(f"budgets[{actor!r}]", 1, 1, f"actors.{actor}.budget = {shown} is "
+            problems.append(Problem.about(f"budgets[{actor!r}]", f"actors.{actor}.budget = {shown} is "
                                                                  f"outside [{BUDGET_RANGE[0]}, {BUDGET_RANGE[1]}]"))
     if problems:
         raise InputError(problems)
@@ -86,7 +86,7 @@ def check_seed(seed: object) -> int:
     from sim.scenario.format import MAX_SEED
 
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
-        raise InputError([Problem("seed", 1, 1, f"seed = {seed!r}; expected a whole number 0..{MAX_SEED} (2**63-1) "
+        raise InputError([Problem.about("seed", f"seed = {seed!r}; expected a whole number 0..{MAX_SEED} (2**63-1) "
                                                 "or None")])
     return int(seed)
 
@@ -98,12 +98,12 @@ def check_replicates(n_replicates: object, months: int, series: int) -> int:
     from sim.model.memory import available_memory, model_bytes, size
 
     if isinstance(n_replicates, bool) or not isinstance(n_replicates, int | np.integer) or n_replicates < 1:
-        raise InputError([Problem("n_replicates", 1, 1, f"n_replicates = {n_replicates!r}; expected a whole "
+        raise InputError([Problem.about("n_replicates", f"n_replicates = {n_replicates!r}; expected a whole "
                                                         "number >= 1")])
     needed = model_bytes(int(n_replicates), months, series)
     available = available_memory()
     if available is not None and needed > available:
-        raise InputError([Problem("n_replicates", 1, 1, f"n_replicates = {n_replicates}: {n_replicates} replicates x "
+        raise InputError([Problem.about("n_replicates", f"n_replicates = {n_replicates}: {n_replicates} replicates x "
                                                         f"{months} months in one model "
                                                         f"would need about {size(needed)} of memory "
                                                         f"({size(available)} is available); ask for fewer, or run "

@@ -113,7 +113,7 @@ class InfluenceModel(mesa.Model):
         if end_problem:
             from sim.errors import InputError, Problem
 
-            raise InputError([Problem(scenario.path or scenario.name, 1, 1, end_problem)])
+            raise InputError([Problem.about(scenario.path or scenario.name, end_problem)])
         super().__init__(scenario=mesa_run(scenario, seed))  # Mesa's rng is seeded with the same seed
         self.spec = scenario  # Mesa's Model keeps its own `scenario` attribute
         self.seed = seed
@@ -129,7 +129,7 @@ class InfluenceModel(mesa.Model):
         if unpinned:
             from sim.errors import InputError, Problem
 
-            raise InputError([Problem("pinned_from", 1, 1, f"{unpinned[0]!r} has no pin in pinned_levers; a start "
+            raise InputError([Problem.about("pinned_from", f"{unpinned[0]!r} has no pin in pinned_levers; a start "
                                                            "step applies to a pinned lever")])
         self.institutions = load_institutions()
         self.institution_index = {key: i for i, key in enumerate(self.institutions.keys)}

@@ -504,7 +504,7 @@ def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> d
         shown = f"--set {text if len(text) <= 80 else text[:77] + '...'}"
         name, sep, raw = text.partition("=")
         if not sep or not name.strip():
-            problems.append(Problem(shown, 1, 1, "expected PATH=VALUE, e.g. levers.morocco.medical_aid=0.8"))
+            problems.append(Problem.about(shown, "expected PATH=VALUE, e.g. levers.morocco.medical_aid=0.8"))
             continue
         settings.append((name.strip(), _command_line_value(raw), shown))
     origins = _apply_settings(doc, settings, problems)
@@ -522,7 +522,7 @@ def _apply_settings(doc: Document, settings: list[tuple[str, object, str]], prob
     for name, value, shown_as in settings:
         parts: list[str] = name.split(".")
         if parts[0] == "extends":  # parents are resolved before overrides, so it would be ignored
-            problems.append(Problem(shown_as, 1, 1, "extends cannot be set from the command line (the file's parents "
+            problems.append(Problem.about(shown_as, "extends cannot be set from the command line (the file's parents "
                                                  "are already resolved); write a scenario with 'extends:' instead"))
             continue
         if parts[0] == "parameters" and len(parts) > 1:
@@ -541,7 +541,7 @@ def _apply_settings(doc: Document, settings: list[tuple[str, object, str]], prob
                 break
             target = target.setdefault(part, {})
         if not isinstance(target, dict):
-            problems.append(Problem(shown_as, 1, 1, f"'{name}' does not name a setting in the scenario"))
+            problems.append(Problem.about(shown_as, f"'{name}' does not name a setting in the scenario"))
             continue
         target[parts[-1]] = value
         origins[tuple(parts)] = shown_as
@@ -582,7 +582,7 @@ def library_path(scenario: str | os.PathLike) -> Path:
     if path.name == str(scenario) and library.is_file():
         return library
     names = sorted(p.stem for p in LIBRARY.glob("*.yaml"))
-    raise InputError([Problem(str(scenario), 1, 1, f"no scenario file or library scenario '{scenario}'"
+    raise InputError([Problem.about(str(scenario), f"no scenario file or library scenario '{scenario}'"
                                                    f"{did_you_mean(str(scenario), names)}; library: "
                                                    f"{', '.join(names)}")])
 

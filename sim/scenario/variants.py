@@ -22,7 +22,7 @@ def with_levers_from(base: Scenario, levers: Mapping[str, float], month: int | N
     month = base.start if month is None else month
     bad = [path for path in levers if len(path.split(".")) != 3 or not path.startswith("levers.")]
     if bad:
-        raise InputError([Problem(display, 1, 1, f"{bad[0]!r}; expected levers.<actor>.<lever>")])
+        raise InputError([Problem.about(display, f"{bad[0]!r}; expected levers.<actor>.<lever>")])
     variant = scenario_from_data(_levers_data(base, levers, month), display)
     return dataclasses.replace(variant, path=base.path)
 

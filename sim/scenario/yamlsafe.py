@@ -129,22 +129,22 @@ def read_yaml_file(path: str | Path, *, display: str | None = None) -> Document:
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError
         if not stat.S_ISREG(info.st_mode):
-            raise InputError([Problem(shown, 1, 1, "not a regular file (a FIFO, socket or device?); expected a "
+            raise InputError([Problem.about(shown, "not a regular file (a FIFO, socket or device?); expected a "
                                                    "YAML file")])
         if info.st_size > MAX_FILE_BYTES:
-            raise InputError([Problem(shown, 1, 1, f"file is {info.st_size} bytes, more than the "
+            raise InputError([Problem.about(shown, f"file is {info.st_size} bytes, more than the "
                                                    f"{MAX_FILE_BYTES} allowed")])
         with open(path, "rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise InputError([Problem(shown, 1, 1, "file not found")]) from None
+        raise InputError([Problem.about(shown, "file not found")]) from None
     except IsADirectoryError:
-        raise InputError([Problem(shown, 1, 1, "is a directory, expected a YAML file")]) from None
+        raise InputError([Problem.about(shown, "is a directory, expected a YAML file")]) from None
     except (OSError, RuntimeError) as exc:  # pathlib reports a symbolic link loop as RuntimeError before 3.13
         if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
-            raise InputError([Problem(shown, 1, 1, "symbolic link loop (too many levels of symbolic links); "
+            raise InputError([Problem.about(shown, "symbolic link loop (too many levels of symbolic links); "
                                                    "expected a YAML file")]) from None
-        raise InputError([Problem(shown, 1, 1, f"cannot read file: {exc.strerror}")]) from None
+        raise InputError([Problem.about(shown, f"cannot read file: {exc.strerror}")]) from None
     return parse_yaml_bytes(raw, shown)
 
 
@@ -152,7 +152,7 @@ def parse_yaml_bytes(raw: bytes, shown: str) -> Document:
     """Parse bytes already read from ``shown`` (see :func:`read_yaml_file`)."""
     if len(raw) > MAX_FILE_BYTES:
         raise InputError(
-            [Problem(shown, 1, 1, f"file is {len(raw)} bytes, more than the {MAX_FILE_BYTES} allowed")]
+            [Problem.about(shown, f"file is {len(raw)} bytes, more than the {MAX_FILE_BYTES} allowed")]
         )
     try:
         text = raw.decode("utf-8")
@@ -181,7 +181,7 @@ def parse_yaml_bytes(raw: bytes, shown: str) -> Document:
         raise InputError([Problem(shown, line, column, f"YAML syntax error: {reason}")]) from None
     except yaml.YAMLError as exc:  # one line: the problem, without the parser's "in <unicode string>"
         reason = " ".join(str(exc).split("\n")[0].split())
-        raise InputError([Problem(shown, 1, 1, f"YAML error: {reason}")]) from None
+        raise InputError([Problem.about(shown, f"YAML error: {reason}")]) from None
     doc = Document(path=shown, data=None)
     if root is None:
         doc.data = {}

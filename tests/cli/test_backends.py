@@ -17,7 +17,7 @@ def test_run_with_two_workers_writes_the_serial_files(tmp_path):
 
 
 @pytest.mark.parametrize(("flags", "message"), [
-    (["--backend", "serial", "--workers", "2"], "--workers 2:1:1: the serial backend has one worker"),
+    (["--backend", "serial", "--workers", "2"], "--workers 2: the serial backend has one worker"),
     (["--scheduler", "tcp://127.0.0.1:1", "--backend", "processes"], "cannot use it"),
     (["--scheduler", "127.0.0.1:8786"], "expected a scheduler address tcp://HOST:PORT"),
     (["--scheduler", "tcp://"], "expected a scheduler address"),
@@ -51,7 +51,7 @@ def test_the_api_takes_the_same_backends():
     serial = sim.simulate("baseline", n_replicates=30, seed=4)
     pool = sim.simulate("baseline", n_replicates=30, seed=4, workers=2)
     assert np.array_equal(serial.trajectories.values, pool.trajectories.values)
-    with pytest.raises(sim.InputError, match="simulate: workers 2:1:1: the serial backend has one worker"):
+    with pytest.raises(sim.InputError, match="simulate: workers 2: the serial backend has one worker"):
         sim.simulate("baseline", n_replicates=3, workers=2, backend="serial")
     with pytest.raises(sim.InputError, match="unknown backend"):
         sim.evaluate("baseline", {"parameters.influence.adjust_rate": [0.1]}, ["threat.mali"], backend="threads")

@@ -41,7 +41,7 @@ def test_compare_ranks_several_options_against_the_baseline_in_one_report(tmp_pa
     assert main(["compare", "baseline", "security_offer", "russia_withdraws", "--window", "2023-01..2024-01"]) == 2
     assert main(["compare", "baseline", "security_offer", "russia_withdraws", "--outcome", "influence.rusia.mali",
                  "--out", str(tmp_path / "bad")]) == 2
-    assert "--outcome:1:1: unknown actor 'rusia' (did you mean 'russia'?)" in capsys.readouterr().err
+    assert "--outcome: unknown actor 'rusia' (did you mean 'russia'?)" in capsys.readouterr().err
 
 
 def test_a_flood_of_problems_is_capped_with_a_count(tmp_path, capsys):

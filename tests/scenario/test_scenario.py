@@ -136,7 +136,7 @@ def test_set_override_is_validated_like_the_file(write_scenario):
         "--set levers.morocco.medical_aid=2:1:34: levers.morocco.medical_aid = 2 is outside [0.0, 1.0]"
     ]
     assert problems(path, ["nonsense"]) == [
-        "--set nonsense:1:1: expected PATH=VALUE, e.g. levers.morocco.medical_aid=0.8"
+        "--set nonsense: expected PATH=VALUE, e.g. levers.morocco.medical_aid=0.8"
     ]
 
 

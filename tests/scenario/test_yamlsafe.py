@@ -72,4 +72,4 @@ def test_file_too_large():
 def test_missing_file(tmp_path):
     with pytest.raises(InputError) as caught:
         read_yaml_file(tmp_path / "nope.yaml")
-    assert str(caught.value.problems[0]).endswith("nope.yaml:1:1: file not found")
+    assert str(caught.value.problems[0]).endswith("nope.yaml: file not found")

@@ -28,7 +28,7 @@ def command(args: argparse.Namespace) -> int:
     for text in args.cutoffs:
         month = parse_month(text)
         if month is None or not replay.start < month < replay.start + replay.horizon:
-            print(Problem("--cutoffs", 1, 1, f"cutoff {text!r}: expected a month YYYY-MM inside the replay "
+            print(Problem.about("--cutoffs", f"cutoff {text!r}: expected a month YYYY-MM inside the replay "
                                              f"({replay.date_of(1)} to {replay.date_of(replay.horizon - 1)})"),
                   file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -23,7 +23,7 @@ def command(args: argparse.Namespace) -> int:
     targets = load_targets(args.targets)
     patterns = args.params or [u.parameter for u in scenario.uncertainties]
     if not patterns:
-        print(Problem(args.scenario, 1, 1, "nothing to calibrate: the scenario has no uncertainties; name "
+        print(Problem.about(args.scenario, "nothing to calibrate: the scenario has no uncertainties; name "
                                            "parameters with --params"), file=sys.stderr)
         return EXIT_BAD_INPUT
     factors = default_factors(patterns, where="--params")

@@ -58,7 +58,7 @@ def command(args: argparse.Namespace) -> int:
         question, issues = question_problems(raw, baseline.start, baseline.horizon)
         if issues:
             flags = {"outcomes": "--outcome", "window": "--window", "threshold": "--threshold"}
-            raise InputError([Problem(flags.get(key[0], "--outcome") if key else "--outcome", 1, 1, message)
+            raise InputError([Problem.about(flags.get(key[0], "--outcome") if key else "--outcome", message)
                               for key, message in issues])
     folder, comparison, sentences = execute_compare(baseline, whatif, replicates=args.replicates, seed=args.seed,
                                                     out=args.out, question=question, executor=args.executor,
@@ -106,7 +106,7 @@ def compare_options_command(args: argparse.Namespace) -> int:
 
     question, issues = question_problems({"outcomes": args.outcome, "text": ""}, baseline.start, baseline.horizon)
     if issues:  # the same check as a question's outcomes, located on the flag
-        raise InputError([Problem("--outcome", 1, 1, message) for _, message in issues])
+        raise InputError([Problem.about("--outcome", message) for _, message in issues])
     outcomes = [series_key(text) for text in question.outcomes]
     warnings = [str(w) for scenario in (baseline, *options) for w in scenario.warnings]
     if not (args.quiet or args.json):

@@ -25,7 +25,7 @@ def command(args: argparse.Namespace) -> int:
             return EXIT_BAD_INPUT
         outcomes.append(series.key)
     if against is not None and (against.start, against.horizon) != (scenario.start, scenario.horizon):
-        raise InputError([Problem(against.path, 1, 1, "start and horizon must match the scenario's to explain the "
+        raise InputError([Problem.about(against.path, "start and horizon must match the scenario's to explain the "
                                   f"difference ({scenario.date_of(0)}+{scenario.horizon} vs "
                                   f"{against.date_of(0)}+{against.horizon}), as sim compare requires")])
     from sim.analysis.explain import components

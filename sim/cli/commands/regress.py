@@ -13,10 +13,10 @@ def command(args: argparse.Namespace) -> int:
 
     references, library = args.references, args.scenarios_dir
     if references.exists() and not references.is_dir():
-        raise InputError([Problem(f"--references {references}", 1, 1, "not a folder; expected the folder of "
+        raise InputError([Problem.about(f"--references {references}", "not a folder; expected the folder of "
                                                                        "blessed references")])
     if not args.update and not references.is_dir():
-        raise InputError([Problem(f"--references {references}", 1, 1, "no such folder: nothing to check against "
+        raise InputError([Problem.about(f"--references {references}", "no such folder: nothing to check against "
                                                                        "(bless with: sim regress --update)")])
     with reference_lock(references):  # one regress at a time per reference folder (docs/reliability.md)
         return _regress(args, references, library)
@@ -30,7 +30,7 @@ def _regress(args: argparse.Namespace, references, library) -> int:
 
     paths = regress.discover(args.scenarios, library)
     if not paths:
-        raise InputError([Problem(f"--scenarios-dir {library}", 1, 1, "no scenario files (*.yaml) here: "
+        raise InputError([Problem.about(f"--scenarios-dir {library}", "no scenario files (*.yaml) here: "
                                                                       "nothing to check")])
     if args.junit:
         from sim.errors import Problem
@@ -38,7 +38,7 @@ def _regress(args: argparse.Namespace, references, library) -> int:
 
         reason = unwritable_reason(args.junit, folder=False)
         if reason:
-            raise InputError([Problem(f"--junit {args.junit}", 1, 1, reason)])
+            raise InputError([Problem.about(f"--junit {args.junit}", reason)])
     if args.update:
         for path in paths:
             unreadable = ""
@@ -61,8 +61,9 @@ def _regress(args: argparse.Namespace, references, library) -> int:
     finish_replacements(references)  # a re-bless killed half-way (we hold the lock: its process is gone)
     unreferenced = [p.stem for p in paths if not (references / p.stem).is_dir()]
     if unreferenced:  # a reference lost or never blessed fails: CI must not pass on what it did not check
-        raise InputError([Problem(str(references / name / "reference.json"), 1, 1,
-                                  f"no reference for scenario '{name}'; bless it with: sim regress --update {name}")
+        raise InputError([Problem.about(str(references / name / "reference.json"),
+                                        f"no reference for scenario '{name}'; bless it with: "
+                                        f"sim regress --update {name}")
                           for name in unreferenced])
     orphans = regress.orphan_references(references, library)
     if orphans:

@@ -18,7 +18,7 @@ def command(args: argparse.Namespace) -> int:
     if args.method == "sobol" and args.n < MIN_SOBOL_N and not args.force:
         from sim.errors import InputError, Problem
 
-        raise InputError([Problem("--n", 1, 1, f"--n {args.n}: Sobol' indices from fewer than {MIN_SOBOL_N} base "
+        raise InputError([Problem.about("--n", f"--n {args.n}: Sobol' indices from fewer than {MIN_SOBOL_N} base "
                                                "samples are noise (total indices above 1 and the like); use --n "
                                                f"{MIN_SOBOL_N} or more (a power of 2), or --force")])
     if args.second_order and (args.method != "sobol" or len(factors) < 2):
@@ -26,7 +26,7 @@ def command(args: argparse.Namespace) -> int:
 
         why = ("second-order indices are Sobol' indices; use --method sobol" if args.method != "sobol"
                else f"second-order indices need at least two factors; --params gives {len(factors)}")
-        raise InputError([Problem("--second-order", 1, 1, why)])
+        raise InputError([Problem.about("--second-order", why)])
     from sim.analysis.sensitivity import sample_count
     from sim.cli.analysis_jobs import ANALYSIS_ROOT, execute_sensitivity
     from sim.engine.workload import points_workload

@@ -18,7 +18,7 @@ def command(args: argparse.Namespace) -> int:
     factors, counts = [f for f, _ in parsed], [c for _, c in parsed]
     repeated = sorted({f.name for f in factors if [g.name for g in factors].count(f.name) > 1})
     if repeated:
-        raise InputError([Problem("--vary", 1, 1, f"'{repeated[0]}' is varied twice; give each name once")])
+        raise InputError([Problem.about("--vary", f"'{repeated[0]}' is varied twice; give each name once")])
     seed = scenario.seed if args.seed is None else args.seed
     from sim.analysis.sweep import design_size
     from sim.cli.analysis_jobs import ANALYSIS_ROOT, execute_sweep
