@@ -14,19 +14,32 @@ import time
 
 def watch_driver(driver: int, interval: float = 0.5) -> None:
     """In a worker: exit as soon as the driver process ``driver`` is gone, or this process's
-    parent is (a new parent id: re-parented after its parent died)."""
+    parent is (a new parent id: re-parented after its parent died).
+
+    A killed driver that nobody reaps stays a zombie, which ``kill(pid, 0)`` still finds: its
+    state in /proc says it is dead, and its children are re-parented at once.
+    """
     parent = os.getppid()
 
     def watch() -> None:
         while True:
             time.sleep(interval)
-            try:
-                os.kill(driver, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # alive, owned by someone else
-                pass
-            if os.getppid() != parent:
+            if not driver_alive(driver) or os.getppid() != parent:
                 os._exit(1)
 
     threading.Thread(target=watch, name="sim-driver-watch", daemon=True).start()
+
+
+def driver_alive(pid: int) -> bool:
+    """Whether ``pid`` runs: exists, and (where /proc says) is not a zombie waiting to be reaped."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        pass
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] not in (b"Z", b"X")
+    except (OSError, IndexError):  # no /proc (macOS): the signal test above is all there is
+        return True

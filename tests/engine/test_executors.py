@@ -129,6 +129,7 @@ def _alive(pid):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("backend", ["processes", "dask"])
 def test_a_killed_driver_leaves_no_worker_behind(tmp_path, backend):
+    """Even when nobody reaps the driver (a zombie still answers ``kill(pid, 0)``), issue #33 item 3."""
     driver = subprocess.Popen([sys.executable, "-m", "sim.cli", "run", str(ROOT / "scenarios" / "baseline.yaml"),
                                "--replicates", "200000", "--force", "--backend", backend, "--workers", "2",
                                "--out", str(tmp_path / "out")], cwd=tmp_path, start_new_session=True,
@@ -139,14 +140,15 @@ def test_a_killed_driver_leaves_no_worker_behind(tmp_path, backend):
         workers = [p for p in _descendants(driver.pid) if _alive(p)]
     assert len(workers) >= 2, "the workers never started"
     time.sleep(2)  # let them take work
-    driver.send_signal(signal.SIGKILL)
-    driver.wait()
+    driver.send_signal(signal.SIGKILL)  # and not reaped until the end: the driver stays a zombie
     deadline = time.time() + 30
     while time.time() < deadline and any(_alive(p) for p in workers):
         time.sleep(0.5)
     left = [p for p in workers if _alive(p)]
     for pid in left:  # never leave them to the next test, whatever the verdict
         os.kill(pid, signal.SIGKILL)
+    assert not _alive(driver.pid) and os.path.exists(f"/proc/{driver.pid}"), "the driver was reaped too early"
+    driver.wait()
     assert not left, f"{len(left)} of {len(workers)} worker processes outlived the driver"
     assert not (tmp_path / "out").exists()
 
