@@ -24,13 +24,16 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from sim.engine.executors import Executor, SerialExecutor
 from sim.engine.runner import DEFAULT_CHUNK_SIZE, chunk_bounds, parallel_chunk_size, run_blocks, run_chunk
-from sim.scenario.catalogue import load_catalogue
+from sim.errors import InputError
+from sim.scenario.catalogue import Catalogue, load_catalogue
 from sim.scenario.loader import Scenario, scenario_from_data
+from sim.scenario.yamlsafe import read_yaml_file
 
 SECTIONS_BY_ID = ("events", "triggers", "shocks")
 SECTIONS_BY_NAME = ("parameters", "uncertainties", "actors", "context", "status_quo", "institutions")
@@ -81,35 +84,48 @@ def _revert_into(target: dict, data: dict, variant: dict) -> None:
         if value == data.get(section):
             continue
         if section in SECTIONS_BY_ID:
-            mine = {x["id"]: x for x in data[section]}
-            theirs = {x["id"]: x for x in value}
-            kept = [x for x in target[section] if x["id"] not in mine or x["id"] in theirs]
-            kept = [theirs.get(x["id"], x) if mine.get(x["id"]) != theirs.get(x["id"]) else x for x in kept]
-            target[section] = kept + [x for i, x in theirs.items() if i not in mine]
+            target[section] = _reverted_items(target[section], data[section], value)
         elif section == "levers":
-            for actor in set(value) | set(data[section]):
-                for lever in set(value.get(actor, {})) | set(data[section].get(actor, {})):
-                    if value.get(actor, {}).get(lever) != data[section].get(actor, {}).get(lever):
-                        if lever in value.get(actor, {}):
-                            target[section].setdefault(actor, {})[lever] = value[actor][lever]
-                        else:
-                            target[section].get(actor, {}).pop(lever, None)
+            _revert_levers(target[section], data[section], value)
         elif isinstance(value, dict):
-            for name in set(value) | set(data[section]):
-                if value.get(name) != data[section].get(name):
-                    if name in value:
-                        target[section][name] = value[name]
-                    else:
-                        target[section].pop(name, None)
+            _revert_entries(target[section], data[section], value)
+
+
+def _reverted_items(target: list, data: list, variant: list) -> list:
+    """``target``'s items with those ``variant`` removes, replaces or adds relative to ``data`` (matched by id)."""
+    mine = {x["id"]: x for x in data}
+    theirs = {x["id"]: x for x in variant}
+    kept = [x for x in target if x["id"] not in mine or x["id"] in theirs]
+    kept = [theirs.get(x["id"], x) if mine.get(x["id"]) != theirs.get(x["id"]) else x for x in kept]
+    return kept + [x for i, x in theirs.items() if i not in mine]
+
+
+def _revert_levers(target: dict, data: dict, variant: dict) -> None:
+    """Set or remove in ``target`` each lever setting that ``variant`` changes relative to ``data``."""
+    for actor in set(variant) | set(data):
+        mine, theirs = data.get(actor, {}), variant.get(actor, {})
+        for lever in set(theirs) | set(mine):
+            if theirs.get(lever) == mine.get(lever):
+                continue
+            if lever in theirs:
+                target.setdefault(actor, {})[lever] = theirs[lever]
+            else:
+                target.get(actor, {}).pop(lever, None)
+
+
+def _revert_entries(target: dict, data: dict, variant: dict) -> None:
+    """Set or remove in ``target`` each named entry that ``variant`` changes relative to ``data``."""
+    for name in set(variant) | set(data):
+        if variant.get(name) == data.get(name):
+            continue
+        if name in variant:
+            target[name] = variant[name]
+        else:
+            target.pop(name, None)
 
 
 def _own_labels(scenario: Scenario) -> tuple[set[str] | None, str | None]:
     """Component labels of what the scenario's own file writes, and its parent (None: nothing inherited)."""
-    from pathlib import Path
-
-    from sim.errors import InputError
-    from sim.scenario.yamlsafe import read_yaml_file
-
     try:
         data = read_yaml_file(scenario.path).data if scenario.path and Path(scenario.path).is_file() else None
     except InputError:
@@ -153,68 +169,107 @@ def _with_crowding(data: dict, parts: list[Component]) -> list[Component]:
 
 
 def _ablations(scenario: Scenario, against: Scenario | None) -> list[Component]:
+    """One component per difference from ``against`` or, without it, per lever and item switched off."""
     data = scenario.to_dict()
-    out = []
     catalogue = load_catalogue()
-
-    def lever_evidence(actor: str, lever_id: str) -> str:
-        lever = catalogue.lever(actor, lever_id)
-        return ", ".join(sorted({e.source for e in lever.evidence})) if lever else ""
-
     if against is None:
-        for lever in catalogue.levers:
-            variant = copy.deepcopy(data)
-            variant["levers"].setdefault(lever.actor, {})[lever.id] = 0.0
-            out.append(Component(f"levers.{lever.key}", lever_evidence(lever.actor, lever.id), variant))
-        for section in SECTIONS_BY_ID:
-            for item in data[section]:
-                variant = copy.deepcopy(data)
-                variant[section] = [x for x in variant[section] if x["id"] != item["id"]]
-                out.append(Component(f"{section}.{item['id']}", item.get("source") or item.get("assumption", ""),
-                                     variant))
-        return out
-
+        return _levers_switched_off(data, catalogue) + _items_removed(data)
     base = against.to_dict()
+    return _lever_differences(data, base, catalogue) + _item_differences(data, base) + _setting_differences(data, base)
+
+
+def _lever_evidence(catalogue: Catalogue, actor: str, lever_id: str) -> str:
+    lever = catalogue.lever(actor, lever_id)
+    return ", ".join(sorted({e.source for e in lever.evidence})) if lever else ""
+
+
+def _item_evidence(item: dict) -> str:
+    return item.get("source") or item.get("assumption", "")
+
+
+def _levers_switched_off(data: dict, catalogue: Catalogue) -> list[Component]:
+    """Each catalogue lever set to 0 (no baseline to revert to)."""
+    out = []
+    for lever in catalogue.levers:
+        variant = copy.deepcopy(data)
+        variant["levers"].setdefault(lever.actor, {})[lever.id] = 0.0
+        out.append(Component(f"levers.{lever.key}", _lever_evidence(catalogue, lever.actor, lever.id), variant))
+    return out
+
+
+def _items_removed(data: dict) -> list[Component]:
+    """Each event, trigger and shock removed (no baseline to revert to)."""
+    out = []
+    for section in SECTIONS_BY_ID:
+        for item in data[section]:
+            variant = copy.deepcopy(data)
+            variant[section] = [x for x in variant[section] if x["id"] != item["id"]]
+            out.append(Component(f"{section}.{item['id']}", _item_evidence(item), variant))
+    return out
+
+
+def _lever_differences(data: dict, base: dict, catalogue: Catalogue) -> list[Component]:
+    """Each lever setting that differs from ``base``, reverted to base's (or removed)."""
+    out = []
     for actor in sorted(set(data["levers"]) | set(base["levers"])):
         mine, theirs = data["levers"].get(actor, {}), base["levers"].get(actor, {})
         for lever_id in sorted(set(mine) | set(theirs)):
-            if mine.get(lever_id) != theirs.get(lever_id):
-                variant = copy.deepcopy(data)
-                if lever_id in theirs:
-                    variant["levers"].setdefault(actor, {})[lever_id] = theirs[lever_id]
-                else:
-                    variant["levers"][actor].pop(lever_id)
-                out.append(Component(f"levers.{actor}.{lever_id}", lever_evidence(actor, lever_id), variant))
+            if mine.get(lever_id) == theirs.get(lever_id):
+                continue
+            variant = copy.deepcopy(data)
+            if lever_id in theirs:
+                variant["levers"].setdefault(actor, {})[lever_id] = theirs[lever_id]
+            else:
+                variant["levers"][actor].pop(lever_id)
+            out.append(Component(f"levers.{actor}.{lever_id}", _lever_evidence(catalogue, actor, lever_id), variant))
+    return out
+
+
+def _item_differences(data: dict, base: dict) -> list[Component]:
+    """Each event, trigger and shock that differs from ``base`` (by id), reverted to base's (or removed)."""
+    out = []
     for section in SECTIONS_BY_ID:
         theirs = {x["id"]: x for x in base[section]}
         mine = {x["id"]: x for x in data[section]}
         for item_id in sorted(set(mine) | set(theirs)):
-            if mine.get(item_id) != theirs.get(item_id):
-                variant = copy.deepcopy(data)
-                kept = [x for x in variant[section] if x["id"] != item_id]
-                variant[section] = kept + ([theirs[item_id]] if item_id in theirs else [])
-                item = mine.get(item_id) or theirs[item_id]
-                out.append(Component(f"{section}.{item_id}", item.get("source") or item.get("assumption", ""),
-                                     variant))
-    # a parameter fixed here but drawn in ``against`` (or the reverse) is one change: reverting the value
-    # alone would leave it both fixed and drawn, so its draw is reverted with it, on one line
+            if mine.get(item_id) == theirs.get(item_id):
+                continue
+            variant = copy.deepcopy(data)
+            kept = [x for x in variant[section] if x["id"] != item_id]
+            variant[section] = kept + ([theirs[item_id]] if item_id in theirs else [])
+            out.append(Component(f"{section}.{item_id}", _item_evidence(mine.get(item_id) or theirs[item_id]),
+                                 variant))
+    return out
+
+
+def _setting_differences(data: dict, base: dict) -> list[Component]:
+    """Each named setting (parameter, uncertainty, actor, context, status quo, institution) that differs
+    from ``base``, reverted to base's (or removed).
+
+    A parameter fixed here but drawn in ``base`` (or the reverse) is one change: reverting the value
+    alone would leave it both fixed and drawn, so its draw is reverted with it, on one line."""
     refixed = {name for name in set(data["parameters"]) ^ set(base["parameters"])
                if data["uncertainties"].get(name) != base["uncertainties"].get(name)}
+    out = []
     for section in SECTIONS_BY_NAME:
         mine, theirs = data[section], base[section]
         for name in sorted(set(mine) | set(theirs)):
             if mine.get(name) == theirs.get(name) or (section == "uncertainties" and name in refixed):
                 continue
-            variant = copy.deepcopy(data)
             linked = [section, "uncertainties"] if section == "parameters" and name in refixed else [section]
+            variant = copy.deepcopy(data)
             for part in linked:
-                if name in base[part]:
-                    variant[part][name] = base[part][name]
-                else:
-                    variant[part].pop(name, None)
+                _revert_entry(variant[part], base[part], name)
             evidence = "scenario setting (fixed instead of drawn)" if len(linked) > 1 else "scenario setting"
             out.append(Component(f"{section}.{name}", evidence, variant))
     return out
+
+
+def _revert_entry(target: dict, base: dict, name: str) -> None:
+    if name in base:
+        target[name] = base[name]
+    else:
+        target.pop(name, None)
 
 
 def explain(scenario: Scenario, outcomes: list[tuple[str, str, str]], *, against: Scenario | None = None,
@@ -230,11 +285,9 @@ def explain(scenario: Scenario, outcomes: list[tuple[str, str, str]], *, against
     parts = components(scenario, against)
     variants = [scenario_from_data(c.variant, f"{scenario.path} without {c.label}") for c in parts]
     others = [*variants, *([against] if against is not None else [])]
-    tasks = ((scenario, tuple(others), tuple(outcomes), ids, seed, tuple(at) if at else None)
+    tasks = ((ExplainTask(scenario, tuple(others), tuple(outcomes), ids, seed, tuple(at) if at else None),)
              for ids in chunk_bounds(n_replicates, parallel_chunk_size(n_replicates, chunk_size, executor)))
-    runs = 1 + len(others)  # the scenario and each variant, per replicate-month
-    chunks = list(executor.map(explain_chunk, tasks, units=lambda task: len(task[3]) * scenario.horizon * runs,
-                               on_step=on_step))
+    chunks = list(executor.map(explain_chunk, tasks, units=lambda args: args[0].units(), on_step=on_step))
     full_end = np.concatenate([c[0] for c in chunks])
     ends = [np.concatenate([c[1][i] for c in chunks]) for i in range(len(others))]
     out = []
@@ -254,12 +307,28 @@ def explain(scenario: Scenario, outcomes: list[tuple[str, str, str]], *, against
     return out
 
 
-def explain_chunk(scenario: Scenario, others: tuple[Scenario, ...], outcomes: tuple, ids: np.ndarray, seed: int,
-                  at: tuple[str, ...] | None, on_step: Callable[[int], None] | None = None
+@dataclass(frozen=True)
+class ExplainTask:
+    """One chunk of an explanation, sent to a worker (executors call ``explain_chunk(task)``)."""
+
+    scenario: Scenario
+    others: tuple[Scenario, ...]  # the variants, then ``against`` if given
+    outcomes: tuple[tuple[str, str, str], ...]
+    ids: np.ndarray  # the chunk's replicate ids
+    seed: int
+    at: tuple[str, ...] | None  # the month of each outcome (None: the run's end)
+
+    def units(self) -> int:
+        """Progress units: replicate-months of the scenario and of each variant."""
+        return len(self.ids) * self.scenario.horizon * (1 + len(self.others))
+
+
+def explain_chunk(task: ExplainTask, on_step: Callable[[int], None] | None = None
                   ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The outcomes of the scenario and of each variant on one chunk of replicates, shape
     (replicates, outcomes) each. Variants sharing the scenario's starting state run as blocks
     of one batched model; the others separately (a pure function, for any backend)."""
+    scenario, others, outcomes, ids, at = task.scenario, task.others, task.outcomes, task.ids, task.at
 
     def ends(trajectories) -> np.ndarray:
         steps = [-1 if at is None else trajectories.dates.index(at[i]) for i in range(len(outcomes))]
@@ -267,12 +336,12 @@ def explain_chunk(scenario: Scenario, others: tuple[Scenario, ...], outcomes: tu
                         axis=1)  # (R, outcomes)
 
     batched = [i for i, v in enumerate(others) if v.starting_state() == scenario.starting_state()]
-    blocks = run_blocks([scenario, *[others[i] for i in batched]], len(ids), seed, replicate_ids=ids,
+    blocks = run_blocks([scenario, *[others[i] for i in batched]], len(ids), task.seed, replicate_ids=ids,
                         on_step=on_step)
     results = dict(zip(batched, blocks[1:], strict=True))
     for i, variant in enumerate(others):
         if i not in results:
-            results[i] = run_chunk(variant, seed, ids, on_step=on_step)
+            results[i] = run_chunk(variant, task.seed, ids, on_step=on_step)
     return ends(blocks[0]), [ends(results[i]) for i in range(len(others))]
 
 

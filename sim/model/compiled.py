@@ -12,15 +12,18 @@ needs that, so those emulations are gone.)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numba
 import numpy as np
 
 
-def _cache_folder() -> Path:
+@functools.cache
+def cache_folder() -> Path:
     """Where compiled kernels are kept: one folder per version of this package's model code.
 
     Numba re-compiles a cached kernel only when its own file changes, not when a kernel it calls
@@ -36,14 +39,32 @@ def _cache_folder() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sahel-sim" / f"numba-{digest[:16]}"
 
 
-if not numba.config.CACHE_DIR:  # a user's NUMBA_CACHE_DIR wins
-    numba.config.CACHE_DIR = str(_cache_folder())
+def _kernel_decorator(**options: object) -> Callable:
+    """``numba.njit`` with our options, caching in ``cache_folder()``.
+
+    Numba picks a kernel's cache folder when the kernel is decorated, from the process-wide
+    ``numba.config.CACHE_DIR``; it is set for that moment only and put back, so importing the
+    model leaves the caller's own Numba code caching where it did (a user's NUMBA_CACHE_DIR wins).
+    """
+    compile_kernel = numba.njit(cache=True, nogil=True, error_model="numpy", **options)
+
+    def decorate(function: Callable) -> Callable:
+        saved = numba.config.CACHE_DIR
+        if not saved:
+            numba.config.CACHE_DIR = str(cache_folder())
+        try:
+            return compile_kernel(function)
+        finally:
+            numba.config.CACHE_DIR = saved
+
+    return decorate
+
 
 # error_model="numpy": x / 0 gives inf or NaN as in NumPy, never ZeroDivisionError.
 # cache=True: compiled once per machine, then loaded from the cache (well under a second).
-jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+jit = _kernel_decorator()
 # small helpers are inlined into the kernels: a call that passes arrays costs reference counting
-inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+inline = _kernel_decorator(inline="always")
 
 
 def as_shape(values, shape: tuple[int, ...]) -> np.ndarray:

@@ -84,5 +84,20 @@ def test_as_shape_passes_arrays_of_the_right_shape_through_and_broadcasts_others
 def test_the_kernel_cache_is_named_by_the_model_code():
     """An edit to any model module must start a new cache folder (Numba alone would keep a
     kernel whose helper in another file changed)."""
-    folder = compiled._cache_folder()
+    folder = compiled.cache_folder()
     assert folder.name.startswith("numba-") and len(folder.name) == len("numba-") + 16
+
+
+def test_importing_the_model_leaves_numbas_cache_setting_alone():
+    """Issue #32 item 3: the kernels cache in our folder, but a caller's own Numba code does not."""
+    import subprocess
+    import sys
+
+    code = ("import numba; before = numba.config.CACHE_DIR; import sim.model.model; "
+            "from sim.model import dynamics; "
+            "print(numba.config.CACHE_DIR == before, dynamics._update_influence._cache._cache_path)")
+    env = {k: v for k, v in __import__("os").environ.items() if k != "NUMBA_CACHE_DIR"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    unchanged, path = done.stdout.split()
+    assert unchanged == "True", done.stderr[-2000:]
+    assert compiled.cache_folder().name in path  # and the kernels still cache in ours
