@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -68,7 +69,7 @@ def compare_scenarios(baseline: Scenario, whatif: Scenario, n_replicates: int, s
     question = question or whatif.question or baseline.question
     asked = QuestionAccumulator(question, baseline) if question else None
     reducers: dict[str, SummaryReducer] = {}
-    tasks = ((baseline, whatif, ids, seed, n_replicates, question)
+    tasks = (ComparisonTask(baseline, whatif, ids, seed, n_replicates, question)
              for ids in chunk_bounds(n_replicates, parallel_chunk_size(n_replicates, chunk_size, executor)))
     units = chunk_units(baseline)
     for part in executor.map(compare_chunk, tasks, units=lambda task: 2 * units(task), on_step=on_step):
@@ -91,6 +92,17 @@ class ComparedChunk:
     partials: dict[str, PartialSummary]  # baseline, whatif, difference
     layouts: dict[str, tuple]  # (scenario name, dates, series) of each
     asked: QuestionAccumulator | None
+
+
+class ComparisonTask(NamedTuple):
+    """One chunk of a comparison for ``compare_chunk``, as sent to a worker."""
+
+    baseline: Scenario
+    whatif: Scenario
+    replicate_ids: np.ndarray
+    seed: int
+    n_replicates: int
+    question: Question | None
 
 
 def compare_chunk(baseline: Scenario, whatif: Scenario, ids: np.ndarray, seed: int, n_replicates: int,

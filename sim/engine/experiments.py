@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -93,6 +94,17 @@ def factor_bounds(name: str, catalogue: Catalogue | None = None, where: str = "f
                                                        f"{did_you_mean(name, choices)}")])
 
 
+class BlockTask(NamedTuple):
+    """One block of design points for ``evaluate_block``, as sent to a worker."""
+
+    scenario: Scenario
+    factors: tuple[Factor, ...]
+    block: np.ndarray  # (points, factors)
+    outcomes: tuple[Outcome, ...]
+    replicates_per_point: int
+    seed: int
+
+
 def evaluate_points(scenario: Scenario, factors: Sequence[Factor], points: np.ndarray,
                     outcomes: Sequence[Outcome], *, replicates_per_point: int = 1, seed: int | None = None,
                     chunk_replicates: int = DEFAULT_CHUNK_REPLICATES,
@@ -111,8 +123,9 @@ def evaluate_points(scenario: Scenario, factors: Sequence[Factor], points: np.nd
     if executor.workers > 1:  # a few blocks per worker
         per_chunk = max(1, min(per_chunk, -(-n_points // (4 * executor.workers))))
     starts = range(0, n_points, per_chunk)
-    tasks = ((scenario, tuple(factors), points[first: first + per_chunk], tuple(outcomes), k, seed) for first in starts)
-    results = executor.map(evaluate_block, tasks, units=lambda task: len(task[2]), on_step=on_chunk)
+    tasks = (BlockTask(scenario, tuple(factors), points[first: first + per_chunk], tuple(outcomes), k, seed)
+             for first in starts)
+    results = executor.map(evaluate_block, tasks, units=lambda task: len(task.block), on_step=on_chunk)
     for first, values in zip(starts, results, strict=True):
         out[first: first + len(values)] = values
     return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -87,9 +88,28 @@ def chunk_bounds(n_replicates: int, chunk_size: int) -> Iterator[np.ndarray]:
         yield np.arange(lo, min(lo + chunk_size, n_replicates))
 
 
-def chunk_units(scenario: Scenario) -> Callable[[tuple], int]:
-    """Progress units (replicate-months) of a task whose third argument is its replicate ids."""
-    return lambda task: len(task[2]) * scenario.horizon
+class ChunkTask(NamedTuple):
+    """One chunk of an ensemble for ``run_chunk``, as sent to a worker."""
+
+    scenario: Scenario
+    seed: int
+    replicate_ids: np.ndarray
+
+
+class ReductionTask(NamedTuple):
+    """One chunk of a streamed ensemble for ``reduce_chunk``: it also says how many replicates
+    the whole run has (for the summary's bins) and how many of this chunk to keep whole."""
+
+    scenario: Scenario
+    seed: int
+    replicate_ids: np.ndarray
+    n_total: int
+    keep: int
+
+
+def chunk_units(scenario: Scenario) -> Callable[[Any], int]:
+    """Progress units (replicate-months) of a chunk's task: any task with ``replicate_ids``."""
+    return lambda task: len(task.replicate_ids) * scenario.horizon
 
 
 @dataclass(frozen=True)
@@ -142,7 +162,7 @@ def run_ensemble(scenario: Scenario, n_replicates: int | None = None, seed: int 
     seed = scenario.seed if seed is None else seed
     executor = executor or SerialExecutor()
     budget = n if keep is None else keep
-    tasks = ((scenario, seed, ids, n, max(0, min(len(ids), budget - int(ids[0]))))
+    tasks = (ReductionTask(scenario, seed, ids, n, max(0, min(len(ids), budget - int(ids[0]))))
              for ids in chunk_bounds(n, parallel_chunk_size(n, chunk_size, executor)))
     reducer, kept = None, []
     for result in executor.map(reduce_chunk, tasks, units=chunk_units(scenario), on_step=on_step):
@@ -182,5 +202,5 @@ def run(scenario: Scenario, n_replicates: int | None = None, seed: int | None = 
     n = scenario.replicates if n_replicates is None else n_replicates
     seed = scenario.seed if seed is None else seed
     executor = executor or SerialExecutor()
-    tasks = ((scenario, seed, ids) for ids in chunk_bounds(n, parallel_chunk_size(n, chunk_size, executor)))
+    tasks = (ChunkTask(scenario, seed, ids) for ids in chunk_bounds(n, parallel_chunk_size(n, chunk_size, executor)))
     return _concatenate(list(executor.map(run_chunk, tasks, units=chunk_units(scenario), on_step=on_step)))
