@@ -29,6 +29,7 @@ import numpy as np
 from sim import MODEL_VERSION, __version__
 from sim.engine.runner import run
 from sim.engine.summary import STATISTICS, summarise
+from sim.engine.workload import model_workload, refuse_if_too_big, series_count
 from sim.errors import InputError, Problem
 from sim.io.references import outputs_hash, read_reference, write_reference
 from sim.model.trajectories import Trajectories
@@ -130,6 +131,9 @@ def check(path: Path, root: Path, *, rtol: float | None = None, atol: float | No
     rtol = tol["rtol"] if rtol is None else rtol
     atol = tol["atol"] if atol is None else atol
     alpha = tol["alpha"] if alpha is None else alpha
+    # the re-run keeps every trajectory in memory: a count this machine cannot hold is refused up front
+    refuse_if_too_big(model_workload(meta["replicates"], scenario.horizon, series_count()), force=False,
+                      flag=str(root / path.stem / "reference.json"), can_force=False)
     trajectories = _run(scenario, meta["replicates"], meta["seed"])
     verdict = Verdict(path.stem, "identical", edited=scenario.content_hash != meta["scenario_sha256"])
     if meta.get("model_version") != MODEL_VERSION:

@@ -37,6 +37,9 @@ from sim.io.tidy import key_target, table_target
 from sim.model.trajectories import Trajectories
 
 REFERENCE_FILES = ("summary.csv", "final.csv")
+# A check re-runs the reference's replicates with every trajectory in memory; sim blesses 64.
+# Its own hash is no defence against a forged count (anyone can re-hash), so the count is bounded.
+MAX_REFERENCE_REPLICATES = 10_000
 
 
 @contextlib.contextmanager
@@ -130,8 +133,8 @@ def _meta_type_problem(meta: object) -> str | None:
     if not isinstance(meta.get("seed"), int) or isinstance(meta.get("seed"), bool) or meta["seed"] < 0:
         return f"seed = {meta.get('seed')!r}, expected a whole number >= 0"
     if not isinstance(meta.get("replicates"), int) or isinstance(meta.get("replicates"), bool) or \
-            meta["replicates"] < 1:
-        return f"replicates = {meta.get('replicates')!r}, expected a whole number >= 1"
+            not 1 <= meta["replicates"] <= MAX_REFERENCE_REPLICATES:
+        return f"replicates = {meta.get('replicates')!r}, expected a whole number 1..{MAX_REFERENCE_REPLICATES}"
     tolerances = meta.get("tolerances")
     if not isinstance(tolerances, dict) or not all(
             isinstance(tolerances.get(k), int | float) and not isinstance(tolerances.get(k), bool)

@@ -235,10 +235,14 @@ def test_rebless_stages_beside_the_reference_and_leaves_nothing(project):
 
 
 @pytest.mark.parametrize("edit", [{"seed": "abc"}, {"seed": -5}, {"tolerances": []},
-                                  {"files": {"summary.csv": "x", "final.csv": "y"}}])
+                                  {"files": {"summary.csv": "x", "final.csv": "y"}},
+                                  {"replicates": 10**12}])  # re-hashed below: a forged count is still refused
 def test_a_reference_json_with_wrong_types_is_bad_input_and_update_reblesses(project, edit, capsys):
+    from sim.io.references import meta_hash
+
     path = project / "results" / "reference" / "baseline" / "reference.json"
-    path.write_text(json.dumps({**json.loads(path.read_text()), **edit}))
+    forged = {**json.loads(path.read_text()), **edit}
+    path.write_text(json.dumps({**forged, "meta_sha256": meta_hash(forged)}))
     capsys.readouterr()
     assert main(["regress", "baseline"]) == 2
     assert "corrupt reference" in capsys.readouterr().err
@@ -259,3 +263,15 @@ def test_roots_are_explicit_so_any_working_directory_works(project, tmp_path_fac
     assert main(["regress", "--references", str(references), "--scenarios-dir", str(library)]) == 0
     assert "2 passed, 0 failed" in capsys.readouterr().out
     assert main(["regress"]) == 2  # nothing here: no references, no scenarios, nothing to check (not a pass)
+
+
+def test_a_check_too_big_for_this_machine_is_refused_before_it_runs(project, monkeypatch, capsys):
+    """A check re-runs with every trajectory in memory: the estimate comes first (issue #33 item 2)."""
+    import sim.engine.workload
+
+    monkeypatch.setattr(sim.engine.workload, "available_memory", lambda: 1e6)
+    monkeypatch.setattr(regress, "_run", lambda *a: pytest.fail("ran a check this machine cannot hold"))
+    capsys.readouterr()
+    assert main(["regress", "baseline"]) == 2
+    err = capsys.readouterr().err
+    assert "baseline/reference.json: 64 replicates x 120 months would need about" in err and "memory" in err
