@@ -57,6 +57,22 @@ class Contribution:
     high: float
 
 
+@dataclass(frozen=True)
+class ExplainTask:
+    """One chunk of an explanation, sent to a worker (executors call ``explain_chunk(task)``)."""
+
+    scenario: Scenario
+    others: tuple[Scenario, ...]  # the variants, then ``against`` if given
+    outcomes: tuple[tuple[str, str, str], ...]
+    replicate_ids: np.ndarray  # the chunk's replicates
+    seed: int
+    at: tuple[str, ...] | None  # the month of each outcome (None: the run's end)
+
+    def units(self) -> int:
+        """Progress units: replicate-months of the scenario and of each variant."""
+        return len(self.replicate_ids) * self.scenario.horizon * (1 + len(self.others))
+
+
 def components(scenario: Scenario, against: Scenario | None = None) -> list[Component]:
     """What can be ablated: differences from ``against``, or every lever and event (plus crowding lines).
 
@@ -287,6 +303,7 @@ def explain(scenario: Scenario, outcomes: list[tuple[str, str, str]], *, against
     others = [*variants, *([against] if against is not None else [])]
     tasks = ((ExplainTask(scenario, tuple(others), tuple(outcomes), ids, seed, tuple(at) if at else None),)
              for ids in chunk_bounds(n_replicates, parallel_chunk_size(n_replicates, chunk_size, executor)))
+    # executors call ``explain_chunk(*args)``: each task travels as a one-element argument tuple
     chunks = list(executor.map(explain_chunk, tasks, units=lambda args: args[0].units(), on_step=on_step))
     full_end = np.concatenate([c[0] for c in chunks])
     ends = [np.concatenate([c[1][i] for c in chunks]) for i in range(len(others))]
@@ -307,28 +324,12 @@ def explain(scenario: Scenario, outcomes: list[tuple[str, str, str]], *, against
     return out
 
 
-@dataclass(frozen=True)
-class ExplainTask:
-    """One chunk of an explanation, sent to a worker (executors call ``explain_chunk(task)``)."""
-
-    scenario: Scenario
-    others: tuple[Scenario, ...]  # the variants, then ``against`` if given
-    outcomes: tuple[tuple[str, str, str], ...]
-    ids: np.ndarray  # the chunk's replicate ids
-    seed: int
-    at: tuple[str, ...] | None  # the month of each outcome (None: the run's end)
-
-    def units(self) -> int:
-        """Progress units: replicate-months of the scenario and of each variant."""
-        return len(self.ids) * self.scenario.horizon * (1 + len(self.others))
-
-
 def explain_chunk(task: ExplainTask, on_step: Callable[[int], None] | None = None
                   ) -> tuple[np.ndarray, list[np.ndarray]]:
     """The outcomes of the scenario and of each variant on one chunk of replicates, shape
     (replicates, outcomes) each. Variants sharing the scenario's starting state run as blocks
     of one batched model; the others separately (a pure function, for any backend)."""
-    scenario, others, outcomes, ids, at = task.scenario, task.others, task.outcomes, task.ids, task.at
+    scenario, others, outcomes, ids, at = task.scenario, task.others, task.outcomes, task.replicate_ids, task.at
 
     def ends(trajectories) -> np.ndarray:
         steps = [-1 if at is None else trajectories.dates.index(at[i]) for i in range(len(outcomes))]

@@ -10,8 +10,10 @@ parameters and the indices measure the parameters alone.
 from __future__ import annotations
 
 import fnmatch
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import MethodType
 
 import numpy as np
 
@@ -22,6 +24,9 @@ from sim.model.memory import tune_allocator
 from sim.scenario.catalogue import load_catalogue
 from sim.scenario.loader import Scenario
 from sim.scenario.outcomes import Outcome
+
+# SALib and scipy are imported inside the functions that use them: a command that only lists
+# default_factors (calibrate, backtest, the EMA adapter) should not pay for them.
 
 METHODS = ("sobol", "morris")
 
@@ -49,14 +54,37 @@ def problem_of(factors: Sequence[Factor]) -> dict:
     return {"num_vars": len(factors), "names": [f.name for f in factors], "bounds": [[f.low, f.high] for f in factors]}
 
 
+MIN_MORRIS_N = 2  # trajectories: one gives each parameter one elementary effect, and no spread
+
+
+def check_design(method: str, n: int) -> None:
+    """Refuse (exit 2) a Morris design of fewer than MIN_MORRIS_N trajectories, before any run.
+
+    Refused rather than computed: with one trajectory each parameter has a single elementary
+    effect, so sigma (what tells interactions and non-linearity apart from a plain effect) is
+    undefined and the bootstrap confidence of mu* is a zero that claims certainty. Computing
+    anyway prints numpy warnings and writes NaN and a false 0 into indices.csv; a modeller asking
+    for Morris wants mu* and sigma both, and a second trajectory costs only D+1 more runs.
+    """
+    if method == "morris" and n < MIN_MORRIS_N:
+        raise InputError([Problem.about("--n", f"--n {n}: a Morris design needs at least {MIN_MORRIS_N} "
+                                               "trajectories (with one, each parameter has a single elementary "
+                                               "effect, so its spread sigma and the confidence of mu* are "
+                                               f"undefined); use --n {MIN_MORRIS_N} or more (10 or more for a "
+                                               "stable ranking)")])
+
+
 def sample_count(method: str, n: int, n_factors: int, second_order: bool = False) -> int:
-    """Model runs a design needs: Sobol' N(D+2), N(2D+2) with second-order indices; Morris N(D+1)."""
+    """Model runs a design needs: Sobol' N(D+2), N(2D+2) with second-order indices; Morris N(D+1).
+    A design that cannot give defined indices is refused here, before its work is estimated."""
+    check_design(method, n)
     if method == "sobol":
         return n * (2 * n_factors + 2 if second_order else n_factors + 2)
     return n * (n_factors + 1)
 
 
 def sample(problem: dict, method: str, n: int, seed: int, second_order: bool = False) -> np.ndarray:
+    check_design(method, n)
     if method == "sobol":
         return saltelli_sample(problem, n, seed, second_order)
     from SALib.sample import morris
@@ -129,8 +157,6 @@ def _sobol_on_workers(problem: dict, y: np.ndarray, seed: int, executor: Executo
     is ``analyze``'s, step for step (defaults: 100 resamples, 95% confidence); a test checks
     that every index equals the serial analysis exactly.
     """
-    from types import MethodType
-
     from SALib.analyze import sobol
     from scipy.stats import norm
 
@@ -209,8 +235,6 @@ def run_sensitivity(factors: Sequence[Factor], outcome_names: Sequence[str],
                     executor: Executor | None = None) -> SensitivityResult:
     """Sample, evaluate (``evaluate(X) -> Y`` with Y of shape (samples, outcomes)), analyse
     (second-order Sobol' analyses on ``executor``, if given)."""
-    import time
-
     start = time.perf_counter()
     problem = problem_of(factors)
     x = sample(problem, method, n, seed, second_order)

@@ -6,7 +6,7 @@ import base64
 import html
 from pathlib import Path
 
-from sim.analysis.compare import Comparison, Effect, effect_size, gains_and_losses
+from sim.analysis.compare import Comparison, Effect, effect_size, gains_and_losses, largest_effects
 from sim.analysis.explain import Contribution
 from sim.analysis.question import Answer
 from sim.engine.summary import Summary
@@ -113,6 +113,30 @@ def report_sections(comparison: Comparison, question: str, effects: list[Effect]
                     contributions: list[Contribution], plots: list[str], meta: dict) -> list[tuple[str, object]]:
     """Report content as (kind, value) blocks, rendered to Markdown and HTML alike."""
     answer = comparison.answer
+    levels = [("img", plot) for plot in plots if _is_levels_plot(plot)]  # under the answer, else the effects
+    blocks = _opening_blocks(comparison, question, meta)
+    if answer:
+        blocks += [("h2", "The answer"), ("ul", answer_sentences(answer)), *levels]
+    blocks.append(("h2", "Largest effects over the run"))
+    if not answer:
+        blocks += levels
+    blocks += effect_blocks(effects)
+    blocks += gains_blocks(comparison)
+    blocks += decision_blocks(comparison.baseline, comparison.whatif)
+    blocks += explanation_blocks(contributions, effects)
+    blocks.append(("h2", "Plots"))
+    blocks += [("img", plot) for plot in plots if not _is_levels_plot(plot)]
+    blocks.append(("p", f"*{DISCLAIMER}* Full numbers: `effects.csv`."))
+    return blocks
+
+
+def _is_levels_plot(plot: str) -> bool:
+    return Path(plot).stem.startswith("levels_")
+
+
+def _opening_blocks(comparison: Comparison, question: str, meta: dict) -> list[tuple[str, object]]:
+    """Title, the question asked (the comparison's own, else ``question``), the design, any warnings."""
+    answer = comparison.answer
     asked = (answer.question.text if answer and answer.question.text else question)
     blocks: list[tuple[str, object]] = [
         ("h1", f"{comparison.whatif.scenario} compared with {comparison.baseline.scenario}"),
@@ -120,15 +144,13 @@ def report_sections(comparison: Comparison, question: str, effects: list[Effect]
         ("p", f"{meta['replicates']} paired replicates, seed {meta['seed']}, common random numbers; "
               f"{comparison.difference.dates[0]} to {comparison.difference.dates[-1]}."),
     ]
-    for warning in comparison.warnings:
-        blocks.append(("p", f"**Warning:** {warning}"))
-    if answer:
-        blocks.append(("h2", "The answer"))
-        blocks.append(("ul", answer_sentences(answer)))
-        blocks += [("img", plot) for plot in plots if Path(plot).stem.startswith("levels_")]
-    blocks.append(("h2", "Largest effects over the run"))
-    if not answer:
-        blocks += [("img", plot) for plot in plots if Path(plot).stem.startswith("levels_")]
+    blocks += [("p", f"**Warning:** {warning}") for warning in comparison.warnings]
+    return blocks
+
+
+def effect_blocks(effects: list[Effect]) -> list[tuple[str, object]]:
+    """The largest effects in sentences, grouped by family (influence, attitudes, ...)."""
+    blocks: list[tuple[str, object]] = []
     if not effects:
         blocks.append(("p", "No measurable difference: the what-if changes nothing the model records."))
     families: dict[str, list[str]] = {}
@@ -138,42 +160,51 @@ def report_sections(comparison: Comparison, question: str, effects: list[Effect]
         blocks.append(("p", f"**{title}** (each series at the month where the what-if moves it most, relative "
                             "to the baseline's own spread)"))
         blocks.append(("ul", sentences))
-    blocks += gains_blocks(comparison)
-    blocks += decision_blocks(comparison.baseline, comparison.whatif)
-    if contributions:
-        blocks.append(("h2", "What explains them"))
-        blocks.append(("p", "Each change in the what-if was reverted on its own and the run repeated on the same "
-                            "replicates; its contribution is the paired difference it makes at the effect's month. "
-                            "Budget crowding (a fixed lever paid for by its siblings) is its own line; changes the "
-                            "what-if inherits from a parent file are one line, 'inherited from ...'. What the "
-                            "contributions do not add up to is the interaction remainder."))
-        rows = [["change", "evidence", "outcome", "month", "contribution (90% interval)"]]
-        dates = {(e.metric, e.source, e.target): e.date for e in effects}
-        for c in contributions:
-            rows.append([c.component, cite(c.evidence), describe(*c.outcome), dates.get(c.outcome, "end"),
-                         f"{number(c.mean, signed=True)} ({number(c.low, signed=True)} to "
-                         f"{number(c.high, signed=True)})"])
-        blocks.append(("table", rows))
-        for c in contributions:
-            total = next((t for t in contributions if t.component == "total effect" and t.outcome == c.outcome), None)
-            if c.component == "interaction remainder" and total and abs(total.mean) > 1e-9 \
-                    and abs(c.mean) > LARGE_REMAINDER * abs(total.mean):
-                blocks.append(("p", f"**Note:** for {describe(*c.outcome)}, {percent(abs(c.mean) / abs(total.mean))} "
-                                    "of the total effect is interaction: the changes work through each other (one "
-                                    "only matters because of another), so no single change can be credited with it."))
-    blocks.append(("h2", "Plots"))
-    for plot in plots:
-        if not Path(plot).stem.startswith("levels_"):
-            blocks.append(("img", plot))
-    blocks.append(("p", f"*{DISCLAIMER}* Full numbers: `effects.csv`."))
     return blocks
+
+
+def explanation_blocks(contributions: list[Contribution], effects: list[Effect]) -> list[tuple[str, object]]:
+    """"What explains them": each change's contribution at its effect's month, and a note wherever the
+    interaction remainder is a large share of the total effect. Empty without contributions."""
+    if not contributions:
+        return []
+    blocks: list[tuple[str, object]] = [
+        ("h2", "What explains them"),
+        ("p", "Each change in the what-if was reverted on its own and the run repeated on the same "
+              "replicates; its contribution is the paired difference it makes at the effect's month. "
+              "Budget crowding (a fixed lever paid for by its siblings) is its own line; changes the "
+              "what-if inherits from a parent file are one line, 'inherited from ...'. What the "
+              "contributions do not add up to is the interaction remainder."),
+    ]
+    rows = [["change", "evidence", "outcome", "month", "contribution (90% interval)"]]
+    dates = {(e.metric, e.source, e.target): e.date for e in effects}
+    for c in contributions:
+        rows.append([c.component, cite(c.evidence), describe(*c.outcome), dates.get(c.outcome, "end"),
+                     f"{number(c.mean, signed=True)} ({number(c.low, signed=True)} to "
+                     f"{number(c.high, signed=True)})"])
+    blocks.append(("table", rows))
+    for c in contributions:
+        share = _interaction_share(c, contributions)
+        if share is not None:
+            blocks.append(("p", f"**Note:** for {describe(*c.outcome)}, {percent(share)} of the total effect is "
+                                "interaction: the changes work through each other (one only matters because of "
+                                "another), so no single change can be credited with it."))
+    return blocks
+
+
+def _interaction_share(line: Contribution, contributions: list[Contribution]) -> float | None:
+    """The share of its outcome's total effect that ``line`` is, when it is an interaction remainder
+    larger than LARGE_REMAINDER of a non-zero total; None otherwise."""
+    total = next((t for t in contributions if t.component == "total effect" and t.outcome == line.outcome), None)
+    if line.component == "interaction remainder" and total and abs(total.mean) > 1e-9 \
+            and abs(line.mean) > LARGE_REMAINDER * abs(total.mean):
+        return abs(line.mean) / abs(total.mean)
+    return None
 
 
 def options_sections(result, plots: list[str], meta: dict) -> list[tuple[str, object]]:
     """``sim compare BASELINE A B C``: one table and one chart per outcome with every option against the
     baseline, ranked; then each option's largest effects in sentences."""
-    from sim.analysis.compare import largest_effects
-
     names = ", ".join(c.whatif.scenario for c in result.comparisons)
     end = result.comparisons[0].difference.dates[-1]
     blocks: list[tuple[str, object]] = [

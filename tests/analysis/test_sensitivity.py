@@ -3,11 +3,20 @@ import pytest
 from SALib.analyze import sobol as salib_sobol
 from SALib.sample import sobol as salib_sample
 
-from sim.analysis.sensitivity import default_factors, model_evaluator, problem_of, run_sensitivity
+from sim.analysis.sensitivity import (
+    default_factors,
+    model_evaluator,
+    problem_of,
+    run_sensitivity,
+    saltelli_sample,
+    sample_count,
+)
 from sim.analysis.sweep import design_points, parse_vary
 from sim.engine.experiments import Factor, evaluate_points
 from sim.engine.runner import run_chunk
+from sim.errors import InputError
 from sim.model.trajectories import SeriesLayout, Trajectories
+from sim.scenario.catalogue import load_catalogue
 from sim.scenario.loader import load_scenario
 from sim.scenario.outcomes import OutcomeError, parse_outcome
 from tests.conftest import SCENARIOS
@@ -91,8 +100,6 @@ def test_outcome_arithmetic_and_dates():
 
 
 def test_factors_keep_the_users_order():
-    from sim.analysis.sensitivity import default_factors
-
     names = [f.name for f in default_factors(["influence.saturation", "influence.adjust_rate", "influence.*"])]
     assert names[:2] == ["influence.saturation", "influence.adjust_rate"] and len(names) == len(set(names))
 
@@ -122,10 +129,7 @@ def test_replicates_per_sample_average_and_the_bar_advances(tmp_path, monkeypatc
 
 
 def test_params_matching_only_fixed_parameters_are_refused():
-    from sim.errors import InputError
-
-    fixed = [name for name, spec in __import__("sim.scenario.catalogue", fromlist=["x"]).load_catalogue()
-             .parameters.items() if spec.high <= spec.low]
+    fixed = [name for name, spec in load_catalogue().parameters.items() if spec.high <= spec.low]
     if not fixed:
         pytest.skip("every catalogue parameter has a range")
     with pytest.raises(InputError, match="no parameter with a range to vary"):
@@ -134,9 +138,6 @@ def test_params_matching_only_fixed_parameters_are_refused():
 
 def test_second_order_indices_find_the_one_interaction():
     """y = a + b + 4ab (c inert) on [-1, 1]^3: the (a, b) interaction carries 16/22 of the variance."""
-    from sim.analysis.sensitivity import run_sensitivity, sample_count
-    from sim.engine.experiments import Factor
-
     factors = [Factor(name, -1.0, 1.0) for name in ("a", "b", "c")]
 
     def evaluate(x):
@@ -153,16 +154,12 @@ def test_second_order_indices_find_the_one_interaction():
 
 @pytest.mark.parametrize(("d", "n", "second_order"), [(30, 256, True), (4, 64, False), (1, 2, True), (7, 128, True)])
 def test_the_saltelli_design_is_salibs_exactly(d, n, second_order):
-    from sim.analysis.sensitivity import saltelli_sample
-
     problem = problem_of(default_factors()[:d])
     ours = saltelli_sample(problem, n, 11, second_order)
     np.testing.assert_array_equal(ours, salib_sample.sample(problem, n, calc_second_order=second_order, seed=11))
 
 
 def test_grouped_problems_and_n_not_a_power_of_two_are_left_to_salib():
-    from sim.analysis.sensitivity import saltelli_sample
-
     problem = {**problem_of(default_factors()[:4]), "groups": ["a", "a", "b", "b"]}
     np.testing.assert_array_equal(saltelli_sample(problem, 16, 3, True),
                                   salib_sample.sample(problem, 16, calc_second_order=True, seed=3))
@@ -199,3 +196,43 @@ def test_the_salib_internals_the_parallel_sobol_calls_are_still_there():
         assert hasattr(sobol, name), f"SALib.analyze.sobol.{name} is gone: rewrite _sobol_on_workers"
         assert list(inspect.signature(getattr(sobol, name)).parameters) == parameters, \
             f"SALib.analyze.sobol.{name} changed its parameters: check _sobol_on_workers"
+
+
+def _linear(x: np.ndarray) -> np.ndarray:
+    """A cheap outcome with an interaction, so sigma has something to measure."""
+    return (x[:, 0] + x[:, 0] * x[:, 1])[:, None]
+
+
+def test_morris_with_one_trajectory_is_refused_before_any_run():
+    """One trajectory gives each parameter one elementary effect: sigma is undefined (issue #33)."""
+    factors = [Factor("a", 0.0, 1.0), Factor("b", 0.0, 1.0)]
+    calls = []
+    with pytest.raises(InputError) as caught:
+        run_sensitivity(factors, ["y"], lambda x: calls.append(x) or _linear(x), "morris", 1, seed=1)
+    assert calls == [], "the model ran before the design was refused"
+    message = str(caught.value.problems[0])
+    assert message.startswith("--n: --n 1: ") and "--n 2 or more" in message and "sigma" in message, message
+    with pytest.raises(InputError):
+        sample_count("morris", 1, 2)  # the CLI's work estimate refuses it too, before --out is made
+
+
+def test_morris_with_two_trajectories_gives_defined_indices_without_warnings():
+    import warnings
+
+    factors = [Factor("a", 0.0, 1.0), Factor("b", 0.0, 1.0)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = run_sensitivity(factors, ["y"], _linear, "morris", 2, seed=1)
+    for key in ("mu_star", "sigma", "mu_star_conf"):
+        assert np.isfinite(result.indices[0][key]).all(), key
+
+
+def test_sim_sensitivity_morris_n_1_exits_2_naming_n(tmp_path, capsys):
+    from sim.cli.dispatch import main
+
+    out = tmp_path / "sens"
+    assert main(["sensitivity", str(SCENARIOS / "baseline.yaml"), "--method", "morris", "--n", "1",
+                 "--params", "influence.saturation", "influence.adjust_rate", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--n 1: a Morris design needs at least 2 trajectories" in err and "Traceback" not in err, err
+    assert not out.exists()

@@ -6,8 +6,10 @@ import numpy as np
 import pytest
 
 from sim.cli.run_job import execute_run
-from sim.io.run_folders import SUMMARY_COLUMNS, TRAJECTORY_COLUMNS, atomic_folder
-from sim.scenario.loader import load_scenario
+from sim.errors import InputError
+from sim.io.readers import read_trajectories
+from sim.io.run_folders import SUMMARY_COLUMNS, TRAJECTORY_COLUMNS, atomic_folder, float_text
+from sim.scenario.loader import load_scenario, with_settings
 from tests.conftest import SCENARIOS
 
 
@@ -101,7 +103,6 @@ def test_parquet_and_exact_csv_hold_the_same_numbers_and_compare_reads_both(tmp_
     import pandas as pd
 
     from sim.cli.dispatch import main
-    from sim.io.readers import read_trajectories
 
     base = ["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "3", "--set", "horizon=4"]
     assert main([*base, "--out", str(tmp_path / "p"), "--format", "parquet"]) == 0
@@ -122,8 +123,6 @@ def test_parquet_and_exact_csv_hold_the_same_numbers_and_compare_reads_both(tmp_
 def test_a_parquet_file_missing_a_column_is_refused_not_a_traceback(tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     from sim.cli import main
-    from sim.errors import InputError
-    from sim.io.readers import read_trajectories
 
     assert main(["run", str(SCENARIOS / "baseline.yaml"), "--replicates", "2", "--set", "horizon=2",
                  "--out", str(tmp_path / "p"), "--format", "parquet"]) == 0
@@ -135,8 +134,6 @@ def test_a_parquet_file_missing_a_column_is_refused_not_a_traceback(tmp_path):
 
 def test_csv_numbers_are_numpys_texts_for_every_kind_of_float():
     """float_text formats with Python; the text must be what np.char.mod / astype(str) wrote before."""
-    from sim.io.run_folders import float_text
-
     rng = np.random.default_rng(0)
     values = rng.random(3000) * 10.0 ** rng.integers(-30, 30, 3000)
     specials = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e16, 1e15, 5e-324, 1.7976931348623157e308, 0.1, 1 / 3, -2.5]
@@ -148,8 +145,6 @@ def test_csv_numbers_are_numpys_texts_for_every_kind_of_float():
 
 def test_outputs_that_select_no_series_give_header_only_tables(tmp_path):
     """Algeria holds no institution, so this selection is empty: the run still writes its folder."""
-    from sim.scenario.loader import with_settings
-
     scenario = with_settings(load_scenario(SCENARIOS / "baseline.yaml", ["horizon=3"]),
                              {"outputs.metrics": ["institution"], "outputs.actors": ["algeria"]})
     outcome = execute_run(scenario, replicates=4, seed=1, out=tmp_path / "run", trajectory_cap=None)

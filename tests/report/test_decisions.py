@@ -9,12 +9,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from sim.analysis.compare import compare_scenarios, largest_effects
 from sim.engine.summary import summarise
 from sim.model.trajectories import SeriesLayout, Trajectories
 from sim.report.decisions import NOT_TAKEN, decision_changes, decision_label, decisions_taken
-from sim.report.document import decision_blocks, to_markdown
+from sim.report.document import decision_blocks, report_sections, to_markdown
 from sim.report.plots import decisions_chart, line_styles
 from sim.report.prose import decision_text, decisions_line, points
+from sim.scenario.loader import load_scenario
+from tests.conftest import SCENARIOS
 
 DATES = (*(f"2022-{m:02d}" for m in range(1, 13)), "2023-01")
 N = 10
@@ -112,11 +115,6 @@ def test_the_compare_table_has_both_scenarios_and_the_difference():
 
 
 def test_the_compare_report_lists_the_decisions_of_a_real_comparison():
-    from sim.analysis.compare import compare_scenarios, largest_effects
-    from sim.report.document import report_sections
-    from sim.scenario.loader import load_scenario
-    from tests.conftest import SCENARIOS
-
     baseline = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=24"])
     whatif = load_scenario(SCENARIOS / "russia_withdraws.yaml", ["horizon=24"])
     comparison = compare_scenarios(baseline, whatif, 40, seed=3)
