@@ -14,10 +14,17 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputError, Problem
-from sim.model.checks import exact, in_range
 from sim.result import SimulationResult
 from sim.scenario.format import MAX_SEED
 from sim.scenario.loader import Scenario, resolve_scenario, with_settings
+from sim.scenario.validation import ArgumentReport, Numbers
+from sim.engine.runner import DEFAULT_CHUNK_SIZE, run
+from sim.engine.workload import ensemble_workload, refuse_if_too_big
+from sim.engine.experiments import Factor, evaluate_points, factor_bounds, setting_name
+from sim.io.readers import read_manifest, read_trajectories, trajectories_file
+from sim.scenario.loader import load_scenario
+from sim.engine.progress import Progress
+from sim.engine.executors import checked_executor
 
 ScenarioLike = Scenario | str | os.PathLike
 
@@ -54,9 +61,6 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
             processes backend need the ``if __name__ == "__main__":`` guard (spawned workers import them).
         progress: a progress bar (``tqdm.auto``: a widget in a notebook, text on stderr otherwise).
     """
-    from sim.engine.runner import DEFAULT_CHUNK_SIZE, run
-    from sim.engine.workload import ensemble_workload, refuse_if_too_big
-
     base = resolve_scenario(scenario)
     given: dict[str, object] = {}
     given |= {_prefixed("parameters.", name): value for name, value in (parameters or {}).items()}
@@ -69,7 +73,7 @@ def simulate(scenario: ScenarioLike, *, n_replicates: int | None = None, seed: i
     chunk = whole_number(chunk_size, "chunk_size", DEFAULT_CHUNK_SIZE)
     refuse_if_too_big(ensemble_workload(n, resolved.horizon, chunk_size=chunk, kept=None), force=False,
                       flag="simulate: n_replicates", can_force=False)  # it keeps every replicate: refused up front
-    wanted = parse_outcomes(outcomes or (), resolved, "simulate: outcomes")
+    wanted = outcomes_for(outcomes or (), resolved, "simulate: outcomes")
     bar = _progress(progress, n * resolved.horizon, resolved.name)
     try:
         with _executor("simulate", workers, backend, scheduler) as executor:
@@ -93,33 +97,28 @@ def evaluate(scenario: ScenarioLike, points: Mapping[str, Any], outcomes: Iterab
     are the parameters' doing. This is the engine behind sweeps, sensitivity and calibration.
     ``workers``, ``backend`` and ``scheduler`` choose where blocks of points run, as in ``simulate``.
     """
-    from sim.engine.experiments import Factor, evaluate_points, factor_bounds, setting_name
-
     resolved = resolve_scenario(scenario)
     given = {setting_name(str(name), f"evaluate: points[{str(name)!r}]"): points[name] for name in points}
     points, names = given, list(given)
     if not names:
         raise InputError([Problem.about("evaluate: points", "no columns; expected e.g. "
                                                             "{'parameters.influence.adjust_rate': [0.1, 0.2]}")])
-    columns, problems, factors = [], [], []
+    columns, factors = [], []
+    report = ArgumentReport(lambda key: f"evaluate: points[{key[0]!r}]")
     for name in names:
         try:
             low, high = factor_bounds(name, where=f"evaluate: points[{name!r}]")
         except InputError as exc:
-            problems += exc.problems
+            report.problems += exc.problems
             continue
-        values, bad = in_range(np.asarray(points[name], dtype=float).reshape(-1), low, high)  # NaN fails too
-        if bad.size:
-            problems.append(Problem.about(f"evaluate: points[{name!r}]", f"{name} = {exact(bad[0])} is outside "
-                                                                         f"[{low!r}, {high!r}]"))
-        columns.append(values)
+        # NaN fails too; a value a rounding step outside is taken at the bound
+        columns.append(Numbers(low, high).read(report, (name,), np.asarray(points[name], dtype=float).reshape(-1)))
         factors.append(Factor(name, low, high))
-    if not problems and len({len(c) for c in columns}) > 1:
-        problems.append(Problem.about("evaluate: points", "columns have different lengths: " + ", ".join(
+    if not report.problems and len({len(c) for c in columns}) > 1:
+        report.problems.append(Problem.about("evaluate: points", "columns have different lengths: " + ", ".join(
             f"{n} {len(c)}" for n, c in zip(names, columns, strict=True))))
-    if problems:
-        raise InputError(problems)
-    wanted = parse_outcomes(outcomes, resolved, "evaluate: outcomes")
+    report.raise_any()
+    wanted = outcomes_for(outcomes, resolved, "evaluate: outcomes")
     if not wanted:
         raise InputError([Problem.about("evaluate: outcomes", "no outcomes; expected e.g. "
                                                               "['mean(influence.russia.mali)']")])
@@ -148,9 +147,6 @@ def read_run(folder: str | os.PathLike) -> SimulationResult:
     """
     from pathlib import Path
 
-    from sim.io.readers import read_manifest, read_trajectories, trajectories_file
-    from sim.scenario.loader import load_scenario
-
     folder = Path(folder)
     manifest = read_manifest(folder)
     trajectories = read_trajectories(trajectories_file(folder))
@@ -168,20 +164,16 @@ def _progress(wanted: bool, total: int, label: str):
     """A tqdm.auto bar (a widget in a notebook) when asked for; scripts stay silent by default."""
     if not wanted:
         return None
-    from sim.engine.progress import Progress
-
     return Progress(total, label, delay=0.0, show=True)
 
 
 def _executor(caller: str, workers: int, backend: str | None, scheduler: str | object | None):
     """The executor asked for, checked as the command line checks ``--workers`` and ``--backend``."""
-    from sim.engine.executors import checked_executor
-
     return checked_executor(backend, whole_number(workers, f"{caller}: workers", 1), scheduler,
                             lambda name: f"{caller}: {name}")
 
 
-def parse_outcomes(texts: Iterable[str], scenario: Scenario, where: str) -> list:
+def outcomes_for(texts: Iterable[str], scenario: Scenario, where: str) -> list:
     """Outcome expressions checked against the catalogue and ``scenario``'s months (one InputError)."""
     from sim.scenario.outcomes import parse_outcomes as parse
 

@@ -29,10 +29,12 @@ from typing import Any
 
 import numpy as np
 
-from sim.api import ScenarioLike, evaluate, parse_outcomes, whole_number
+from sim.api import ScenarioLike, evaluate, outcomes_for, whole_number
 from sim.errors import InputError, Problem
 from sim.scenario.format import MAX_SEED
 from sim.scenario.loader import Scenario, resolve_scenario
+from sim.analysis.sensitivity import default_factors
+from sim.engine.experiments import Factor, factor_bounds
 
 try:
     from ema_workbench import Model, RealParameter, ScalarOutcome
@@ -179,9 +181,6 @@ def ema_model(scenario: ScenarioLike = "baseline", *, uncertainties: Sequence[st
         InputError: an unknown parameter, lever or outcome, or a direction that is none of
             ``maximize``, ``minimize``, ``info`` (every problem at once).
     """
-    from sim.analysis.sensitivity import default_factors
-    from sim.engine.experiments import Factor, factor_bounds
-
     resolved = resolve_scenario(scenario)
     problems: list[Problem] = []
     factors: list[Factor] = []
@@ -213,7 +212,7 @@ def ema_model(scenario: ScenarioLike = "baseline", *, uncertainties: Sequence[st
                                                    "give uncertainties= or levers="))
     directions = _directions(outcomes, problems)
     try:
-        parsed = parse_outcomes(list(directions), resolved, "ema_model: outcomes")
+        parsed = outcomes_for(list(directions), resolved, "ema_model: outcomes")
     except InputError as exc:
         problems += exc.problems
         parsed = []

@@ -33,12 +33,13 @@ import numpy as np
 from sim.analysis.calibration import Target, calibrate_abc, loss_function
 from sim.analysis.scoring import ScoreTable, brier_table, crps_ensemble, reliability_table
 from sim.engine.experiments import Factor
-from sim.errors import InputError, did_you_mean
 from sim.scenario.catalogue import load_catalogue
 from sim.scenario.institutions import load_institutions
 from sim.scenario.loader import Scenario, scenario_from_data
 from sim.scenario.months import format_month, parse_month
+from sim.scenario.validation import Choice, DocumentReport, Flag, ListOf, Month, Record, Text
 from sim.scenario.yamlsafe import read_yaml_file
+from sim.engine.runner import run_chunk
 
 OBSERVATION_KEYS = ("id", "rule", "by", "happened", "sentence", "source")
 FORECASTERS = ("posterior", "prior", "persistence", "trend")
@@ -58,42 +59,26 @@ class Observation:
     source: str
 
 
+def observation_format() -> Record:
+    """An entry of ``observations:``, on the decision rules of the institutional catalogue."""
+    return Record({
+        "id": Text(non_empty=True),
+        "rule": Choice(tuple(d.id for d in load_institutions().decisions), noun="decision rule"),
+        "by": Month(description="the month by which the rule had fired, or not"),
+        "happened": Flag(),
+        "sentence": Text(non_empty=True, description="the documented sentence"),
+        "source": Text(non_empty=True, description="the seed file it comes from"),
+    }, required=OBSERVATION_KEYS)
+
+
 def load_observations(path: str | Path) -> list[Observation]:
     """Read and check an observations file; every problem located (exit 2 through InputError)."""
     doc = read_yaml_file(path)
-    entries = doc.data.get("observations") if isinstance(doc.data, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise InputError([doc.problem((), "expected 'observations:' with a list of documented choices")])
-    rules = [d.id for d in load_institutions().decisions]
-    problems, out = [], []
-    for i, entry in enumerate(entries):
-        key = ("observations", i)
-        if not isinstance(entry, dict):
-            problems.append(doc.problem(key, "each observation is a mapping"))
-            continue
-        before = len(problems)
-        for name in entry:
-            if name not in OBSERVATION_KEYS:
-                problems.append(doc.problem((*key, name), f"unknown key '{name}'{did_you_mean(name, OBSERVATION_KEYS)}",
-                                            at_key=True))
-        for name in OBSERVATION_KEYS:
-            if name not in entry:
-                problems.append(doc.problem(key, f"observation needs '{name}'"))
-        if entry.get("rule") is not None and entry.get("rule") not in rules:
-            problems.append(doc.problem((*key, "rule"), f"unknown decision rule {entry.get('rule')!r}"
-                                                        f"{did_you_mean(str(entry.get('rule')), rules)}"))
-        month = parse_month(entry.get("by"))
-        if "by" in entry and month is None:
-            problems.append(doc.problem((*key, "by"), f"by = {entry.get('by')!r} is not a month; expected YYYY-MM"))
-        if "happened" in entry and not isinstance(entry.get("happened"), bool):
-            problems.append(doc.problem((*key, "happened"), f"happened = {entry.get('happened')!r}; expected true or "
-                                                            "false"))
-        if len(problems) == before:
-            out.append(Observation(str(entry["id"]), entry["rule"], month, entry["happened"],
-                                   str(entry["sentence"]).strip(), str(entry["source"]).strip()))
-    if problems:
-        raise InputError(problems)
-    return out
+    report = DocumentReport(doc)
+    entries = ListOf(observation_format(), what="documented choices", at_least=1, whole=True)
+    data = Record({"observations": entries}, required=("observations",)).read(report, (), doc.data)
+    report.raise_any()
+    return [Observation(**entry) for entry in data["observations"]]
 
 
 def target_months(target: Target) -> tuple[int, int]:
@@ -164,8 +149,6 @@ def interval_crps(ensemble: np.ndarray, low: float, high: float) -> float:
 
 def run_points(scenario: Scenario, factors: Sequence[Factor], points: np.ndarray, replicates: int, seed: int):
     """Trajectories of every point x replicate (point-major), the same replicate streams for every point."""
-    from sim.engine.runner import run_chunk
-
     rows = np.repeat(points, replicates, axis=0)
     ids = np.tile(np.arange(replicates), len(points))
     return run_chunk(scenario, seed, ids, parameters={f.name: rows[:, d] for d, f in enumerate(factors)})

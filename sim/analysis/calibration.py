@@ -18,14 +18,23 @@ import numpy as np
 
 from sim.engine.executors import Executor
 from sim.engine.experiments import Factor, evaluate_points
-from sim.errors import InputError, did_you_mean
 from sim.model.seeding import library_seed
 from sim.scenario.catalogue import load_catalogue
 from sim.scenario.loader import Scenario
 from sim.scenario.outcomes import Outcome, OutcomeError, parse_outcome
-from sim.scenario.yamlsafe import read_yaml_file
+from sim.scenario.validation import (
+    INVALID,
+    Bounds,
+    DocumentReport,
+    ListOf,
+    Number,
+    Record,
+    Report,
+    Spec,
+    Text,
+)
+from sim.scenario.yamlsafe import Key, read_yaml_file
 
-TARGET_KEYS = ("id", "outcome", "above", "below", "range", "weight", "sentence", "source")
 # the parameters the 2012-2022 replay's targets constrain (docs/validation.md); the rest are judgement
 CALIBRATED = ("relation.goodwill_scale", "relation.balance_rate", "relation.reversion", "influence.adjust_rate",
               "influence.legacy_floor", "receptivity.security_gain", "influence.western_share", "agent.inertia")
@@ -45,59 +54,54 @@ class Target:
         return np.maximum(self.low - value, 0.0) + np.maximum(value - self.high, 0.0)
 
 
+@dataclass(frozen=True)
+class OutcomeText(Spec):
+    """An outcome expression (``sim.scenario.outcomes``) on the lever catalogue; read as an Outcome."""
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        try:
+            return parse_outcome(str(value), load_catalogue().lever_ids())
+        except OutcomeError as exc:
+            report.fail(key, f"{exc} in outcome {value!r}", offset=exc.offset)
+            return INVALID
+
+    def schema(self) -> dict:
+        return self.described({"type": "string"})
+
+
+def _has_bounds(report: Report, key: Key, raw: dict) -> None:
+    if not {"range", "above", "below"} & raw.keys():
+        report.fail(key, f"target '{raw.get('id')}' needs 'range', 'above' or 'below'")
+
+
+TARGET = Record({
+    "id": Text(non_empty=True),
+    "outcome": OutcomeText(description="e.g. mean(influence.russia.mali@2022-12)"),
+    "range": Bounds(description="[low, high] of the ensemble mean"),
+    "above": Number(description="the ensemble mean is at least this"),
+    "below": Number(description="the ensemble mean is at most this"),
+    "weight": Number(0.0, open_low=True, default=1.0),
+    "sentence": Text(non_empty=True, description="the documented sentence the target reads"),
+    "source": Text(non_empty=True, description="the seed file it comes from"),
+}, required=("outcome", "sentence", "source"), checks=(_has_bounds,))
+TARGET_KEYS = tuple(TARGET.fields)
+
+
 def load_targets(path: str | Path) -> list[Target]:
     """Read and check a targets file; every problem located, exit 2 through InputError."""
     doc = read_yaml_file(path)
-    problems, out = [], []
-    entries = doc.data.get("targets") if isinstance(doc.data, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise InputError([doc.problem((), "expected 'targets:' with a list of targets")])
-    levers = load_catalogue().lever_ids()
-    for i, entry in enumerate(entries):
-        key = ("targets", i)
-        if not isinstance(entry, dict):
-            problems.append(doc.problem(key, "each target is a mapping"))
-            continue
-        for name in entry:
-            if name not in TARGET_KEYS:
-                problems.append(doc.problem((*key, name), f"unknown key '{name}'{did_you_mean(name, TARGET_KEYS)}",
-                                            at_key=True))
-        try:
-            outcome = parse_outcome(str(entry.get("outcome", "")), levers)
-        except OutcomeError as exc:
-            problems.append(doc.problem((*key, "outcome"), f"{exc} in outcome {entry.get('outcome')!r}",
-                                        offset=exc.offset))
-            continue
-        low, high = -math.inf, math.inf
-        if "range" in entry:
-            bounds = entry["range"]
-            if not (isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, int | float) for b in bounds)
-                    and bounds[0] <= bounds[1]):
-                problems.append(doc.problem((*key, "range"), f"range = {bounds!r}; expected [low, high]"))
-                continue
-            low, high = float(bounds[0]), float(bounds[1])
-        for name in ("above", "below"):
-            if name in entry:
-                value = entry[name]
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    problems.append(doc.problem((*key, name), f"{name} = {value!r} is not a number"))
-                    continue
-                low, high = (max(low, float(value)), high) if name == "above" else (low, min(high, float(value)))
-        if low == -math.inf and high == math.inf:
-            problems.append(doc.problem(key, f"target '{entry.get('id')}' needs 'range', 'above' or 'below'"))
-            continue
-        weight = entry.get("weight", 1.0)
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
-            problems.append(doc.problem((*key, "weight"), f"weight = {weight!r}; expected a positive number"))
-            continue
-        if not entry.get("sentence") or not entry.get("source"):
-            problems.append(doc.problem(key, "every target cites its 'sentence' and 'source' file"))
-            continue
-        out.append(Target(str(entry.get("id", f"target{i}")), outcome, low, high, float(weight),
-                          str(entry["sentence"]), str(entry["source"])))
-    if problems:
-        raise InputError(problems)
-    return out
+    report = DocumentReport(doc)
+    entries = Record({"targets": ListOf(TARGET, what="targets", at_least=1, whole=True)},
+                     required=("targets",)).read(report, (), doc.data)
+    report.raise_any()
+    return [_target(i, entry) for i, entry in enumerate(entries["targets"])]
+
+
+def _target(index: int, entry: dict) -> Target:
+    low, high = entry.get("range", (-math.inf, math.inf))
+    low, high = max(low, entry.get("above", low)), min(high, entry.get("below", high))
+    return Target(entry.get("id", f"target{index}"), entry["outcome"], low, high, entry["weight"], entry["sentence"],
+                  entry["source"])
 
 
 def loss_function(scenario: Scenario, factors: Sequence[Factor], targets: Sequence[Target], *, replicates: int,

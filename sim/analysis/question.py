@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model.trajectories import Trajectories
-from sim.scenario.loader import Question, Scenario, threshold_parts
+from sim.scenario.format import threshold_parts
+from sim.scenario.loader import Question, Scenario
 from sim.scenario.months import format_month
 
 _COMPARE = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}

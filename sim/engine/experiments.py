@@ -18,8 +18,9 @@ from sim.engine.executors import Executor, SerialExecutor
 from sim.engine.runner import run_chunk
 from sim.errors import InputError, Problem, did_you_mean
 from sim.scenario.catalogue import ACTORS, Catalogue, load_catalogue
-from sim.scenario.loader import BUDGET_RANGE, Scenario
+from sim.scenario.loader import Scenario
 from sim.scenario.outcomes import Outcome
+from sim.scenario.paths import BUDGET_RANGE
 
 DEFAULT_CHUNK_REPLICATES = 4_000
 

@@ -17,7 +17,7 @@ import numpy as np
 from sim.model.compiled import as_shape, cell_sum, jit, maximum, minimum
 from sim.model.dynamics import KIND_ALIGN, KIND_PULL, KIND_UNDERMINE, KIND_WELCOME, A, Grouping, ordered_sum
 from sim.scenario.catalogue import ACTORS
-from sim.scenario.conditions import evaluate
+from sim.scenario.conditions import evaluate_condition
 
 if TYPE_CHECKING:
     from sim.model.model import InfluenceModel
@@ -78,7 +78,7 @@ class ActorAgent(mesa.Agent):
                 self.decision_streak[:, own] = 0
                 continue
             holds = applicable & np.broadcast_to(
-                evaluate(decision.condition, model.read_state, month), current.shape)
+                evaluate_condition(decision.condition, model.read_state, month), current.shape)
             streak = np.where(holds, self.decision_streak[:, own] + 1, 0)
             fire = streak >= decision.hold
             self.decision_streak[:, own] = np.where(fire, 0, streak)

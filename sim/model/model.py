@@ -26,10 +26,13 @@ from sim.model.start import solve_start
 from sim.model.state_paths import CONTEXT_FIELDS, StatePaths
 from sim.model.trajectories import Trajectories, series_layout
 from sim.scenario.catalogue import ACTORS, load_catalogue
-from sim.scenario.conditions import evaluate
+from sim.scenario.conditions import evaluate_condition
 from sim.scenario.institutions import load_institutions
 from sim.scenario.loader import Scenario
 from sim.scenario.months import run_end_problem
+from sim.scenario.loader import resolve_scenario
+from sim.errors import InputError, Problem
+from sim.errors import InputError, Problem
 
 A = len(ACTORS)
 
@@ -95,8 +98,6 @@ class InfluenceModel(mesa.Model):
                  budgets: Mapping[str, float | np.ndarray] | None = None,
                  blocks: Sequence[Scenario] | None = None, collect: bool = True,
                  record: Callable[[tuple[str, str, str]], bool] | None = None):
-        from sim.scenario.loader import resolve_scenario
-
         tune_allocator()  # the month's temporaries stay in the heap (sim.model.memory)
         scenario, seed = from_mesa(scenario, seed)  # Mesa's visualisation hands its scenario back on Reset
         scenario = resolve_scenario(scenario)
@@ -111,8 +112,6 @@ class InfluenceModel(mesa.Model):
         n_replicates = check_replicates(n_replicates, scenario.horizon, len(layout))
         end_problem = run_end_problem(scenario.start, scenario.horizon)
         if end_problem:
-            from sim.errors import InputError, Problem
-
             raise InputError([Problem.about(scenario.path or scenario.name, end_problem)])
         super().__init__(scenario=mesa_run(scenario, seed))  # Mesa's rng is seeded with the same seed
         self.spec = scenario  # Mesa's Model keeps its own `scenario` attribute
@@ -127,8 +126,6 @@ class InfluenceModel(mesa.Model):
         check_pins_and_budgets(self.catalogue, pinned_levers or {}, budgets or {})
         unpinned = [key for key in (pinned_from or {}) if key not in (pinned_levers or {})]
         if unpinned:
-            from sim.errors import InputError, Problem
-
             raise InputError([Problem.about("pinned_from", f"{unpinned[0]!r} has no pin in pinned_levers; a start "
                                                            "step applies to a pinned lever")])
         self.institutions = load_institutions()
@@ -416,8 +413,8 @@ class InfluenceModel(mesa.Model):
                     self.fixed_effort[rows, column] = np.nan if value is None else value
             for event in spec.events:
                 if event.month == month:
-                    self.apply_changes(event.set, additive=False, where=rows)
-                    self.apply_changes(event.add, additive=True, where=rows)
+                    self.apply_changes(event.changes.set, additive=False, where=rows)
+                    self.apply_changes(event.changes.add, additive=True, where=rows)
         for column, values in self.pinned.items():  # NaN rows: the scenario's setting stands there
             waiting = self.pinned_from[column] > t if column in self.pinned_from else False
             self.fixed_effort[:, column] = np.where(np.isnan(values) | waiting, self.fixed_effort[:, column], values)
@@ -427,7 +424,8 @@ class InfluenceModel(mesa.Model):
         month = self.spec.start + t
         for b, (spec, rows) in enumerate(self.blocks):
             for trigger in spec.triggers:
-                holds = np.broadcast_to(evaluate(trigger.condition, self.read_state, month), rows.shape) & rows
+                holds = np.broadcast_to(evaluate_condition(trigger.condition, self.read_state, month),
+                                        rows.shape) & rows
                 armed, due = self.trigger_armed[(b, trigger.id)], self.trigger_due[(b, trigger.id)]
                 starting = holds & armed & (due < 0)
                 due[starting] = t + trigger.delay
@@ -442,7 +440,7 @@ class InfluenceModel(mesa.Model):
             for shock in spec.shocks:
                 hit = (uniforms(self.keys, stream_for(f"shock:{shock.id}"), t, 1)[:, 0] < shock.probability) & rows
                 if shock.condition is not None:
-                    hit &= evaluate(shock.condition, self.read_state, month)
+                    hit &= evaluate_condition(shock.condition, self.read_state, month)
                 if hit.any():
                     self.apply_changes(shock.changes.set, additive=False, where=hit)
                     self.apply_changes(shock.changes.add, additive=True, where=hit)

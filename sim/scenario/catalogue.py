@@ -7,19 +7,34 @@ calibration all read them from here.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from types import MappingProxyType
 
-from sim.errors import InputError, Problem
 from sim.scenario.paths import RECORDED_CONTEXT
-from sim.scenario.yamlsafe import Document, parse_yaml_bytes
+from sim.scenario.readonly import ReadOnlyMapping
+from sim.scenario.validation import (
+    INVALID,
+    SNAKE_CASE,
+    Anything,
+    Bounds,
+    Choice,
+    DocumentReport,
+    ListOf,
+    Maybe,
+    Number,
+    Record,
+    Report,
+    Table,
+    Text,
+    exact,
+    shown,
+)
+from sim.scenario.yamlsafe import Document, Key, parse_yaml_bytes
 
 ACTORS: tuple[str, ...] = ("morocco", "algeria", "mali", "mauritania", "ecowas", "russia")
-ACTOR_LABELS: Mapping[str, str] = MappingProxyType(
+ACTOR_LABELS: Mapping[str, str] = ReadOnlyMapping(
     {
         "morocco": "Morocco",
         "algeria": "Algeria",
@@ -43,6 +58,7 @@ CONTEXT_METRICS: tuple[str, ...] = RECORDED_CONTEXT  # the per-state output seri
 METRICS: tuple[str, ...] = ("influence", "relation", "effort", "institution", "decision", *CONTEXT_METRICS)
 KINDS: tuple[str, ...] = ("pull", "coerce", "undermine", "welcome", "align")
 LEVER_PARAMETERS: tuple[str, ...] = ("weight", "goodwill", "tau_up", "tau_down", "threat_relief")
+REQUIRED_LEVER_PARAMETERS = LEVER_PARAMETERS[:4]  # threat_relief: 0 unless a security lever gives it
 MAX_QUOTE_WORDS = 30
 
 
@@ -115,38 +131,34 @@ def lever_parameter_name(lever: Lever, parameter: str) -> str:
 @cache
 def load_catalogue() -> Catalogue:
     """Load and validate the packaged catalogues (once per process)."""
-    problems: list[Problem] = []
+    return read_catalogue(_read_packaged("parameters.yaml"), _read_packaged("levers.yaml"))
+
+
+def read_catalogue(parameters_doc: Document, levers_doc: Document) -> Catalogue:
+    """The catalogue in two parsed files (``parameters.yaml``, ``levers.yaml``); every problem located.
+
+    Raises:
+        InputError: listing every problem, each at its file, line and column.
+    """
+    report, lever_report = DocumentReport(parameters_doc), DocumentReport(levers_doc)
     parameters: dict[str, ParameterSpec] = {}
-    params_doc = _read_packaged("parameters.yaml")
-    table = params_doc.data.get("parameters") if isinstance(params_doc.data, dict) else None
-    if not isinstance(table, dict):
-        problems.append(params_doc.problem((), "expected a 'parameters:' mapping"))
-        table = {}
-    for name, entry in table.items():
-        spec = _parameter_spec(params_doc, ("parameters", name), name, entry, problems)
+    for name, entry in section(report, parameters_doc, "parameters", "a mapping of parameters").items():
+        spec = _parameter_spec(report, ("parameters", name), name, entry)
         if spec:
             parameters[name] = spec
-
     levers: list[Lever] = []
-    levers_doc = _read_packaged("levers.yaml")
-    entries = levers_doc.data.get("levers") if isinstance(levers_doc.data, dict) else None
-    if not isinstance(entries, list):
-        problems.append(levers_doc.problem((), "expected a 'levers:' list"))
-        entries = []
-    seen: set[str] = set()
-    for index, entry in enumerate(entries):
-        lever = _lever(levers_doc, ("levers", index), entry, problems)
+    for index, entry in enumerate(section(lever_report, levers_doc, "levers", "a list of levers")):
+        lever = _lever(lever_report, ("levers", index), entry)
         if lever is None:
             continue
-        if lever.key in seen:
-            problems.append(levers_doc.problem(("levers", index, "id"), f"duplicate lever {lever.key}"))
+        if any(lever.key == other.key for other in levers):
+            lever_report.fail(("levers", index, "id"), f"duplicate lever {lever.key}")
             continue
-        seen.add(lever.key)
         levers.append(lever)
         parameters.update({spec.name: spec for spec in lever.parameters.values()})
-    if problems:
-        raise InputError(problems)
-    return Catalogue(levers=tuple(levers), parameters=MappingProxyType(parameters))
+    report.problems += lever_report.problems
+    report.raise_any()
+    return Catalogue(levers=tuple(levers), parameters=ReadOnlyMapping(parameters))
 
 
 def _read_packaged(name: str) -> Document:
@@ -154,104 +166,104 @@ def _read_packaged(name: str) -> Document:
     return parse_yaml_bytes(data, f"sim/data/{name}")
 
 
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+def section(report: Report, doc: Document, name: str, expected: str) -> dict | list:
+    """The top-level ``name:`` of a catalogue file, a mapping or a list as ``expected`` says
+    (empty, after reporting it, when it is not one)."""
+    kind = list if expected.startswith("a list") else dict
+    value = doc.data.get(name) if isinstance(doc.data, dict) else None
+    if not isinstance(value, kind):
+        report.fail((name,) if isinstance(doc.data, dict) and name in doc.data else (),
+                    f"expected '{name}:' with {expected}")
+        return kind()
+    return value
 
 
-def _parameter_spec(
-    doc: Document, key: tuple, name: str, entry: object, problems: list[Problem]
-) -> ParameterSpec | None:
-    if not isinstance(entry, dict):
-        problems.append(doc.problem(key, f"parameter {name}: expected a mapping"))
-        return None
-    default, bounds = entry.get("default"), entry.get("range")
-    if not _number(default):
-        problems.append(doc.problem((*key, "default"), f"{name}.default = {default!r} is not a number"))
-        return None
-    if not (isinstance(bounds, list) and len(bounds) == 2 and all(_number(b) for b in bounds)):
-        problems.append(doc.problem((*key, "range"), f"{name}.range = {bounds!r}, expected [low, high]"))
-        return None
-    low, high = float(bounds[0]), float(bounds[1])
-    if not low <= float(default) <= high:
-        problems.append(doc.problem(key, f"{name}: default {default} outside range [{low}, {high}]"))
-        return None
-    return ParameterSpec(
-        name=name,
-        default=float(default),
-        low=low,
-        high=high,
-        unit=str(entry.get("unit", "")),
-        rationale=str(entry.get("rationale", "")),
-    )
+PARAMETER = Record({
+    "default": Number(),
+    "range": Bounds(description="the plausible range"),
+    "unit": Text(default=""),
+    "rationale": Text(default=""),
+}, required=("default", "range"))
 
 
-def _lever(doc: Document, key: tuple, entry: object, problems: list[Problem]) -> Lever | None:
-    if not isinstance(entry, dict):
-        problems.append(doc.problem(key, "expected a lever mapping"))
+def _parameter_spec(report: Report, key: Key, name: str, raw: object) -> ParameterSpec | None:
+    entry = PARAMETER.read(report, key, raw)
+    if entry is INVALID or "default" not in entry or "range" not in entry:
         return None
-    before = len(problems)
-    actor, lever_id = entry.get("actor"), entry.get("id")
-    channel, kind, rival = entry.get("channel"), entry.get("kind", "pull"), entry.get("rival")
-    targets = entry.get("targets")
-    if actor not in ACTORS:
-        problems.append(doc.problem((*key, "actor"), f"unknown actor {actor!r}"))
-    if not isinstance(lever_id, str) or not lever_id.isidentifier():
-        problems.append(doc.problem((*key, "id"), f"lever id {lever_id!r} is not a snake_case name"))
-    if channel not in CHANNELS:
-        problems.append(doc.problem((*key, "channel"), f"channel {channel!r}, expected one of {CHANNELS}"))
-    if kind not in KINDS:
-        problems.append(doc.problem((*key, "kind"), f"kind {kind!r}, expected one of {KINDS}"))
-    if (kind == "undermine") != (rival in ACTORS):
-        problems.append(doc.problem(key, "an undermine lever needs a rival actor, other kinds none"))
-    if not (isinstance(targets, list) and targets and all(t in ACTORS and t != actor for t in targets)):
-        problems.append(doc.problem((*key, "targets"), f"targets {targets!r} must be other actors"))
-    effort = entry.get("initial_effort", 0.0)
-    if not (_number(effort) and 0 <= effort <= 1):
-        problems.append(doc.problem((*key, "initial_effort"), f"initial_effort {effort!r} not in [0, 1]"))
-    evidence = _evidence(doc, key, entry.get("evidence"), problems)
+    (low, high), default = entry["range"], entry["default"]
+    if not low <= default <= high:
+        report.fail(key, f"{name}: default {exact(default)} outside range [{low}, {high}]")
+        return None
+    return ParameterSpec(name=name, default=default, low=low, high=high, unit=entry["unit"],
+                         rationale=entry["rationale"])
+
+
+def _quote_length(report: Report, key: Key, raw: dict) -> None:
+    quote = raw.get("quote")
+    if isinstance(quote, str) and len(quote.split()) > MAX_QUOTE_WORDS:
+        report.fail((*key, "quote"), f"quote of {len(quote.split())} words, longer than the {MAX_QUOTE_WORDS} "
+                                     "allowed")
+
+
+EVIDENCE = ListOf(Record({"source": Text(non_empty=True, description="the seed document"),
+                          "quote": Text(non_empty=True, description=f"verbatim, at most {MAX_QUOTE_WORDS} words")},
+                         required=("source", "quote"), checks=(_quote_length,)),
+                  what="evidence quotes (source and quote)", at_least=1)
+
+
+def _undermine_has_rival(report: Report, key: Key, raw: dict) -> None:
+    if (raw.get("kind", "pull") == "undermine") != (raw.get("rival") in ACTORS):
+        report.fail(key, f"kind {shown(raw.get('kind', 'pull'))} with rival {shown(raw.get('rival'))}: an undermine "
+                         "lever needs a rival actor, other kinds none")
+
+
+def _targets_are_others(report: Report, key: Key, raw: dict) -> None:
+    targets = raw.get("targets")
+    if isinstance(targets, list) and raw.get("actor") in targets:
+        report.fail((*key, "targets"), f"targets {shown(targets)} include the lever's own actor "
+                                       f"{raw.get('actor')}; expected other actors")
+
+
+LEVER = Record({
+    "id": Text(pattern=SNAKE_CASE, rule="a snake_case name"),
+    "actor": Choice(ACTORS, noun="actor"),
+    "channel": Choice(CHANNELS),
+    "kind": Choice(KINDS, default="pull"),
+    "rival": Maybe(Choice(ACTORS, noun="actor")),
+    "targets": ListOf(Choice(ACTORS, noun="actor"), what="actors", at_least=1),
+    "description": Text(default=""),
+    "initial_effort": Number(0.0, 1.0, default=0.0),
+    "parameters": Table(LEVER_PARAMETERS, lambda _: Anything(), noun="lever parameter"),
+    "evidence": EVIDENCE,
+}, required=("id", "actor", "channel", "targets", "evidence", "parameters"),
+    checks=(_undermine_has_rival, _targets_are_others))
+
+
+def _lever(report: DocumentReport, key: Key, raw: object) -> Lever | None:
+    before = len(report.problems)
+    entry = LEVER.read(report, key, raw)
+    if entry is INVALID or len(report.problems) > before:
+        return None
+    actor, lever_id = entry["actor"], entry["id"]
     params: dict[str, ParameterSpec] = {}
-    raw_params = entry.get("parameters") or {}
-    for pname in raw_params if isinstance(raw_params, dict) else ():
-        if pname not in LEVER_PARAMETERS:
-            problems.append(doc.problem((*key, "parameters", pname), f"unknown lever parameter {pname!r}"))
-            continue
-        full = f"levers.{actor}.{lever_id}.{pname}"
-        spec = _parameter_spec(doc, (*key, "parameters", pname), full, raw_params[pname], problems)
+    for name, value in entry["parameters"].items():
+        spec = _parameter_spec(report, (*key, "parameters", name), f"levers.{actor}.{lever_id}.{name}", value)
         if spec:
-            params[pname] = spec
-    for required in ("weight", "goodwill", "tau_up", "tau_down"):
-        if required not in params and len(problems) == before:
-            problems.append(doc.problem(key, f"lever {actor}.{lever_id} lacks parameter {required}"))
-    if len(problems) > before:
+            params[name] = spec
+    missing = [name for name in REQUIRED_LEVER_PARAMETERS if name not in entry["parameters"]]
+    if missing:
+        report.fail((*key, "parameters"), f"lever {actor}.{lever_id} lacks parameter {', '.join(missing)}")
+    if len(report.problems) > before:
         return None
     if "threat_relief" not in params:
         name = f"levers.{actor}.{lever_id}.threat_relief"
         params["threat_relief"] = ParameterSpec(name, 0.0, 0.0, 0.0, "threat per month", "not a security lever")
-    return Lever(
-        actor=actor,
-        id=lever_id,
-        channel=channel,
-        kind=kind,
-        rival=rival,
-        targets=tuple(targets),
-        description=str(entry.get("description", "")).strip(),
-        initial_effort=float(effort),
-        parameters=MappingProxyType(params),
-        evidence=evidence,
-    )
+    return Lever(actor=actor, id=lever_id, channel=entry["channel"], kind=entry["kind"], rival=entry.get("rival"),
+                 targets=tuple(entry["targets"]), description=entry["description"],
+                 initial_effort=entry["initial_effort"], parameters=ReadOnlyMapping(params),
+                 evidence=evidence_of(entry))
 
 
-def _evidence(doc: Document, key: tuple, raw: object, problems: list[Problem]) -> tuple[Evidence, ...]:
-    if not isinstance(raw, list) or not raw:
-        problems.append(doc.problem(key, "every lever needs at least one evidence quote"))
-        return ()
-    out = []
-    for i, item in enumerate(raw):
-        if not (isinstance(item, dict) and isinstance(item.get("source"), str) and item.get("quote")):
-            problems.append(doc.problem((*key, "evidence", i), "evidence needs source and quote"))
-            continue
-        quote = str(item["quote"]).strip()
-        if len(quote.split()) > MAX_QUOTE_WORDS:
-            problems.append(doc.problem((*key, "evidence", i), f"quote longer than {MAX_QUOTE_WORDS} words"))
-        out.append(Evidence(source=item["source"], quote=quote))
-    return tuple(out)
+def evidence_of(entry: dict) -> tuple[Evidence, ...]:
+    """The quotes of an entry read through ``EVIDENCE``."""
+    return tuple(Evidence(source=item["source"], quote=item["quote"]) for item in entry.get("evidence", ()))

@@ -24,15 +24,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sim.errors import ExpressionError, did_you_mean
-from sim.scenario.expressions import KEYWORDS, Dialect, Node, parse
-from sim.scenario.expressions import evaluate as evaluate_node
+from sim.scenario.expressions import KEYWORDS, Dialect, Node, evaluate_expression, parse
 from sim.scenario.paths import READ_ROOTS, READABLE_CONTEXT, PathError, parse_path
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["KEYWORDS", "ConditionError", "Node", "check_state_path", "evaluate", "parse_condition"]
-CONTEXT_NAMES = READABLE_CONTEXT  # sim.scenario.paths: the one table of context variables
+__all__ = ["KEYWORDS", "ConditionError", "Node", "check_state_path", "evaluate_condition", "parse_condition"]
 
 
 class ConditionError(ExpressionError):
@@ -85,8 +83,8 @@ def check_state_path(path: str, actors: tuple[str, ...], levers: dict[str, list[
         return f"unknown actor '{second}'{did_you_mean(second, actors)}"
     if root in ("influence", "relation") and first == second:
         return f"'{path}': an actor has no {root} on itself"
-    if root == "context" and second not in CONTEXT_NAMES:
-        return f"unknown context variable '{second}'{did_you_mean(second, CONTEXT_NAMES)}"
+    if root == "context" and second not in READABLE_CONTEXT:
+        return f"unknown context variable '{second}'{did_you_mean(second, READABLE_CONTEXT)}"
     if root == "institution":
         own = (institutions or {}).get(first, [])
         hint = did_you_mean(second, own) or f"; expected one of {', '.join(own) or '(none)'}"
@@ -96,6 +94,6 @@ def check_state_path(path: str, actors: tuple[str, ...], levers: dict[str, list[
     return None
 
 
-def evaluate(node: Node, read: Callable[[str], np.ndarray], month: int) -> np.ndarray:
+def evaluate_condition(node: Node, read: Callable[[str], np.ndarray], month: int) -> np.ndarray:
     """Evaluate on the model: ``read(path)`` gives one value per replicate, shape (R,)."""
-    return evaluate_node(node, lambda name: float(month) if name.value == "month" else read(name.value))
+    return evaluate_expression(node, lambda name: float(month) if name.value == "month" else read(name.value))

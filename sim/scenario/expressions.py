@@ -14,7 +14,7 @@ A dialect says what a NAME means and which parts it allows: conditions
 (``sim.scenario.conditions``) read state paths (``influence.russia.mali``) and must be true or
 false; outcomes (``sim.scenario.outcomes``) read recorded series, may name a month
 (``@2024-12``) and take ``mean``/``min``/``max`` over the run. Nothing is ever evaluated as
-Python: the parser builds ``Node`` trees and ``evaluate`` walks them on NumPy arrays, one
+Python: the parser builds ``Node`` trees and ``evaluate_expression`` walks them on NumPy arrays, one
 value per replicate. The size limits are checked before parsing, so no hostile expression
 reaches the recursive parser.
 
@@ -344,7 +344,7 @@ _PRECEDENCE = {"or": 1, "and": 2, "not": 3, **dict.fromkeys(COMPARISONS, 4), "+"
                "neg": 7}
 
 
-def evaluate(node: Node, read: Callable[[Node], np.ndarray | float]) -> np.ndarray | float:
+def evaluate_expression(node: Node, read: Callable[[Node], np.ndarray | float]) -> np.ndarray | float:
     """The value of ``node``, one per replicate; ``read`` gives the value of a ``name`` or
     ``func`` node. Truths are boolean arrays; a truth used as a number counts as 0 or 1.
 

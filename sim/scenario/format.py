@@ -1,7 +1,9 @@
 """The scenario format, described once: the checker and the JSON Schema are both generated from it.
 
-Each part of a scenario file is a *spec* that can read a value (returning it checked, or
-``INVALID`` after reporting a located problem) and describe itself as JSON Schema. The loader
+Each part of a scenario file is a *spec* (``sim.scenario.validation``) that can read a value
+(returning it checked, or ``INVALID`` after reporting a located problem) and describe itself as
+JSON Schema; the parts with a language of their own (lever settings, conditions, state changes,
+distributions, questions) are specs defined here. The loader
 reads a file through ``scenario_format()`` and then applies the few rules that span sections
 (influences on one target share one whole, an event dated before the start, a window inside
 the run); ``sim.scenario.schema`` prints the same tree for editors. A key, range, default or
@@ -12,12 +14,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Protocol
 
-from sim.errors import did_you_mean
 from sim.scenario.catalogue import ACTORS, METRICS, Catalogue, load_catalogue
 from sim.scenario.conditions import ConditionError, check_state_path, parse_condition
 from sim.scenario.institutions import load_institutions
@@ -33,7 +33,29 @@ from sim.scenario.paths import (
 )
 from sim.scenario.paths import change_range as paths_change_range
 from sim.scenario.sources import known_sources, seed_files, seeds_dir
+from sim.scenario.validation import (
+    INVALID,
+    MONTH_PATTERN,
+    Anything,
+    Choice,
+    Entries,
+    Flag,
+    Integer,
+    ListOf,
+    Month,
+    Number,
+    Record,
+    Report,
+    Spec,
+    Table,
+    Text,
+    dotted,
+    hint,
+    mapping,
+    shown,
+)
 from sim.scenario.yamlsafe import Key
+from sim.scenario.outcomes import OutcomeError, parse_outcome
 
 MAX_HORIZON = 600
 MAX_REPLICATES = 10_000_000
@@ -50,134 +72,7 @@ DISTRIBUTIONS = {
 # western_commitment defaults to the presence, insecurity_endured to the threat (loader)
 CONTEXT_DEFAULTS = {"threat": 0.1, "stability": 0.8, "western_presence": 0.0, "sanctions_endured": 0.0}
 ACTOR_STATE = ("budget", "objectives")  # actors.<a>.budget and actors.<a>.objectives.<b>: paths events change
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}")  # no separators, no "..": safe as a folder name
-
-
-class _Invalid:
-    def __repr__(self) -> str:
-        return "INVALID"
-
-
-INVALID = _Invalid()  # what a spec returns after reporting a problem: the value is left out
-
-
-class Report(Protocol):
-    """Where a spec reports a problem: the loader locates ``key`` in the file or the override."""
-
-    def fail(self, key: Key, message: str, *, at_key: bool = False, offset: int | None = None) -> None: ...
-
-
-def dotted(key: Key) -> str:
-    return ".".join(str(k) for k in key)
-
-
-def shown(value: object, limit: int = 60) -> str:
-    """A value as the user wrote it, cut to ``limit`` characters for a one-line message."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 3]}... ({len(text)} characters)"
-
-
-def _hint(name: object, choices: tuple | list, fallback: str = "") -> str:
-    return did_you_mean(str(name), [str(c) for c in choices]) or fallback
-
-
-@dataclass(frozen=True)
-class Spec:
-    """One part of the format: how it is read and how it is described."""
-
-    description: str = field(default="", kw_only=True)
-    default: object = field(default=None, kw_only=True)  # applied when the key is absent
-
-    def read(self, report: Report, key: Key, value: object) -> object:
-        raise NotImplementedError
-
-    def schema(self) -> dict:
-        raise NotImplementedError
-
-    def expected(self) -> str:
-        """What a missing required value should be, for the message."""
-        return self.description or "a value"
-
-    def described(self, schema: dict) -> dict:
-        if self.description:
-            schema["description"] = self.description
-        if self.default is not None:
-            schema["default"] = self.default
-        return schema
-
-
-@dataclass(frozen=True)
-class Anything(Spec):
-    """A value read as written (its parent checks it); any JSON value in the schema."""
-
-    def read(self, report: Report, key: Key, value: object) -> object:
-        return value
-
-    def schema(self) -> dict:
-        return self.described({})
-
-
-@dataclass(frozen=True)
-class Number(Spec):
-    low: float
-    high: float
-
-    def read(self, report: Report, key: Key, value: object) -> object:
-        low, high = self.low, self.high
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            report.fail(key, f"{dotted(key)} = {shown(value)} is not a number; expected one in [{low}, {high}]")
-            return INVALID
-        if not math.isfinite(value):
-            report.fail(key, f"{dotted(key)} = {value} is not a finite number; expected [{low}, {high}]")
-            return INVALID
-        if not low <= value <= high:
-            report.fail(key, f"{dotted(key)} = {value} is outside [{low}, {high}]")
-            return INVALID
-        return float(value)
-
-    def schema(self) -> dict:
-        return self.described({"type": "number", "minimum": self.low, "maximum": self.high})
-
-    def expected(self) -> str:
-        return f"a number in [{self.low}, {self.high}]"
-
-
-@dataclass(frozen=True)
-class Integer(Spec):
-    low: int
-    high: int
-
-    def read(self, report: Report, key: Key, value: object) -> object:
-        if isinstance(value, bool) or not isinstance(value, int):
-            report.fail(key, f"{dotted(key)} = {shown(value)} is not a whole number; expected {self.low}..{self.high}")
-            return INVALID
-        if not self.low <= value <= self.high:
-            report.fail(key, f"{dotted(key)} = {value} is outside {self.low}..{self.high}")
-            return INVALID
-        return value
-
-    def schema(self) -> dict:
-        return self.described({"type": "integer", "minimum": self.low, "maximum": self.high})
-
-    def expected(self) -> str:
-        return f"a whole number {self.low}..{self.high}"
-
-
-@dataclass(frozen=True)
-class Month(Spec):
-    def read(self, report: Report, key: Key, value: object) -> object:
-        month = parse_month(value)
-        if month is None:
-            report.fail(key, f"{dotted(key)} = {shown(value)} is not a month; expected YYYY-MM, e.g. 2022-07")
-            return INVALID
-        return month
-
-    def schema(self) -> dict:
-        return self.described({"type": "string", "pattern": MONTH_PATTERN})
-
-    def expected(self) -> str:
-        return "a month YYYY-MM"
 
 
 class DecisionSwitch(Spec):
@@ -196,219 +91,6 @@ class DecisionSwitch(Spec):
 
     def schema(self) -> dict:
         return self.described({"oneOf": [{"type": "boolean"}, {"type": "string", "pattern": MONTH_PATTERN}]})
-
-
-@dataclass(frozen=True)
-class Text(Spec):
-    """Free text; ``pattern`` (with ``rule`` in words) when it must have a form."""
-
-    pattern: re.Pattern | None = None
-    rule: str = "text"
-    non_empty: bool = False
-
-    def read(self, report: Report, key: Key, value: object) -> object:
-        if not isinstance(value, str) or (self.non_empty and not value.strip()):
-            report.fail(key, f"{dotted(key)} = {shown(value)}; expected {self.expected()}")
-            return INVALID
-        if self.pattern is not None and not self.pattern.fullmatch(value.strip()):
-            report.fail(key, f"{dotted(key)} = {shown(value)}; expected {self.rule}")
-            return INVALID
-        return value.strip()
-
-    def schema(self) -> dict:
-        schema: dict = {"type": "string"}
-        if self.non_empty:
-            schema["minLength"] = 1
-        if self.pattern is not None:
-            schema["pattern"] = f"^{self.pattern.pattern}$"
-        return self.described(schema)
-
-    def expected(self) -> str:
-        return "a non-empty text" if self.non_empty else "text"
-
-
-@dataclass(frozen=True)
-class Flag(Spec):
-    rule: str = "true or false"
-
-    def read(self, report: Report, key: Key, value: object) -> object:
-        if not isinstance(value, bool):
-            report.fail(key, f"{dotted(key)} = {shown(value)}; expected {self.rule}")
-            return INVALID
-        return value
-
-    def schema(self) -> dict:
-        return self.described({"type": "boolean"})
-
-
-@dataclass(frozen=True)
-class Choice(Spec):
-    """One of a fixed list; ``noun`` words the message as "unknown <noun>" (list items)."""
-
-    options: tuple
-    noun: str = ""
-    rule: str = ""  # the expected values in words, instead of listing them
-
-    def read(self, report: Report, key: Key, value: object) -> object:
-        numeric = all(isinstance(o, int) for o in self.options)
-        if value in self.options and not (numeric and isinstance(value, bool)):
-            return value
-        hint = f"; expected {self.rule}" if self.rule else _hint(
-            value, self.options, f"; expected one of {', '.join(map(str, self.options))}")
-        prefix = f"unknown {self.noun} {shown(value)}" if self.noun else f"{dotted(key)} = {shown(value)}"
-        report.fail(key, prefix + hint)
-        return INVALID
-
-    def schema(self) -> dict:
-        return self.described({"enum": list(self.options)})
-
-
-@dataclass(frozen=True)
-class ListOf(Spec):
-    item: Spec
-    what: str = "values"
-
-    def read(self, report: Report, key: Key, value: object) -> object:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            report.fail(key, f"{dotted(key)} should be a list of {self.what}")
-            return INVALID
-        values = [self.item.read(report, (*key, i), v) for i, v in enumerate(value)]
-        return [v for v in values if v is not INVALID]
-
-    def schema(self) -> dict:
-        return self.described({"type": "array", "items": self.item.schema()})
-
-
-def _mapping(report: Report, key: Key, value: object) -> dict | None:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        report.fail(key, f"{dotted(key)} should be a mapping, got {type(value).__name__} {shown(value)}")
-        return None
-    return value
-
-
-RecordCheck = Callable[[Report, Key, dict], None]
-
-
-@dataclass(frozen=True)
-class Record(Spec):
-    """A mapping with known keys. ``required`` keys are enforced by the checker; they are
-    written into the schema only when ``required_in_file`` (a file that extends another may omit them)."""
-
-    fields: Mapping[str, Spec]
-    required: tuple[str, ...] = ()
-    required_in_file: bool = True
-    checks: tuple[RecordCheck, ...] = ()  # rules across the record's own keys, on the values as written
-
-    def read(self, report: Report, key: Key, value: object) -> object:
-        raw = _mapping(report, key, value)
-        if raw is None:
-            return INVALID
-        names = tuple(self.fields)
-        for name in raw:
-            if name not in self.fields:
-                where = dotted(key) or "top level"
-                hint = _hint(name, names, f"; expected one of: {', '.join(names)}")
-                report.fail((*key, name), f"unknown key '{name}' in {where}{hint}", at_key=True)
-        out = {}
-        for name, spec in self.fields.items():
-            if name in raw:
-                checked = spec.read(report, (*key, name), raw[name])
-                if checked is not INVALID:
-                    out[name] = checked
-            elif name in self.required:
-                report.fail(key, f"missing required key '{name}'; expected {spec.expected()}")
-            elif spec.default is not None:
-                out[name] = spec.default
-        for check in self.checks:
-            check(report, key, raw)
-        return out
-
-    def schema(self) -> dict:
-        schema = {"type": "object", "properties": {n: s.schema() for n, s in self.fields.items()},
-                  "additionalProperties": False}
-        if self.required and self.required_in_file:
-            schema["required"] = list(self.required)
-        return self.described(schema)
-
-
-@dataclass(frozen=True)
-class Table(Spec):
-    """A mapping keyed by names from a catalogue (actors, levers, parameters, institutions).
-
-    ``exclude`` is refused as a key (an actor has no influence on itself); ``owner`` ends the
-    unknown-name message (" for morocco").
-    """
-
-    names: tuple[str, ...]
-    value: Callable[[str], Spec]
-    noun: str
-    owner: str = ""
-    exclude: str | None = None
-
-    def read(self, report: Report, key: Key, value: object) -> object:
-        raw = _mapping(report, key, value)
-        if raw is None:
-            return INVALID
-        out = {}
-        for name, entry in raw.items():
-            if name == self.exclude:
-                report.fail((*key, name), f"{name} cannot have {key[-1]} on itself")
-                continue
-            if name not in self.names:
-                hint = _hint(name, self.names, f"; expected one of {', '.join(self.names)}")
-                report.fail((*key, name), f"unknown {self.noun} '{name}'{self.owner}{hint}", at_key=True)
-                continue
-            checked = self.value(name).read(report, (*key, name), entry)
-            if checked is not INVALID:
-                out[name] = checked
-        return out
-
-    def schema(self) -> dict:
-        properties = {n: self.value(n).schema() for n in self.names if n != self.exclude}
-        shapes = {repr(v) for v in properties.values()}
-        if len(properties) > 10 and len(shapes) == 1:  # a long table of one shape: written once
-            return self.described({"type": "object", "propertyNames": {"enum": list(properties)},
-                                   "additionalProperties": next(iter(properties.values()))})
-        return self.described({"type": "object", "additionalProperties": False, "properties": properties})
-
-
-@dataclass(frozen=True)
-class Entries(Spec):
-    """A list of records, each with a unique ``id``; read as {index in the file: record}."""
-
-    item: Record
-
-    def read(self, report: Report, key: Key, value: object) -> object:
-        section = dotted(key)
-        if value is None:
-            return {}
-        if not isinstance(value, list):
-            report.fail(key, f"{section} should be a list of entries, each with an 'id'")
-            return INVALID
-        out, seen = {}, {}
-        for index, raw in enumerate(value):
-            entry = self.item.read(report, (*key, index), raw)
-            if entry is INVALID:
-                continue
-            item_id = entry.get("id")
-            if not item_id:
-                if item_id is not None:  # a missing id is reported by the record as a missing key
-                    report.fail((*key, index), f"every entry of {section} needs an 'id' (a short name)")
-                continue
-            if item_id in seen:
-                report.fail((*key, index, "id"),
-                            f"duplicate {section[:-1]} id '{item_id}' (first at entry #{seen[item_id] + 1})")
-                continue
-            seen[item_id] = index
-            out[index] = entry
-        return out
-
-    def schema(self) -> dict:
-        return self.described({"type": "array", "items": self.item.schema()})
 
 
 # -- parts with a language of their own -------------------------------------------------
@@ -456,7 +138,7 @@ class LeverSettingSpec(Spec):
             return {"mode": "adaptive"}
         if isinstance(value, dict):
             entry = Record({"schedule": Anything()}).read(report, key, value)
-            schedule = _mapping(report, (*key, "schedule"), entry.get("schedule"))
+            schedule = mapping(report, (*key, "schedule"), entry.get("schedule"))
             if schedule is None:
                 return INVALID
             if not schedule:
@@ -539,6 +221,23 @@ def writable_paths(catalogue: Catalogue) -> list[str]:
     return paths
 
 
+def _form_problem(parsed: StatePath) -> str | None:
+    """Why a path an event writes has the wrong form or actors, or None: a pair path (influence,
+    relation, objectives) names two different actors, the others one actor and a name."""
+    path, root, parts = str(parsed), parsed.root, parsed.parts
+    objectives = root == "actors" and len(parts) == 3 and parts[1] == "objectives"
+    if len(parts) != 2 and not objectives:
+        form = "actors.<a>.budget or actors.<a>.objectives.<b>" if root == "actors" else f"{root}.<a>.<b>"
+        return f"state path '{path}' should be {form}"
+    paired = objectives or root in ("influence", "relation")
+    for actor in (parts[0], parts[-1]) if paired else (parts[0],):
+        if actor not in ACTORS:
+            return f"unknown actor '{actor}'{hint(actor, ACTORS)}"
+    if paired and parts[0] == parts[-1]:
+        return f"state path '{path}': an actor has no {'objective' if objectives else root} on itself"
+    return None
+
+
 @dataclass(frozen=True)
 class StateChanges(Spec):
     """``set:`` or ``add:`` of an event, trigger or shock: state paths with their values."""
@@ -547,7 +246,7 @@ class StateChanges(Spec):
     catalogue: Catalogue = field(compare=False, repr=False, kw_only=True)
 
     def read(self, report: Report, key: Key, value: object) -> object:
-        raw = _mapping(report, key, value)
+        raw = mapping(report, key, value)
         if raw is None:
             return INVALID
         out = {}
@@ -580,39 +279,31 @@ class StateChanges(Spec):
         return Number(*change_range(parsed, self.additive, self.catalogue)).read(report, key, value)
 
     def path_problem(self, parsed: StatePath) -> str | None:
-        """Why events cannot change ``parsed``, or None."""
-        path, root, parts = str(parsed), parsed.root, parsed.parts
+        """Why events cannot change ``parsed``, or None: its root, then its form, then its names."""
+        path, root = str(parsed), parsed.root
         if root not in WRITE_ROOTS:
             return f"'{path}' cannot be changed; events change paths starting with {', '.join(WRITE_ROOTS)}"
         if root == "parameters":
             names = list(self.catalogue.parameters)
-            return None if parsed.first in names else f"unknown parameter '{parsed.first}'{_hint(parsed.first, names)}"
-        objectives = root == "actors" and len(parts) == 3 and parts[1] == "objectives"
-        if len(parts) != 2 and not objectives:
-            form = "actors.<a>.budget or actors.<a>.objectives.<b>" if root == "actors" else f"{root}.<a>.<b>"
-            return f"state path '{path}' should be {form}"
-        first, second = parts[0], parts[-1]
-        for actor in (first, second) if objectives or root in ("influence", "relation") else (first,):
-            if actor not in ACTORS:
-                return f"unknown actor '{actor}'{_hint(actor, ACTORS)}"
-        if objectives or root in ("influence", "relation"):
-            noun = "objective" if objectives else root
-            return f"state path '{path}': an actor has no {noun} on itself" if first == second else None
+            return None if parsed.first in names else f"unknown parameter '{parsed.first}'{hint(parsed.first, names)}"
+        return _form_problem(parsed) or self.name_problem(parsed)
+
+    def name_problem(self, parsed: StatePath) -> str | None:
+        """Why the variable, institution or lever a one-actor path names is unknown, or None."""
+        path, root, first, second = str(parsed), parsed.root, parsed.first, parsed.parts[-1]
         if root == "context" and second not in SETTABLE_CONTEXT:
-            return f"unknown context variable '{second}'{_hint(second, SETTABLE_CONTEXT)}"
-        if root == "actors" and second != "budget":
-            hint = ("; expected actors.<a>.objectives.<target>" if second == "objectives"
-                    else _hint(second, ACTOR_STATE, f"; expected {', '.join(ACTOR_STATE)}"))
-            return f"unknown actor variable '{second}' in '{path}'{hint}"
-        if root == "institution":
-            own = load_institutions().names_by_holder().get(first, [])
-            if second not in own:
-                fallback = f"; expected one of {', '.join(own) or '(none)'}"
-                return f"unknown institution '{second}' of {first}{_hint(second, own, fallback)}"
-        if root == "levers":
-            own = self.catalogue.lever_ids().get(first, [])
-            if second not in own:
-                return f"unknown lever '{second}' for {first}{_hint(second, own)}"
+            return f"unknown context variable '{second}'{hint(second, SETTABLE_CONTEXT)}"
+        if root == "actors" and len(parsed.parts) == 2 and second != "budget":
+            why = ("; expected actors.<a>.objectives.<target>" if second == "objectives"
+                   else hint(second, ACTOR_STATE, f"; expected {', '.join(ACTOR_STATE)}"))
+            return f"unknown actor variable '{second}' in '{path}'{why}"
+        own = (load_institutions().names_by_holder() if root == "institution" else
+               self.catalogue.lever_ids() if root == "levers" else {}).get(first, [])
+        if root == "institution" and second not in own:
+            fallback = f"; expected one of {', '.join(own) or '(none)'}"
+            return f"unknown institution '{second}' of {first}{hint(second, own, fallback)}"
+        if root == "levers" and second not in own:
+            return f"unknown lever '{second}' for {first}{hint(second, own)}"
         return None
 
     def schema(self) -> dict:
@@ -702,8 +393,6 @@ class SeriesSpec(Spec):
     catalogue: Catalogue = field(compare=False, repr=False, kw_only=True)
 
     def read(self, report: Report, key: Key, value: object) -> object:
-        from sim.scenario.outcomes import OutcomeError, parse_outcome
-
         text = str(value)
         try:
             outcome = parse_outcome(text, self.catalogue.lever_ids())
@@ -789,11 +478,12 @@ def _provenance(report: Report, key: Key, entry: dict) -> None:
     source, known = entry.get("source"), known_sources()
     if isinstance(source, str) and source.strip() not in known:
         where = f"in {seeds_dir()}" if seed_files() is not None else "of the project (sim/data/sources.yaml)"
-        hint = _hint(source, known, f"; expected one of {', '.join(known)}")
-        report.fail((*key, "source"), f"source '{source}' of '{item_id}' is not a seed document {where}{hint}")
+        why = hint(source, known, f"; expected one of {', '.join(known)}")
+        report.fail((*key, "source"), f"source '{source}' of '{item_id}' is not a seed document {where}{why}")
 
 
-def _changes(catalogue: Catalogue) -> dict[str, Spec]:
+def _change_fields(catalogue: Catalogue) -> dict[str, Spec]:
+    """The keys an event, trigger or shock shares: what it changes and where that comes from."""
     return {
         "set": StateChanges(False, catalogue=catalogue, description="state paths set to a value"),
         "add": StateChanges(True, catalogue=catalogue, description="state paths changed by an amount"),
@@ -854,7 +544,7 @@ def scenario_format() -> Record:
     institution_text = dict(zip(institutions.keys, (i.description for i in institutions.institutions), strict=True))
     decision_text = {d.id: f"{d.actor}: {d.action} {d.institution}" for d in institutions.decisions}
     descriptions = {(lv.actor, lv.id): lv.description for lv in catalogue.levers}
-    changes = _changes(catalogue)
+    changes = _change_fields(catalogue)
     condition = ConditionSpec(catalogue=catalogue,
                               description="e.g. influence.russia.mali > 0.4 and month >= 2023-01")
     parameters = catalogue.parameters

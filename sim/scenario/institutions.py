@@ -8,20 +8,35 @@ shocks set it. A decision is a rule an actor's agent evaluates every month (sim/
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from types import MappingProxyType
 
-from sim.errors import InputError, Problem, did_you_mean
-from sim.scenario.catalogue import ACTORS, Evidence, load_catalogue
+from sim.scenario.catalogue import ACTORS, EVIDENCE, Catalogue, Evidence, evidence_of, load_catalogue
 from sim.scenario.conditions import ConditionError, Node, check_state_path, parse_condition
-from sim.scenario.yamlsafe import Document, parse_yaml_bytes
+from sim.scenario.readonly import ReadOnlyMapping
+from sim.scenario.validation import (
+    INVALID,
+    SNAKE_CASE,
+    Choice,
+    DocumentReport,
+    Integer,
+    ListOf,
+    Maybe,
+    Record,
+    Report,
+    Spec,
+    Text,
+    dotted,
+    mapping,
+    shown,
+)
+from sim.scenario.yamlsafe import Document, Key, parse_yaml_bytes
 
 KINDS = ("membership", "agreement", "presence", "settlement", "measure")  # settlement: mediators; measure: imposed
 # which state of the institution an action needs, and the state it leaves
-ACTIONS: Mapping[str, tuple[int, int]] = MappingProxyType({
+ACTIONS: Mapping[str, tuple[int, int]] = ReadOnlyMapping({
     "join": (0, 1), "sign": (0, 1), "invite": (0, 1), "impose": (0, 1),
     "leave": (1, 0), "suspend": (1, 0), "denounce": (1, 0), "expel": (1, 0), "lift": (1, 0),
 })
@@ -92,111 +107,149 @@ def load_institutions() -> InstitutionCatalogue:
     """Load and check the packaged institutional catalogue (once per process)."""
     doc = parse_yaml_bytes(resources.files("sim").joinpath("data", "institutions.yaml").read_bytes(),
                            "sim/data/institutions.yaml")
+    return read_institutions(doc, load_catalogue())
+
+
+def read_institutions(doc: Document, levers: Catalogue) -> InstitutionCatalogue:
+    """The institutions and decisions of a parsed ``institutions.yaml`` on the lever catalogue ``levers``.
+
+    Raises:
+        InputError: listing every problem, each at its file, line and column.
+    """
+    report = DocumentReport(doc)
     data = doc.data if isinstance(doc.data, dict) else {}
-    problems: list[Problem] = []
-    institutions = [_institution(doc, ("institutions", i), entry, problems)
-                    for i, entry in enumerate(data.get("institutions") or [])]
-    institutions = [i for i in institutions if i is not None]
+    entries = ListOf(institution_format(levers), what="institutions", whole=True).read(
+        report, ("institutions",), data.get("institutions"))
+    institutions = [_institution(entry) for entry in ([] if entries is INVALID else entries)]
     keys = [i.key for i in institutions]
     for i, key in enumerate(keys):
         if key in keys[:i]:
-            problems.append(doc.problem(("institutions", i), f"duplicate institution {key}"))
+            report.fail(("institutions", i), f"duplicate institution {key}")
     catalogue = InstitutionCatalogue(tuple(institutions), ())
-    decisions = [_decision(doc, ("decisions", i), entry, catalogue, problems)
-                 for i, entry in enumerate(data.get("decisions") or [])]
-    if problems:
-        raise InputError(problems)
-    return InstitutionCatalogue(tuple(institutions), tuple(d for d in decisions if d is not None))
+    decisions = ListOf(decision_format(levers, catalogue), what="decisions", whole=True).read(
+        report, ("decisions",), data.get("decisions"))
+    report.raise_any()  # so decisions is a list here
+    return InstitutionCatalogue(tuple(institutions), tuple(_decision(entry) for entry in decisions))
 
 
-def _institution(doc: Document, key: tuple, entry: object, problems: list[Problem]) -> Institution | None:
-    if not isinstance(entry, dict):
-        problems.append(doc.problem(key, "expected an institution mapping"))
-        return None
-    before = len(problems)
-    holder, partner, kind = entry.get("holder"), entry.get("partner"), entry.get("kind")
-    if holder not in ACTORS:
-        problems.append(doc.problem((*key, "holder"), f"unknown holder {holder!r}{did_you_mean(str(holder), ACTORS)}"))
-    if partner is not None and (partner not in ACTORS or partner == holder):
-        problems.append(doc.problem((*key, "partner"), f"partner {partner!r}: another actor or null"))
-    if kind not in KINDS:
-        problems.append(doc.problem((*key, "kind"), f"kind {kind!r}, expected one of {', '.join(KINDS)}"))
-    if entry.get("initial") not in (0, 1):
-        problems.append(doc.problem((*key, "initial"), f"initial {entry.get('initial')!r}, expected 0 or 1"))
-    evidence = tuple(Evidence(e["source"], str(e["quote"]).strip()) for e in entry.get("evidence") or []
-                     if isinstance(e, dict) and e.get("source") and e.get("quote"))
-    if not evidence:
-        problems.append(doc.problem(key, "every institution needs at least one evidence quote"))
-    if not str(entry.get("id", "")).isidentifier():
-        problems.append(doc.problem((*key, "id"), f"id {entry.get('id')!r} is not a snake_case name"))
-    enables = entry.get("enables") or []
-    catalogue = load_catalogue()
-    known = {lever.key: lever for lever in catalogue.levers}
-    for n, lever_key in enumerate(enables if isinstance(enables, list) else [enables]):
-        lever = known.get(str(lever_key))
-        if lever is None:
-            problems.append(doc.problem((*key, "enables", n), f"unknown lever {lever_key!r}"
-                                                              f"{did_you_mean(str(lever_key), list(known))}"))
-        elif holder not in lever.targets:
-            problems.append(doc.problem((*key, "enables", n), f"lever {lever_key} does not act on {holder}"))
-    mediators = entry.get("mediators") or []
-    if kind == "settlement" and (partner is None or not mediators):
-        problems.append(doc.problem(key, "a settlement needs a partner (the other party) and mediators"))
+def _partner_is_another_actor(report: Report, key: Key, raw: dict) -> None:
+    if raw.get("partner") is not None and raw.get("partner") == raw.get("holder"):
+        report.fail((*key, "partner"), f"partner {shown(raw['partner'])} is the holder; expected another actor or null")
+
+
+def _settlement_has_mediators(report: Report, key: Key, raw: dict) -> None:
+    kind, mediators = raw.get("kind"), raw.get("mediators")
+    if kind == "settlement" and (raw.get("partner") is None or not mediators):
+        report.fail(key, "a settlement needs a partner (the other party) and mediators")
     if mediators and kind != "settlement":
-        problems.append(doc.problem((*key, "mediators"), f"only a settlement has mediators, not a {kind}"))
-    mediating = {lever.actor for lever in catalogue.levers if lever.channel == "mediation"}
-    for n, mediator in enumerate(mediators if isinstance(mediators, list) else [mediators]):
-        if mediator not in mediating or mediator in (holder, partner):
-            problems.append(doc.problem((*key, "mediators", n), f"mediator {mediator!r}: expected an actor with a "
-                                        f"mediation lever other than the parties ({', '.join(sorted(mediating))})"))
-    if len(problems) > before:
-        return None
-    return Institution(holder, str(entry["id"]), partner, kind, int(entry["initial"]),
-                       str(entry.get("description", "")).strip(), evidence, tuple(str(k) for k in enables),
-                       tuple(str(m) for m in mediators))
+        report.fail((*key, "mediators"), f"only a settlement has mediators, not a {kind}")
+    for n, mediator in enumerate(mediators if isinstance(mediators, list) else []):
+        if mediator in (raw.get("holder"), raw.get("partner")):
+            report.fail((*key, "mediators", n), f"mediator {shown(mediator)} is a party; expected an actor other "
+                                                "than the holder and the partner")
 
 
-def _decision(doc: Document, key: tuple, entry: object, catalogue: InstitutionCatalogue,
-              problems: list[Problem]) -> Decision | None:
-    if not isinstance(entry, dict):
-        problems.append(doc.problem(key, "expected a decision mapping"))
-        return None
-    before = len(problems)
-    actor, institution, action = entry.get("actor"), entry.get("institution"), entry.get("action")
-    if actor not in ACTORS:
-        problems.append(doc.problem((*key, "actor"), f"unknown actor {actor!r}"))
-    if institution not in catalogue.keys:
-        hint = did_you_mean(str(institution), catalogue.keys)
-        problems.append(doc.problem((*key, "institution"), f"unknown institution {institution!r}{hint}"))
-    if action not in ACTIONS:
-        problems.append(doc.problem((*key, "action"), f"action {action!r}, expected one of {', '.join(ACTIONS)}"))
-    hold = entry.get("hold")
-    if not (isinstance(hold, int) and not isinstance(hold, bool) and 1 <= hold <= 120):
-        problems.append(doc.problem((*key, "hold"), f"hold {hold!r}, expected whole months 1..120"))
-    base = load_catalogue()
-    levers = base.lever_ids()
-    institutions = catalogue.names_by_holder()
-    condition = None
-    try:
-        condition = parse_condition(str(entry.get("when", "")), lambda path: check_state_path(
-            path, ACTORS, levers, list(base.parameters), institutions))
-    except ConditionError as exc:
-        problems.append(doc.problem((*key, "when"), f"{exc} in condition {entry.get('when')!r}"))
-    changes = {}
-    for section in ("set", "add"):
-        values = entry.get(section) or {}
-        for path, value in values.items():
-            root = str(path).split(".")[0]
-            reading = "effort" + str(path)[len("levers"):] if root == "levers" else str(path)
-            problem = (f"root '{root}' not allowed in decision effects" if root not in EFFECT_ROOTS else
-                       None if root == "actors" else check_state_path(reading, ACTORS, levers, [], institutions))
-            ok_value = value == "adaptive" if isinstance(value, str) else isinstance(value, int | float)
+def institution_format(levers: Catalogue) -> Record:
+    """An entry of ``institutions:``; what it enables and who mediates it are checked on ``levers``."""
+    known = {lever.key: lever for lever in levers.levers}
+    mediating = tuple(sorted({lever.actor for lever in levers.levers if lever.channel == "mediation"}))
+
+    def enabled_levers_act_on_the_holder(report: Report, key: Key, raw: dict) -> None:
+        enables = raw.get("enables")
+        for n, lever_key in enumerate(enables if isinstance(enables, list) else []):
+            lever = known.get(lever_key) if isinstance(lever_key, str) else None
+            if lever is not None and raw.get("holder") not in lever.targets:
+                report.fail((*key, "enables", n), f"lever {lever_key} does not act on {raw.get('holder')}")
+
+    return Record({
+        "id": Text(pattern=SNAKE_CASE, rule="a snake_case name"),
+        "holder": Choice(ACTORS, noun="holder"),
+        "partner": Maybe(Choice(ACTORS, noun="partner")),
+        "kind": Choice(KINDS),
+        "initial": Choice((0, 1), rule="0 (not in force) or 1 (in force)"),
+        "description": Text(default=""),
+        "evidence": EVIDENCE,
+        "enables": ListOf(Choice(tuple(known), noun="lever"), what="lever keys (actor.lever)"),
+        "mediators": ListOf(Choice(mediating, noun="mediator", rule=f"an actor with a mediation lever "
+                                                                    f"({', '.join(mediating)})"), what="actors"),
+    }, required=("id", "holder", "kind", "initial", "evidence"),
+        checks=(_partner_is_another_actor, enabled_levers_act_on_the_holder, _settlement_has_mediators))
+
+
+def _institution(entry: dict) -> Institution:
+    return Institution(entry["holder"], entry["id"], entry.get("partner"), entry["kind"], int(entry["initial"]),
+                       entry["description"], evidence_of(entry), tuple(entry.get("enables", ())),
+                       tuple(entry.get("mediators", ())))
+
+
+@dataclass(frozen=True)
+class DecisionCondition(Spec):
+    """A decision's ``when``: a condition on the catalogues; read as (text, parsed tree)."""
+
+    check_path: Callable[[str], str | None] = field(compare=False, repr=False, kw_only=True)
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            report.fail(key, f"{dotted(key)} = {shown(value)}; expected a condition such as 'relation.mali.ecowas < 0'")
+            return INVALID
+        try:
+            return value, parse_condition(value, self.check_path)
+        except ConditionError as exc:
+            report.fail(key, f"{exc} in condition {value!r}", offset=exc.offset)
+            return INVALID
+
+
+@dataclass(frozen=True)
+class Effects(Spec):
+    """A decision's ``set:`` or ``add:``: paths under EFFECT_ROOTS with a number (or ``adaptive``)."""
+
+    check_path: Callable[[str], str | None] = field(compare=False, repr=False, kw_only=True)
+
+    def read(self, report: Report, key: Key, value: object) -> object:
+        raw = mapping(report, key, value)
+        if raw is None:
+            return INVALID
+        for path, change in raw.items():
+            problem = self.path_problem(str(path))
+            ok_value = change == "adaptive" if isinstance(change, str) else isinstance(change, int | float)
             if problem or not ok_value:
-                problems.append(doc.problem((*key, section, path), problem or f"bad value {value!r}"))
-        changes[section] = MappingProxyType(dict(values))
-    if not str(entry.get("argument", "")).strip():
-        problems.append(doc.problem(key, "every decision argues its rule in 'argument'"))
-    if len(problems) > before or condition is None:
-        return None
-    return Decision(str(entry.get("id")), actor, institution, action, str(entry["when"]), condition, hold,
-                    changes["set"], changes["add"], str(entry["argument"]).strip())
+                report.fail((*key, path), problem or f"{dotted((*key, path))} = {shown(change)}; expected a number "
+                                                     "(or adaptive, for a lever)")
+        return ReadOnlyMapping(dict(raw))
+
+    def path_problem(self, path: str) -> str | None:
+        root = path.split(".")[0]
+        if root not in EFFECT_ROOTS:
+            return f"root '{root}' not allowed in decision effects; expected one of {', '.join(EFFECT_ROOTS)}"
+        reading = "effort" + path[len("levers"):] if root == "levers" else path
+        return None if root == "actors" else self.check_path(reading)
+
+
+def decision_format(levers: Catalogue, institutions: InstitutionCatalogue) -> Record:
+    """An entry of ``decisions:``: a rule on the institutions of ``institutions``."""
+    lever_ids, holders = levers.lever_ids(), institutions.names_by_holder()
+    names = list(levers.parameters)
+
+    def condition_path(path: str) -> str | None:
+        return check_state_path(path, ACTORS, lever_ids, names, holders)
+
+    def effect_path(path: str) -> str | None:
+        return check_state_path(path, ACTORS, lever_ids, [], holders)
+
+    return Record({
+        "id": Text(non_empty=True),
+        "actor": Choice(ACTORS, noun="actor"),
+        "institution": Choice(institutions.keys, noun="institution"),
+        "action": Choice(tuple(ACTIONS)),
+        "when": DecisionCondition(check_path=condition_path),
+        "hold": Integer(1, 120, description="whole months the condition must hold"),
+        "set": Effects(check_path=effect_path, default=ReadOnlyMapping({})),
+        "add": Effects(check_path=effect_path, default=ReadOnlyMapping({})),
+        "argument": Text(non_empty=True, description="why the actor would take it, in words"),
+    }, required=("id", "actor", "institution", "action", "when", "hold", "argument"))
+
+
+def _decision(entry: dict) -> Decision:
+    text, condition = entry["when"]
+    return Decision(entry["id"], entry["actor"], entry["institution"], entry["action"], text, condition,
+                    entry["hold"], entry["set"], entry["add"], entry["argument"])

@@ -16,36 +16,26 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 
 from sim.errors import InputError, Problem, did_you_mean
 from sim.scenario.catalogue import ACTORS, Catalogue, load_catalogue
 from sim.scenario.conditions import Node
-from sim.scenario.format import (  # noqa: F401  (the format's constants, re-exported for callers)
-    ACTOR_STATE,
+from sim.scenario.format import (
     BUDGET_POLICIES,
-    BUDGET_RANGE,
     CONTEXT_DEFAULTS,
-    DISTRIBUTIONS,
-    INVALID,
-    MAX_HORIZON,
-    MAX_REPLICATES,
-    MAX_SEED,
-    RELATION_RANGE,
-    UNIT_RANGE,
     Relative,
-    change_range,
     question_format,
     scenario_format,
-    shown,
-    threshold_parts,
 )
 from sim.scenario.months import format_month, run_end_problem
-from sim.scenario.paths import SETTABLE_CONTEXT
+from sim.scenario.paths import BUDGET_RANGE
+from sim.scenario.readonly import ReadOnlyMapping
+from sim.scenario.validation import INVALID, shown
 from sim.scenario.yamlsafe import Document, Key, read_yaml_file
+from sim.scenario.yamlsafe import nesting_problem
+from sim.scenario.sources import seed_files, seeds_dir
 
 TOP_LEVEL_KEYS = tuple(scenario_format().fields)
-CONTEXT_VARIABLES = SETTABLE_CONTEXT  # sim.scenario.paths: the one table of context variables
 MERGED_BY_ID = ("events", "triggers", "shocks")
 
 
@@ -94,19 +84,6 @@ class CountryContext:
 
 
 @dataclass(frozen=True)
-class Event:
-    """A dated change to the state, a parameter or a lever, with where it comes from."""
-
-    id: str
-    month: int
-    set: Mapping[str, float | str]
-    add: Mapping[str, float]
-    source: str | None = None
-    assumption: str | None = None
-    chosen_by: str | None = None  # the actor whose choice it is; None: exogenous (a coup, an outside power)
-
-
-@dataclass(frozen=True)
 class Changes:
     """What an event, trigger or shock does, and where that comes from."""
 
@@ -114,6 +91,16 @@ class Changes:
     add: Mapping[str, float]
     source: str | None = None
     assumption: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """Changes to the state, a parameter or a lever on a date."""
+
+    id: str
+    month: int
+    changes: Changes
+    chosen_by: str | None = None  # the actor whose choice it is; None: exogenous (a coup, an outside power)
 
 
 @dataclass(frozen=True)
@@ -230,10 +217,10 @@ class Scenario:
     levers: Mapping[str, Mapping[str, LeverSetting]]
     parameters: Mapping[str, float]
     events: tuple[Event, ...]
-    status_quo: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
-    institutions: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))  # "mali.ecowas": 0|1
+    status_quo: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: ReadOnlyMapping({}))
+    institutions: Mapping[str, int] = field(default_factory=lambda: ReadOnlyMapping({}))  # "mali.ecowas": 0|1
     # rule id: on (True), off (False) or on from a month (int): sim/scenario/format.py DecisionSwitch
-    decisions: Mapping[str, bool | int] = field(default_factory=lambda: MappingProxyType({}))
+    decisions: Mapping[str, bool | int] = field(default_factory=lambda: ReadOnlyMapping({}))
     triggers: tuple[Trigger, ...] = ()
     shocks: tuple[Shock, ...] = ()
     uncertainties: tuple[Uncertainty, ...] = ()
@@ -327,10 +314,10 @@ def _setting_to_data(setting: LeverSetting) -> object:
 
 def _event_to_data(event: Event) -> dict:
     chosen = {"chosen_by": event.chosen_by} if event.chosen_by else {}
-    return {"id": event.id, "date": format_month(event.month), **_changes_to_data(event), **chosen}
+    return {"id": event.id, "date": format_month(event.month), **_changes_to_data(event.changes), **chosen}
 
 
-def _changes_to_data(changes: Event | Changes) -> dict:
+def _changes_to_data(changes: Changes) -> dict:
     data: dict = {}
     if changes.set:
         data["set"] = dict(changes.set)
@@ -445,9 +432,32 @@ def _merge(base: Document, child: Document) -> Document:
     merged.value_pos, merged.key_pos = dict(base.value_pos), dict(base.key_pos)
     merged.quoted = set(base.quoted)
     merged.origin = {(): base.file_of(()), **base.origin}
+    _Overlay(merged, child).overlay(merged.data, child.data, ())
+    _drop_inherited_uncertainty(merged.data, child.data)
+    return merged
 
-    def take(src: Key, dst: Key) -> None:
+
+def _drop_inherited_uncertainty(merged: dict, child: dict) -> None:
+    """A child that fixes a parameter drops the parent's uncertainty about it, and vice versa."""
+    for fixed_in, dropped_from in (("parameters", "uncertainties"), ("uncertainties", "parameters")):
+        child_names = child.get(fixed_in) if isinstance(child.get(fixed_in), dict) else {}
+        child_other = child.get(dropped_from) if isinstance(child.get(dropped_from), dict) else {}
+        inherited = merged.get(dropped_from)
+        if isinstance(inherited, dict):
+            for name in child_names:
+                if name not in child_other:
+                    inherited.pop(name, None)
+
+
+class _Overlay:
+    """Writes a child document's values over the merged copy of its parent, with their positions."""
+
+    def __init__(self, merged: Document, child: Document):
+        self.merged, self.child = merged, child
+
+    def take(self, src: Key, dst: Key) -> None:
         """Copy the child's positions under ``src`` to ``dst`` in the merged document."""
+        merged, child = self.merged, self.child
         for table_from, table_to in ((child.value_pos, merged.value_pos), (child.key_pos, merged.key_pos)):
             for k in [k for k in table_to if k[: len(dst)] == dst]:
                 del table_to[k]
@@ -460,20 +470,19 @@ def _merge(base: Document, child: Document) -> Document:
             del merged.origin[k]
         merged.origin[dst] = child.path
 
-    def overlay(target: dict, source: dict, key: Key) -> None:
+    def overlay(self, target: dict, source: dict, key: Key) -> None:
         for name, value in source.items():
             here = (*key, name)
-            atomic = _replaced_whole(here)
             if key == () and name in MERGED_BY_ID and isinstance(value, list) and isinstance(target.get(name), list):
-                merge_list(target[name], value, name)
-            elif isinstance(value, dict) and isinstance(target.get(name), dict) and not atomic:
-                overlay(target[name], value, here)
-                merged.key_pos[here] = child.key_pos.get(here, merged.key_pos.get(here, (1, 1)))
+                self.merge_list(target[name], value, name)
+            elif isinstance(value, dict) and isinstance(target.get(name), dict) and not _replaced_whole(here):
+                self.overlay(target[name], value, here)
+                self.merged.key_pos[here] = self.child.key_pos.get(here, self.merged.key_pos.get(here, (1, 1)))
             else:
                 target[name] = copy.deepcopy(value)
-                take(here, here)
+                self.take(here, here)
 
-    def merge_list(target: list, items: list, name: str) -> None:
+    def merge_list(self, target: list, items: list, name: str) -> None:
         index_of = {item.get("id"): i for i, item in enumerate(target) if isinstance(item, dict)}
         for j, item in enumerate(items):
             item_id = item.get("id") if isinstance(item, dict) else None
@@ -482,19 +491,7 @@ def _merge(base: Document, child: Document) -> Document:
                 i = len(target)
                 target.append(None)
             target[i] = copy.deepcopy(item)
-            take((name, j), (name, i))
-
-    overlay(merged.data, child.data, ())
-    # a child that fixes a parameter drops the parent's uncertainty about it, and vice versa
-    for fixed_in, dropped_from in (("parameters", "uncertainties"), ("uncertainties", "parameters")):
-        child_names = child.data.get(fixed_in) if isinstance(child.data.get(fixed_in), dict) else {}
-        child_other = child.data.get(dropped_from) if isinstance(child.data.get(dropped_from), dict) else {}
-        inherited = merged.data.get(dropped_from)
-        if isinstance(inherited, dict):
-            for name in child_names:
-                if name not in child_other:
-                    inherited.pop(name, None)
-    return merged
+            self.take((name, j), (name, i))
 
 
 def _apply_overrides(doc: Document, overrides: list[str] | tuple[str, ...]) -> dict[Key, str]:
@@ -598,8 +595,6 @@ def _command_line_value(raw: str) -> object:
     """A ``--set`` value: numbers as numbers (``1e-5`` too), else plain YAML scalars, else text."""
     import yaml
 
-    from sim.scenario.yamlsafe import nesting_problem
-
     text = raw.strip()
     for parse in (int, float):
         try:
@@ -639,12 +634,12 @@ class _Checker:
         if data is INVALID:
             raise InputError(self.problems)
         start, horizon = data.get("start"), data.get("horizon")
-        status_quo = {a: MappingProxyType(v) for a, v in data.get("status_quo", {}).items()}
+        status_quo = {a: ReadOnlyMapping(v) for a, v in data.get("status_quo", {}).items()}
         self.relative_warnings: list[Problem] = []
         self.resolve_relative_levers(data.get("levers", {}), status_quo)
         actors = self.actors(data.get("actors", {}), status_quo)
         parameters = data.get("parameters", {})
-        uncertainties = [Uncertainty(parameter=name, distribution=kind, arguments=MappingProxyType(args))
+        uncertainties = [Uncertainty(parameter=name, distribution=kind, arguments=ReadOnlyMapping(args))
                          for name, (kind, args) in data.get("uncertainties", {}).items()]
         for unc in uncertainties:
             if unc.parameter in parameters:
@@ -666,21 +661,21 @@ class _Checker:
             horizon=horizon,
             seed=data["seed"],
             replicates=data["replicates"],
-            actors=MappingProxyType(actors),
-            context=MappingProxyType(self.context(data.get("context", {}))),
-            levers=MappingProxyType({a: MappingProxyType({lever: LeverSetting(**s) for lever, s in settings.items()})
+            actors=ReadOnlyMapping(actors),
+            context=ReadOnlyMapping(self.context(data.get("context", {}))),
+            levers=ReadOnlyMapping({a: ReadOnlyMapping({lever: LeverSetting(**s) for lever, s in settings.items()})
                                      for a, settings in data.get("levers", {}).items()}),
-            parameters=MappingProxyType(parameters),
-            status_quo=MappingProxyType(status_quo),
-            institutions=MappingProxyType(data.get("institutions", {})),
-            decisions=MappingProxyType(data.get("decisions", {})),
+            parameters=ReadOnlyMapping(parameters),
+            status_quo=ReadOnlyMapping(status_quo),
+            institutions=ReadOnlyMapping(data.get("institutions", {})),
+            decisions=ReadOnlyMapping(data.get("decisions", {})),
             question=question,
             events=tuple(events),
             triggers=tuple(Trigger(id=t["id"], when=t["when"][0], condition=t["when"][1], once=t["once"],
-                                   delay=t["delay"], changes=_changes(t))
+                                   delay=t["delay"], changes=_changes_of(t))
                            for t in data.get("triggers", {}).values()),
             shocks=tuple(Shock(id=k["id"], probability=k["probability"], when=k["when"][0] if "when" in k else None,
-                               condition=k["when"][1] if "when" in k else None, changes=_changes(k))
+                               condition=k["when"][1] if "when" in k else None, changes=_changes_of(k))
                          for k in data.get("shocks", {}).values()),
             uncertainties=tuple(uncertainties),
             outputs=Outputs(metrics=tuple(outputs.get("metrics", ())), actors=tuple(outputs.get("actors", ()))),
@@ -694,8 +689,6 @@ class _Checker:
     def unread_sources(self, data: dict) -> list[Problem]:
         """One located warning, at this file's first citation, when the source documents are not on
         this machine: citations were checked against the project's list of documents only."""
-        from sim.scenario.sources import seed_files, seeds_dir
-
         if seed_files() is not None or _in_library(self.doc.path):
             return []  # the library's citations are verified by the project's tests
         for section in ("events", "triggers", "shocks"):
@@ -821,7 +814,7 @@ class _Checker:
                 budget = self.capped(budget, total, BUDGET_RANGE, ("actors", actor, "budget"),
                                      f"actors.{actor}.budget", "status-quo total")
             out[actor] = ActorSetup(budget=budget, budget_policy=entry.get("budget_policy", BUDGET_POLICIES[0]),
-                                    **{section: MappingProxyType(entry.get(section, {}))
+                                    **{section: ReadOnlyMapping(entry.get(section, {}))
                                        for section in ("objectives", "influence", "relations")})
         for target in ACTORS:
             total = sum(out[source].influence.get(target, 0.0) for source in ACTORS)
@@ -850,12 +843,11 @@ class _Checker:
             if month is not None and start is not None and month < start:
                 self.fail(("events", index, "date"), f"event '{entry['id']}' date {format_month(month)} is "
                           f"before the run starts ({format_month(start)})")
-            changes = _changes(entry)
-            out.append(Event(id=entry["id"], month=month, set=changes.set, add=changes.add,
-                             source=changes.source, assumption=changes.assumption, chosen_by=entry.get("chosen_by")))
+            out.append(Event(id=entry["id"], month=month, changes=_changes_of(entry), chosen_by=entry.get("chosen_by")))
         return out
 
 
-def _changes(entry: dict) -> Changes:
-    return Changes(set=MappingProxyType(entry.get("set", {})), add=MappingProxyType(entry.get("add", {})),
+def _changes_of(entry: dict) -> Changes:
+    """The changes of an event, trigger or shock as the format read them."""
+    return Changes(set=ReadOnlyMapping(entry.get("set", {})), add=ReadOnlyMapping(entry.get("add", {})),
                    source=entry.get("source"), assumption=entry.get("assumption"))

@@ -20,8 +20,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from sim.errors import ExpressionError, did_you_mean
 from sim.scenario.catalogue import ACTORS, CONTEXT_METRICS, METRICS
-from sim.scenario.expressions import Dialect, Node, evaluate, parse
+from sim.scenario.expressions import Dialect, Node, evaluate_expression, parse
 from sim.scenario.months import parse_month
+from sim.errors import InputError, Problem
+from sim.scenario.catalogue import load_catalogue
+from sim.scenario.institutions import load_institutions
 
 if TYPE_CHECKING:  # parsing stays free of NumPy, so `sim validate` can check outcomes cheaply
     import numpy as np
@@ -57,7 +60,7 @@ class Outcome:
     def evaluate(self, trajectories: Trajectories) -> np.ndarray:
         import numpy as np
 
-        value = evaluate(self.tree, lambda node: _read(node, trajectories))
+        value = evaluate_expression(self.tree, lambda node: _read(node, trajectories))
         return np.broadcast_to(np.asarray(value, dtype=float), (trajectories.values.shape[0],)).astype(float)
 
     def series(self) -> list[tuple[str, str, str]]:
@@ -118,8 +121,6 @@ class _Outcomes(Dialect):
         if metric in ("influence", "relation") and target == source:
             raise OutcomeError(f"'{name}': an actor has no {metric} on itself; name two different actors", offset)
         if metric in ("institution", "decision"):
-            from sim.scenario.institutions import load_institutions
-
             catalogue = load_institutions()
             own = (catalogue.names_by_holder().get(source, []) if metric == "institution"
                    else [d.id for d in catalogue.decisions if d.actor == source])
@@ -155,9 +156,6 @@ def parse_outcomes(texts: list[str] | tuple[str, ...], first: str, last: str, wh
     Every problem is collected into one InputError located at ``where`` (``--outcome``,
     ``simulate: outcomes``) followed by the expression, the column pointing inside it.
     """
-    from sim.errors import InputError, Problem
-    from sim.scenario.catalogue import load_catalogue
-
     levers = load_catalogue().lever_ids()
     out, problems = [], []
     for text in texts:

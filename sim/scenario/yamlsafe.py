@@ -80,27 +80,36 @@ class Document:
 MAX_INDENT = 200  # columns of block indentation ("  ", "- ") on one line
 
 
+_DEEP_INDENT = re.compile(f"^[ -]{{{MAX_INDENT + 1}}}", re.MULTILINE)
+_NESTING = re.compile("[\n\"'#\\[\\]{}]")  # the characters that open or close a bracket, quote, comment or line
+
+
 def nesting_problem(text: str) -> tuple[int, int, str] | None:
-    """(line, column, message) where the text nests deeper than MAX_DEPTH, found in one linear
-    pass before any parser runs: libyaml's composer recurses and would crash on ``[[[[...``
-    long before the depth check on the built values applies."""
-    depth, quote, line, column, comment = 0, "", 1, 0, False
-    at_line_start, indent = True, 0
-    for char in text:
-        column += 1
+    """(line, column, message) where the text nests deeper than MAX_DEPTH, found in linear time
+    before any parser runs: libyaml's composer recurses and would crash on ``[[[[...`` long before
+    the depth check on the built values applies. The first problem in the text is reported."""
+    problems = [p for p in (_indent_problem(text), _bracket_problem(text)) if p]
+    return min(problems) if problems else None
+
+
+def _indent_problem(text: str) -> tuple[int, int, str] | None:
+    """Block indentation (``"  "``, ``"- "``) deeper than MAX_INDENT columns at the start of a line."""
+    match = _DEEP_INDENT.search(text)
+    if match is None:
+        return None
+    return text.count("\n", 0, match.start()) + 1, MAX_INDENT + 1, f"indentation deeper than {MAX_INDENT} columns"
+
+
+def _bracket_problem(text: str) -> tuple[int, int, str] | None:
+    """Flow brackets (``[``, ``{``) open more than MAX_DEPTH deep, outside quotes and comments."""
+    depth, quote, comment, line, line_start = 0, "", False, 1, 0
+    for match in _NESTING.finditer(text):
+        char, at = match.group(), match.start()
         if char == "\n":
-            line, column, comment, at_line_start, indent = line + 1, 0, False, True, 0
+            line, line_start, comment = line + 1, at + 1, False
+        elif comment:
             continue
-        if at_line_start:
-            if char in " -":
-                indent += 1
-                if indent > MAX_INDENT:
-                    return line, column, f"indentation deeper than {MAX_INDENT} columns"
-                continue
-            at_line_start = False
-        if comment:
-            continue
-        if quote:
+        elif quote:
             quote = "" if char == quote else quote
         elif char in "\"'":
             quote = char
@@ -109,8 +118,8 @@ def nesting_problem(text: str) -> tuple[int, int, str] | None:
         elif char in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                return line, column, f"brackets nested deeper than {MAX_DEPTH} levels"
-        elif char in "]}":
+                return line, at - line_start + 1, f"brackets nested deeper than {MAX_DEPTH} levels"
+        else:
             depth = max(depth - 1, 0)
     return None
 

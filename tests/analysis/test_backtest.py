@@ -62,7 +62,7 @@ def test_the_broken_models_are_what_they_say(replay):
     assert all(off.decision_off(rule) for rule in off.decisions)
     zero = forecast_scenario(replay, CUTOFF, broken="levers")
     event = next(e for e in zero.events if e.id == "broken_levers")
-    assert event.month == CUTOFF + 1 and set(event.set.values()) == {0.0}
+    assert event.month == CUTOFF + 1 and set(event.changes.set.values()) == {0.0}
     with pytest.raises(ValueError, match="broken"):
         forecast_scenario(replay, CUTOFF, broken="nonsense")
 

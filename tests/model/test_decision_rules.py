@@ -62,9 +62,9 @@ def test_each_rule_fires_in_some_but_not_all_replicates_of_a_scenario_that_does_
     name = WHERE_IT_FIRES[rule]
     decision = next(d for d in load_institutions().decisions if d.id == rule)
     scenario = load_scenario(SCENARIOS / f"{name}.yaml")
-    scripted = [change for block in (*scenario.events, *(t.changes for t in scenario.triggers),
+    scripted = [change for block in (*(e.changes for e in scenario.events), *(t.changes for t in scenario.triggers),
                                      *(k.changes for k in scenario.shocks))
-                for change in (block.set.items() if hasattr(block, "set") else ())
+                for change in block.set.items()
                 if change[0] == f"institution.{decision.institution}" and change[1] == ACTIONS[decision.action][1]]
     assert not scripted, f"{name} scripts what {rule} decides: {scripted}"
     assert not scenario.decision_off(rule)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim.scenario.conditions import ConditionError, check_state_path, evaluate, parse_condition
+from sim.scenario.conditions import ConditionError, check_state_path, evaluate_condition, parse_condition
 from sim.scenario.months import parse_month
 
 ACTORS = ("morocco", "algeria", "mali", "mauritania", "ecowas", "russia")
@@ -23,7 +23,7 @@ STATE = {
 
 
 def run(text, month="2023-02"):
-    return evaluate(parse(text), STATE.__getitem__, parse_month(month)).tolist()
+    return evaluate_condition(parse(text), STATE.__getitem__, parse_month(month)).tolist()
 
 
 def test_comparisons_and_logic_per_replicate():

@@ -5,7 +5,7 @@ import pytest
 
 from sim.errors import ExpressionError
 from sim.scenario.conditions import parse_condition
-from sim.scenario.expressions import Node, evaluate
+from sim.scenario.expressions import Node, evaluate_expression
 from sim.scenario.outcomes import parse_outcome
 
 
@@ -18,14 +18,14 @@ def test_both_dialects_share_the_grammar(text):
     condition = parse_condition(text, lambda path: None)
     outcome = parse_outcome(text).tree
     assert condition == outcome
-    assert evaluate(condition, lambda node: None) == evaluate(outcome, lambda node: None)
+    assert evaluate_expression(condition, lambda node: None) == evaluate_expression(outcome, lambda node: None)
 
 
 def test_precedence_and_associativity():
     tree = parse_outcome("1 - 2 - 3 * 4").tree
     assert tree == Node("-", (Node("-", (Node("num", value=1.0), Node("num", value=2.0))),
                               Node("*", (Node("num", value=3.0), Node("num", value=4.0)))))
-    assert evaluate(tree, lambda node: None) == -13.0
+    assert evaluate_expression(tree, lambda node: None) == -13.0
 
 
 def test_a_comparison_outcome_counts_replicates_where_it_holds():

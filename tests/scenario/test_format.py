@@ -4,9 +4,10 @@ import jsonschema
 import pytest
 
 from sim.errors import InputError
-from sim.scenario.format import Integer, Number, Record, Table, scenario_format
+from sim.scenario.format import scenario_format
 from sim.scenario.loader import scenario_from_data
 from sim.scenario.schema import scenario_schema
+from sim.scenario.validation import Integer, Number, Record, Table
 
 BASE = {"name": "x", "start": "2022-01", "horizon": 6}
 

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from sim.scenario.catalogue import CONTEXT_METRICS
-from sim.scenario.conditions import CONTEXT_NAMES
-from sim.scenario.loader import CONTEXT_VARIABLES, load_scenario
+from sim.scenario.loader import load_scenario
 from sim.scenario.paths import CONTEXT, PathError, StatePath, parse_path
 from tests.conftest import SCENARIOS
 
@@ -29,10 +28,31 @@ def test_malformed_paths_say_the_expected_form(text, message):
         parse_path(text)
 
 
-def test_every_context_tuple_comes_from_the_one_table():
-    assert tuple(c.name for c in CONTEXT) == CONTEXT_NAMES
-    assert tuple(c.name for c in CONTEXT if c.settable) == CONTEXT_VARIABLES
-    assert tuple(c.name for c in CONTEXT if c.recorded) == CONTEXT_METRICS
+def test_the_table_of_context_variables_is_what_the_model_keeps_reads_and_records():
+    """Each per-state array the model keeps is a context variable of the table and each variable with
+    a field is one of them; every variable reads through its path as the model holds it, and the
+    recorded ones are exactly the model's per-state output series."""
+    import dataclasses
+
+    from sim.model.dynamics import World
+    from sim.model.model import InfluenceModel
+    from sim.scenario.catalogue import ACTORS
+
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=2"])
+    model = InfluenceModel(scenario, n_replicates=3, seed=0)
+    model.step()
+    world, states = model.world, len(ACTORS)
+    per_state = {f.name for f in dataclasses.fields(World) if not f.name.endswith(("_0", "_base"))
+                 and isinstance(getattr(world, f.name), np.ndarray) and getattr(world, f.name).shape == (3, states)}
+    assert per_state == {c.field for c in CONTEXT if c.field}
+    for variable in CONTEXT:
+        values = model.read_state(f"context.mali.{variable.name}")
+        assert values.shape == (3,), variable.name
+        if variable.field:
+            np.testing.assert_array_equal(values, getattr(world, variable.field)[:, ACTORS.index("mali")])
+    recorded = {name for name, *_ in model.trajectories().series if name not in ("influence", "relation", "effort",
+                                                                                   "institution", "decision")}
+    assert recorded == {c.name for c in CONTEXT if c.recorded} == set(CONTEXT_METRICS)
 
 
 def test_levers_and_effort_name_the_same_state_in_conditions():

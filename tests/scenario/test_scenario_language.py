@@ -47,7 +47,7 @@ events:
     assert child.name == "child" and child.seed == 3 and child.horizon == 6
     assert child.levers["morocco"]["medical_aid"].value == 0.9
     assert child.levers["morocco"]["investment"].value == 0.5
-    assert [(e.id, e.assumption) for e in child.events] == [("a", "parent"), ("b", "child"), ("c", "child")]
+    assert [(e.id, e.changes.assumption) for e in child.events] == [("a", "parent"), ("b", "child"), ("c", "child")]
 
 
 def test_set_beats_child_beats_parent(family):

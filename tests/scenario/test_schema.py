@@ -3,6 +3,7 @@ import pytest
 import yaml
 
 from sim.scenario import loader as sc
+from sim.scenario.format import change_range
 from sim.scenario.schema import scenario_schema
 from tests.conftest import SCENARIOS
 
@@ -72,14 +73,14 @@ def test_generated_docs_are_current():
                                             ("actors.morocco.budget", True), ("parameters.influence.adjust_rate", True),
                                             ("context.mali.threat", True), ("institution.mali.ecowas", False)])
 def test_checker_and_schema_agree_on_change_ranges(write_scenario, path, additive):
-    """One rule (loader.change_range) for both: the edge of the range passes both, beyond it fails both."""
+    """One rule (format.change_range) for both: the edge of the range passes both, beyond it fails both."""
     import jsonschema
 
     from sim.errors import InputError
     from sim.scenario.catalogue import load_catalogue
     from sim.scenario.paths import parse_path
 
-    low, high = sc.change_range(parse_path(path), additive, load_catalogue())
+    low, high = change_range(parse_path(path), additive, load_catalogue())
     schema = scenario_schema()
     for value, valid in ((high, True), (high + 1, False), (low, True), (low - 1, False)):
         kind = "add" if additive else "set"
