@@ -75,9 +75,9 @@ def test_seed_flag_refuses_what_scenario_files_refuse(seed, capsys):
 
 def test_the_largest_seed_is_taken_by_the_flag_and_the_model():
     import sim
-    from sim.cli.dispatch import _seed
+    from sim.cli.arguments import seed_number
 
-    assert _seed(str(MAX_SEED)) == MAX_SEED
+    assert seed_number(str(MAX_SEED)) == MAX_SEED
     assert sim.InfluenceModel("baseline", n_replicates=1, seed=MAX_SEED).seed == MAX_SEED
     with pytest.raises(InputError, match=r"seed = 9223372036854775808; expected a whole number 0\.\."):
         sim.InfluenceModel("baseline", n_replicates=1, seed=MAX_SEED + 1)
@@ -133,17 +133,17 @@ def test_outcomes_refuse_a_constant_division_by_zero_or_overflow(text):
     ("a / b > 1 and step >= 0", [False, False, True]),
 ])
 def test_a_run_time_division_by_zero_never_makes_a_condition_hold(text, expected):
-    from sim.scenario.conditions import evaluate, parse_condition
+    from sim.scenario.conditions import evaluate_condition, parse_condition
     from sim.scenario.expressions import UndefinedValueWarning
 
     values = {"a": np.array([1.0, 0.0, 3.0]), "b": np.array([0.0, 0.0, 1.0]), "step": np.zeros(3)}
     tree = parse_condition(text, lambda path: None)
     with pytest.warns(UndefinedValueWarning, match=r"division by zero in '(not \()?a / b"):
-        holds = evaluate(tree, values.__getitem__, 0)
+        holds = evaluate_condition(tree, values.__getitem__, 0)
     assert holds.dtype == bool and holds.tolist() == expected
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no division by zero: no warning
-        assert evaluate(tree, {**values, "b": np.ones(3)}.__getitem__, 0).dtype == bool
+        assert evaluate_condition(tree, {**values, "b": np.ones(3)}.__getitem__, 0).dtype == bool
 
 
 def test_a_numeric_outcome_divided_by_zero_is_nan_not_infinite():

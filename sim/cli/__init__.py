@@ -1,5 +1,5 @@
-"""The sim command: parse and dispatch (dispatch.py) and the jobs behind the commands. The top of the
-layers."""
+"""The sim command: parse and dispatch (dispatch.py), one module per command with the work behind it
+(commands/). The top of the layers."""
 
 from sim.cli.dispatch import entry, main
 

@@ -1,13 +1,35 @@
-"""What several commands share: exit codes, output and size checks before the work, outcome parsing."""
+"""What several commands share: exit codes, where results go, output and size checks before the work,
+outcome parsing, optional extras."""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.engine.executors import checked_executor
+from sim.errors import EnvironmentFailure, InputError, Problem
+
+if TYPE_CHECKING:
+    from sim.engine.executors import LazyExecutor
+    from sim.engine.workload import Workload
+    from sim.scenario.loader import Scenario
+    from sim.scenario.outcomes import Outcome
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 DEFAULT_TRAJECTORY_CAP = 100
 MIN_SOBOL_N = 32  # base samples below which Sobol' estimates are noise
+ANALYSIS_ROOT = Path("results/analysis")  # sweep, sensitivity, calibrate, backtest, optimize, discover
+COMPARE_ROOT = Path("results/compare")  # compare and explain
+
+
+def timestamp() -> str:
+    """The UTC time in a default output folder's name (microseconds: two runs never collide)."""
+    from datetime import UTC, datetime  # deferred, like json below: sim --help imports every command module
+
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
 
 
 def json_document(data: object) -> str:
@@ -17,21 +39,17 @@ def json_document(data: object) -> str:
     return json.dumps(data, indent=2, default=str)
 
 
-def scenario_or_folder(text: str):
+def scenario_or_folder(text: str) -> Scenario | Path:
     """A run folder, a scenario file, or a library scenario by name (``baseline``)."""
-    from sim.scenario.loader import resolve_scenario
+    from sim.scenario.loader import resolve_scenario  # deferred: sim.scenario reads YAML (~0.2 s), not for --help
 
     path = Path(text)
     return path if path.is_dir() else resolve_scenario(text)
 
 
-
-def executor_from_args(args: argparse.Namespace):
+def executor_from_args(args: argparse.Namespace) -> LazyExecutor:
     """The executor that ``--backend``, ``--workers`` and ``--scheduler`` ask for, checked now and
     started on first use (so bad input never waits for a cluster)."""
-    import sys
-
-    from sim.engine.executors import checked_executor
 
     def announce(executor) -> None:
         if getattr(executor, "dashboard", None):
@@ -43,8 +61,7 @@ def executor_from_args(args: argparse.Namespace):
 def check_output(out: Path | None, default_root: Path) -> Path:
     """Refuse, before the work, an --out that cannot be created (exit 2) or a default results folder
     that cannot be written (exit 1); returns the folder whose disk will hold the output."""
-    from sim.errors import EnvironmentFailure, InputError, Problem
-    from sim.io.run_folders import unwritable_reason
+    from sim.io.run_folders import unwritable_reason  # deferred: sim.io imports the numba-compiled model
 
     if out is not None:
         reason = unwritable_reason(out)
@@ -57,27 +74,24 @@ def check_output(out: Path | None, default_root: Path) -> Path:
     return default_root
 
 
-
-def check_work(work, args: argparse.Namespace, flag: str, out: Path | None = None) -> None:
-    from sim.engine.workload import refuse_if_too_big
+def check_work(work: Workload, args: argparse.Namespace, flag: str, out: Path | None = None) -> None:
+    """Refuse, before the work, what this machine cannot do in time, memory or disk (unless --force)."""
+    from sim.engine.workload import refuse_if_too_big  # deferred: ctypes and the memory probe, not for --help
 
     refuse_if_too_big(work, force=args.force, flag=flag, out=out)
 
 
-
-def outcome_flags(texts: list[str], defaults: list[str], scenario):
+def outcome_flags(texts: list[str], defaults: list[str], scenario: Scenario) -> list[Outcome]:
     """Parsed --outcome expressions (the defaults when none given); months must lie inside the run."""
-    from sim.scenario.outcomes import parse_outcomes
+    from sim.scenario.outcomes import parse_outcomes  # deferred: sim.scenario reads YAML, not for --help
 
     return parse_outcomes(texts or defaults, scenario.date_of(0), scenario.date_of(scenario.horizon), "--outcome")
 
 
-def missing_extra(extra: str, *modules: str) -> str | None:
-    """A message naming the pip extra to install when one of ``modules`` is not importable, else None
-    (the validation libraries are not needed for a run, so a plain install leaves them out)."""
-    import importlib.util
-
+def require_extra(where: str, extra: str, *modules: str) -> None:
+    """Refuse (exit 2) when one of ``modules`` is not importable, naming the pip extra to install (the
+    validation libraries are not needed for a run, so a plain install leaves them out)."""
     absent = [name for name in modules if importlib.util.find_spec(name) is None]
-    if not absent:
-        return None
-    return f"this needs {', '.join(absent)}: pip install 'sahel-sim[{extra}]' (or `make test`, which installs it)"
+    if absent:
+        raise InputError([Problem.about(where, f"this needs {', '.join(absent)}: pip install 'sahel-sim[{extra}]' "
+                                               "(or `make test`, which installs it)")])

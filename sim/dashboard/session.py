@@ -17,7 +17,6 @@ from sim.analysis.explain import Contribution, components, explain
 from sim.analysis.question import series_key
 from sim.errors import InputError, Problem
 from sim.scenario.catalogue import ACTOR_LABELS, ACTORS, load_catalogue
-from sim.scenario.format import BUDGET_RANGE
 from sim.scenario.loader import (
     LIBRARY,
     Question,
@@ -27,7 +26,13 @@ from sim.scenario.loader import (
     with_settings,
 )
 from sim.scenario.months import format_month, parse_month
+from sim.scenario.paths import BUDGET_RANGE
 from sim.scenario.variants import with_levers_from
+from sim.report.prose import describe
+from sim.cli.commands.compare import execute_compare
+from sim.scenario.catalogue import CONTEXT_METRICS
+from sim.scenario.outcomes import OutcomeError, parse_outcome
+from sim.analysis.optimize import optimize
 
 DEFAULT_REPLICATES = 200
 MAX_REPLICATES = 20_000  # a page that waits minutes is a batch job: use sim compare for more
@@ -107,15 +112,15 @@ def _lever_now(scenario: Scenario, actor: str, lever: str, status_quo: float) ->
         steps = ", ".join(f"{v:.2f} from {format_month(m)}" for m, v in setting.schedule)
         level, words = float(setting.schedule[-1][1]), [f"schedule: {steps}"]
     for event in sorted(scenario.events, key=lambda e: e.month):
-        if path in event.set:
-            setting = event.set[path]
+        if path in event.changes.set:
+            setting = event.changes.set[path]
             if isinstance(setting, str):  # "adaptive": the agent decides again
                 words.append(f"{setting} from {format_month(event.month)} by event {event.id}")
             else:
                 level = float(setting)
                 words.append(f"set to {level:.2f} in {format_month(event.month)} by event {event.id}")
-        if path in event.add:
-            words.append(f"{event.add[path]:+.2f} in {format_month(event.month)} by event {event.id}")
+        if path in event.changes.add:
+            words.append(f"{event.changes.add[path]:+.2f} in {format_month(event.month)} by event {event.id}")
     words += [f"trigger {t.id} may set it" for t in scenario.triggers
               if path in t.changes.set or path in t.changes.add]
     return level, "; ".join(words)
@@ -212,8 +217,6 @@ def default_question(base: Scenario, settings: Mapping[str, float], outcomes: li
 
 
 def _outcome_words(outcome: str) -> str:
-    from sim.report.prose import describe
-
     metric, source, *target = outcome.split(".")
     words = describe(metric, source, target[0] if target else "")
     return words[0].lower() + words[1:] if words.startswith(("The ", "Threat", "Stability")) else words
@@ -349,8 +352,6 @@ def _extends_reference(base: Scenario, path: Path) -> str | bool:
 def report_html(run: WhatIfRun, folder: Path) -> bytes:
     """``sim compare``'s report of the run's settings (the same command, written under ``folder``,
     which the caller removes)."""
-    from sim.cli.compare_job import execute_compare
-
     out, _, _ = execute_compare(run.baseline, run.whatif, replicates=run.replicates, seed=run.seed,
                                 out=folder / "compare",
                                 question=run.comparison.answer.question if run.comparison.answer else None)
@@ -359,8 +360,6 @@ def report_html(run: WhatIfRun, folder: Path) -> bytes:
 
 def outcome_choices(scenario: Scenario) -> list[str]:
     """Series a strategist can ask about: influence first, then context, then attitudes."""
-    from sim.scenario.catalogue import CONTEXT_METRICS
-
     pairs = [(a, b) for a in ACTORS for b in ACTORS if a != b]
     return ([f"influence.{a}.{b}" for a, b in pairs] + [f"{m}.{a}" for m in CONTEXT_METRICS for a in ACTORS]
             + [f"relation.{a}.{b}" for a, b in pairs])
@@ -372,8 +371,6 @@ STRATEGY_REPLICATES = 4
 
 def check_strategy(actor: str, objective: str) -> None:
     """Refuse a strategy search's inputs before any work (InputError, in sim optimize's words)."""
-    from sim.scenario.outcomes import OutcomeError, parse_outcome
-
     if actor not in ACTORS:
         raise InputError([Problem.about("dashboard: strategy actor", f"{actor!r}; expected one of "
                                   f"{', '.join(ACTORS)}")])
@@ -388,8 +385,6 @@ def best_strategy(base: Scenario, actor: str, objective: str, *, budget: int = S
                   on_progress: Callable[[float], None] | None = None):
     """``sim optimize`` for the page: the actor's best mix of its status-quo effort for ``objective``,
     checked against the status quo, the best single push and the even spread (a Recommendation)."""
-    from sim.analysis.optimize import optimize
-
     check_strategy(actor, objective)
     done = [0]
 

@@ -105,7 +105,7 @@ def test_factors_keep_the_users_order():
 
 
 def test_replicates_per_sample_average_and_the_bar_advances(tmp_path, monkeypatch):
-    import sim.cli.analysis_jobs
+    import sim.cli.commands.sensitivity
     from sim.engine.progress import Progress
 
     seen = []
@@ -115,7 +115,7 @@ def test_replicates_per_sample_average_and_the_bar_advances(tmp_path, monkeypatc
             seen.append((self.done, self.total))
             super().close()
 
-    monkeypatch.setattr(sim.cli.analysis_jobs, "Progress", Counting)
+    monkeypatch.setattr(sim.cli.commands.sensitivity, "Progress", Counting)
     from sim.cli.dispatch import main
 
     out = tmp_path / "sens"

@@ -219,16 +219,14 @@ BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
 @pytest.fixture
 def no_run(monkeypatch):
     """Any computation would fail the test: these inputs must be refused before it starts."""
-    import sim.cli.analysis_jobs
-    import sim.cli.compare_job
-    import sim.cli.run_job
+    from sim.cli.commands import calibrate, compare, explain, run, sensitivity, sweep
 
     def started(*_args, **_kwargs):
         raise AssertionError("the computation started")
 
-    for module, name in ((sim.cli.run_job, "execute_run"), (sim.cli.compare_job, "execute_compare"),
-                         (sim.cli.compare_job, "execute_explain"), (sim.cli.analysis_jobs, "execute_sweep"),
-                         (sim.cli.analysis_jobs, "execute_sensitivity"), (sim.cli.analysis_jobs, "execute_calibrate")):
+    for module, name in ((run, "execute_run"), (compare, "execute_compare"), (explain, "execute_explain"),
+                         (sweep, "execute_sweep"), (sensitivity, "execute_sensitivity"),
+                         (calibrate, "execute_calibrate")):
         monkeypatch.setattr(module, name, started)
 
 

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from sim.cli.run_job import execute_run
+from sim.cli.commands.run import execute_run
 from sim.errors import InputError
 from sim.io.readers import read_trajectories
 from sim.io.run_folders import SUMMARY_COLUMNS, TRAJECTORY_COLUMNS, atomic_folder, float_text

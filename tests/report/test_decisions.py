@@ -75,7 +75,7 @@ def test_the_console_line_and_labels_read_as_english():
 
 
 def test_sim_run_prints_the_same_line():
-    from sim.cli.run_job import headline
+    from sim.cli.commands.run import headline
 
     summary = summarise(ensemble(FIRING))
     assert headline(summary) == [decisions_line(summary)]  # no influence series here: the decisions line alone

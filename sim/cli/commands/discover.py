@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.cli.common import EXIT_BAD_INPUT, EXIT_OK, check_output, check_work, missing_extra
+from sim.cli.arguments import add_force, add_seed_and_out, positive_int
+from sim.cli.common import ANALYSIS_ROOT, EXIT_OK, check_output, check_work, require_extra, timestamp
+
+if TYPE_CHECKING:
+    from sim.analysis.discover import Discovery
+
+HELP = "under which uncertainties a yes/no outcome happens (PRIM)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", help="scenario file or library name")
+    parser.add_argument("--outcome", required=True, metavar="'EXPR > X'",
+                        help="a comparison of outcome expressions, e.g. 'decision.mali.mali_leaves_ecowas@end > 0' "
+                             "or 'influence.russia.mali@2024-01 > influence.algeria.mali@2024-01'")
+    parser.add_argument("--points", type=positive_int, default=300,
+                        help="points over the uncertainties (default 300)")
+    parser.add_argument("--replicates", type=positive_int, default=2, help="replicates per point (default 2)")
+    add_seed_and_out(parser)
+    add_force(parser)
 
 
 def command(args: argparse.Namespace) -> int:
-    problem = missing_extra("ema", "ema_workbench")
-    if problem:
-        print(f"sim discover: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    require_extra("sim discover", "ema", "ema_workbench")
+    # deferred: the numba-compiled model and EMA Workbench; ctypes and the memory probe; YAML
     from sim.analysis.discover import discover
-    from sim.cli.analysis_jobs import ANALYSIS_ROOT
     from sim.engine.workload import points_workload
     from sim.io.run_folders import atomic_folder, safe_name
     from sim.scenario.loader import resolve_scenario
@@ -26,7 +41,7 @@ def command(args: argparse.Namespace) -> int:
                                outcomes=2), args, "--points", destination)
     seed = scenario.seed if args.seed is None else args.seed
     found = discover(scenario, args.outcome, points=args.points, replicates=args.replicates, seed=seed)
-    out = args.out or ANALYSIS_ROOT / f"discover-{safe_name(scenario.name)}-{datetime.now(UTC):%Y%m%d-%H%M%S-%f}"
+    out = args.out or ANALYSIS_ROOT / f"discover-{safe_name(scenario.name)}-{timestamp()}"
     with atomic_folder(out) as staging:
         (staging / "report.md").write_text(report(found, scenario.name, args.points, args.replicates, seed))
         _tradeoff_plot(found, staging)
@@ -35,7 +50,8 @@ def command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def report(found, name: str, points: int, replicates: int, seed: int) -> str:
+def report(found: Discovery, name: str, points: int, replicates: int, seed: int) -> str:
+    """report.md: the sentence, the box's restrictions and PRIM's peeling trajectory."""
     rows = "\n".join(f"| {k} | {c:.2f} | {d:.2f} | {n} |" for k, (c, d, n) in enumerate(found.trajectory))
     limits = "\n".join(f"| `{r.name}` | {r.low:.4g} | {r.high:.4g} | [{r.full_low:.4g}, {r.full_high:.4g}] |"
                        for r in found.restrictions) or "| (none) | | | |"
@@ -47,8 +63,8 @@ def report(found, name: str, points: int, replicates: int, seed: int) -> str:
             + rows + "\n")
 
 
-def _tradeoff_plot(found, folder) -> None:
-    import matplotlib
+def _tradeoff_plot(found: Discovery, folder: Path) -> None:
+    import matplotlib  # deferred: matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

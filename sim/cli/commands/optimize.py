@@ -4,16 +4,45 @@ constraints, against the references; then ``sim compare`` reports of the recomme
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+import dataclasses
 from pathlib import Path
 
-from sim.cli.common import EXIT_OK, check_output, check_work
+from sim.cli.arguments import add_backend, add_force, add_seed_and_out, non_negative_int, positive_int
+from sim.cli.commands.compare import execute_compare, execute_compare_options
+from sim.cli.common import ANALYSIS_ROOT, EXIT_OK, check_output, check_work, timestamp
+from sim.engine.progress import Progress
+
+HELP = "the mix of one actor's levers that does best on an outcome"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", help="scenario file or library name")
+    parser.add_argument("--actor", required=True, help="whose levers to search, e.g. morocco")
+    parser.add_argument("--objective", required=True, metavar="EXPR", action="append",
+                        help="outcome to maximise, e.g. 'mean(influence.morocco.mali)'; repeat it for a Pareto set "
+                             "(NSGA-II, extra [optimize])")
+    parser.add_argument("--constraint", action="append", default=[], metavar="'EXPR >= X'",
+                        help="an outcome that must hold on the mean over replicates, e.g. "
+                             "'mean(relation.mali.morocco) >= 0.3' (repeatable)")
+    parser.add_argument("--robust", choices=("mean", "p10", "regret"), default="mean",
+                        help="maximise the mean over replicates (default) or its 10%% quantile, or minimise the "
+                             "mean regret against the best mix found for each draw (one objective)")
+    parser.add_argument("--search-start", action="store_true",
+                        help="also search the month each lever's new intensity starts (before it, the scenario and "
+                             "the agent set the lever)")
+    parser.add_argument("--compare-replicates", type=non_negative_int, default=100,
+                        help="replicates of the sim compare reports of the recommendation (default 100; 0 skips "
+                             "them)")
+    parser.add_argument("--budget", type=positive_int, default=200, help="mixes to evaluate, at most (default 200)")
+    parser.add_argument("--replicates", type=positive_int, default=8, help="replicates per mix (default 8)")
+    add_seed_and_out(parser)
+    add_force(parser)
+    add_backend(parser)
 
 
 def command(args: argparse.Namespace) -> int:
+    # deferred: the numba-compiled model; ctypes and the memory probe; YAML
     from sim.analysis.optimize import optimize, parse_constraint, report
-    from sim.cli.analysis_jobs import ANALYSIS_ROOT
-    from sim.engine.progress import Progress
     from sim.engine.workload import points_workload
     from sim.io.run_folders import atomic_folder, safe_name
     from sim.scenario.loader import resolve_scenario
@@ -33,8 +62,7 @@ def command(args: argparse.Namespace) -> int:
                           on_points=progress.advance, search_start=args.search_start)
     finally:
         progress.close()
-    stamp = f"{datetime.now(UTC):%Y%m%d-%H%M%S-%f}"
-    out = args.out or ANALYSIS_ROOT / f"optimize-{safe_name(scenario.name)}-{args.actor}-{stamp}"
+    out = args.out or ANALYSIS_ROOT / f"optimize-{safe_name(scenario.name)}-{args.actor}-{timestamp()}"
     text = report(result)
     with atomic_folder(out) as staging:
         (staging / "report.md").write_text(text)
@@ -50,7 +78,7 @@ def command(args: argparse.Namespace) -> int:
 
 
 def _mixes_csv(result) -> str:
-    import numpy as np
+    import numpy as np  # deferred: numpy, not for --help
 
     names = [f"{result.actor}.{lever}" for lever in result.levers]
     lines = ["strategy," + ",".join(names) + "," + ",".join(f'"{o}"' for o in result.objectives)]
@@ -69,6 +97,7 @@ def _pareto_csv(result) -> str:
 
 
 def _pareto_plot(result, folder: Path) -> None:
+    # deferred: numpy and matplotlib
     import numpy as np
 
     from sim.report.plots import plt, save_figures
@@ -92,11 +121,10 @@ def _pareto_plot(result, folder: Path) -> None:
 def _compare_reports(scenario, result, staging: Path, replicates: int, seed: int, executor) -> None:
     """``sim compare`` of the recommendation against the baseline (with its attribution), and one
     report of the recommendation, the best single push and the even spread against the baseline."""
-    import dataclasses
-
+    # deferred: numpy; YAML
     from sim.analysis.question import series_key
-    from sim.cli.compare_job import execute_compare, execute_compare_options
     from sim.scenario.loader import question_problems
+
     options = []
     for strategy in result.strategies:
         if strategy.name == "status quo":
@@ -116,6 +144,7 @@ def _compare_reports(scenario, result, staging: Path, replicates: int, seed: int
 
 
 def _series_of(text: str) -> list[tuple[str, str, str]]:
+    # deferred: YAML and the catalogue, not for --help
     from sim.scenario.catalogue import load_catalogue
     from sim.scenario.outcomes import parse_outcome
 
@@ -125,7 +154,7 @@ def _series_of(text: str) -> list[tuple[str, str, str]]:
 def _variant(scenario, result, strategy, display: str):
     """The strategy as a scenario: each lever at its intensity from its start (the run's start when
     the search did not choose one), over the scenario's later settings of it."""
-    from sim.scenario.variants import with_levers_from
+    from sim.scenario.variants import with_levers_from  # deferred: YAML, not for --help
 
     starts = strategy.starts if strategy.starts is not None else [0] * len(result.levers)
     variant = scenario

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli.common import EXIT_OK
+from sim.cli.common import EXIT_OK, json_document
+
+HELP = "print the JSON Schema of scenario files (for editors)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """No arguments of its own."""
 
 
 def command(args: argparse.Namespace) -> int:
-    import json
+    from sim.scenario.schema import scenario_schema  # deferred: YAML and the catalogue, not for --help
 
-    from sim.scenario.schema import scenario_schema
-
-    print(json.dumps(scenario_schema(), indent=2))
+    print(json_document(scenario_schema()))
     return EXIT_OK
-
