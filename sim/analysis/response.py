@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import numpy as np
 
@@ -19,6 +18,7 @@ from sim.engine.experiments import Factor, evaluate_points
 from sim.scenario.catalogue import ACTOR_LABELS, Lever, load_catalogue
 from sim.scenario.loader import Scenario
 from sim.scenario.outcomes import Outcome, parse_outcome
+from sim.scenario.readonly import ReadOnlyMapping
 
 MIN_RESPONSE = 0.02  # what a pull lever should move its owner's influence on its first target by (ODD 7.9)
 MAX_ATTITUDE_RESPONSE = 0.5  # no lever 0 -> 1 moves an attitude by more, in any replicate (goodwill saturates)
@@ -54,7 +54,7 @@ def acted_on(lever: Lever) -> list[str]:
 
 def with_budgets_extended(scenario: Scenario) -> Scenario:
     actors = {a: dataclasses.replace(s, budget_policy="extend") for a, s in scenario.actors.items()}
-    return dataclasses.replace(scenario, actors=MappingProxyType(actors))
+    return dataclasses.replace(scenario, actors=ReadOnlyMapping(actors))
 
 
 def lever_responses(scenario: Scenario, *, n_replicates: int = 40, seed: int | None = None,

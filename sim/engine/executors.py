@@ -9,28 +9,25 @@ dies, so a killed ``sim`` leaves no process behind.
 
 from __future__ import annotations
 
-import copyreg
+import importlib.util
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from types import MappingProxyType
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from sim.engine.watchdog import watch_driver
+from sim.errors import EnvironmentFailure, InputError, Problem
 from sim.interrupts import raise_if_interrupted
 
 BACKENDS = ("serial", "processes", "dask")
 RESULT_POLL = 0.2  # seconds between looks for a recorded termination signal while a worker computes
 ABORT_GRACE = 15.0  # seconds an interrupted pool may take to finish its running chunks
-
-
-def _read_only(data: dict) -> MappingProxyType:
-    return MappingProxyType(data)
-
-
-# Scenarios hold read-only mappings; they travel to workers as the plain dicts they wrap.
-copyreg.pickle(MappingProxyType, lambda proxy: (_read_only, (dict(proxy),)))
+CONNECT_TIMEOUT = 20.0  # seconds a Dask scheduler may take to answer a new client
 
 
 class Executor(Protocol):
@@ -126,10 +123,6 @@ class _Windowed(_Closing):
 
 def _worker_failure(exc: Exception):
     """The EnvironmentFailure to report when ``exc`` says a worker process died, else None."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    from sim.errors import EnvironmentFailure
-
     # Dask's KilledWorker is matched by name: distributed is an optional extra
     if isinstance(exc, BrokenProcessPool) or type(exc).__name__ == "KilledWorker":
         return EnvironmentFailure(f"a worker process died while running a chunk ({type(exc).__name__}: the "
@@ -142,7 +135,6 @@ class ProcessExecutor(_Windowed):
 
     def __init__(self, workers: int):
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
         self.workers = workers
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
@@ -183,7 +175,7 @@ class DaskExecutor(_Windowed):
         import logging
 
         import dask
-        from distributed import Client, LocalCluster
+        from distributed import Client, LocalCluster  # deferred: Dask is an optional extra
 
         # Two Dask defaults slow the model's many mid-sized NumPy temporaries down 2-3x: the
         # statistical profiler (a stack sample every 10 ms) and MALLOC_TRIM_THRESHOLD_=65536, which
@@ -197,9 +189,7 @@ class DaskExecutor(_Windowed):
             self.client = scheduler
             self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
         elif scheduler:
-            from sim.errors import EnvironmentFailure
-
-            self.client = Client(scheduler, timeout="10s")
+            self.client = connect_to_scheduler(scheduler)
             try:
                 self.client.wait_for_workers(1, timeout=10)
             except TimeoutError:
@@ -214,7 +204,7 @@ class DaskExecutor(_Windowed):
                                             host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                             silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
-            from sim.engine.dask_plugins import WorkerWatch
+            from sim.engine.dask_plugins import WorkerWatch  # deferred: it imports distributed
 
             # the nannies live in this process; only the worker processes watch it
             self.client.register_plugin(WorkerWatch(os.getpid()))
@@ -273,10 +263,6 @@ def checked_executor(backend: str | None, workers: int, scheduler: str | object 
                      on_start: Callable[[Executor], None] | None = None) -> LazyExecutor:
     """An executor for these settings, refused (InputError naming each setting by ``label``, e.g.
     ``--workers``) when they contradict each other; started on first use."""
-    import importlib.util
-
-    from sim.errors import InputError, Problem
-
     if backend is not None and backend not in BACKENDS:
         raise InputError([Problem.about(f"{label('backend')} {backend}", f"unknown backend; expected one of "
                                   f"{', '.join(BACKENDS)}")])
@@ -326,16 +312,51 @@ def is_dask_client(value: object) -> bool:
 
 
 def _scheduler_address(text: str) -> bool:
-    """``tcp://host:port`` with a port in 1..65535 (TLS needs security settings, not supported here)."""
-    from urllib.parse import urlsplit
-
+    """``tcp://host:port`` with a port in 1..65535 (TLS needs security settings, not supported here),
+    and a host name DNS can carry (labels of at most 63 characters, 253 in all)."""
     try:
         parts = urlsplit(text)
         port = parts.port
-    except ValueError:
+        if parts.hostname:
+            parts.hostname.encode("idna")  # the resolver's own check: a label too long fails here
+    except (ValueError, UnicodeError):
         return False
     return parts.scheme == "tcp" and bool(parts.hostname) and port is not None and 0 < port < 65536 \
         and parts.path in ("", "/")
+
+
+def connect_to_scheduler(address: str, timeout: float | None = None) -> object:
+    """A ``distributed.Client`` of the scheduler at ``address``, or EnvironmentFailure (exit 1).
+
+    Dask's own connect timeout covers opening the socket, not the handshake after it: a server
+    that accepts and never answers (a web server, a firewall's tarpit) held ``Client`` for good,
+    and one that answers something else than Dask's protocol was read as a huge message and
+    reported as "out of memory". So the client is made in a thread this one waits for, looking
+    for a recorded signal meanwhile, and anything it raises is reported as what it is.
+    """
+    from distributed import Client  # deferred: Dask is an optional extra
+
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    outcome: dict = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = Client(address, timeout=f"{timeout}s")
+        except BaseException as exc:  # handed to the waiting thread, which reports it
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="sim-dask-connect", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while thread.is_alive() and time.monotonic() < deadline:
+        raise_if_interrupted()
+        thread.join(RESULT_POLL)
+    if "client" in outcome:
+        return outcome["client"]
+    error = outcome.get("error")
+    why = f"{type(error).__name__}: {str(error)[:200]}" if error is not None else f"no answer in {timeout:g} s"
+    raise EnvironmentFailure(f"could not use the Dask scheduler at {address} ({why}); is a Dask scheduler "
+                             "listening there? nothing was written")
 
 
 def make_executor(backend: str | None = None, workers: int = 1, scheduler: str | object | None = None) -> Executor:
@@ -358,6 +379,7 @@ def start_worker(driver: int) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle; it stops us
     watch_driver(driver)
+    # deferred: the model's import (Numba, Mesa) is the slow part this warm-up overlaps
     import sim.model.model  # noqa: F401
     from sim.model.memory import tune_allocator
     from sim.scenario.catalogue import load_catalogue
@@ -372,7 +394,7 @@ def _load_kernels() -> None:
     needs them, by stepping a two-replicate baseline once. Best effort: a worker without the
     scenario library, or with nothing cached yet, loads or compiles them in its first task."""
     try:
-        from sim.model.model import InfluenceModel
+        from sim.model.model import InfluenceModel  # deferred: see start_worker
 
         InfluenceModel("baseline", n_replicates=2, seed=0, collect=False).step()
     except Exception:  # a warm-up only: the task itself reports any real problem

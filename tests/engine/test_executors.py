@@ -210,6 +210,7 @@ def test_a_callers_own_dask_client_is_accepted_and_left_open():
     (None, 2, "tcp://10.0.0.5:8786", "cluster's own workers"),
     ("processes", 1, "tcp://10.0.0.5:8786", "backend processes cannot use it"),
     (None, 1, 8786, "or a distributed.Client"),
+    (None, 1, f"tcp://{'a' * 300}:8786", "expected a scheduler address"),  # a label DNS cannot carry
 ])
 def test_backend_settings_that_contradict_each_other_are_refused(backend, workers, scheduler, said):
     from sim.engine.executors import checked_executor
@@ -228,3 +229,46 @@ def test_the_run_manifest_records_where_the_chunks_ran(tmp_path):
                  "--out", str(tmp_path / "run")]) == 0
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["executor"] == {"backend": "processes", "workers": 2}
+
+
+@pytest.mark.parametrize("answer", [None, b"HTTP/1.0 400 Bad Request\r\n\r\n"], ids=["silent", "a web server"])
+def test_a_server_that_is_not_a_dask_scheduler_is_reported_not_waited_for(answer, tmp_path, monkeypatch, capsys):
+    """Issue #33: a server that never answers held the client for good; one that answers in
+    another protocol was reported as "out of memory". Both are the machine's problem: exit 1."""
+    import socket
+    import threading
+
+    from sim.engine.executors import connect_to_scheduler
+    from sim.errors import EnvironmentFailure
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port, held = server.getsockname()[1], []
+
+    def serve():
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            held.append(connection)  # kept open, never closed by us: a server that hangs on
+            if answer:
+                connection.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with pytest.raises(EnvironmentFailure, match=f"could not use the Dask scheduler at tcp://127.0.0.1:{port}"):
+            connect_to_scheduler(f"tcp://127.0.0.1:{port}", timeout=2.0)
+        import sim.engine.executors
+        from sim.cli import main
+
+        monkeypatch.setattr(sim.engine.executors, "CONNECT_TIMEOUT", 2.0)
+        capsys.readouterr()
+        out = tmp_path / "run"
+        assert main(["run", "baseline", "--replicates", "2", "--scheduler", f"tcp://127.0.0.1:{port}",
+                     "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert "could not use the Dask scheduler" in err and "out of memory" not in err and not out.exists()
+    finally:
+        server.close()
+        for connection in held:
+            connection.close()
