@@ -67,7 +67,7 @@ def check_design(method: str, n: int) -> None:
     for Morris wants mu* and sigma both, and a second trajectory costs only D+1 more runs.
     """
     if method == "morris" and n < MIN_MORRIS_N:
-        raise InputError([Problem.about("--n", f"--n {n}: a Morris design needs at least {MIN_MORRIS_N} "
+        raise InputError([Problem.about(f"--n {n}", f"a Morris design needs at least {MIN_MORRIS_N} "
                                                "trajectories (with one, each parameter has a single elementary "
                                                "effect, so its spread sigma and the confidence of mu* are "
                                                f"undefined); use --n {MIN_MORRIS_N} or more (10 or more for a "

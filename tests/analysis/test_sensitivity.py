@@ -211,7 +211,7 @@ def test_morris_with_one_trajectory_is_refused_before_any_run():
         run_sensitivity(factors, ["y"], lambda x: calls.append(x) or _linear(x), "morris", 1, seed=1)
     assert calls == [], "the model ran before the design was refused"
     message = str(caught.value.problems[0])
-    assert message.startswith("--n: --n 1: ") and "--n 2 or more" in message and "sigma" in message, message
+    assert message.startswith("--n 1: a Morris design") and "--n 2 or more" in message and "sigma" in message, message
     with pytest.raises(InputError):
         sample_count("morris", 1, 2)  # the CLI's work estimate refuses it too, before --out is made
 
