@@ -65,8 +65,9 @@ class RunCancelled(Exception):
 
 
 @task
-def run_whatif(number: int, path: str, settings: dict, wanted: list, test: str, n: int,
+def whatif_task(number: int, path: str, settings: dict, wanted: list, test: str, n: int,
                name: str, month: int | None, asked: str) -> tuple[int, session.WhatIfRun, bytes]:
+    """The run button's work, in a background task (``session.run_whatif`` is the run itself)."""
     base = load_scenario(path)
     last = [time.perf_counter()]
     closed = kernel_closed_event()  # set when the tab has been gone for a while (SOLARA_KERNEL_CULL_TIMEOUT)
@@ -248,16 +249,16 @@ def RunProgress():
 def ResultsArea():
     if problem.value:  # the run did not start; the results below are the last run's
         solara.Error(problem.value, classes=["sim-problem"])
-    if run_whatif.error and isinstance(run_whatif.exception, RunCancelled):
+    if whatif_task.error and isinstance(whatif_task.exception, RunCancelled):
         solara.Info("Run cancelled; the results below (if any) are the previous run's.", classes=["sim-cancelled"])
-    elif run_whatif.error:
-        solara.Error(str(run_whatif.exception))
-    latest = run_whatif.value if run_whatif.finished else run_whatif.latest
-    if run_whatif.pending:
+    elif whatif_task.error:
+        solara.Error(str(whatif_task.exception))
+    latest = whatif_task.value if whatif_task.finished else whatif_task.latest
+    if whatif_task.pending:
         solara.Info("running..." if latest is None else "running... (showing the previous run until this one ends)")
     if latest is not None:
         Results(*latest)
-    elif not run_whatif.pending:
+    elif not whatif_task.pending:
         solara.Info("Move levers below and press 'Run what-if'. Hover a lever for its evidence.")
 
 
@@ -310,7 +311,7 @@ def RunPanel(base):
     """Run, reset, save and download: what changes while a run is pending, apart from the sliders."""
 
     def start_run() -> None:
-        if run_whatif.pending:  # a second click while one runs (the button's disabled state is the browser's)
+        if whatif_task.pending:  # a second click while one runs (the button's disabled state is the browser's)
             return
         name = Path(save_as.value.strip()).stem or whatif_name.value
         try:  # bad input is refused here, so the last results stay on the page and no run starts
@@ -324,7 +325,7 @@ def RunPanel(base):
         progress.set(0)
         stop.set(False)
         runs.set(runs.value + 1)
-        run_whatif(runs.value, scenario_path.value, dict(moved.value), list(outcomes.value), threshold.value,
+        whatif_task(runs.value, scenario_path.value, dict(moved.value), list(outcomes.value), threshold.value,
                    int(replicates.value), name, month, question_text.value)
 
     def reset() -> None:
@@ -347,21 +348,21 @@ def RunPanel(base):
         notice.set(f"saved {target} (scenario '{saved.name}', checked by the loader)")
 
     def report() -> bytes:
-        _, run, _ = run_whatif.value
+        _, run, _ = whatif_task.value
         with tempfile.TemporaryDirectory(prefix="sim-dashboard-") as scratch:
             return session.report_html(run, Path(scratch))
 
-    solara.Button("Run what-if", on_click=start_run, color="primary", disabled=run_whatif.pending,
+    solara.Button("Run what-if", on_click=start_run, color="primary", disabled=whatif_task.pending,
                   classes=["sim-run"])
     RunProgress()
-    if run_whatif.pending:
+    if whatif_task.pending:
         solara.Button("Cancel run", on_click=lambda: stop.set(True), text=True, classes=["sim-cancel"])
     solara.Button("Reset sliders", on_click=reset, text=True)
     solara.Text(f"{len(moved.value)} setting(s) moved", classes=["sim-moved"])
     solara.InputText("Name (report title and file name)", value=save_as, continuous_update=True,
                      classes=["sim-save-name"])
     solara.Button("Save what-if as scenario", on_click=save, outlined=True, classes=["sim-save"])
-    if run_whatif.finished and run_whatif.value is not None:
+    if whatif_task.finished and whatif_task.value is not None:
         solara.FileDownload(report, filename="report.html", label="Download report.html")
     if notice.value:
         solara.Info(notice.value, classes=["sim-notice"])
