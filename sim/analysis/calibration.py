@@ -87,12 +87,23 @@ TARGET = Record({
 TARGET_KEYS = tuple(TARGET.fields)
 
 
-def load_targets(path: str | Path) -> list[Target]:
-    """Read and check a targets file; every problem located, exit 2 through InputError."""
+def load_targets(path: str | Path, run: tuple[str, str] | None = None) -> list[Target]:
+    """Read and check a targets file; every problem located, exit 2 through InputError.
+
+    ``run``: the first and last month of the scenario the targets will score. An outcome dated
+    outside it is refused here, at its line, not found by the first model evaluation (where the
+    optimiser turned it into a traceback).
+    """
     doc = read_yaml_file(path)
     report = DocumentReport(doc)
     entries = Record({"targets": ListOf(TARGET, what="targets", at_least=1, whole=True)},
                      required=("targets",)).read(report, (), doc.data)
+    if run is not None:
+        for index, entry in enumerate(entries.get("targets") or []):
+            outside = entry["outcome"].months_outside(*run) if "outcome" in entry else []
+            if outside:
+                report.fail(("targets", index, "outcome"), f"{outside[0]} is outside the run {run[0]}..{run[1]} "
+                            "of the scenario being calibrated (is it the scenario these targets were written for?)")
     report.raise_any()
     return [_target(i, entry) for i, entry in enumerate(entries["targets"])]
 

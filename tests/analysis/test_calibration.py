@@ -53,3 +53,19 @@ def test_bad_targets_file_is_located(write_scenario):
     with pytest.raises(InputError) as caught:
         load_targets(path)
     assert str(caught.value.problems[0]).startswith(f"{path}:3:14: unknown actor 'rusia'")
+
+
+def test_targets_dated_outside_the_scenarios_run_are_refused_at_their_line(tmp_path, capsys):
+    """The history targets against the 2022 baseline: each outcome outside 2022-01..2027-01 is located
+    in the targets file before any run (the optimiser had turned the first one into a traceback)."""
+    from sim.cli.dispatch import main
+
+    targets = SCENARIOS / "targets" / "history_2012_2022.yaml"
+    with pytest.raises(InputError, match=r"history_2012_2022.yaml:\d+:\d+: 2015-01 is outside the run 2022-01"):
+        load_targets(targets, run=("2022-01", "2027-01"))
+    assert load_targets(targets, run=("2012-01", "2023-01"))  # the scenario they were written for
+    capsys.readouterr()
+    assert main(["calibrate", str(SCENARIOS / "baseline.yaml"), "--targets", str(targets),
+                 "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "is outside the run 2022-01..2027-01" in err and "Traceback" not in err and not (tmp_path / "out").exists()

@@ -47,7 +47,7 @@ def command(args: argparse.Namespace) -> int:
     from sim.scenario.loader import load_scenario
 
     scenario = load_scenario(args.scenario)
-    targets = load_targets(args.targets)
+    targets = load_targets(args.targets, run=(scenario.date_of(0), scenario.date_of(scenario.horizon)))
     patterns = args.params or [u.parameter for u in scenario.uncertainties]
     if not patterns:
         raise InputError([Problem.about(args.scenario, "nothing to calibrate: the scenario has no uncertainties; "
