@@ -183,18 +183,24 @@ class Structure:
     @classmethod
     def from_catalogue(cls, catalogue: Catalogue) -> Structure:
         levers = catalogue.levers
-        n = len(levers)
-        owner = np.array([ACTORS.index(lv.actor) for lv in levers], dtype=int)
-        target_mask = np.zeros((n, A))
-        rival = np.zeros((n, A))
+        target_mask = np.zeros((len(levers), A))
+        rival = np.zeros((len(levers), A))
         for i, lever in enumerate(levers):
             target_mask[i, [ACTORS.index(t) for t in lever.targets]] = 1.0
             if lever.rival:
                 rival[i, ACTORS.index(lever.rival)] = 1.0
-        kinds = np.array([lv.kind for lv in levers])
-        channel = np.array([CH[lv.channel] for lv in levers], dtype=int)
+        return cls.from_levers(keys=tuple(lv.key for lv in levers),
+                               owner=np.array([ACTORS.index(lv.actor) for lv in levers], dtype=int),
+                               channel=np.array([CH[lv.channel] for lv in levers], dtype=int),
+                               kinds=np.array([lv.kind for lv in levers]), target_mask=target_mask, rival=rival)
+
+    @classmethod
+    def from_levers(cls, *, keys: tuple[str, ...], owner: np.ndarray, channel: np.ndarray, kinds: np.ndarray,
+                    target_mask: np.ndarray, rival: np.ndarray) -> Structure:
+        """The lever axis from each lever's owner, channel index, kind, targets and rival: every
+        derived mask is made here, for the catalogue and for hand-made test levers alike."""
         return cls(
-            keys=tuple(lv.key for lv in levers),
+            keys=keys,
             owner=owner,
             owner_onehot=np.eye(A)[owner],
             target_mask=target_mask,
@@ -206,7 +212,7 @@ class Structure:
             rival_onehot=rival,
             relief_mask=np.where((kinds == "welcome")[:, None], np.eye(A)[owner], target_mask),
             convoy_exposed=(owner == MOROCCO) & (channel == CH["economic"]) & (target_mask[:, MALI] > 0),
-            arena=np.array([ARENAS.index(ARENA_OF_CHANNEL[lv.channel]) for lv in levers], dtype=int),
+            arena=np.array([ARENAS.index(ARENA_OF_CHANNEL[CHANNELS[c]]) for c in channel], dtype=int),
         )
 
     @cached_property

@@ -20,17 +20,10 @@ def structure(levers):
         target_mask[i, targets] = 1
         if riv is not None:
             rival[i, riv] = 1
-    kinds = np.array([k for _, _, k, _, _ in levers])
-    channel = np.array([CHANNELS.index(c) for _, c, _, _, _ in levers])
-    return dyn.Structure(
-        keys=tuple(f"l{i}" for i in range(n)), owner=owner, owner_onehot=np.eye(A)[owner],
-        target_mask=target_mask, channel=channel, is_pull=(kinds == "pull") | (kinds == "coerce"),
-        is_undermine=kinds == "undermine",
-        is_welcome=kinds == "welcome", is_align=kinds == "align", rival_onehot=rival,
-        convoy_exposed=(owner == MOR) & (channel == CHANNELS.index("economic")),
-        relief_mask=np.where((kinds == "welcome")[:, None], np.eye(A)[owner], target_mask),
-        arena=np.array([dyn.ARENAS.index(dyn.ARENA_OF_CHANNEL[c]) for _, c, _, _, _ in levers]),
-    )
+    return dyn.Structure.from_levers(keys=tuple(f"l{i}" for i in range(n)), owner=owner,
+                                     channel=np.array([CHANNELS.index(c) for _, c, _, _, _ in levers]),
+                                     kinds=np.array([k for _, _, k, _, _ in levers]), target_mask=target_mask,
+                                     rival=rival)
 
 
 S = structure([
