@@ -13,18 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import InputError, Problem
-from sim.result import SimulationResult
-from sim.scenario.format import MAX_SEED
-from sim.scenario.loader import Scenario, resolve_scenario, with_settings
-from sim.scenario.validation import ArgumentReport, Numbers
+from sim.engine.executors import checked_executor
+from sim.engine.experiments import Factor, evaluate_points, factor_bounds, setting_name
+from sim.engine.progress import Progress
 from sim.engine.runner import DEFAULT_CHUNK_SIZE, run
 from sim.engine.workload import ensemble_workload, refuse_if_too_big
-from sim.engine.experiments import Factor, evaluate_points, factor_bounds, setting_name
+from sim.errors import InputError, Problem
 from sim.io.readers import read_manifest, read_trajectories, trajectories_file
-from sim.scenario.loader import load_scenario
-from sim.engine.progress import Progress
-from sim.engine.executors import checked_executor
+from sim.result import SimulationResult
+from sim.scenario.format import MAX_SEED
+from sim.scenario.loader import Scenario, load_scenario, resolve_scenario, with_settings
+from sim.scenario.outcomes import parse_outcomes
+from sim.scenario.validation import ArgumentReport, Numbers
 
 ScenarioLike = Scenario | str | os.PathLike
 
@@ -175,10 +175,8 @@ def _executor(caller: str, workers: int, backend: str | None, scheduler: str | o
 
 def outcomes_for(texts: Iterable[str], scenario: Scenario, where: str) -> list:
     """Outcome expressions checked against the catalogue and ``scenario``'s months (one InputError)."""
-    from sim.scenario.outcomes import parse_outcomes as parse
-
-    return parse([texts] if isinstance(texts, str) else list(texts), scenario.date_of(0),
-                 scenario.date_of(scenario.horizon), where)
+    return parse_outcomes([texts] if isinstance(texts, str) else list(texts), scenario.date_of(0),
+                          scenario.date_of(scenario.horizon), where)
 
 
 def whole_number(value: object, name: str, default: int, minimum: int = 1, maximum: int | None = None) -> int:

@@ -29,12 +29,12 @@ from typing import Any
 
 import numpy as np
 
+from sim.analysis.sensitivity import default_factors
 from sim.api import ScenarioLike, evaluate, outcomes_for, whole_number
+from sim.engine.experiments import Factor, factor_bounds
 from sim.errors import InputError, Problem
 from sim.scenario.format import MAX_SEED
 from sim.scenario.loader import Scenario, resolve_scenario
-from sim.analysis.sensitivity import default_factors
-from sim.engine.experiments import Factor, factor_bounds
 
 try:
     from ema_workbench import Model, RealParameter, ScalarOutcome

@@ -8,18 +8,19 @@ per-state series such as ``threat.mali`` carry the documented target ``STATE_TAR
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from sim.analysis.question import series_key
+from sim.engine.summary import Summary, summarise
+from sim.errors import InputError, Problem, did_you_mean
 from sim.io.tidy import key_columns, key_target, month_values, tidy_columns
 from sim.model.trajectories import Trajectories
+from sim.report.prose import describe
 from sim.scenario.catalogue import ACTORS
-
-if TYPE_CHECKING:
-    from sim.engine.summary import Summary
-    from sim.scenario.loader import Scenario
-    from sim.scenario.outcomes import Outcome
+from sim.scenario.loader import Scenario, question_problems
+from sim.scenario.outcomes import Outcome, parse_outcomes
 
 
 @dataclass(frozen=True, repr=False)
@@ -50,8 +51,6 @@ class SimulationResult:
         """One series for every replicate and month, shape (replicates, months + 1)."""
         key = (metric, source, key_target(target))
         if key not in self.trajectories.series.series:
-            from sim.errors import did_you_mean
-
             names = [".".join(k for k in s if k) for s in self.trajectories.series]
             wanted = ".".join(k for k in key if k)
             raise KeyError(f"no series {wanted!r} in this run{did_you_mean(wanted, names)}")
@@ -71,16 +70,12 @@ class SimulationResult:
 
     def outcome(self, expression: str | Outcome) -> np.ndarray:
         """An outcome expression (``"mean(influence.russia.mali)"``), one value per replicate."""
-        from sim.scenario.outcomes import Outcome, parse_outcomes
-
         parsed = expression if isinstance(expression, Outcome) else \
             parse_outcomes([expression], self.dates[0], self.dates[-1], "outcome:")[0]
         return parsed.evaluate(self.trajectories)
 
     def summary(self) -> Summary:
         """Mean and 5/50/95% quantiles per month and series (``summary.get("influence", "russia", "mali").p50``)."""
-        from sim.engine.summary import summarise
-
         return summarise(self.trajectories)
 
     def columns(self) -> dict[str, np.ndarray]:
@@ -129,8 +124,6 @@ class SimulationResult:
         at the start and the end (median and 5-95% of replicates)."""
         import html
 
-        from sim.report.prose import describe
-
         summary = self.summary()
         rows = []
         for target in ("mali", "mauritania"):
@@ -150,10 +143,7 @@ class SimulationResult:
     def plot(self, *series: str) -> Any:
         """Fan charts (median and 5-95% band over replicates) of named series, one matplotlib Figure;
         ``result.plot("influence.russia.mali", "influence.algeria.mali")``. Default: influence on Mali."""
-        from sim.analysis.question import series_key
-        from sim.errors import InputError, Problem
-        from sim.report.plots import series_chart
-        from sim.scenario.loader import question_problems
+        from sim.report.plots import series_chart  # deferred: matplotlib, only for a chart
 
         wanted = list(series) or [f"influence.{a}.mali" for a in ACTORS if a != "mali"]
         _, problems = question_problems({"outcomes": wanted}, None, None)

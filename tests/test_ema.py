@@ -4,18 +4,9 @@ import dataclasses
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 
 import sim
-
-pytest.importorskip("ema_workbench")
-
-from ema_workbench import Model, RealParameter, ScalarOutcome, perform_experiments
-from ema_workbench.em_framework.points import Sample
-
-import sim.ema
-from sim.ema import BatchedEvaluator, ema_model, identifier
 from sim.scenario.catalogue import load_catalogue
 from sim.scenario.loader import Uncertainty
 
@@ -23,7 +14,14 @@ OUTCOME = "mean(influence.morocco.mali)"
 SEEDED = {"uncertainty_sampling_kwargs": {"rng": 11}, "lever_sampling_kwargs": {"rng": 12}}
 
 
+@pytest.fixture(autouse=True)
+def _needs_ema_workbench():
+    pytest.importorskip("ema_workbench")  # here, not at the top: collecting the suite does not import it
+
+
 def small_model(**kwargs):
+    from sim.ema import ema_model
+
     settings = {"uncertainties": ["influence.adjust_rate", "influence.saturation"], "levers": ["morocco.investment"],
                 "outcomes": {OUTCOME: "maximize", "influence.russia.mali > influence.morocco.mali": "minimize"},
                 "n_replicates": 4} | kwargs
@@ -31,6 +29,10 @@ def small_model(**kwargs):
 
 
 def test_ema_workbench_drives_the_model():
+    from ema_workbench import perform_experiments
+
+    from sim.ema import ema_model
+
     model = ema_model("baseline", uncertainties=["influence.adjust_rate"], levers=["morocco.investment"],
                       outcomes=[OUTCOME], n_replicates=4)
     experiments, outcomes = perform_experiments(model, scenarios=2, policies=2)
@@ -43,6 +45,8 @@ def test_ema_workbench_drives_the_model():
 
 
 def test_by_default_each_uncertainty_ranges_over_the_scenarios_own_low_and_high():
+    from sim.ema import ema_model
+
     scenario = sim.load_scenario("baseline")
     model = ema_model(scenario, n_replicates=4)
     assert len(model.uncertainties) == len(scenario.uncertainties) > 0
@@ -56,6 +60,8 @@ def test_by_default_each_uncertainty_ranges_over_the_scenarios_own_low_and_high(
 
 
 def test_a_non_uniform_scenario_uncertainty_is_varied_over_the_catalogue_range():
+    from sim.ema import ema_model
+
     baseline = sim.load_scenario("baseline")
     scenario = dataclasses.replace(baseline, uncertainties=(
         Uncertainty("influence.adjust_rate", "triangular", {"low": 0.05, "mode": 0.1, "high": 0.3}),
@@ -71,6 +77,8 @@ def test_a_non_uniform_scenario_uncertainty_is_varied_over_the_catalogue_range()
 
 
 def test_given_patterns_take_catalogue_ranges_except_the_scenarios_uniform_uncertainties():
+    from sim.ema import ema_model
+
     model = ema_model("baseline", uncertainties=["parameters.influence.adjust_rate", "influence.saturation"],
                       n_replicates=4)
     saturation = load_catalogue().parameters["influence.saturation"]
@@ -80,6 +88,8 @@ def test_given_patterns_take_catalogue_ranges_except_the_scenarios_uniform_uncer
 
 
 def test_every_name_is_an_identifier_mapped_back_to_its_sim_name_and_ema_does_not_warn():
+    from ema_workbench import perform_experiments
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = small_model(levers=["morocco.investment", "levers.russia.pmc_counterterrorism",
@@ -102,6 +112,8 @@ def test_every_name_is_an_identifier_mapped_back_to_its_sim_name_and_ema_does_no
 
 
 def test_the_identifier_rule():
+    from sim.ema import identifier
+
     assert identifier("parameters.influence.adjust_rate") == "parameters__influence__adjust_rate"
     assert identifier("max(threat.mali)") == "max_threat__mali"
     assert identifier("influence.morocco.mali@2024-12") == "influence__morocco__mali_2024_12"
@@ -121,6 +133,8 @@ def test_two_outcomes_with_the_same_identifier_get_distinct_ones():
 
 
 def test_outcomes_carry_the_direction_given():
+    from ema_workbench import ScalarOutcome
+
     model = small_model(outcomes={OUTCOME: "maximize", "threat.mali": "minimize", "max(threat.mali)": "info"})
     kinds = {o.name: o.kind for o in model.outcomes}
     assert kinds == {"mean_influence__morocco__mali": ScalarOutcome.MAXIMIZE,
@@ -129,6 +143,8 @@ def test_outcomes_carry_the_direction_given():
 
 
 def test_a_bad_direction_is_refused_naming_it_with_the_other_problems():
+    from sim.ema import ema_model
+
     with pytest.raises(sim.InputError) as error:
         small_model(outcomes={OUTCOME: "maximise", "threat.mali": 1}, levers=["morocco.investmnt"])
     message = str(error.value)
@@ -143,6 +159,12 @@ def test_a_bad_direction_is_refused_naming_it_with_the_other_problems():
 
 
 def test_the_batched_evaluator_gives_the_per_experiment_numbers_in_one_evaluate_call(monkeypatch):
+    import pandas as pd
+    from ema_workbench import perform_experiments
+
+    import sim.ema
+    from sim.ema import BatchedEvaluator
+
     calls = []
     original = sim.ema.evaluate
 
@@ -169,6 +191,11 @@ def test_the_batched_evaluator_gives_the_per_experiment_numbers_in_one_evaluate_
 
 
 def test_the_batched_evaluator_takes_explicit_scenarios_and_policies_and_combine():
+    from ema_workbench import perform_experiments
+    from ema_workbench.em_framework.points import Sample
+
+    from sim.ema import BatchedEvaluator
+
     model = small_model(outcomes=[OUTCOME])
     scenarios = [Sample(name=f"s{i}", parameters__influence__adjust_rate=rate, parameters__influence__saturation=1.0)
                  for i, rate in enumerate([0.05, 0.2, 0.25])]
@@ -187,6 +214,8 @@ def test_the_batched_evaluator_takes_explicit_scenarios_and_policies_and_combine
 
 
 def test_optimize_uses_the_directions_through_the_batched_evaluator(tmp_path):
+    from sim.ema import BatchedEvaluator
+
     model = small_model(uncertainties=[], outcomes={OUTCOME: "maximize"}, n_replicates=2)
     with BatchedEvaluator(model) as evaluator:
         results = evaluator.optimize(nfe=20, searchover="levers", epsilons=[0.01], rng=5, directory=str(tmp_path),
@@ -197,6 +226,10 @@ def test_optimize_uses_the_directions_through_the_batched_evaluator(tmp_path):
 
 
 def test_the_batched_evaluator_refuses_a_model_it_cannot_batch():
+    from ema_workbench import Model, RealParameter, ScalarOutcome
+
+    from sim.ema import BatchedEvaluator
+
     other = Model("other", function=lambda x=0.0: {"y": x})
     other.uncertainties = [RealParameter("x", 0.0, 1.0)]
     other.outcomes = [ScalarOutcome("y")]
@@ -208,5 +241,7 @@ def test_the_batched_evaluator_refuses_a_model_it_cannot_batch():
 @pytest.mark.parametrize(("kwargs", "said"), [({"seed": 2**64}, "seed"), ({"name": "1 bad"}, "Python identifier"),
                                               ({"levers": [1]}, "expected a name")])
 def test_bad_model_arguments_are_input_errors(kwargs, said):
+    from sim.ema import ema_model
+
     with pytest.raises(sim.InputError, match=said):
         ema_model("baseline", **kwargs)

@@ -33,13 +33,13 @@ import numpy as np
 from sim.analysis.calibration import Target, calibrate_abc, loss_function
 from sim.analysis.scoring import ScoreTable, brier_table, crps_ensemble, reliability_table
 from sim.engine.experiments import Factor
+from sim.engine.runner import run_chunk
 from sim.scenario.catalogue import load_catalogue
 from sim.scenario.institutions import load_institutions
 from sim.scenario.loader import Scenario, scenario_from_data
 from sim.scenario.months import format_month, parse_month
 from sim.scenario.validation import Choice, DocumentReport, Flag, ListOf, Month, Record, Text
 from sim.scenario.yamlsafe import read_yaml_file
-from sim.engine.runner import run_chunk
 
 OBSERVATION_KEYS = ("id", "rule", "by", "happened", "sentence", "source")
 FORECASTERS = ("posterior", "prior", "persistence", "trend")

@@ -30,6 +30,7 @@ from sim.io.readers import read_manifest, read_trajectories, trajectories_file
 from sim.model.trajectories import SeriesLayout, Trajectories
 from sim.scenario.catalogue import ACTORS
 from sim.scenario.loader import Question, Scenario
+from sim.scenario.paths import metric_range
 
 
 @dataclass(frozen=True)
@@ -201,8 +202,6 @@ SIZE_BANDS: tuple[tuple[str, float, float], ...] = (
 
 def effect_size(difference: float, metric: str, spread: float) -> str:
     """"negligible", "small", "moderate" or "large" (SIZE_BANDS; docs/scenarios.md, reading a comparison)."""
-    from sim.scenario.paths import metric_range
-
     low, high = metric_range(metric)
     share_of_scale = abs(difference) / (high - low)
     share_of_spread = abs(difference) / max(spread, MIN_SPREAD)

@@ -22,6 +22,7 @@ import numpy as np
 
 from sim.engine.experiments import Factor, evaluate_points, factor_bounds
 from sim.errors import InputError, Problem
+from sim.scenario.catalogue import load_catalogue
 from sim.scenario.format import threshold_parts
 from sim.scenario.loader import Scenario
 from sim.scenario.outcomes import OutcomeError, parse_outcome
@@ -98,8 +99,6 @@ def discover(scenario: Scenario, condition: str, *, points: int, replicates: int
     """Sample the uncertainties, run, and find the box of conditions where ``condition`` holds."""
     import pandas as pd
     from scipy.stats import qmc
-
-    from sim.scenario.catalogue import load_catalogue
 
     factors = factors if factors is not None else uncertainty_factors(scenario)
     if not factors:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.engine.runner import run
 from sim.scenario.catalogue import ACTORS
 from sim.scenario.loader import LIBRARY, Scenario, load_scenario
 from sim.scenario.months import format_month
@@ -30,8 +31,6 @@ CONTEXT_SERIES = ("threat", "stability", "western_presence", "sanctions_endured"
 def replay_state(replay: Scenario, month: str = HANDOVER_MONTH, *, n_replicates: int = HANDOVER_REPLICATES,
                  seed: int | None = None) -> dict:
     """Ensemble medians at ``month`` as scenario data: ``{"actors": ..., "context": ...}``."""
-    from sim.engine.runner import run
-
     trajectories = run(replay, n_replicates, replay.seed if seed is None else seed)
     step = trajectories.dates.index(month)
 

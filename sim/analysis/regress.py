@@ -30,7 +30,7 @@ from sim import MODEL_VERSION, __version__
 from sim.engine.runner import run
 from sim.engine.summary import STATISTICS, summarise
 from sim.engine.workload import model_workload, refuse_if_too_big, series_count
-from sim.errors import InputError, Problem
+from sim.errors import InputError, Problem, did_you_mean
 from sim.io.references import outputs_hash, read_reference, write_reference
 from sim.model.trajectories import Trajectories
 from sim.scenario.loader import Scenario, load_scenario
@@ -216,8 +216,6 @@ def discover(names: list[str], scenarios_dir: Path) -> list[Path]:
         if path.suffix != ".yaml":
             path = scenarios_dir / f"{name}.yaml"
         if not path.is_file():
-            from sim.errors import did_you_mean
-
             problems.append(Problem.about(name, f"unknown scenario '{name}'{did_you_mean(Path(name).stem, available)}"))
         out.append(path)
     if problems:

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from sim.analysis.explain import Contribution
 from sim.analysis.question import Answer, series_key
+from sim.report.document import answer_sentences
 from sim.report.plots import MIN_DIFFERENCE_SCALE, SCENARIO_COLOURS, UNITS, time_axis
 from sim.report.prose import describe, number
 
@@ -62,8 +63,6 @@ def png(figure: Figure) -> bytes:
 def answer_html(answer: Answer) -> str:
     """The question's answer as ``sim compare`` prints it, rendered with raw HTML off."""
     from markdown_it import MarkdownIt
-
-    from sim.report.document import answer_sentences
 
     text = "\n".join(f"* {sentence}" for sentence in answer_sentences(answer))
     return MarkdownIt("commonmark", {"html": False}).render(text)

@@ -14,9 +14,12 @@ from pathlib import Path
 
 from sim.analysis.compare import Comparison, compare_scenarios
 from sim.analysis.explain import Contribution, components, explain
+from sim.analysis.optimize import optimize
 from sim.analysis.question import series_key
+from sim.cli.commands.compare import execute_compare
 from sim.errors import InputError, Problem
-from sim.scenario.catalogue import ACTOR_LABELS, ACTORS, load_catalogue
+from sim.report.prose import describe
+from sim.scenario.catalogue import ACTOR_LABELS, ACTORS, CONTEXT_METRICS, load_catalogue
 from sim.scenario.loader import (
     LIBRARY,
     Question,
@@ -26,13 +29,9 @@ from sim.scenario.loader import (
     with_settings,
 )
 from sim.scenario.months import format_month, parse_month
+from sim.scenario.outcomes import OutcomeError, parse_outcome
 from sim.scenario.paths import BUDGET_RANGE
 from sim.scenario.variants import with_levers_from
-from sim.report.prose import describe
-from sim.cli.commands.compare import execute_compare
-from sim.scenario.catalogue import CONTEXT_METRICS
-from sim.scenario.outcomes import OutcomeError, parse_outcome
-from sim.analysis.optimize import optimize
 
 DEFAULT_REPLICATES = 200
 MAX_REPLICATES = 20_000  # a page that waits minutes is a batch job: use sim compare for more

@@ -36,7 +36,7 @@ def run_chunk(scenario: Scenario, seed: int, replicate_ids: np.ndarray,
     ``parameters``, ``pinned_levers`` and ``budgets`` values may be arrays aligned with ``replicate_ids``;
     ``record`` keeps only the series it accepts (see ``InfluenceModel``).
     """
-    from sim.model.model import InfluenceModel  # Mesa is imported only when a run happens
+    from sim.model.model import InfluenceModel  # deferred: Mesa, imported only when a run happens
 
     model = InfluenceModel(scenario, n_replicates=len(replicate_ids), seed=seed,
                            replicate_ids=replicate_ids, parameters=parameters, pinned_levers=pinned_levers,
@@ -60,7 +60,7 @@ def run_blocks(scenarios: list[Scenario], n_replicates: int, seed: int,
     ``replicate_ids`` (default ``0 .. n_replicates - 1``) picks a chunk of the replicates.
     ``on_step`` is told the replicate-months of every block after each month.
     """
-    from sim.model.model import InfluenceModel
+    from sim.model.model import InfluenceModel  # deferred: Mesa, imported only when a run happens
 
     replicate_ids = np.arange(n_replicates) if replicate_ids is None else replicate_ids
     n_replicates = len(replicate_ids)

@@ -18,6 +18,9 @@ from pathlib import Path
 
 from sim.errors import InputError, Problem
 from sim.model.memory import STATE_BYTES_PER_REPLICATE, available_memory, model_bytes, size  # a layer below
+from sim.model.trajectories import series_layout
+from sim.scenario.catalogue import load_catalogue
+from sim.scenario.institutions import load_institutions
 
 SECONDS_PER_REPLICATE_MONTH = 30e-6
 MAX_SECONDS = 12 * 3600.0  # longer jobs need --force: an overnight run is a deliberate choice
@@ -43,10 +46,6 @@ class Workload:
 
 def series_count() -> int:
     """An upper bound on the series a run records (every lever, institution and decision)."""
-    from sim.model.trajectories import series_layout
-    from sim.scenario.catalogue import load_catalogue
-    from sim.scenario.institutions import load_institutions
-
     catalogue, institutions = load_catalogue(), load_institutions()
     return len(series_layout(tuple(lv.key for lv in catalogue.levers), tuple(institutions.keys),
                              tuple(f"{d.actor}.{d.id}" for d in institutions.decisions)))
@@ -58,6 +57,7 @@ def ensemble_workload(replicates: int, months: int, *, chunk_size: int, kept: in
 
     ``kept``: replicates kept whole and written to trajectories.csv (None: all).
     """
+    # deferred: engine.summary loads the numba-compiled kernels; the other estimates need none
     from sim.engine.summary import BINS, EXACT_LIMIT
 
     exact_limit = EXACT_LIMIT if exact_limit is None else exact_limit

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 import mesa
 import numpy as np
 
+from sim.errors import InputError, Problem
 from sim.interrupts import raise_if_interrupted
 from sim.model import dynamics as dyn
 from sim.model.agents import ActorAgent, plan_efforts, value_levers
@@ -28,11 +29,8 @@ from sim.model.trajectories import Trajectories, series_layout
 from sim.scenario.catalogue import ACTORS, load_catalogue
 from sim.scenario.conditions import evaluate_condition
 from sim.scenario.institutions import load_institutions
-from sim.scenario.loader import Scenario
+from sim.scenario.loader import Scenario, resolve_scenario
 from sim.scenario.months import run_end_problem
-from sim.scenario.loader import resolve_scenario
-from sim.errors import InputError, Problem
-from sim.errors import InputError, Problem
 
 A = len(ACTORS)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from sim.scenario.catalogue import ACTOR_LABELS, Lever, ParameterSpec
+from sim.scenario.sources import missing_quotes, seeds_dir, verified_hashes
 
 
 def lever_records(levers: list[Lever]) -> list[dict]:
@@ -58,8 +59,6 @@ def levers_text(levers: list[Lever]) -> str:
 def quotes_checked(quotes: list[tuple[str, str]]) -> str:
     """Whether the quotes are verbatim in their documents: checked now when the documents are here,
     else where they were last verified (the documents' sha256 in sim/data/sources.yaml)."""
-    from sim.scenario.sources import missing_quotes, seeds_dir, verified_hashes
-
     missing = missing_quotes(quotes)
     if missing is None:
         hashes = ", ".join(f"{name[:3]} {digest[:12]}" for name, digest in sorted(verified_hashes().items()))

@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from sim.engine.summary import Summary
+from sim.report.decisions import decisions_taken, words
+from sim.report.prose import describe, percent
 from sim.scenario.catalogue import ACTOR_LABELS, ACTORS
 
 COLOURS = {  # Okabe-Ito: distinguishable with the common colour-vision deficiencies
@@ -83,8 +85,6 @@ def fan_chart(summary: Summary, metric: str, pairs: list[tuple[str, str]], title
 
 def series_chart(summary: Summary, keys: list[tuple[str, str, str]], seed: int | None = None) -> Figure:
     """Median and 5-95% band of any named series, one line each (``result.plot``, Mesa's SolaraViz)."""
-    from sim.report.prose import describe
-
     fig, ax = plt.subplots(figsize=(8, 4.2))
     x = range(len(summary.dates))
     palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -183,9 +183,6 @@ def decisions_chart(summary: Summary, seed: int) -> Figure:
     likely first; decisions read as in the console and the report (sim.report.decisions).
     Institutions in force in every replicate all run long are one grey line, not lines hidden
     under each other."""
-    from sim.report.decisions import decisions_taken, words
-    from sim.report.prose import percent
-
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 8), sharex=True)
     x = np.arange(len(summary.dates))
     institutions, throughout = [], []

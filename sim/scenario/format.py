@@ -22,6 +22,7 @@ from sim.scenario.catalogue import ACTORS, METRICS, Catalogue, load_catalogue
 from sim.scenario.conditions import ConditionError, check_state_path, parse_condition
 from sim.scenario.institutions import load_institutions
 from sim.scenario.months import parse_month
+from sim.scenario.outcomes import OutcomeError, parse_outcome
 from sim.scenario.paths import (
     BUDGET_RANGE,
     READABLE_CONTEXT,
@@ -55,7 +56,6 @@ from sim.scenario.validation import (
     shown,
 )
 from sim.scenario.yamlsafe import Key
-from sim.scenario.outcomes import OutcomeError, parse_outcome
 
 MAX_HORIZON = 600
 MAX_REPLICATES = 10_000_000

@@ -30,10 +30,9 @@ from sim.scenario.format import (
 from sim.scenario.months import format_month, run_end_problem
 from sim.scenario.paths import BUDGET_RANGE
 from sim.scenario.readonly import ReadOnlyMapping
-from sim.scenario.validation import INVALID, shown
-from sim.scenario.yamlsafe import Document, Key, read_yaml_file
-from sim.scenario.yamlsafe import nesting_problem
 from sim.scenario.sources import seed_files, seeds_dir
+from sim.scenario.validation import INVALID, shown
+from sim.scenario.yamlsafe import Document, Key, nesting_problem, read_yaml_file
 
 TOP_LEVEL_KEYS = tuple(scenario_format().fields)
 MERGED_BY_ID = ("events", "triggers", "shocks")

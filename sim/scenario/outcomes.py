@@ -18,13 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
-from sim.errors import ExpressionError, did_you_mean
-from sim.scenario.catalogue import ACTORS, CONTEXT_METRICS, METRICS
+from sim.errors import ExpressionError, InputError, Problem, did_you_mean
+from sim.scenario.catalogue import ACTORS, CONTEXT_METRICS, METRICS, load_catalogue
 from sim.scenario.expressions import Dialect, Node, evaluate_expression, parse
-from sim.scenario.months import parse_month
-from sim.errors import InputError, Problem
-from sim.scenario.catalogue import load_catalogue
 from sim.scenario.institutions import load_institutions
+from sim.scenario.months import parse_month
 
 if TYPE_CHECKING:  # parsing stays free of NumPy, so `sim validate` can check outcomes cheaply
     import numpy as np

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sim.errors import did_you_mean
+
 
 @dataclass(frozen=True)
 class ContextVariable:
@@ -95,8 +97,6 @@ def parse_path(text: str) -> StatePath:
     path is parsed once per process, however often the model reads or writes it."""
     root, _, rest = str(text).partition(".")
     if root not in ROOTS:
-        from sim.errors import did_you_mean
-
         hint = did_you_mean(root, ROOTS) or f"; expected a path starting with {', '.join(ROOTS)}"
         raise PathError(f"unknown state path '{text}'{hint}")
     if root in ("step", "month"):

@@ -14,6 +14,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from sim.scenario.yamlsafe import parse_yaml_bytes
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -33,8 +35,6 @@ def seed_files() -> tuple[str, ...] | None:
 @cache
 def _sources_file() -> dict:
     from importlib import resources
-
-    from sim.scenario.yamlsafe import parse_yaml_bytes
 
     return parse_yaml_bytes(resources.files("sim").joinpath("data", "sources.yaml").read_bytes(),
                             "sim/data/sources.yaml").data or {}

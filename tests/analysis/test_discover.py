@@ -1,7 +1,6 @@
 """Scenario discovery (sim/analysis/discover.py): PRIM finds the box where a yes/no outcome happens."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from sim.analysis.discover import Restriction, _prim, discover, parse_condition
@@ -13,6 +12,8 @@ from tests.conftest import SCENARIOS
 
 
 def test_prim_recovers_a_planted_box_and_words_it():
+    import pandas as pd
+
     rng = np.random.default_rng(0)
     x = pd.DataFrame({"a": rng.random(2000), "b": rng.random(2000), "c": rng.random(2000)})
     y = ((x.a > 0.6) & (x.b < 0.4)).to_numpy() | (rng.random(2000) < 0.02)

@@ -5,7 +5,6 @@ from types import MappingProxyType
 
 import pytest
 
-import sim.model.model
 from sim.analysis import regress
 from sim.cli.dispatch import main
 from sim.scenario.catalogue import load_catalogue
@@ -33,6 +32,8 @@ def test_clean_tree_is_identical(project, capsys):
 
 
 def test_model_change_drifts_and_names_the_worst_first(project, monkeypatch, capsys):
+    import sim.model.model
+
     catalogue = load_catalogue()
     spec = dataclasses.replace(catalogue.parameters["relation.goodwill_cap"], default=0.1)  # not an uncertainty
     changed = dataclasses.replace(catalogue, parameters=MappingProxyType({**catalogue.parameters,
@@ -67,6 +68,8 @@ def test_edited_scenario_says_so_and_how_to_rebless(project, capsys):
 
 def test_reordered_shock_draws_keep_the_distribution(project, monkeypatch):
     """Drawing shocks from another stream: not identical, same distribution, passes."""
+    import sim.model.model
+
     monkeypatch.setattr(sim.model.model, "STREAM_BUILTIN_SHOCKS", 77)
     verdict = regress.check(project / "scenarios" / "baseline.yaml", project / "results" / "reference")
     assert verdict.status == "within tolerance", verdict.lines()

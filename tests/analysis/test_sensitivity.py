@@ -1,7 +1,5 @@
 import numpy as np
 import pytest
-from SALib.analyze import sobol as salib_sobol
-from SALib.sample import sobol as salib_sample
 
 from sim.analysis.sensitivity import (
     default_factors,
@@ -46,6 +44,9 @@ def test_sobol_recovers_ishigami_analytic_indices():
 
 
 def test_model_sensitivity_equals_salib_on_the_same_samples():
+    from SALib.analyze import sobol as salib_sobol
+    from SALib.sample import sobol as salib_sample
+
     scenario = load_scenario(SCENARIOS / "baseline.yaml", ["horizon=6"])
     factors = default_factors(["influence.adjust_rate", "agent.inertia", "relation.balance_rate"])
     outcome = [parse_outcome("mean(influence.russia.mali)")]
@@ -154,12 +155,16 @@ def test_second_order_indices_find_the_one_interaction():
 
 @pytest.mark.parametrize(("d", "n", "second_order"), [(30, 256, True), (4, 64, False), (1, 2, True), (7, 128, True)])
 def test_the_saltelli_design_is_salibs_exactly(d, n, second_order):
+    from SALib.sample import sobol as salib_sample
+
     problem = problem_of(default_factors()[:d])
     ours = saltelli_sample(problem, n, 11, second_order)
     np.testing.assert_array_equal(ours, salib_sample.sample(problem, n, calc_second_order=second_order, seed=11))
 
 
 def test_grouped_problems_and_n_not_a_power_of_two_are_left_to_salib():
+    from SALib.sample import sobol as salib_sample
+
     problem = {**problem_of(default_factors()[:4]), "groups": ["a", "a", "b", "b"]}
     np.testing.assert_array_equal(saltelli_sample(problem, 16, 3, True),
                                   salib_sample.sample(problem, 16, calc_second_order=True, seed=3))

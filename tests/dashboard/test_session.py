@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.analysis.compare import compare_scenarios
-from sim.dashboard import charts, session
+from sim.dashboard import session
 from sim.errors import InputError
 from sim.scenario.catalogue import ACTORS, load_catalogue
 from sim.scenario.loader import load_scenario, resolve_scenario
@@ -37,6 +37,8 @@ def test_the_whatif_is_the_base_with_the_moved_sliders_checked_by_the_loader():
 
 
 def test_a_run_gives_sim_compares_numbers_and_attributes_the_moved_lever():
+    from sim.dashboard import charts
+
     run = session.run_whatif(BASE, MOVE, ["influence.morocco.mali"], threshold="influence.morocco.mali > 0.1",
                              replicates=40, seed=3)
     asked = session.default_question(BASE, MOVE, ["influence.morocco.mali"])

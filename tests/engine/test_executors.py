@@ -19,7 +19,10 @@ from sim.scenario.loader import load_scenario, with_settings
 from sim.scenario.outcomes import parse_outcome
 from tests.conftest import ROOT
 
-pytest.importorskip("distributed")
+
+@pytest.fixture(autouse=True)
+def _needs_distributed():
+    pytest.importorskip("distributed")  # here, not at the top: collecting the suite does not import it
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model.mesa_support import MesaRun
 
 
 def test_mesas_controller_steps_resets_and_changes_a_parameter_on_the_same_scenario():
+    from sim.model.mesa_support import MesaRun
+
     solara = pytest.importorskip("solara")
     pytest.importorskip("altair", reason="mesa.visualization needs the [viz] extra")
     import ipyvuetify as v

@@ -1,11 +1,13 @@
-import mesa
 import numpy as np
 
-from sim.model.model import InfluenceModel
 from sim.scenario.catalogue import ACTORS
 
 
 def test_step_by_hand_like_any_mesa_model(baseline):
+    import mesa
+
+    from sim.model.model import InfluenceModel
+
     model = InfluenceModel(baseline, n_replicates=3, seed=1)
     assert isinstance(model, mesa.Model)
     assert {agent.actor for agent in model.agents} == set(ACTORS)
@@ -22,6 +24,8 @@ def test_step_by_hand_like_any_mesa_model(baseline):
 
 
 def test_start_month_is_recorded_as_given(baseline):
+    from sim.model.model import InfluenceModel
+
     model = InfluenceModel(baseline, n_replicates=2, seed=0)
     mali = ACTORS.index("mali")
     assert model.influence[0, ACTORS.index("russia"), mali] == baseline.actors["russia"].influence["mali"]
@@ -29,6 +33,8 @@ def test_start_month_is_recorded_as_given(baseline):
 
 
 def test_event_changes_state_in_its_month(baseline):
+    from sim.model.model import InfluenceModel
+
     model = InfluenceModel(baseline, n_replicates=1, seed=0)
     mali = ACTORS.index("mali")
     assert model.world.commitment[0, mali] == baseline.context["mali"].western_commitment > 0.5
@@ -37,6 +43,8 @@ def test_event_changes_state_in_its_month(baseline):
 
 
 def test_replicate_rows_independent_of_batch(baseline):
+    from sim.model.model import InfluenceModel
+
     ids = np.array([3, 4, 5])
     small = InfluenceModel(baseline, n_replicates=3, seed=9, replicate_ids=ids)
     large = InfluenceModel(baseline, n_replicates=8, seed=9)
@@ -47,6 +55,8 @@ def test_replicate_rows_independent_of_batch(baseline):
 
 
 def test_per_replicate_parameters(baseline):
+    from sim.model.model import InfluenceModel
+
     rates = np.array([0.05, 0.3])
     model = InfluenceModel(baseline, n_replicates=2, seed=0, parameters={"influence.adjust_rate": rates})
     for _ in range(6):
@@ -57,6 +67,7 @@ def test_per_replicate_parameters(baseline):
 
 def test_event_on_a_fixed_lever_persists(write_scenario):
     """The scenario fixes a lever; a later event changes it; the change must last."""
+    from sim.model.model import InfluenceModel
     from sim.scenario.loader import load_scenario
 
     path = write_scenario("""
@@ -104,6 +115,8 @@ def status_quo_efforts(scenario):
 def test_the_status_quo_is_a_steady_state(baseline):
     """Frozen status-quo efforts, no events, no shocks: nothing moves over 60 months (to 1e-9),
     with the baseline's parameter uncertainty drawn per replicate."""
+    from sim.model.model import InfluenceModel
+
     model = InfluenceModel(frozen_status_quo(baseline), n_replicates=8, seed=3,
                            pinned_levers=status_quo_efforts(baseline), parameters=NO_SHOCKS)
     w = model.world
@@ -138,6 +151,8 @@ def test_no_built_in_drift_with_the_shocks_on(baseline):
 
 def test_adaptive_agents_keep_the_status_quo_when_nothing_changes(baseline):
     """Agents take the status quo as revealed preference: with nothing happening they stay."""
+    from sim.model.model import InfluenceModel
+
     model = InfluenceModel(frozen_status_quo(baseline), n_replicates=2, seed=3, parameters=NO_SHOCKS)
     start = model.world.effort.copy()
     for _ in range(24):
@@ -146,6 +161,7 @@ def test_adaptive_agents_keep_the_status_quo_when_nothing_changes(baseline):
 
 
 def test_an_actor_can_build_influence_where_it_starts_at_zero():
+    from sim.model.model import InfluenceModel
     from sim.scenario.loader import load_scenario
     from tests.conftest import SCENARIOS
 
@@ -161,6 +177,7 @@ def test_an_actor_can_build_influence_where_it_starts_at_zero():
 
 
 def test_budget_is_an_event_path_and_more_budget_means_more_effort(write_scenario):
+    from sim.model.model import InfluenceModel
     from sim.scenario.loader import load_scenario
 
     path = write_scenario("""
@@ -183,6 +200,7 @@ events:
 
 
 def test_budget_policy_extend_keeps_siblings_and_reallocate_crowds_them(write_scenario):
+    from sim.model.model import InfluenceModel
     from sim.scenario.loader import load_scenario
 
     spent = {}
@@ -210,6 +228,7 @@ levers:
 
 def test_objectives_are_an_event_path_and_change_what_the_actor_pursues(write_scenario):
     """Morocco stops caring about Mali in 2022-03: it moves effort off its Mali-only levers."""
+    from sim.model.model import InfluenceModel
     from sim.scenario.loader import load_scenario
 
     path = write_scenario("""
@@ -258,6 +277,7 @@ def test_planned_allocations_equal_each_agent_allocating_alone(baseline, monkeyp
 
     Under the reallocate policy the lever Mali's Atlantic decision fixes is paid from Mali's
     budget, so a plan that ignored the decision would give Mali's other levers too much."""
+    from sim.model.model import InfluenceModel
     from sim.scenario.loader import with_settings
 
     scenario = with_settings(baseline, {"actors.mali.budget_policy": "reallocate"})
@@ -282,6 +302,8 @@ def test_planned_allocations_equal_each_agent_allocating_alone(baseline, monkeyp
 
 
 def test_recording_a_few_series_records_the_same_values(baseline):
+    from sim.model.model import InfluenceModel
+
     wanted = {("influence", "russia", "mali"), ("sanctions", "mali", ""), ("effort", "morocco", "investment"),
               ("relation", "mali", "algeria")}
     full = InfluenceModel(baseline, n_replicates=5, seed=2, collect=False)
@@ -301,6 +323,8 @@ def test_release_frees_the_state_without_the_cycle_collector(baseline):
     reference counting free the chunk's arrays although the model and its agents form a cycle."""
     import gc
     import weakref
+
+    from sim.model.model import InfluenceModel
 
     model = InfluenceModel(baseline, n_replicates=50, seed=1, collect=False)
     model.step()

@@ -5,7 +5,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from sim.model import dynamics as dyn
-from sim.model.model import InfluenceModel
 from sim.scenario.catalogue import ACTORS, load_catalogue
 from sim.scenario.institutions import load_institutions
 from sim.scenario.loader import load_scenario
@@ -51,6 +50,8 @@ def check_invariants(model):
 @given(values=parameter_draws(), seed=st.integers(0, 10_000),
        budgets=st.lists(st.floats(0, 6), min_size=len(ACTORS), max_size=len(ACTORS)))
 def test_state_stays_in_bounds(values, seed, budgets):
+    from sim.model.model import InfluenceModel
+
     model = InfluenceModel(BASELINE, n_replicates=4, seed=seed, parameters=values)
     for agent, budget in zip(sorted(model.agents, key=lambda a: a.index), budgets, strict=True):
         agent.budget = np.full(4, budget)
@@ -96,6 +97,8 @@ def test_more_effort_never_lowers_own_influence_on_the_target(lever, low, step, 
     on Mali over its 8 replicates falls by 2e-4, one replicate by 2e-3, after 6 surges against 4).
     The exhaustive companion below keeps the shocks on.
     """
+    from sim.model.model import InfluenceModel
+
     high = min(low + step, 1.0)
     own = {lv.id: lv.initial_effort for lv in CATALOGUE.levers_of(lever.actor)}
     finals = []

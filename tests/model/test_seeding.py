@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from scipy import stats
 
 from sim.model.seeding import replicate_keys, stream_for, uniforms
 
@@ -28,6 +27,8 @@ def test_streams_and_steps_differ():
 
 
 def test_uniforms_look_uniform_and_independent():
+    from scipy import stats
+
     keys = replicate_keys(1, np.arange(20_000))
     u = uniforms(keys, 2, 0, 2)
     assert u.min() >= 0.0 and u.max() < 1.0

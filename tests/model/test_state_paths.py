@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from sim.engine.summary import series_bounds
-from sim.model.model import InfluenceModel
 from sim.scenario.catalogue import load_catalogue
 from sim.scenario.format import change_range, writable_paths
 from sim.scenario.paths import metric_range, parse_path, value_range
@@ -16,6 +15,7 @@ CATALOGUE = load_catalogue()
 
 @pytest.fixture
 def model():
+    from sim.model.model import InfluenceModel
     from sim.scenario.loader import load_scenario
 
     return InfluenceModel(load_scenario(SCENARIOS / "baseline.yaml"), n_replicates=3, seed=1)

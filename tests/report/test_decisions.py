@@ -14,7 +14,6 @@ from sim.engine.summary import summarise
 from sim.model.trajectories import SeriesLayout, Trajectories
 from sim.report.decisions import NOT_TAKEN, decision_changes, decision_label, decisions_taken
 from sim.report.document import decision_blocks, report_sections, to_markdown
-from sim.report.plots import decisions_chart, line_styles
 from sim.report.prose import decision_text, decisions_line, points
 from sim.scenario.loader import load_scenario
 from tests.conftest import SCENARIOS
@@ -132,6 +131,8 @@ def test_the_compare_report_lists_the_decisions_of_a_real_comparison():
 
 
 def test_the_decisions_plot_tells_every_line_apart():
+    from sim.report.plots import decisions_chart, line_styles
+
     many = {("mali", f"mali_rule_{k}"): [k] * (k % 10 + 1) for k in range(12)}  # twelve rules fire
     summary = summarise(ensemble(many, {("mali", "ecowas"): 1.0, ("mali", "g5_sahel"): 1.0,
                                         ("mali", "atlantic_initiative"): 0.3}))

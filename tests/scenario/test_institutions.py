@@ -5,15 +5,21 @@ the rule's hold period and the decision fires) and one where it stays just on th
 of one threshold (nothing happens).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
 
 from sim.errors import InputError
-from sim.model.model import InfluenceModel
 from sim.scenario.catalogue import ACTORS, load_catalogue
 from sim.scenario.institutions import ACTIONS, load_institutions
 from sim.scenario.loader import load_scenario
 from tests.conftest import MINIMAL, SCENARIOS
+
+if TYPE_CHECKING:
+    from sim.model.model import InfluenceModel
 
 QUIET = {"shocks.jihadist_surge_rate": 0.0, "shocks.coup_rate": 0.0, "shocks.convoy_attack_rate": 0.0}
 
@@ -73,6 +79,8 @@ DEFAULT_THRESHOLDS = {name: spec.default for name, spec in load_catalogue().para
 
 def run_held(decision, held: dict, start_value: int | None) -> InfluenceModel:
     """The baseline with ``held`` re-imposed before every month, for the rule's hold period and more."""
+    from sim.model.model import InfluenceModel
+
     scenario = load_scenario(SCENARIOS / "baseline.yaml")
     model = InfluenceModel(scenario, n_replicates=2, seed=0, parameters={**QUIET, **DEFAULT_THRESHOLDS})
     if start_value is not None:
@@ -118,6 +126,8 @@ def test_leaving_ecowas_has_its_effects_and_lasts():
 
 
 def test_a_hold_shorter_than_the_rule_does_not_fire():
+    from sim.model.model import InfluenceModel
+
     decision = DECISIONS["mali_leaves_ecowas"]
     model = InfluenceModel(load_scenario(SCENARIOS / "baseline.yaml"), n_replicates=1, seed=0,
                            parameters={**QUIET, **DEFAULT_THRESHOLDS})

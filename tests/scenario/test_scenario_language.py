@@ -7,7 +7,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.errors import InputError
-from sim.model.model import InfluenceModel
 from sim.scenario.catalogue import ACTORS, load_catalogue
 from sim.scenario.loader import load_scenario
 from tests.conftest import MINIMAL, SCENARIOS
@@ -113,6 +112,8 @@ def test_uncertainty_errors(write_scenario):
 
 def test_trigger_fires_per_replicate_at_the_right_step(write_scenario):
     # the threat surge shock hits some replicates; the trigger reacts only where the threat is high
+    from sim.model.model import InfluenceModel
+
     path = write_scenario((MINIMAL + """horizon: 12
 shocks:
   - id: surge
@@ -149,6 +150,8 @@ triggers:
 
 
 def test_uncertainties_spread_replicates(write_scenario):
+    from sim.model.model import InfluenceModel
+
     path = write_scenario(MINIMAL + """uncertainties:
   influence.adjust_rate: {distribution: triangular, low: 0.05, mode: 0.1, high: 0.3}
   agent.inertia: {distribution: choice, values: [0.1, 0.4], weights: [3, 1]}
@@ -233,6 +236,8 @@ triggers:
 
 
 def test_parameter_changes_stay_in_range(write_scenario):
+    from sim.model.model import InfluenceModel
+
     path = write_scenario(MINIMAL + """events:
   - {id: a, date: 2022-02, add: {parameters.agent.inertia: 0.45}, assumption: x}
 """)
