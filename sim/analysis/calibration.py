@@ -98,7 +98,7 @@ def load_targets(path: str | Path, run: tuple[str, str] | None = None) -> list[T
     report = DocumentReport(doc)
     entries = Record({"targets": ListOf(TARGET, what="targets", at_least=1, whole=True)},
                      required=("targets",)).read(report, (), doc.data)
-    if run is not None:
+    if run is not None and entries is not INVALID:
         for index, entry in enumerate(entries.get("targets") or []):
             outside = entry["outcome"].months_outside(*run) if "outcome" in entry else []
             if outside:

@@ -338,12 +338,19 @@ def connect_to_scheduler(address: str, timeout: float | None = None) -> object:
 
     timeout = CONNECT_TIMEOUT if timeout is None else timeout
     outcome: dict = {}
+    handover = threading.Lock()  # the client goes to the caller, or is closed if the caller gave up
 
     def connect() -> None:
         try:
-            outcome["client"] = Client(address, timeout=f"{timeout}s")
+            client = Client(address, timeout=f"{timeout}s")
         except BaseException as exc:  # handed to the waiting thread, which reports it
             outcome["error"] = exc
+            return
+        with handover:
+            if outcome.get("gave_up"):
+                client.close()  # too late: nobody would use or close it (a notebook would keep it open)
+            else:
+                outcome["client"] = client
 
     thread = threading.Thread(target=connect, name="sim-dask-connect", daemon=True)
     thread.start()
@@ -351,8 +358,10 @@ def connect_to_scheduler(address: str, timeout: float | None = None) -> object:
     while thread.is_alive() and time.monotonic() < deadline:
         raise_if_interrupted()
         thread.join(RESULT_POLL)
-    if "client" in outcome:
-        return outcome["client"]
+    with handover:
+        if "client" in outcome:
+            return outcome["client"]
+        outcome["gave_up"] = True
     error = outcome.get("error")
     why = f"{type(error).__name__}: {str(error)[:200]}" if error is not None else f"no answer in {timeout:g} s"
     raise EnvironmentFailure(f"could not use the Dask scheduler at {address} ({why}); is a Dask scheduler "

@@ -15,7 +15,7 @@ from itertools import groupby
 
 import numpy as np
 
-from sim.scenario.catalogue import ACTORS, CONTEXT_METRICS, METRICS  # noqa: F401  (re-exported)
+from sim.scenario.catalogue import ACTORS, CONTEXT_METRICS
 
 _PAIRS = [(i, j) for i in range(len(ACTORS)) for j in range(len(ACTORS)) if i != j]
 

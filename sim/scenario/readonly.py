@@ -33,7 +33,12 @@ class ReadOnlyMapping(Mapping):
         return key in self._data
 
     def __eq__(self, other: object) -> bool:
-        return self._data == (other._data if isinstance(other, ReadOnlyMapping) else other)
+        if isinstance(other, ReadOnlyMapping):
+            return self._data == other._data
+        return self._data == other if isinstance(other, Mapping) else NotImplemented
+
+    def __reversed__(self) -> Iterator:
+        return reversed(self._data)
 
     __hash__ = None  # like a dict: equal mappings may differ in identity, and the content is not hashed
 

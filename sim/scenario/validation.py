@@ -171,11 +171,19 @@ class Maybe(Spec):
 
 
 def _interval(low: float, high: float, open_low: bool) -> str:
+    """The allowed numbers, as a reader says them: "[0.0, 1.0]", "> 0.0", "a finite number"."""
     if open_low and high == math.inf:
         return f"> {low}"
     if math.isinf(low) and math.isinf(high):
-        return "any finite number"
+        return "a finite number"
     return f"{'(' if open_low else '['}{low}, {high}]"
+
+
+def _a_number(low: float, high: float, open_low: bool) -> str:
+    """What a number must be, after "expected": "one in [0.0, 1.0]", "a number > 0.0", "a finite number"."""
+    interval = _interval(low, high, open_low)
+    return interval if interval == "a finite number" else \
+        f"a number {interval}" if interval.startswith(">") else f"one in {interval}"
 
 
 @dataclass(frozen=True)
@@ -187,15 +195,18 @@ class Number(Spec):
     open_low: bool = field(default=False, kw_only=True)
 
     def read(self, report: Report, key: Key, value: object) -> object:
-        interval = _interval(self.low, self.high, self.open_low)
+        interval, expected = _interval(self.low, self.high, self.open_low), _a_number(self.low, self.high,
+                                                                                        self.open_low)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            report.fail(key, f"{dotted(key)} = {shown(value)} is not a number; expected one in {interval}")
+            report.fail(key, f"{dotted(key)} = {shown(value)} is not a number; expected {expected}")
             return INVALID
         if not math.isfinite(value):
-            report.fail(key, f"{dotted(key)} = {value} is not a finite number; expected {interval}")
+            bounded = interval if interval.startswith(("[", "(")) else expected
+            report.fail(key, f"{dotted(key)} = {value} is not a finite number; expected {bounded}")
             return INVALID
         if not self.low <= value <= self.high or (self.open_low and value == self.low):
-            report.fail(key, f"{dotted(key)} = {value} is outside {interval}")
+            outside = f"is outside {interval}" if interval.startswith(("[", "(")) else f"; expected {expected}"
+            report.fail(key, f"{dotted(key)} = {value} {outside}".replace(" ;", ";"))
             return INVALID
         return float(value)
 
@@ -315,6 +326,8 @@ class Text(Spec):
         return self.described(schema)
 
     def expected(self) -> str:
+        if self.pattern is not None:
+            return self.rule  # "a snake_case name": what the value must look like, not only that it is text
         return "a non-empty text" if self.non_empty else "text"
 
 
@@ -330,6 +343,9 @@ class Flag(Spec):
 
     def schema(self) -> dict:
         return self.described({"type": "boolean"})
+
+    def expected(self) -> str:
+        return self.rule
 
 
 @dataclass(frozen=True)

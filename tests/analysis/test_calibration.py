@@ -69,3 +69,11 @@ def test_targets_dated_outside_the_scenarios_run_are_refused_at_their_line(tmp_p
                  "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "is outside the run 2022-01..2027-01" in err and "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("text", ["- a\n- b\n", "hello\n"])
+def test_a_targets_file_that_is_not_a_mapping_is_located_with_a_run_given(tmp_path, text):
+    path = tmp_path / "targets.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=r"targets.yaml:1:1: the top level should be a mapping"):
+        load_targets(path, run=("2022-01", "2027-01"))

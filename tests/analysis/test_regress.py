@@ -1,13 +1,13 @@
 import dataclasses
 import json
 import shutil
-from types import MappingProxyType
 
 import pytest
 
 from sim.analysis import regress
 from sim.cli.dispatch import main
 from sim.scenario.catalogue import load_catalogue
+from sim.scenario.readonly import ReadOnlyMapping
 from tests.conftest import ROOT
 
 
@@ -36,7 +36,7 @@ def test_model_change_drifts_and_names_the_worst_first(project, monkeypatch, cap
 
     catalogue = load_catalogue()
     spec = dataclasses.replace(catalogue.parameters["relation.goodwill_cap"], default=0.1)  # not an uncertainty
-    changed = dataclasses.replace(catalogue, parameters=MappingProxyType({**catalogue.parameters,
+    changed = dataclasses.replace(catalogue, parameters=ReadOnlyMapping({**catalogue.parameters,
                                                                           spec.name: spec}))
     monkeypatch.setattr(sim.model.model, "load_catalogue", lambda: changed)
     verdict = regress.check(project / "scenarios" / "baseline.yaml", project / "results" / "reference")

@@ -132,7 +132,9 @@ def _alive(pid):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("backend", ["processes", "dask"])
 def test_a_killed_driver_leaves_no_worker_behind(tmp_path, backend):
-    """Even when nobody reaps the driver (a zombie still answers ``kill(pid, 0)``), issue #33 item 3."""
+    """Even when nobody reaps the driver (issue #33 item 3). Here the workers are the driver's own
+    children, re-parented when it dies, which their watch sees; a watched process that is not the
+    parent needs the zombie check, which tests/engine/test_watchdog.py runs on a real zombie."""
     driver = subprocess.Popen([sys.executable, "-m", "sim.cli", "run", str(ROOT / "scenarios" / "baseline.yaml"),
                                "--replicates", "200000", "--force", "--backend", backend, "--workers", "2",
                                "--out", str(tmp_path / "out")], cwd=tmp_path, start_new_session=True,

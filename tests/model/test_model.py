@@ -1,6 +1,7 @@
 import numpy as np
 
 from sim.scenario.catalogue import ACTORS
+from sim.scenario.readonly import ReadOnlyMapping
 
 
 def test_step_by_hand_like_any_mesa_model(baseline):
@@ -100,9 +101,8 @@ NO_SHOCKS = {"shocks.jihadist_surge_rate": 0.0, "shocks.coup_rate": 0.0, "shocks
 def frozen_status_quo(scenario):
     """The scenario with nothing happening: no events, triggers, shocks or lever settings."""
     import dataclasses
-    from types import MappingProxyType
 
-    return dataclasses.replace(scenario, events=(), triggers=(), shocks=(), levers=MappingProxyType({}))
+    return dataclasses.replace(scenario, events=(), triggers=(), shocks=(), levers=ReadOnlyMapping({}))
 
 
 def status_quo_efforts(scenario):

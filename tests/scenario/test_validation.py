@@ -60,3 +60,17 @@ def test_an_argument_has_no_position_and_a_rounding_step_outside_is_taken_at_the
     assert Numbers(0.0, 1.0).read(report, ("x",), [1.0 + 1e-17, 0.5]).tolist() == [1.0, 0.5]
     Numbers(0.0, 1.0).read(report, ("x",), [0.5, 1.25])
     assert [str(p) for p in report.problems] == ["points['x']: x = 1.25 is outside [0.0, 1.0]"]
+
+
+def test_number_messages_say_what_is_expected_in_words():
+    from sim.scenario.validation import Number
+
+    def problem(spec, value):
+        report = ArgumentReport(lambda key: "x")
+        spec.read(report, ("weight",), value)
+        return str(report.problems[0])
+
+    assert problem(Number(0.0, open_low=True), 0) == "x: weight = 0; expected a number > 0.0"
+    assert problem(Number(), True) == "x: weight = True is not a number; expected a finite number"
+    assert problem(Number(0.0, 1.0), 1.5) == "x: weight = 1.5 is outside [0.0, 1.0]"
+    assert problem(Number(0.0, 1.0), "a") == "x: weight = 'a' is not a number; expected one in [0.0, 1.0]"

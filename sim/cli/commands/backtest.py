@@ -56,7 +56,8 @@ def command(args: argparse.Namespace) -> int:
     from sim.scenario.loader import LIBRARY, load_scenario
 
     replay = load_scenario(args.scenario)
-    targets = load_targets(args.targets or LIBRARY / "targets" / "history_2012_2022.yaml")
+    targets = load_targets(args.targets or LIBRARY / "targets" / "history_2012_2022.yaml",
+                           run=(replay.date_of(0), replay.date_of(replay.horizon)))
     observations = load_observations(args.observations or LIBRARY / "observations" / "choices_2012_2022.yaml")
     cutoffs = [_cutoff(text, replay) for text in args.cutoffs]
     factors = default_factors(args.params or list(CALIBRATED), where="--params")

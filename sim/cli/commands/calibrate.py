@@ -47,11 +47,11 @@ def command(args: argparse.Namespace) -> int:
     from sim.scenario.loader import load_scenario
 
     scenario = load_scenario(args.scenario)
-    targets = load_targets(args.targets, run=(scenario.date_of(0), scenario.date_of(scenario.horizon)))
     patterns = args.params or [u.parameter for u in scenario.uncertainties]
     if not patterns:
         raise InputError([Problem.about(args.scenario, "nothing to calibrate: the scenario has no uncertainties; "
                                                        "name parameters with --params")])
+    targets = load_targets(args.targets, run=(scenario.date_of(0), scenario.date_of(scenario.horizon)))
     factors = default_factors(patterns, where="--params")
     seed = scenario.seed if args.seed is None else args.seed
     from sim.engine.workload import points_workload  # deferred: ctypes and the memory probe

@@ -73,7 +73,7 @@ def command(args: argparse.Namespace) -> int:
 def _check_design(args: argparse.Namespace, n_factors: int) -> None:
     """Refuse designs whose indices would be noise or undefined."""
     if args.method == "sobol" and args.n < MIN_SOBOL_N and not args.force:
-        raise InputError([Problem.about("--n", f"--n {args.n}: Sobol' indices from fewer than {MIN_SOBOL_N} base "
+        raise InputError([Problem.about(f"--n {args.n}", f"Sobol' indices from fewer than {MIN_SOBOL_N} base "
                                                "samples are noise (total indices above 1 and the like); use --n "
                                                f"{MIN_SOBOL_N} or more (a power of 2), or --force")])
     if args.second_order and (args.method != "sobol" or n_factors < 2):
