@@ -8,7 +8,7 @@ other program in the process pickles them. This type pickles itself, with no pro
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any
 
 
@@ -31,6 +31,19 @@ class ReadOnlyMapping(Mapping):
 
     def __contains__(self, key: object) -> bool:
         return key in self._data
+
+    # the dict's own views and lookup: the Mapping mixins would go through __getitem__ key by key
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def keys(self) -> KeysView:
+        return self._data.keys()
+
+    def values(self) -> ValuesView:
+        return self._data.values()
+
+    def items(self) -> ItemsView:
+        return self._data.items()
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ReadOnlyMapping):

@@ -170,20 +170,12 @@ class Maybe(Spec):
         return f"{self.item.expected()} or null"
 
 
-def _interval(low: float, high: float, open_low: bool) -> str:
-    """The allowed numbers, as a reader says them: "[0.0, 1.0]", "> 0.0", "a finite number"."""
-    if open_low and high == math.inf:
-        return f"> {low}"
-    if math.isinf(low) and math.isinf(high):
-        return "a finite number"
+def _interval(low: float, high: float, open_low: bool) -> str | None:
+    """The allowed numbers as brackets, "[0.0, 1.0]" or "(0.0, 1.0]"; None when no bracket says it
+    as a reader would (above 0 with no upper bound, or any finite number)."""
+    if (open_low and high == math.inf) or (math.isinf(low) and math.isinf(high)):
+        return None
     return f"{'(' if open_low else '['}{low}, {high}]"
-
-
-def _a_number(low: float, high: float, open_low: bool) -> str:
-    """What a number must be, after "expected": "one in [0.0, 1.0]", "a number > 0.0", "a finite number"."""
-    interval = _interval(low, high, open_low)
-    return interval if interval == "a finite number" else \
-        f"a number {interval}" if interval.startswith(">") else f"one in {interval}"
 
 
 @dataclass(frozen=True)
@@ -195,18 +187,17 @@ class Number(Spec):
     open_low: bool = field(default=False, kw_only=True)
 
     def read(self, report: Report, key: Key, value: object) -> object:
-        interval, expected = _interval(self.low, self.high, self.open_low), _a_number(self.low, self.high,
-                                                                                        self.open_low)
+        interval = _interval(self.low, self.high, self.open_low)
         if isinstance(value, bool) or not isinstance(value, int | float):
-            report.fail(key, f"{dotted(key)} = {shown(value)} is not a number; expected {expected}")
+            wanted = f"one in {interval}" if interval else self.expected()
+            report.fail(key, f"{dotted(key)} = {shown(value)} is not a number; expected {wanted}")
             return INVALID
         if not math.isfinite(value):
-            bounded = interval if interval.startswith(("[", "(")) else expected
-            report.fail(key, f"{dotted(key)} = {value} is not a finite number; expected {bounded}")
+            report.fail(key, f"{dotted(key)} = {value} is not a finite number; expected {interval or self.expected()}")
             return INVALID
         if not self.low <= value <= self.high or (self.open_low and value == self.low):
-            outside = f"is outside {interval}" if interval.startswith(("[", "(")) else f"; expected {expected}"
-            report.fail(key, f"{dotted(key)} = {value} {outside}".replace(" ;", ";"))
+            report.fail(key, f"{dotted(key)} = {value} is outside {interval}" if interval
+                        else f"{dotted(key)} = {value}; expected {self.expected()}")
             return INVALID
         return float(value)
 
@@ -215,7 +206,10 @@ class Number(Spec):
         return self.described({"type": "number", **{k: v for k, v in bounds.items() if math.isfinite(v)}})
 
     def expected(self) -> str:
-        return f"a number in {_interval(self.low, self.high, self.open_low)}"
+        if math.isinf(self.low) and math.isinf(self.high):
+            return "a finite number"
+        interval = _interval(self.low, self.high, self.open_low)
+        return f"a number in {interval}" if interval else f"a number > {self.low}"
 
 
 @dataclass(frozen=True)
